@@ -1,0 +1,53 @@
+//! WebSocket close codes of contract section 3 and the client's policy for each.
+
+/// Close codes the server uses (and the client's own 1000 on logout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CloseCode {
+    /// 1000: closed on purpose (the user logged out).
+    Normal,
+    /// 1001: the server is going away (shutdown, restart).
+    GoingAway,
+    /// 1008: policy: bad Origin, oversized or malformed frame, flooding.
+    Policy,
+    /// 1013: try again later: this socket fell too far behind and was dropped; the client
+    /// reconnects and catches up through `/events/missed`.
+    TryAgainLater,
+    /// 4401: token missing, invalid or expired.
+    Unauthorized,
+    /// 4403: forbidden.
+    Forbidden,
+    /// 4408: no `auth` frame in time.
+    AuthTimeout,
+    /// Any other code.
+    Other(u16),
+}
+
+impl CloseCode {
+    /// The numeric code.
+    pub fn code(self) -> u16 {
+        match self {
+            CloseCode::Normal => 1000,
+            CloseCode::GoingAway => 1001,
+            CloseCode::Policy => 1008,
+            CloseCode::TryAgainLater => 1013,
+            CloseCode::Unauthorized => 4401,
+            CloseCode::Forbidden => 4403,
+            CloseCode::AuthTimeout => 4408,
+            CloseCode::Other(c) => c,
+        }
+    }
+
+    /// Reads a numeric code.
+    pub fn from_code(code: u16) -> Self {
+        match code {
+            1000 => CloseCode::Normal,
+            1001 => CloseCode::GoingAway,
+            1008 => CloseCode::Policy,
+            1013 => CloseCode::TryAgainLater,
+            4401 => CloseCode::Unauthorized,
+            4403 => CloseCode::Forbidden,
+            4408 => CloseCode::AuthTimeout,
+            other => CloseCode::Other(other),
+        }
+    }
+}

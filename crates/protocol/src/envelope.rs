@@ -1,0 +1,295 @@
+//! The server-to-client envelope `{ type, payload, timestamp, requestId?, id? }` and its events.
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::rest::{Message, NotificationCategory, NotificationPreferences};
+
+/// An RFC 3339 UTC timestamp with milliseconds, e.g. `2026-11-26T12:00:00.123Z`.
+///
+/// Kept as the string the server wrote: in this fixed format, string order is time order,
+/// which is all the client needs (the fallback cursor), and it keeps date code out of the wasm.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timestamp(pub String);
+
+impl Timestamp {
+    /// The timestamp as written on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Which kind of record an `entity:*` event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    Announcement,
+    Fault,
+    Vote,
+    Document,
+    Message,
+    Neighbor,
+}
+
+impl EntityKind {
+    /// Every kind, in the contract's order.
+    pub const ALL: [EntityKind; 6] = [
+        EntityKind::Announcement,
+        EntityKind::Fault,
+        EntityKind::Vote,
+        EntityKind::Document,
+        EntityKind::Message,
+        EntityKind::Neighbor,
+    ];
+
+    /// The name used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Announcement => "announcement",
+            EntityKind::Fault => "fault",
+            EntityKind::Vote => "vote",
+            EntityKind::Document => "document",
+            EntityKind::Message => "message",
+            EntityKind::Neighbor => "neighbor",
+        }
+    }
+}
+
+/// `message:new`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageNew {
+    pub message: Message,
+}
+
+/// `message:read`: the reader's unread count in one conversation after reading it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRead {
+    pub conversation_id: String,
+    pub unread_count: u64,
+}
+
+/// `notification:announcement`, `notification:fault`, `notification:vote`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    pub notification_id: String,
+    pub title: String,
+    pub body: String,
+    pub entity_id: String,
+    pub link: String,
+}
+
+/// `entity:created`, `entity:updated`, `entity:deleted`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityChange {
+    pub entity: EntityKind,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+}
+
+/// `connection:authenticated`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Authenticated {
+    pub user_id: String,
+    /// The newest event id in the log when this socket joined; every later event this user
+    /// may see arrives on the socket.
+    pub last_event_id: u64,
+    /// Names this event log; changes when the log is recreated.
+    pub epoch: String,
+    pub server_time: Timestamp,
+}
+
+/// `connection:error`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionError {
+    pub code: String,
+    pub message: String,
+}
+
+/// What happened to an entity in an `entity:*` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityAction {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// Every event of contract section 2, with its payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerEvent {
+    MessageNew(MessageNew),
+    MessageRead(MessageRead),
+    Notification(NotificationCategory, Notification),
+    Entity(EntityAction, EntityChange),
+    Authenticated(Authenticated),
+    ConnectionError(ConnectionError),
+    Pong,
+    /// `preferences:updated` (extension): the user's notification preferences changed in
+    /// another session; the payload is the whole new set.
+    PreferencesUpdated(NotificationPreferences),
+    /// A `type` this build does not know; kept by name and otherwise ignored.
+    Unknown {
+        event_type: String,
+        payload: Value,
+    },
+}
+
+impl ServerEvent {
+    /// The wire `type` of this event.
+    pub fn event_type(&self) -> &str {
+        match self {
+            ServerEvent::MessageNew(_) => "message:new",
+            ServerEvent::MessageRead(_) => "message:read",
+            ServerEvent::Notification(NotificationCategory::Announcement, _) => {
+                "notification:announcement"
+            }
+            ServerEvent::Notification(NotificationCategory::Fault, _) => "notification:fault",
+            ServerEvent::Notification(NotificationCategory::Vote, _) => "notification:vote",
+            // Messages are notified through `message:new`, never as `notification:message`;
+            // the name exists only so the match is total.
+            ServerEvent::Notification(NotificationCategory::Message, _) => "notification:message",
+            ServerEvent::Entity(EntityAction::Created, _) => "entity:created",
+            ServerEvent::Entity(EntityAction::Updated, _) => "entity:updated",
+            ServerEvent::Entity(EntityAction::Deleted, _) => "entity:deleted",
+            ServerEvent::Authenticated(_) => "connection:authenticated",
+            ServerEvent::ConnectionError(_) => "connection:error",
+            ServerEvent::Pong => "pong",
+            ServerEvent::PreferencesUpdated(_) => "preferences:updated",
+            ServerEvent::Unknown { event_type, .. } => event_type,
+        }
+    }
+
+    /// The payload as JSON (`{}` for `pong`).
+    pub fn payload_value(&self) -> Result<Value, serde_json::Error> {
+        match self {
+            ServerEvent::MessageNew(p) => serde_json::to_value(p),
+            ServerEvent::MessageRead(p) => serde_json::to_value(p),
+            ServerEvent::Notification(_, p) => serde_json::to_value(p),
+            ServerEvent::Entity(_, p) => serde_json::to_value(p),
+            ServerEvent::Authenticated(p) => serde_json::to_value(p),
+            ServerEvent::ConnectionError(p) => serde_json::to_value(p),
+            ServerEvent::Pong => Ok(Value::Object(Default::default())),
+            ServerEvent::PreferencesUpdated(p) => serde_json::to_value(p),
+            ServerEvent::Unknown { payload, .. } => Ok(payload.clone()),
+        }
+    }
+
+    /// An event from its wire `type` and payload; unknown types become [`ServerEvent::Unknown`].
+    pub fn from_parts(event_type: &str, payload: Value) -> Result<Self, serde_json::Error> {
+        use serde_json::from_value as p;
+        Ok(match event_type {
+            "message:new" => ServerEvent::MessageNew(p(payload)?),
+            "message:read" => ServerEvent::MessageRead(p(payload)?),
+            "notification:announcement" => {
+                ServerEvent::Notification(NotificationCategory::Announcement, p(payload)?)
+            }
+            "notification:fault" => {
+                ServerEvent::Notification(NotificationCategory::Fault, p(payload)?)
+            }
+            "notification:vote" => {
+                ServerEvent::Notification(NotificationCategory::Vote, p(payload)?)
+            }
+            "entity:created" => ServerEvent::Entity(EntityAction::Created, p(payload)?),
+            "entity:updated" => ServerEvent::Entity(EntityAction::Updated, p(payload)?),
+            "entity:deleted" => ServerEvent::Entity(EntityAction::Deleted, p(payload)?),
+            "connection:authenticated" => ServerEvent::Authenticated(p(payload)?),
+            "connection:error" => ServerEvent::ConnectionError(p(payload)?),
+            "pong" => ServerEvent::Pong,
+            "preferences:updated" => ServerEvent::PreferencesUpdated(p(payload)?),
+            other => ServerEvent::Unknown {
+                event_type: other.to_owned(),
+                payload,
+            },
+        })
+    }
+}
+
+/// One server-to-client WebSocket text frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub event: ServerEvent,
+    pub timestamp: Timestamp,
+    pub request_id: Option<String>,
+    /// The event log's sequence number; `None` on control frames and from servers of the
+    /// original design.
+    pub id: Option<u64>,
+}
+
+impl Envelope {
+    /// An envelope without `requestId` or `id` (a control frame).
+    pub fn control(event: ServerEvent, timestamp: Timestamp) -> Self {
+        Envelope {
+            event,
+            timestamp,
+            request_id: None,
+            id: None,
+        }
+    }
+
+    /// Parses one text frame.
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Writes the frame as JSON text.
+    pub fn to_json(&self) -> String {
+        // Every payload is made of strings, numbers and maps with string keys.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+/// The envelope exactly as on the wire, before the payload is read by type.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEnvelope {
+    #[serde(rename = "type")]
+    event_type: String,
+    #[serde(default)]
+    payload: Value,
+    // Lenient: a frame without a timestamp is still applied, only not usable as a cursor.
+    #[serde(default)]
+    timestamp: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+}
+
+impl Serialize for Envelope {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let payload = match &self.event {
+            ServerEvent::Pong => Value::Null,
+            other => other.payload_value().map_err(serde::ser::Error::custom)?,
+        };
+        RawEnvelope {
+            event_type: self.event.event_type().to_owned(),
+            payload,
+            timestamp: self.timestamp.clone(),
+            request_id: self.request_id.clone(),
+            id: self.id,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Envelope {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = RawEnvelope::deserialize(deserializer)?;
+        let event = ServerEvent::from_parts(&raw.event_type, raw.payload)
+            .map_err(|e| D::Error::custom(format!("bad payload for {}: {e}", raw.event_type)))?;
+        Ok(Envelope {
+            event,
+            timestamp: raw.timestamp,
+            request_id: raw.request_id,
+            id: raw.id,
+        })
+    }
+}

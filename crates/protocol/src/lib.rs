@@ -1,0 +1,22 @@
+//! ppt-web wire types: `../shared/realtime-contract.md` in code.
+//!
+//! # Layout
+//! - [`envelope`]: the server-to-client frame ([`Envelope`]) and every event in it ([`ServerEvent`]).
+//! - [`client`]: the frames a client sends ([`ClientFrame`]: `auth`, `ping`).
+//! - [`close`]: WebSocket close codes and what a client should do about each.
+//! - [`rest`]: request and response bodies of the REST API under `/api/v1`.
+//! - [`query`]: query keys and the event-to-key invalidation table of contract section 5.
+//!
+//! Nothing here does I/O; both the browser app and the server depend on it, so it stays
+//! small (serde and serde_json only).
+
+pub mod client;
+pub mod close;
+pub mod envelope;
+pub mod query;
+pub mod rest;
+
+pub use client::ClientFrame;
+pub use close::CloseCode;
+pub use envelope::{EntityKind, Envelope, ServerEvent, Timestamp};
+pub use query::QueryKey;

@@ -1,0 +1,262 @@
+//! Golden JSON: the exact field names and shapes of `../shared/realtime-contract.md`.
+
+use ppt_protocol::close::CloseCode;
+use ppt_protocol::envelope::{
+    Authenticated, EntityAction, EntityChange, MessageNew, MessageRead, Notification,
+};
+use ppt_protocol::rest::{
+    ApiError, Message, NotificationCategory, NotificationPreferences, Role, User,
+};
+use ppt_protocol::{ClientFrame, EntityKind, Envelope, QueryKey, ServerEvent, Timestamp};
+use serde_json::{json, Value};
+
+fn ts() -> Timestamp {
+    Timestamp("2026-11-26T12:00:00.123Z".into())
+}
+
+fn to_value(e: &Envelope) -> Value {
+    serde_json::from_str(&e.to_json()).unwrap()
+}
+
+/// A `message:new` envelope has exactly the contract's field names, camelCase, with `id`.
+#[test]
+fn message_new_envelope_matches_contract() {
+    let env = Envelope {
+        event: ServerEvent::MessageNew(MessageNew {
+            message: Message {
+                id: "7".into(),
+                conversation_id: "1-2".into(),
+                from_user_id: "2".into(),
+                from_name: "Bob".into(),
+                to_user_id: "1".into(),
+                body: "Hi".into(),
+                sent_at: ts(),
+                read: false,
+            },
+        }),
+        timestamp: ts(),
+        request_id: Some("r-1".into()),
+        id: Some(1234),
+    };
+    assert_eq!(
+        to_value(&env),
+        json!({
+            "type": "message:new",
+            "payload": { "message": {
+                "id": "7", "conversationId": "1-2", "fromUserId": "2", "fromName": "Bob",
+                "toUserId": "1", "body": "Hi", "sentAt": "2026-11-26T12:00:00.123Z", "read": false
+            }},
+            "timestamp": "2026-11-26T12:00:00.123Z",
+            "requestId": "r-1",
+            "id": 1234
+        })
+    );
+    assert_eq!(Envelope::from_json(&env.to_json()).unwrap(), env);
+}
+
+/// Control frames carry neither `id` nor `requestId`.
+#[test]
+fn control_frames_have_no_id() {
+    let env = Envelope::control(
+        ServerEvent::Authenticated(Authenticated {
+            user_id: "1".into(),
+            last_event_id: 9,
+            epoch: "e1".into(),
+            server_time: ts(),
+        }),
+        ts(),
+    );
+    assert_eq!(
+        to_value(&env),
+        json!({
+            "type": "connection:authenticated",
+            "payload": { "userId": "1", "lastEventId": 9, "epoch": "e1",
+                         "serverTime": "2026-11-26T12:00:00.123Z" },
+            "timestamp": "2026-11-26T12:00:00.123Z"
+        })
+    );
+    let pong = Envelope::control(ServerEvent::Pong, ts());
+    assert_eq!(to_value(&pong)["type"], "pong");
+    assert!(to_value(&pong).get("id").is_none());
+}
+
+/// Every event type round-trips under its contract name.
+#[test]
+fn every_event_type_has_its_contract_name() {
+    let n = Notification {
+        notification_id: "n1".into(),
+        title: "t".into(),
+        body: "b".into(),
+        entity_id: "3".into(),
+        link: "/faults/3".into(),
+    };
+    let change = EntityChange {
+        entity: EntityKind::Fault,
+        id: "3".into(),
+        version: Some(2),
+    };
+    let cases = [
+        (
+            ServerEvent::MessageRead(MessageRead {
+                conversation_id: "1-2".into(),
+                unread_count: 0,
+            }),
+            "message:read",
+        ),
+        (
+            ServerEvent::Notification(NotificationCategory::Announcement, n.clone()),
+            "notification:announcement",
+        ),
+        (
+            ServerEvent::Notification(NotificationCategory::Fault, n.clone()),
+            "notification:fault",
+        ),
+        (
+            ServerEvent::Notification(NotificationCategory::Vote, n),
+            "notification:vote",
+        ),
+        (
+            ServerEvent::Entity(EntityAction::Created, change.clone()),
+            "entity:created",
+        ),
+        (
+            ServerEvent::Entity(EntityAction::Updated, change.clone()),
+            "entity:updated",
+        ),
+        (
+            ServerEvent::Entity(EntityAction::Deleted, change),
+            "entity:deleted",
+        ),
+        (ServerEvent::Pong, "pong"),
+    ];
+    for (event, name) in cases {
+        let env = Envelope {
+            event,
+            timestamp: ts(),
+            request_id: None,
+            id: Some(5),
+        };
+        let v = to_value(&env);
+        assert_eq!(v["type"], name);
+        assert_eq!(Envelope::from_json(&env.to_json()).unwrap(), env, "{name}");
+    }
+}
+
+/// `entity:*` payloads are `{ entity, id, version? }` with lowercase entity names.
+#[test]
+fn entity_payload_shape() {
+    let env = Envelope {
+        event: ServerEvent::Entity(
+            EntityAction::Deleted,
+            EntityChange {
+                entity: EntityKind::Neighbor,
+                id: "4".into(),
+                version: None,
+            },
+        ),
+        timestamp: ts(),
+        request_id: None,
+        id: Some(1),
+    };
+    assert_eq!(
+        to_value(&env)["payload"],
+        json!({ "entity": "neighbor", "id": "4" })
+    );
+}
+
+/// Unknown types and unknown fields are accepted and kept aside, never an error.
+#[test]
+fn unknown_types_and_fields_are_ignored() {
+    let env = Envelope::from_json(
+        r#"{"type":"poll:closed","payload":{"x":1},"timestamp":"2026-11-26T12:00:00.000Z","extra":true}"#,
+    )
+    .unwrap();
+    assert_eq!(env.event.event_type(), "poll:closed");
+    assert!(matches!(env.event, ServerEvent::Unknown { .. }));
+    assert_eq!(env.id, None);
+
+    let env = Envelope::from_json(
+        r#"{"type":"entity:updated","payload":{"entity":"fault","id":"1","future":[1]},"timestamp":"2026-11-26T12:00:00.000Z","id":3,"shard":"a"}"#,
+    )
+    .unwrap();
+    assert_eq!(env.id, Some(3));
+}
+
+/// A frame from a server of the original design (no `id`) parses, with `id` absent.
+#[test]
+fn original_format_without_id_parses() {
+    let env = Envelope::from_json(
+        r#"{"type":"notification:vote","payload":{"notificationId":"n","title":"t","body":"b","entityId":"1","link":"/votes"},"timestamp":"2026-11-26T12:00:00.000Z","requestId":"abc"}"#,
+    )
+    .unwrap();
+    assert_eq!(env.id, None);
+    assert_eq!(env.request_id.as_deref(), Some("abc"));
+}
+
+/// The client's frames are `auth` with `payload.token` and a bare `ping`.
+#[test]
+fn client_frames_match_contract() {
+    let auth: Value =
+        serde_json::from_str(&ClientFrame::auth("jwt", Some(ts())).to_json()).unwrap();
+    assert_eq!(
+        auth,
+        json!({ "type": "auth", "payload": { "token": "jwt" }, "timestamp": "2026-11-26T12:00:00.123Z" })
+    );
+    let ping: Value = serde_json::from_str(&ClientFrame::ping().to_json()).unwrap();
+    assert_eq!(ping, json!({ "type": "ping" }));
+    assert_eq!(
+        ClientFrame::from_json(r#"{"type":"ping"}"#).unwrap(),
+        ClientFrame::ping()
+    );
+    assert!(ClientFrame::from_json(r#"{"type":"subscribe"}"#).is_err());
+    assert!(ClientFrame::from_json("not json").is_err());
+}
+
+/// Close codes map both ways.
+#[test]
+fn close_codes() {
+    for code in [1000, 1001, 1008, 1013, 4401, 4403, 4408, 4000] {
+        assert_eq!(CloseCode::from_code(code).code(), code);
+    }
+    assert_eq!(CloseCode::from_code(4401), CloseCode::Unauthorized);
+}
+
+/// REST bodies: the user, the error body and preferences keep the contract's names.
+#[test]
+fn rest_bodies_match_contract() {
+    let user = User {
+        id: "1".into(),
+        name: "Alice".into(),
+        email: "alice@demo.ppt".into(),
+        role: Role::Resident,
+    };
+    assert_eq!(
+        serde_json::to_value(&user).unwrap(),
+        json!({ "id": "1", "name": "Alice", "email": "alice@demo.ppt", "role": "resident" })
+    );
+    let err: ApiError =
+        serde_json::from_value(json!({ "error": { "code": "bad_request", "message": "m" } }))
+            .unwrap();
+    assert_eq!(err.error.code, "bad_request");
+    let prefs = serde_json::to_value(NotificationPreferences::default()).unwrap();
+    for cat in ["message", "announcement", "fault", "vote"] {
+        assert_eq!(
+            prefs[cat],
+            json!({ "toast": true, "sound": true, "browser": false })
+        );
+    }
+}
+
+/// A key invalidates every key it prefixes and nothing else.
+#[test]
+fn query_key_prefix_matching() {
+    let faults = QueryKey::new(["faults"]);
+    assert!(faults.is_prefix_of(&QueryKey::new(["faults", "42"])));
+    assert!(faults.is_prefix_of(&faults));
+    assert!(!faults.is_prefix_of(&QueryKey::new(["fault"])));
+    assert!(!QueryKey::new(["faults", "42"]).is_prefix_of(&faults));
+    assert_eq!(
+        ppt_protocol::query::key_for_entity(EntityKind::Neighbor),
+        QueryKey::new(["neighbors"])
+    );
+}

@@ -1,0 +1,81 @@
+//! Authentication: JWTs ([`jwt`]), password hashes ([`password`]), and the [`AuthUser`]
+//! extractor that every protected handler takes.
+
+pub mod jwt;
+pub mod password;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use ppt_protocol::rest::Role;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The caller of a request, from a valid bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthUser {
+    pub id: i64,
+    pub building_id: i64,
+    pub role: Role,
+    /// Expiry of the token, in seconds since the epoch.
+    pub exp: u64,
+}
+
+impl AuthUser {
+    /// Whether the caller manages the building.
+    pub fn is_manager(&self) -> bool {
+        self.role == Role::Manager
+    }
+
+    /// Fails with 403 unless the caller is a manager.
+    pub fn require_manager(&self, action: &str) -> Result<(), AppError> {
+        if self.is_manager() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!("only a manager may {action}")))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(|| AppError::Unauthorized("authorization must be a bearer token".into()))?;
+        state
+            .jwt
+            .verify(token.trim())
+            .map_err(|e| AppError::Unauthorized(e.to_string()))
+    }
+}
+
+/// The `X-Request-Id` of a request, if any: stamped on the events it causes as `requestId`,
+/// so a client can tell its own changes from other people's.
+#[derive(Debug, Clone, Default)]
+pub struct RequestId(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestId(
+            parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.is_empty() && v.len() <= 128)
+                .map(str::to_owned),
+        ))
+    }
+}

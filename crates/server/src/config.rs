@@ -1,0 +1,79 @@
+//! Server settings: every one a flag with an environment-variable twin (contract section 8).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// `ppt-server` settings.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "ppt-server", version, about = "The ppt-web server")]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "PPT_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// SQLite database file; created and seeded with the demo world when missing.
+    #[arg(long, env = "PPT_DB", default_value = "ppt.sqlite3")]
+    pub db: PathBuf,
+
+    /// The built app (Trunk's dist); `/` and unknown non-API paths serve its index.html.
+    #[arg(long, env = "PPT_STATIC_DIR", default_value = "dist")]
+    pub static_dir: PathBuf,
+
+    /// HS256 secret for JWTs; default: a random secret generated once and kept in the database.
+    #[arg(long, env = "PPT_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Origins allowed to open /ws besides the page's own (comma-separated).
+    #[arg(
+        long,
+        env = "PPT_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        default_value = "http://127.0.0.1:8081,http://localhost:8081"
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// Lifetime of an issued token, in seconds.
+    #[arg(long, env = "PPT_TOKEN_TTL_SECS", default_value_t = 3600)]
+    pub token_ttl_secs: u64,
+
+    /// How long a new socket may take to send its `auth` frame, in milliseconds.
+    #[arg(long, env = "PPT_AUTH_TIMEOUT_MS", default_value_t = 5000)]
+    pub auth_timeout_ms: u64,
+
+    /// How many events the log keeps; older cursors get `resetRequired`.
+    #[arg(long, env = "PPT_EVENT_RETENTION", default_value_t = 100_000)]
+    pub event_retention: u64,
+
+    /// Frames queued for one socket before it counts as too slow and is closed (1013).
+    #[arg(long, env = "PPT_SEND_QUEUE", default_value_t = 1024)]
+    pub send_queue: usize,
+
+    /// Keep the demo building alive: neighbours act now and then (see `--simulate-every-ms`).
+    #[arg(long, env = "PPT_SIMULATE", default_value_t = false)]
+    pub simulate: bool,
+
+    /// Mean pause between simulated neighbour actions, in milliseconds.
+    #[arg(long, env = "PPT_SIMULATE_EVERY_MS", default_value_t = 8000)]
+    pub simulate_every_ms: u64,
+}
+
+impl Config {
+    /// Settings for tests and embedding: every default, with the given database and static dir.
+    pub fn for_paths(db: PathBuf, static_dir: PathBuf) -> Self {
+        let mut c = Config::parse_from(["ppt-server"]);
+        c.db = db;
+        c.static_dir = static_dir;
+        c
+    }
+
+    pub fn token_ttl(&self) -> Duration {
+        Duration::from_secs(self.token_ttl_secs)
+    }
+
+    pub fn auth_timeout(&self) -> Duration {
+        Duration::from_millis(self.auth_timeout_ms)
+    }
+}

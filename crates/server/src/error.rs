@@ -1,0 +1,112 @@
+//! `AppError`: every way a request can fail, answered with the contract's error body.
+
+use std::collections::BTreeMap;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ppt_protocol::rest::{ApiError, ApiErrorDetail};
+
+/// A failed request. Client mistakes are 4xx with a clear message; internals stay in the log.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{1}")]
+    BadRequest(&'static str, String),
+    #[error("validation failed")]
+    Validation(BTreeMap<String, String>),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(&'static str, String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// One field's problem.
+    pub fn field(name: &str, problem: impl Into<String>) -> Self {
+        let mut m = BTreeMap::new();
+        m.insert(name.to_owned(), problem.into());
+        AppError::Validation(m)
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(r: JsonRejection) -> Self {
+        let code = match r {
+            JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
+            _ => "bad_request",
+        };
+        AppError::BadRequest(code, r.body_text())
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(r: QueryRejection) -> Self {
+        AppError::BadRequest("bad_query", r.body_text())
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(r: PathRejection) -> Self {
+        AppError::BadRequest("bad_path", r.body_text())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, message, fields) = match self {
+            AppError::BadRequest(code, m) => {
+                let status = if code == "unsupported_media_type" {
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                (status, code, m, BTreeMap::new())
+            }
+            AppError::Validation(fields) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "some fields are not valid".to_owned(),
+                fields,
+            ),
+            AppError::Unauthorized(m) => {
+                (StatusCode::UNAUTHORIZED, "unauthorized", m, BTreeMap::new())
+            }
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, BTreeMap::new()),
+            AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m, BTreeMap::new()),
+            AppError::Conflict(code, m) => (StatusCode::CONFLICT, code, m, BTreeMap::new()),
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong on the server".to_owned(),
+                    BTreeMap::new(),
+                )
+            }
+        };
+        let body = ApiError {
+            error: ApiErrorDetail {
+                code: code.to_owned(),
+                message,
+                fields,
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Result of a handler.
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,197 @@
+//! The hub: which sockets are open for which users, and fan-out of committed events.
+//!
+//! Fan-out never waits: each socket has a bounded queue, and a socket whose queue is full
+//! is dropped from the hub (its session then closes it with 1013 and the client catches up
+//! through `/events/missed`). One slow reader never holds up the others.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+/// Who may see an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Every member of a building.
+    Building(i64),
+    /// These users only.
+    Users(Vec<i64>),
+}
+
+/// Why the hub let go of a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dropped {
+    /// Its queue was full.
+    Lagged,
+}
+
+/// What a session holds: its queue and the way to learn why the hub dropped it.
+pub struct Subscription {
+    pub id: u64,
+    pub rx: mpsc::Receiver<Arc<str>>,
+    dropped: Arc<Mutex<Option<Dropped>>>,
+}
+
+impl Subscription {
+    /// Why the hub dropped this socket, once `rx` has ended.
+    pub fn dropped_reason(&self) -> Option<Dropped> {
+        *self.dropped.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+struct Entry {
+    user_id: i64,
+    building_id: i64,
+    tx: mpsc::Sender<Arc<str>>,
+    dropped: Arc<Mutex<Option<Dropped>>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    sockets: HashMap<u64, Entry>,
+    by_user: HashMap<i64, HashSet<u64>>,
+    by_building: HashMap<i64, HashSet<u64>>,
+}
+
+/// Open sockets, indexed by user and building.
+#[derive(Clone, Default)]
+pub struct Hub {
+    inner: Arc<Mutex<Inner>>,
+    next_id: Arc<AtomicU64>,
+}
+
+impl Hub {
+    /// Registers a socket for a user; frames published from now on reach it.
+    pub fn join(&self, user_id: i64, building_id: i64, queue: usize) -> Subscription {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let (tx, rx) = mpsc::channel(queue.max(1));
+        let dropped = Arc::new(Mutex::new(None));
+        let mut inner = self.lock();
+        inner.sockets.insert(
+            id,
+            Entry {
+                user_id,
+                building_id,
+                tx,
+                dropped: dropped.clone(),
+            },
+        );
+        inner.by_user.entry(user_id).or_default().insert(id);
+        inner.by_building.entry(building_id).or_default().insert(id);
+        Subscription { id, rx, dropped }
+    }
+
+    /// Unregisters a socket (idempotent).
+    pub fn leave(&self, socket_id: u64) {
+        let mut inner = self.lock();
+        remove(&mut inner, socket_id);
+    }
+
+    /// How many sockets are open.
+    pub fn len(&self) -> usize {
+        self.lock().sockets.len()
+    }
+
+    /// Whether no socket is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Queues one serialised frame for every socket in the audience.
+    pub fn publish(&self, audience: &Audience, frame: Arc<str>) {
+        let mut inner = self.lock();
+        let targets: Vec<u64> = match audience {
+            Audience::Building(b) => inner
+                .by_building
+                .get(b)
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default(),
+            Audience::Users(users) => users
+                .iter()
+                .filter_map(|u| inner.by_user.get(u))
+                .flat_map(|s| s.iter().copied())
+                .collect(),
+        };
+        let mut lagged = Vec::new();
+        for id in targets {
+            if let Some(entry) = inner.sockets.get(&id) {
+                match entry.tx.try_send(frame.clone()) {
+                    Ok(()) => {}
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        *entry.dropped.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(Dropped::Lagged);
+                        lagged.push(id);
+                    }
+                    // The session has gone; it removes itself.
+                    Err(mpsc::error::TrySendError::Closed(_)) => {}
+                }
+            }
+        }
+        for id in lagged {
+            tracing::info!(socket = id, "socket fell behind; dropping it");
+            remove(&mut inner, id);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn remove(inner: &mut Inner, socket_id: u64) {
+    if let Some(entry) = inner.sockets.remove(&socket_id) {
+        if let Some(set) = inner.by_user.get_mut(&entry.user_id) {
+            set.remove(&socket_id);
+            if set.is_empty() {
+                inner.by_user.remove(&entry.user_id);
+            }
+        }
+        if let Some(set) = inner.by_building.get_mut(&entry.building_id) {
+            set.remove(&socket_id);
+            if set.is_empty() {
+                inner.by_building.remove(&entry.building_id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame reaches the sockets of its audience and nobody else's.
+    #[test]
+    fn publish_reaches_only_the_audience() {
+        let hub = Hub::default();
+        let mut a = hub.join(1, 10, 8);
+        let mut b = hub.join(2, 10, 8);
+        let mut c = hub.join(3, 20, 8);
+        hub.publish(&Audience::Users(vec![1]), "x".into());
+        hub.publish(&Audience::Building(10), "y".into());
+        assert_eq!(&*a.rx.try_recv().unwrap(), "x");
+        assert_eq!(&*a.rx.try_recv().unwrap(), "y");
+        assert_eq!(&*b.rx.try_recv().unwrap(), "y");
+        assert!(b.rx.try_recv().is_err());
+        assert!(c.rx.try_recv().is_err());
+    }
+
+    /// A socket whose queue is full is dropped with the reason `Lagged`; the others go on.
+    #[test]
+    fn full_queue_drops_only_that_socket() {
+        let hub = Hub::default();
+        let mut slow = hub.join(1, 10, 1);
+        let mut fast = hub.join(2, 10, 8);
+        hub.publish(&Audience::Building(10), "1".into());
+        assert_eq!(&*fast.rx.try_recv().unwrap(), "1");
+        hub.publish(&Audience::Building(10), "2".into());
+        assert_eq!(&*fast.rx.try_recv().unwrap(), "2");
+        assert_eq!(hub.len(), 1);
+        assert_eq!(&*slow.rx.try_recv().unwrap(), "1");
+        assert!(matches!(
+            slow.rx.try_recv(),
+            Err(mpsc::error::TryRecvError::Disconnected)
+        ));
+        assert_eq!(slow.dropped_reason(), Some(Dropped::Lagged));
+    }
+}

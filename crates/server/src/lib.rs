@@ -1,0 +1,125 @@
+//! `ppt-server`: the ppt-web server.
+//!
+//! # Layout
+//! - [`config`]: flags and their environment twins (contract section 8).
+//! - [`db`]: SQLite: open, migrate (`migrations/`), seed the demo world ([`db::seed`]).
+//! - [`store`]: the shared connection; a write's events join the log in its transaction and
+//!   are fanned out in commit order.
+//! - [`hub`]: open sockets by user and building; non-blocking fan-out with bounded queues.
+//! - [`auth`]: JWTs, password hashes, the `AuthUser` extractor.
+//! - [`routes`]: the REST API under `/api/v1`, one module per resource.
+//! - [`ws`]: `/ws`: Origin check, authentication, heartbeat answers, limits.
+//! - [`simulate`]: `--simulate`, neighbours who act on their own for demos.
+//! - [`error`]: `AppError`, answered with the contract's error body.
+//!
+//! [`build`] makes the state and router; [`run`] serves on a listener the caller bound.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod hub;
+pub mod routes;
+pub mod simulate;
+pub mod state;
+pub mod store;
+pub mod users;
+pub mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::auth::jwt::JwtKeys;
+pub use crate::config::Config;
+use crate::hub::Hub;
+pub use crate::state::AppState;
+use crate::store::Store;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Open(#[from] db::OpenError),
+    #[error("database: {0}")]
+    Db(String),
+}
+
+/// A ready server: its state, its router, and whether the database was just seeded.
+pub struct Built {
+    pub state: AppState,
+    pub router: Router,
+    pub seeded: bool,
+}
+
+/// Opens the database and makes the state and the router.
+pub fn build(config: Config) -> Result<Built, StartError> {
+    let opened = db::open(&config.db)?;
+    let secret = match &config.jwt_secret {
+        Some(s) => s.clone(),
+        None => match db::get_meta(&opened.conn, "jwt_secret")
+            .map_err(|e| StartError::Db(e.to_string()))?
+        {
+            Some(s) => s,
+            None => {
+                let s = db::random_token(48);
+                db::set_meta(&opened.conn, "jwt_secret", &s)
+                    .map_err(|e| StartError::Db(e.to_string()))?;
+                s
+            }
+        },
+    };
+    let store = Store::new(opened.conn, Hub::default(), config.event_retention)
+        .map_err(|e| StartError::Db(e.to_string()))?;
+    let state = AppState {
+        jwt: JwtKeys::new(secret.as_bytes(), config.token_ttl()),
+        config: Arc::new(config),
+        store,
+        shutdown: CancellationToken::new(),
+    };
+    Ok(Built {
+        router: router(state.clone()),
+        state,
+        seeded: opened.seeded,
+    })
+}
+
+/// Every route: `/api/v1`, `/ws`, `/healthz`, and the built app for everything else.
+pub fn router(state: AppState) -> Router {
+    let dir = &state.config.static_dir;
+    let app = ServeDir::new(dir)
+        .append_index_html_on_directories(true)
+        .fallback(ServeFile::new(dir.join("index.html")));
+    Router::new()
+        .nest("/api/v1", routes::router())
+        .route("/ws", get(ws::upgrade))
+        .route("/healthz", get(|| async { (StatusCode::OK, "ok") }))
+        .fallback_service(app)
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves; then closes every socket with 1001 and drains requests.
+pub async fn run(
+    listener: TcpListener,
+    built: Built,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let token = built.state.shutdown.clone();
+    if built.state.config.simulate {
+        tokio::spawn(simulate::run(built.state.clone()));
+    }
+    axum::serve(listener, built.router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            token.cancel();
+        })
+        .await
+}

@@ -1,0 +1,67 @@
+//! `ppt-server`: parses flags, binds, serves, shuts down gracefully on Ctrl-C or SIGTERM.
+
+use clap::Parser;
+use ppt_server::{build, run, Config};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
+        )
+        .init();
+    let config = Config::parse();
+    let addr = config.addr;
+    let built = match build(config) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("ppt-server: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    if built.seeded {
+        tracing::info!(
+            "new database: seeded the demo world (password for every demo account: demo1234)"
+        );
+    }
+    let listener = match TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("ppt-server: cannot listen on {addr}: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(
+        "listening on http://{}",
+        listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+    );
+    if let Err(e) = run(listener, built, shutdown_signal()).await {
+        eprintln!("ppt-server: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    std::process::ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+}

@@ -1,0 +1,68 @@
+//! `/auth/login`, `/auth/refresh`, `/me`.
+
+use axum::extract::State;
+use ppt_protocol::rest::{LoginRequest, LoginResponse, TokenResponse, User};
+use rusqlite::OptionalExtension;
+
+use super::AppJson;
+use crate::auth::{password, AuthUser};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::users;
+
+pub async fn login(
+    State(state): State<AppState>,
+    AppJson(req): AppJson<LoginRequest>,
+) -> AppResult<AppJson<LoginResponse>> {
+    let email = req.email.trim().to_owned();
+    let found = state
+        .store
+        .read(move |c| {
+            Ok(c.query_row(
+                "SELECT id, password_hash FROM users WHERE email = ?1",
+                [&email],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?)
+        })
+        .await?;
+    let bad = || AppError::Unauthorized("wrong email or password".into());
+    let (id, hash) = found.ok_or_else(bad)?;
+    // Hashing is deliberately slow: keep it off the async threads.
+    let ok = tokio::task::spawn_blocking(move || password::verify(&req.password, &hash))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        return Err(bad());
+    }
+    let user = load(&state, id).await?;
+    let token = state.jwt.issue(id, user.1, user.0.role);
+    Ok(AppJson(LoginResponse {
+        token,
+        user: user.0,
+    }))
+}
+
+pub async fn refresh(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<AppJson<TokenResponse>> {
+    let (user, building) = load(&state, auth.id).await?;
+    Ok(AppJson(TokenResponse {
+        token: state.jwt.issue(auth.id, building, user.role),
+    }))
+}
+
+pub async fn me(State(state): State<AppState>, auth: AuthUser) -> AppResult<AppJson<User>> {
+    Ok(AppJson(load(&state, auth.id).await?.0))
+}
+
+async fn load(state: &AppState, id: i64) -> AppResult<(User, i64)> {
+    state
+        .store
+        .read(move |c| {
+            users::by_id(c, id)?
+                .ok_or_else(|| AppError::Unauthorized("the account no longer exists".into()))
+        })
+        .await
+}

@@ -1,0 +1,308 @@
+//! Announcements, faults, documents and neighbours: the building's shared lists.
+//!
+//! Everything here is visible to every member of the caller's building and to nobody else.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use ppt_protocol::envelope::{EntityAction, EntityChange, Notification};
+use ppt_protocol::rest::{
+    Announcement, CreateAnnouncement, Document, Fault, FaultStatus, Neighbor, NotificationCategory,
+    ReportFault, Role, UpdateFault,
+};
+use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{parse_id, text_field, AppJson};
+use crate::auth::{AuthUser, RequestId};
+use crate::db::now_ts;
+use crate::error::{AppError, AppResult};
+use crate::hub::Audience;
+use crate::state::AppState;
+use crate::store::Tx;
+use crate::users;
+
+const MAX_TITLE: usize = 200;
+const MAX_TEXT: usize = 10_000;
+
+/// Emits `entity:<action>` for the building.
+pub fn emit_entity(
+    tx: &mut Tx<'_>,
+    action: EntityAction,
+    entity: EntityKind,
+    id: i64,
+    version: Option<u64>,
+    building: i64,
+) -> AppResult<()> {
+    tx.emit(
+        ServerEvent::Entity(
+            action,
+            EntityChange {
+                entity,
+                id: id.to_string(),
+                version,
+            },
+        ),
+        Audience::Building(building),
+    )?;
+    Ok(())
+}
+
+/// Emits a `notification:*` to the given users.
+pub fn emit_notification(
+    tx: &mut Tx<'_>,
+    category: NotificationCategory,
+    n: Notification,
+    users: Vec<i64>,
+) -> AppResult<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    tx.emit(
+        ServerEvent::Notification(category, n),
+        Audience::Users(users),
+    )?;
+    Ok(())
+}
+
+/// A notification about one entity.
+pub fn notification(
+    key: String,
+    title: String,
+    body: String,
+    entity_id: i64,
+    link: String,
+) -> Notification {
+    Notification {
+        notification_id: key,
+        title,
+        body,
+        entity_id: entity_id.to_string(),
+        link,
+    }
+}
+
+fn announcement_row(r: &Row<'_>) -> rusqlite::Result<Announcement> {
+    Ok(Announcement {
+        id: r.get::<_, i64>(0)?.to_string(),
+        title: r.get(1)?,
+        body: r.get(2)?,
+        author_name: r.get(3)?,
+        created_at: Timestamp(r.get(4)?),
+        version: r.get::<_, i64>(5)? as u64,
+    })
+}
+
+const ANNOUNCEMENTS: &str = "SELECT a.id, a.title, a.body, u.name, a.created_at, a.version
+     FROM announcements a JOIN users u ON u.id = a.author_id";
+
+pub async fn announcements(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<AppJson<Vec<Announcement>>> {
+    let out = state
+        .store
+        .read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "{ANNOUNCEMENTS} WHERE a.building_id = ?1 ORDER BY a.id DESC"
+            ))?;
+            let rows = stmt.query_map([auth.building_id], announcement_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(AppJson(out))
+}
+
+pub async fn create_announcement(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    RequestId(rid): RequestId,
+    AppJson(req): AppJson<CreateAnnouncement>,
+) -> AppResult<(StatusCode, AppJson<Announcement>)> {
+    auth.require_manager("post announcements")?;
+    let title = text_field("title", &req.title, MAX_TITLE)?;
+    let body = text_field("body", &req.body, MAX_TEXT)?;
+    let created = state
+        .store
+        .write(rid, move |tx| {
+            tx.sql().execute(
+                "INSERT INTO announcements (building_id, author_id, title, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![auth.building_id, auth.id, title, body, now_ts()],
+            )?;
+            let id = tx.sql().last_insert_rowid();
+            let a = tx.sql().query_row(&format!("{ANNOUNCEMENTS} WHERE a.id = ?1"), [id], announcement_row)?;
+            emit_entity(tx, EntityAction::Created, EntityKind::Announcement, id, Some(1), auth.building_id)?;
+            let residents = users::in_building(tx.sql(), auth.building_id, Some(Role::Resident))?;
+            emit_notification(
+                tx,
+                NotificationCategory::Announcement,
+                notification(format!("announcement-{id}"), a.title.clone(), a.body.chars().take(200).collect(), id, "/announcements".into()),
+                residents,
+            )?;
+            Ok(a)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, AppJson(created)))
+}
+
+fn fault_row(r: &Row<'_>) -> rusqlite::Result<Fault> {
+    Ok(Fault {
+        id: r.get::<_, i64>(0)?.to_string(),
+        title: r.get(1)?,
+        description: r.get(2)?,
+        status: FaultStatus::parse(&r.get::<_, String>(3)?).unwrap_or(FaultStatus::Open),
+        reporter_id: r.get::<_, i64>(4)?.to_string(),
+        reporter_name: r.get(5)?,
+        created_at: Timestamp(r.get(6)?),
+        updated_at: Timestamp(r.get(7)?),
+        version: r.get::<_, i64>(8)? as u64,
+    })
+}
+
+const FAULTS: &str = "SELECT f.id, f.title, f.description, f.status, f.reporter_id, u.name, f.created_at, f.updated_at, f.version
+     FROM faults f JOIN users u ON u.id = f.reporter_id";
+
+pub async fn faults(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<AppJson<Vec<Fault>>> {
+    let out = state
+        .store
+        .read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "{FAULTS} WHERE f.building_id = ?1 ORDER BY f.id DESC"
+            ))?;
+            let rows = stmt.query_map([auth.building_id], fault_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(AppJson(out))
+}
+
+/// The fault's reporter and the building's managers: who hears about a fault.
+fn fault_watchers(tx: &Tx<'_>, building: i64, reporter: i64) -> AppResult<Vec<i64>> {
+    let mut users = users::in_building(tx.sql(), building, Some(Role::Manager))?;
+    if !users.contains(&reporter) {
+        users.push(reporter);
+    }
+    Ok(users)
+}
+
+pub async fn report_fault(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    RequestId(rid): RequestId,
+    AppJson(req): AppJson<ReportFault>,
+) -> AppResult<(StatusCode, AppJson<Fault>)> {
+    let title = text_field("title", &req.title, MAX_TITLE)?;
+    let description = text_field("description", &req.description, MAX_TEXT)?;
+    let created = state
+        .store
+        .write(rid, move |tx| {
+            let now = now_ts();
+            tx.sql().execute(
+                "INSERT INTO faults (building_id, reporter_id, title, description, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5)",
+                params![auth.building_id, auth.id, title, description, now],
+            )?;
+            let id = tx.sql().last_insert_rowid();
+            let f = tx.sql().query_row(&format!("{FAULTS} WHERE f.id = ?1"), [id], fault_row)?;
+            emit_entity(tx, EntityAction::Created, EntityKind::Fault, id, Some(1), auth.building_id)?;
+            let watchers = fault_watchers(tx, auth.building_id, auth.id)?;
+            emit_notification(
+                tx,
+                NotificationCategory::Fault,
+                notification(format!("fault-{id}-v1"), format!("New fault: {}", f.title), format!("Reported by {}", f.reporter_name), id, format!("/faults/{id}")),
+                watchers,
+            )?;
+            Ok(f)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, AppJson(created)))
+}
+
+pub async fn update_fault(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    RequestId(rid): RequestId,
+    Path(raw): Path<String>,
+    AppJson(req): AppJson<UpdateFault>,
+) -> AppResult<AppJson<Fault>> {
+    let id = parse_id(&raw, "fault")?;
+    auth.require_manager("change a fault's status")?;
+    let updated = state
+        .store
+        .write(rid, move |tx| {
+            let exists: Option<i64> = tx
+                .sql()
+                .query_row(
+                    "SELECT reporter_id FROM faults WHERE id = ?1 AND building_id = ?2",
+                    params![id, auth.building_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let reporter = exists.ok_or_else(|| AppError::NotFound("no such fault".into()))?;
+            tx.sql().execute(
+                "UPDATE faults SET status = ?1, updated_at = ?2, version = version + 1 WHERE id = ?3",
+                params![req.status.as_str(), now_ts(), id],
+            )?;
+            let f = tx.sql().query_row(&format!("{FAULTS} WHERE f.id = ?1"), [id], fault_row)?;
+            emit_entity(tx, EntityAction::Updated, EntityKind::Fault, id, Some(f.version), auth.building_id)?;
+            let watchers = fault_watchers(tx, auth.building_id, reporter)?;
+            emit_notification(
+                tx,
+                NotificationCategory::Fault,
+                notification(format!("fault-{id}-v{}", f.version), format!("{}: {}", f.status.label(), f.title), format!("The fault is now {}", f.status.label().to_lowercase()), id, format!("/faults/{id}")),
+                watchers,
+            )?;
+            Ok(f)
+        })
+        .await?;
+    Ok(AppJson(updated))
+}
+
+pub async fn documents(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<AppJson<Vec<Document>>> {
+    let out = state
+        .store
+        .read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, title, url, uploaded_at FROM documents WHERE building_id = ?1 ORDER BY id DESC",
+            )?;
+            let rows = stmt.query_map([auth.building_id], |r| {
+                Ok(Document {
+                    id: r.get::<_, i64>(0)?.to_string(),
+                    title: r.get(1)?,
+                    url: r.get(2)?,
+                    uploaded_at: Timestamp(r.get(3)?),
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(AppJson(out))
+}
+
+pub async fn neighbors(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<AppJson<Vec<Neighbor>>> {
+    let out = state
+        .store
+        .read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, name, apartment, role FROM users WHERE building_id = ?1 AND id != ?2 ORDER BY name",
+            )?;
+            let rows = stmt.query_map(params![auth.building_id, auth.id], |r| {
+                Ok(Neighbor {
+                    id: r.get::<_, i64>(0)?.to_string(),
+                    name: r.get(1)?,
+                    apartment: r.get(2)?,
+                    role: users::role(&r.get::<_, String>(3)?),
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(AppJson(out))
+}

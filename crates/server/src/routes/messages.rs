@@ -1,0 +1,191 @@
+//! `/messages`: a user's messages, sending one, reading, the unread count.
+//!
+//! A message is visible only to its two participants; anyone else asking for it gets 404.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use ppt_protocol::envelope::{EntityAction, EntityChange, MessageNew, MessageRead};
+use ppt_protocol::rest::{Message, ReadReceipt, SendMessageRequest, UnreadCount};
+use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{parse_id, text_field, AppJson};
+use crate::auth::{AuthUser, RequestId};
+use crate::db::now_ts;
+use crate::error::{AppError, AppResult};
+use crate::hub::Audience;
+use crate::state::AppState;
+
+/// Longest message body, in characters.
+const MAX_BODY: usize = 4000;
+/// How many messages `GET /messages` returns at most.
+const LIST_LIMIT: i64 = 500;
+
+/// The conversation between two users: the same id in both directions.
+pub fn conversation_id(a: i64, b: i64) -> String {
+    format!("{}-{}", a.min(b), a.max(b))
+}
+
+const SELECT: &str =
+    "SELECT m.id, m.from_user, u.name, m.to_user, m.body, m.sent_at, m.read_at IS NOT NULL
+     FROM messages m JOIN users u ON u.id = m.from_user";
+
+fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    let from: i64 = r.get(1)?;
+    let to: i64 = r.get(3)?;
+    Ok(Message {
+        id: r.get::<_, i64>(0)?.to_string(),
+        conversation_id: conversation_id(from, to),
+        from_user_id: from.to_string(),
+        from_name: r.get(2)?,
+        to_user_id: to.to_string(),
+        body: r.get(4)?,
+        sent_at: Timestamp(r.get(5)?),
+        read: r.get(6)?,
+    })
+}
+
+fn unread(c: &Connection, user: i64) -> AppResult<u64> {
+    Ok(c.query_row(
+        "SELECT COUNT(*) FROM messages WHERE to_user = ?1 AND read_at IS NULL",
+        [user],
+        |r| r.get::<_, i64>(0),
+    )? as u64)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<AppJson<Vec<Message>>> {
+    let out = state
+        .store
+        .read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "{SELECT} WHERE m.from_user = ?1 OR m.to_user = ?1 ORDER BY m.id DESC LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![auth.id, LIST_LIMIT], message_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await?;
+    Ok(AppJson(out))
+}
+
+pub async fn send(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    RequestId(rid): RequestId,
+    AppJson(req): AppJson<SendMessageRequest>,
+) -> AppResult<(StatusCode, AppJson<Message>)> {
+    let body = text_field("body", &req.body, MAX_BODY)?;
+    let to: i64 = req
+        .to_user_id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::field("toUserId", "must be a user id"))?;
+    if to == auth.id {
+        return Err(AppError::field(
+            "toUserId",
+            "you cannot send a message to yourself",
+        ));
+    }
+    let msg = state
+        .store
+        .write(rid, move |tx| {
+            let recipient_building: Option<i64> = tx
+                .sql()
+                .query_row("SELECT building_id FROM users WHERE id = ?1", [to], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if recipient_building != Some(auth.building_id) {
+                return Err(AppError::NotFound("no such neighbour".into()));
+            }
+            tx.sql().execute(
+                "INSERT INTO messages (from_user, to_user, body, sent_at) VALUES (?1, ?2, ?3, ?4)",
+                params![auth.id, to, body, now_ts()],
+            )?;
+            let id = tx.sql().last_insert_rowid();
+            let msg =
+                tx.sql()
+                    .query_row(&format!("{SELECT} WHERE m.id = ?1"), [id], message_row)?;
+            let both = Audience::Users(vec![to, auth.id]);
+            tx.emit(
+                ServerEvent::MessageNew(MessageNew {
+                    message: msg.clone(),
+                }),
+                both.clone(),
+            )?;
+            tx.emit(
+                ServerEvent::Entity(
+                    EntityAction::Created,
+                    EntityChange {
+                        entity: EntityKind::Message,
+                        id: msg.id.clone(),
+                        version: None,
+                    },
+                ),
+                both,
+            )?;
+            Ok(msg)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, AppJson(msg)))
+}
+
+/// Marks a message to me, and every earlier one in its conversation, as read.
+pub async fn mark_read(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    RequestId(rid): RequestId,
+    Path(raw): Path<String>,
+) -> AppResult<AppJson<ReadReceipt>> {
+    let id = parse_id(&raw, "message")?;
+    let receipt = state
+        .store
+        .write(rid, move |tx| {
+            let from: i64 = tx
+                .sql()
+                .query_row(
+                    "SELECT from_user FROM messages WHERE id = ?1 AND to_user = ?2",
+                    params![id, auth.id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| AppError::NotFound("no such message".into()))?;
+            let changed = tx.sql().execute(
+                "UPDATE messages SET read_at = ?1 WHERE to_user = ?2 AND from_user = ?3 AND id <= ?4 AND read_at IS NULL",
+                params![now_ts(), auth.id, from, id],
+            )?;
+            let receipt = ReadReceipt {
+                conversation_id: conversation_id(auth.id, from),
+                unread_count: unread(tx.sql(), auth.id)?,
+            };
+            if changed > 0 {
+                tx.emit(
+                    ServerEvent::MessageRead(MessageRead {
+                        conversation_id: receipt.conversation_id.clone(),
+                        unread_count: receipt.unread_count,
+                    }),
+                    Audience::Users(vec![auth.id]),
+                )?;
+                tx.emit(
+                    ServerEvent::Entity(
+                        EntityAction::Updated,
+                        EntityChange { entity: EntityKind::Message, id: id.to_string(), version: None },
+                    ),
+                    Audience::Users(vec![auth.id, from]),
+                )?;
+            }
+            Ok(receipt)
+        })
+        .await?;
+    Ok(AppJson(receipt))
+}
+
+pub async fn unread_count(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> AppResult<AppJson<UnreadCount>> {
+    let count = state.store.read(move |c| unread(c, auth.id)).await?;
+    Ok(AppJson(UnreadCount { count }))
+}

@@ -1,0 +1,93 @@
+//! The REST API under `/api/v1` (contract section 4): one module per resource.
+
+mod auth;
+mod events;
+mod lists;
+mod messages;
+mod preferences;
+mod votes;
+
+use axum::extract::FromRequest;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::Router;
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// JSON in and out, with the contract's error body when the request body is not right.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct AppJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Every `/api/v1` route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/me", get(auth::me))
+        .route("/messages", get(messages::list).post(messages::send))
+        .route("/messages/unread-count", get(messages::unread_count))
+        .route("/messages/{id}/read", post(messages::mark_read))
+        .route(
+            "/announcements",
+            get(lists::announcements).post(lists::create_announcement),
+        )
+        .route("/faults", get(lists::faults).post(lists::report_fault))
+        .route("/faults/{id}", patch(lists::update_fault))
+        .route("/votes", get(votes::list).post(votes::open))
+        .route("/votes/{id}/ballots", post(votes::cast))
+        .route("/documents", get(lists::documents))
+        .route("/neighbors", get(lists::neighbors))
+        .route(
+            "/notification-preferences",
+            get(preferences::get).put(preferences::put),
+        )
+        .route("/events/missed", get(events::missed))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("no such API path".into())
+}
+
+async fn method_not_allowed() -> Response {
+    let mut r = AppError::BadRequest(
+        "method_not_allowed",
+        "method not allowed on this path".into(),
+    )
+    .into_response();
+    *r.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
+    r
+}
+
+/// Parses a path id; anything that is not one names nothing, so 404.
+pub fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or_else(|| AppError::NotFound(format!("no such {what}")))
+}
+
+/// A trimmed, non-empty text field of at most `max` characters.
+pub fn text_field(name: &str, value: &str, max: usize) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.is_empty() {
+        Err(AppError::field(name, "must not be empty"))
+    } else if v.chars().count() > max {
+        Err(AppError::field(
+            name,
+            format!("must be at most {max} characters"),
+        ))
+    } else {
+        Ok(v.to_owned())
+    }
+}

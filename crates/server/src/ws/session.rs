@@ -1,0 +1,347 @@
+//! One socket's life: authenticate within the deadline, join the hub, then forward events,
+//! answer pings and enforce the rules until either side ends it.
+//!
+//! Generic over any `Sink + Stream` of WebSocket messages so it does not depend on how the
+//! socket was made.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message};
+use futures::{Sink, SinkExt, Stream, StreamExt};
+use ppt_protocol::envelope::{Authenticated, ConnectionError};
+use ppt_protocol::{ClientFrame, CloseCode, Envelope, ServerEvent, Timestamp};
+use tokio::time::{sleep_until, Instant};
+
+use crate::auth::AuthUser;
+use crate::config::Config;
+use crate::db::now_ts;
+use crate::hub::Dropped;
+use crate::state::AppState;
+
+/// Session settings taken from the server's configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionConfig {
+    pub auth_timeout: Duration,
+    pub send_queue: usize,
+    /// Frames a client may send in a burst, and per second after it.
+    pub rate_burst: u32,
+    pub rate_per_sec: u32,
+}
+
+impl From<&Config> for SessionConfig {
+    fn from(c: &Config) -> Self {
+        SessionConfig {
+            auth_timeout: c.auth_timeout(),
+            send_queue: c.send_queue,
+            rate_burst: 60,
+            rate_per_sec: 20,
+        }
+    }
+}
+
+/// How a session ended, to be told to the client.
+struct Ending {
+    code: CloseCode,
+    error: Option<(&'static str, String)>,
+}
+
+impl Ending {
+    fn new(code: CloseCode, error_code: &'static str, message: impl Into<String>) -> Self {
+        Ending {
+            code,
+            error: Some((error_code, message.into())),
+        }
+    }
+}
+
+fn control(event: ServerEvent) -> Message {
+    Message::Text(
+        Envelope::control(event, Timestamp(now_ts()))
+            .to_json()
+            .into(),
+    )
+}
+
+/// Runs one socket to its end.
+pub async fn run_session<S>(
+    mut socket: S,
+    state: AppState,
+    cfg: SessionConfig,
+    query_token: Option<String>,
+) where
+    S: Stream<Item = Result<Message, axum::Error>>
+        + Sink<Message, Error = axum::Error>
+        + Unpin
+        + Send,
+{
+    let ending = match authenticate(&mut socket, &state, &cfg, query_token).await {
+        Ok(user) => serve(&mut socket, &state, &cfg, user).await,
+        Err(ending) => ending,
+    };
+    if let Some(ending) = ending {
+        if let Some((code, message)) = ending.error {
+            let frame = control(ServerEvent::ConnectionError(ConnectionError {
+                code: code.to_owned(),
+                message,
+            }));
+            let _ = socket.send(frame).await;
+        }
+        let _ = socket
+            .send(Message::Close(Some(CloseFrame {
+                code: ending.code.code(),
+                reason: "".into(),
+            })))
+            .await;
+        // Finish the closing handshake: read (and drop) what the client still sends until its
+        // Close arrives. Dropping the TCP connection with unread data would reset it, and the
+        // client would lose the close code it needs to decide what to do next.
+        let drain = async {
+            while let Some(Ok(msg)) = socket.next().await {
+                if matches!(msg, Message::Close(_)) {
+                    return true;
+                }
+            }
+            false
+        };
+        let started = Instant::now();
+        if let Ok(false) = tokio::time::timeout(CLOSE_GRACE, drain).await {
+            // The stream cannot be read any more (an oversized frame leaves it unparseable).
+            // Keep the connection a moment so the peer reads our close before any reset.
+            tokio::time::sleep_until((started + LINGER).max(Instant::now())).await;
+        }
+    }
+    let _ = socket.close().await;
+}
+
+/// How long to wait for the client's half of the closing handshake.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+/// How long to keep a connection whose stream broke after we sent our close.
+const LINGER: Duration = Duration::from_millis(500);
+
+fn check_token(state: &AppState, token: &str) -> Result<AuthUser, Ending> {
+    state
+        .jwt
+        .verify(token)
+        .map_err(|e| Ending::new(CloseCode::Unauthorized, "unauthorized", e.to_string()))
+}
+
+/// Waits for the `auth` frame (or uses the query token). `Err(None)`: the client left.
+async fn authenticate<S>(
+    socket: &mut S,
+    state: &AppState,
+    cfg: &SessionConfig,
+    query_token: Option<String>,
+) -> Result<AuthUser, Option<Ending>>
+where
+    S: Stream<Item = Result<Message, axum::Error>>
+        + Sink<Message, Error = axum::Error>
+        + Unpin
+        + Send,
+{
+    if let Some(token) = query_token {
+        return check_token(state, &token).map_err(Some);
+    }
+    let deadline = Instant::now() + cfg.auth_timeout;
+    loop {
+        let msg = tokio::select! {
+            msg = socket.next() => msg,
+            _ = sleep_until(deadline) => {
+                return Err(Some(Ending::new(CloseCode::AuthTimeout, "auth_timeout", "no auth frame in time")));
+            }
+        };
+        match msg {
+            None | Some(Ok(Message::Close(_))) => return Err(None),
+            Some(Err(e)) => return Err(Some(protocol_error(&e))),
+            Some(Ok(Message::Text(text))) => match ClientFrame::from_json(&text) {
+                Ok(ClientFrame::Auth { payload, .. }) => {
+                    return check_token(state, &payload.token).map_err(Some)
+                }
+                Ok(ClientFrame::Ping { .. }) => {
+                    if socket.send(control(ServerEvent::Pong)).await.is_err() {
+                        return Err(None);
+                    }
+                }
+                Err(e) => return Err(Some(malformed(e.to_string()))),
+            },
+            Some(Ok(Message::Binary(_))) => {
+                return Err(Some(malformed(
+                    "binary frames are not part of the protocol".into(),
+                )))
+            }
+            Some(Ok(_)) => {} // transport ping/pong
+        }
+    }
+}
+
+fn malformed(detail: String) -> Ending {
+    Ending::new(CloseCode::Policy, "malformed_frame", detail)
+}
+
+fn protocol_error(e: &axum::Error) -> Ending {
+    let text = e.to_string();
+    if text.contains("Space limit exceeded")
+        || text.contains("too long")
+        || text.contains("Message too")
+    {
+        Ending::new(
+            CloseCode::Policy,
+            "frame_too_large",
+            "frames may be at most 64 KiB",
+        )
+    } else {
+        Ending::new(
+            CloseCode::Policy,
+            "protocol_error",
+            "the WebSocket protocol was not followed",
+        )
+    }
+}
+
+/// Forwards events until the end; returns how to close (None: the client closed).
+async fn serve<S>(
+    socket: &mut S,
+    state: &AppState,
+    cfg: &SessionConfig,
+    mut user: AuthUser,
+) -> Option<Ending>
+where
+    S: Stream<Item = Result<Message, axum::Error>>
+        + Sink<Message, Error = axum::Error>
+        + Unpin
+        + Send,
+{
+    let (mut sub, last_event_id) = match state
+        .store
+        .join(user.id, user.building_id, cfg.send_queue)
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "could not join the hub");
+            return Some(Ending::new(
+                CloseCode::Other(1011),
+                "internal",
+                "server error",
+            ));
+        }
+    };
+    let socket_id = sub.id;
+    let hello = control(ServerEvent::Authenticated(Authenticated {
+        user_id: user.id.to_string(),
+        last_event_id,
+        epoch: state.store.epoch().to_owned(),
+        server_time: Timestamp(now_ts()),
+    }));
+    let mut bucket = TokenBucket::new(cfg.rate_burst, cfg.rate_per_sec, Instant::now());
+    let shutdown = state.shutdown.clone();
+    let mut ending = if socket.send(hello).await.is_err() {
+        Some(None)
+    } else {
+        None
+    };
+    while ending.is_none() {
+        let expires = token_deadline(user.exp);
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => {
+                ending = Some(Some(Ending { code: CloseCode::GoingAway, error: None }));
+            }
+            _ = sleep_until(expires) => {
+                ending = Some(Some(Ending::new(CloseCode::Unauthorized, "token_expired", "the token has expired; authenticate again")));
+            }
+            frame = sub.rx.recv() => match frame {
+                Some(frame) => {
+                    if socket.send(Message::Text(frame.as_ref().into())).await.is_err() {
+                        ending = Some(None);
+                    }
+                }
+                None => {
+                    let why = match sub.dropped_reason() {
+                        Some(Dropped::Lagged) | None => Ending::new(CloseCode::TryAgainLater, "lagged", "this connection fell behind; reconnect and catch up"),
+                    };
+                    ending = Some(Some(why));
+                }
+            },
+            msg = socket.next() => {
+                if !bucket.take(Instant::now()) {
+                    ending = Some(Some(Ending::new(CloseCode::Policy, "rate_limited", "too many frames")));
+                    continue;
+                }
+                match msg {
+                    None | Some(Ok(Message::Close(_))) => ending = Some(None),
+                    Some(Err(e)) => ending = Some(Some(protocol_error(&e))),
+                    Some(Ok(Message::Text(text))) => match ClientFrame::from_json(&text) {
+                        Ok(ClientFrame::Ping { .. }) => {
+                            if socket.send(control(ServerEvent::Pong)).await.is_err() {
+                                ending = Some(None);
+                            }
+                        }
+                        // A fresh token for the same user extends the session.
+                        Ok(ClientFrame::Auth { payload, .. }) => match check_token(state, &payload.token) {
+                            Ok(fresh) if fresh.id == user.id => user = fresh,
+                            Ok(_) => ending = Some(Some(Ending::new(CloseCode::Forbidden, "forbidden", "a socket cannot change user"))),
+                            Err(e) => ending = Some(Some(e)),
+                        },
+                        Err(e) => ending = Some(Some(malformed(e.to_string()))),
+                    },
+                    Some(Ok(Message::Binary(_))) => ending = Some(Some(malformed("binary frames are not part of the protocol".into()))),
+                    Some(Ok(_)) => {}
+                }
+            }
+        }
+    }
+    state.store.hub().leave(socket_id);
+    ending.flatten()
+}
+
+/// When a token with this `exp` (Unix seconds) stops being valid, as a tokio instant.
+fn token_deadline(exp: u64) -> Instant {
+    let now = crate::auth::jwt::unix_now();
+    Instant::now() + Duration::from_secs(exp.saturating_sub(now))
+}
+
+/// Flood control for client frames.
+struct TokenBucket {
+    tokens: f64,
+    burst: f64,
+    per_sec: f64,
+    at: Instant,
+}
+
+impl TokenBucket {
+    fn new(burst: u32, per_sec: u32, now: Instant) -> Self {
+        TokenBucket {
+            tokens: burst as f64,
+            burst: burst as f64,
+            per_sec: per_sec as f64,
+            at: now,
+        }
+    }
+
+    fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.at = now;
+        self.tokens = (self.tokens + elapsed * self.per_sec).min(self.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A burst is allowed, a flood is not, and the bucket refills with time.
+    #[test]
+    fn token_bucket_limits_floods() {
+        let t0 = Instant::now();
+        let mut b = TokenBucket::new(3, 1, t0);
+        assert!(b.take(t0) && b.take(t0) && b.take(t0));
+        assert!(!b.take(t0));
+        assert!(b.take(t0 + Duration::from_secs(1)));
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server on port 0, a fresh SQLite file each, real HTTP and
+//! real WebSockets.
+
+mod helpers;
+
+mod auth;
+mod events;
+mod missed;
+mod permissions;
+mod ws;

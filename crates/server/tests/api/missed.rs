@@ -1,0 +1,206 @@
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+async fn send_many(app: &TestApp, from: &str, to_user: &str, n: usize) {
+    let token = app.token(from).await;
+    let mut batch = Vec::new();
+    for i in 0..n {
+        let (http, url, t) = (app.http.clone(), app.url("/messages"), token.clone());
+        let to = to_user.to_owned();
+        batch.push(tokio::spawn(async move {
+            let r = http
+                .post(url)
+                .bearer_auth(t)
+                .json(&json!({ "toUserId": to, "body": format!("m{i}") }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+        }));
+        if batch.len() == 16 {
+            for b in batch.drain(..) {
+                b.await.unwrap();
+            }
+        }
+    }
+    for b in batch {
+        b.await.unwrap();
+    }
+}
+
+fn ids(page: &Value) -> Vec<u64> {
+    page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_u64().unwrap())
+        .collect()
+}
+
+/// Over 1,000 events, many in the same millisecond, page by page: nothing skipped or repeated,
+/// and exactly what the live socket delivered, in the same order.
+#[tokio::test]
+async fn paging_over_more_than_a_thousand_events() {
+    let app = spawn_app().await;
+    let alice_t = app.token("alice").await;
+    let mut live = app.socket(&alice_t).await;
+    send_many(&app, "bob", "1", 560).await; // two events each: message:new, entity:created
+
+    let mut streamed = Vec::new();
+    for _ in 0..1120 {
+        streamed.push(live.next_event().await.id.unwrap());
+    }
+
+    let mut paged: Vec<u64> = Vec::new();
+    let mut timestamps = Vec::new();
+    let mut after = 0;
+    let mut pages = 0;
+    loop {
+        let page = app
+            .get_json(
+                &format!("/events/missed?after={after}&epoch={}&limit=500", app.epoch),
+                &alice_t,
+            )
+            .await;
+        assert_eq!(page["resetRequired"], false);
+        assert_eq!(page["epoch"], app.epoch.as_str());
+        let page_ids = ids(&page);
+        assert!(page_ids.len() <= 500);
+        for e in page["events"].as_array().unwrap() {
+            timestamps.push(e["timestamp"].as_str().unwrap().to_owned());
+        }
+        paged.extend(&page_ids);
+        pages += 1;
+        if page["hasMore"] == false {
+            assert_eq!(page["latestId"].as_u64().unwrap(), *paged.last().unwrap());
+            break;
+        }
+        after = *page_ids.last().unwrap();
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(paged, streamed);
+    let distinct_ts: HashSet<_> = timestamps.iter().collect();
+    assert!(
+        distinct_ts.len() < timestamps.len(),
+        "some events share a millisecond"
+    );
+}
+
+/// A user's missed events hold only what that user may see.
+#[tokio::test]
+async fn missed_events_are_filtered_per_user() {
+    let app = spawn_app().await;
+    send_many(&app, "bob", "1", 3).await;
+    let carol = app.token("carol").await;
+    let page = app.get_json("/events/missed?after=0", &carol).await;
+    assert!(
+        ids(&page).is_empty(),
+        "Carol sees none of Bob's messages to Alice"
+    );
+    assert_eq!(page["latestId"], 6);
+    let alice = app
+        .get_json("/events/missed?after=0", &app.token("alice").await)
+        .await;
+    assert_eq!(ids(&alice), vec![1, 2, 3, 4, 5, 6]);
+}
+
+/// The original `since=<timestamp>` cursor returns the events after that time.
+#[tokio::test]
+async fn since_cursor_works() {
+    let app = spawn_app().await;
+    let alice = app.token("alice").await;
+    let r = app
+        .post(
+            "/faults",
+            &alice,
+            json!({ "title": "a", "description": "a" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let page = app
+        .get_json("/events/missed?since=2000-01-01T00:00:00Z", &alice)
+        .await;
+    assert_eq!(ids(&page), vec![1, 2]);
+    let page = app
+        .get_json("/events/missed?since=2999-01-01T00:00:00.000Z", &alice)
+        .await;
+    assert!(ids(&page).is_empty());
+}
+
+/// `resetRequired`: a foreign epoch, a cursor beyond the log, or one older than retention.
+#[tokio::test]
+async fn reset_required_cases() {
+    let app = spawn_app_with(|c| c.event_retention = 5).await;
+    let alice = app.token("alice").await;
+    send_many(&app, "bob", "1", 6).await; // 12 events; ids 1..=7 pruned
+    let reset = |page: &Value| page["resetRequired"] == true && ids(page).is_empty();
+
+    assert!(reset(
+        &app.get_json("/events/missed?after=12&epoch=someone-elses", &alice)
+            .await
+    ));
+    assert!(reset(
+        &app.get_json("/events/missed?after=99", &alice).await
+    ));
+    assert!(reset(
+        &app.get_json(
+            &format!("/events/missed?after=0&epoch={}", app.epoch),
+            &alice
+        )
+        .await
+    ));
+    assert!(reset(&app.get_json("/events/missed?after=6", &alice).await));
+    assert!(reset(
+        &app.get_json("/events/missed?since=2000-01-01T00:00:00Z", &alice)
+            .await
+    ));
+
+    let ok = app
+        .get_json(
+            &format!("/events/missed?after=7&epoch={}", app.epoch),
+            &alice,
+        )
+        .await;
+    assert_eq!(ok["resetRequired"], false);
+    assert_eq!(ids(&ok), vec![8, 9, 10, 11, 12]);
+    let caught_up = app.get_json("/events/missed?after=12", &alice).await;
+    assert_eq!(
+        (caught_up["resetRequired"].clone(), ids(&caught_up)),
+        (json!(false), vec![])
+    );
+}
+
+/// Bad query parameters are 400 with the contract's error body.
+#[tokio::test]
+async fn bad_parameters_are_400() {
+    let app = spawn_app().await;
+    let alice = app.token("alice").await;
+    for q in [
+        "",
+        "?after=abc",
+        "?after=-1",
+        "?since=yesterday",
+        "?after=1&since=2026-01-01T00:00:00Z",
+        "?after=1&limit=0",
+        "?after=1&limit=x",
+        "?after=1&after=2",
+    ] {
+        let r = app.get(&format!("/events/missed{q}"), &alice).await;
+        assert_eq!(
+            error_code(r).await,
+            (StatusCode::BAD_REQUEST, "bad_query".into()),
+            "{q}"
+        );
+    }
+    let r = app
+        .http
+        .get(app.url("/events/missed?after=0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}

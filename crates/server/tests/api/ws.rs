@@ -1,0 +1,196 @@
+use futures::SinkExt;
+use ppt_protocol::{ClientFrame, ServerEvent};
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::auth::{alg_none_token, expired_token, forged_token};
+use crate::helpers::*;
+
+/// `connection:authenticated` answers a good `auth` frame with the user, cursor and epoch.
+#[tokio::test]
+async fn auth_frame_authenticates() {
+    let app = spawn_app().await;
+    let s = app.socket(&app.token("alice").await).await;
+    let ServerEvent::Authenticated(a) = &s.hello.as_ref().unwrap().event else {
+        unreachable!()
+    };
+    assert_eq!(a.user_id, "1");
+    assert_eq!(a.epoch, app.epoch);
+    assert_eq!(a.last_event_id, 0, "the seed writes no events");
+    assert!(
+        s.hello.as_ref().unwrap().id.is_none(),
+        "control frames carry no id"
+    );
+}
+
+/// A bad, expired, `alg: none` or wrongly signed token gets `connection:error` and 4401.
+#[tokio::test]
+async fn bad_tokens_close_with_4401() {
+    let app = spawn_app().await;
+    for token in [
+        "not-a-jwt".to_owned(),
+        expired_token(),
+        alg_none_token(),
+        forged_token("some-other-secret", 1, 3600),
+    ] {
+        let mut s = Socket::open(&app.ws_url()).await;
+        s.send_frame(&ClientFrame::auth(token.clone(), None)).await;
+        let closed = s.closed().await;
+        assert_eq!(closed.code, 4401, "{token}");
+        assert!(
+            closed.error.is_some(),
+            "a connection:error precedes the close"
+        );
+    }
+}
+
+/// The `?token=` query form of the original design is accepted.
+#[tokio::test]
+async fn query_token_is_accepted() {
+    let app = spawn_app().await;
+    let token = app.token("bob").await;
+    let mut s = Socket::open(&format!("{}?token={token}", app.ws_url())).await;
+    let hello = s.next_envelope().await.unwrap();
+    assert!(matches!(hello.event, ServerEvent::Authenticated(_)));
+}
+
+/// No `auth` frame before the deadline: `connection:error` and 4408.
+#[tokio::test]
+async fn auth_timeout_closes_with_4408() {
+    let app = spawn_app_with(|c| c.auth_timeout_ms = 200).await;
+    let mut s = Socket::open(&app.ws_url()).await;
+    let closed = s.closed().await;
+    assert_eq!(
+        closed,
+        Closed {
+            code: 4408,
+            error: Some("auth_timeout".into())
+        }
+    );
+}
+
+/// `ping` is answered with `pong`, before and after authentication.
+#[tokio::test]
+async fn ping_gets_pong() {
+    let app = spawn_app().await;
+    let mut s = Socket::open(&app.ws_url()).await;
+    s.send_frame(&ClientFrame::ping()).await;
+    assert_eq!(s.next_envelope().await.unwrap().event, ServerEvent::Pong);
+    let mut s = app.socket(&app.token("alice").await).await;
+    s.send_frame(&ClientFrame::ping()).await;
+    assert_eq!(s.next_envelope().await.unwrap().event, ServerEvent::Pong);
+}
+
+/// An oversized frame and a malformed frame each close only the offending socket (1008);
+/// another socket keeps receiving.
+#[tokio::test]
+async fn bad_frames_close_only_the_offender() {
+    let app = spawn_app().await;
+    let alice = app.token("alice").await;
+    let mut bystander = app.socket(&app.token("bob").await).await;
+
+    let mut big = app.socket(&alice).await;
+    big.send_text("x".repeat(65 * 1024)).await;
+    assert_eq!(big.closed().await.code, 1008);
+
+    let mut garbled = app.socket(&alice).await;
+    garbled.send_text("{\"type\":".into()).await;
+    assert_eq!(
+        garbled.closed().await,
+        Closed {
+            code: 1008,
+            error: Some("malformed_frame".into())
+        }
+    );
+
+    let mut unknown = app.socket(&alice).await;
+    unknown
+        .send_text(json!({ "type": "subscribe" }).to_string())
+        .await;
+    assert_eq!(unknown.closed().await.code, 1008);
+
+    let mut binary = app.socket(&alice).await;
+    binary
+        .ws
+        .send(Message::Binary(vec![1, 2, 3].into()))
+        .await
+        .unwrap();
+    assert_eq!(binary.closed().await.code, 1008);
+
+    let r = app
+        .post(
+            "/faults",
+            &alice,
+            json!({ "title": "Still here?", "description": "yes" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let e = bystander.next_event().await;
+    assert_eq!(e.event.event_type(), "entity:created");
+}
+
+/// A client that floods frames is closed with 1008.
+#[tokio::test]
+async fn flooding_closes_with_1008() {
+    let app = spawn_app().await;
+    let mut s = app.socket(&app.token("alice").await).await;
+    for _ in 0..500 {
+        s.send_text(ClientFrame::ping().to_json()).await;
+    }
+    assert_eq!(
+        s.closed().await,
+        Closed {
+            code: 1008,
+            error: Some("rate_limited".into())
+        }
+    );
+}
+
+/// A page from a foreign Origin is refused with 403 before the upgrade.
+#[tokio::test]
+async fn foreign_origin_is_refused_before_upgrade() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app = spawn_app().await;
+    let mut req = app.ws_url().into_client_request().unwrap();
+    req.headers_mut()
+        .insert("origin", "http://evil.example".parse().unwrap());
+    let err = tokio_tungstenite::connect_async(req).await.unwrap_err();
+    match err {
+        tokio_tungstenite::tungstenite::Error::Http(resp) => assert_eq!(resp.status(), 403),
+        other => panic!("expected an HTTP 403, got {other:?}"),
+    }
+    let mut ok = app.ws_url().into_client_request().unwrap();
+    ok.headers_mut()
+        .insert("origin", format!("http://{}", app.addr).parse().unwrap());
+    assert!(
+        tokio_tungstenite::connect_async(ok).await.is_ok(),
+        "same origin is allowed"
+    );
+}
+
+/// A socket is closed with 4401 when its token expires.
+#[tokio::test]
+async fn socket_closes_when_its_token_expires() {
+    let app = spawn_app_with(|c| c.token_ttl_secs = 1).await;
+    let mut s = app.socket(&app.token("alice").await).await;
+    assert_eq!(
+        s.closed().await,
+        Closed {
+            code: 4401,
+            error: Some("token_expired".into())
+        }
+    );
+}
+
+/// Shutting the server down closes open sockets with 1001.
+#[tokio::test]
+async fn shutdown_closes_sockets_with_1001() {
+    let mut app = spawn_app().await;
+    let mut s = app.socket(&app.token("alice").await).await;
+    let stopping = tokio::spawn(async move {
+        app.stop().await;
+    });
+    assert_eq!(s.closed().await.code, 1001);
+    stopping.await.unwrap();
+}

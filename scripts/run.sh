@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the product: installs what is missing, builds the app in release, starts ppt-server
+# with its SQLite database (created and seeded on first run) on http://127.0.0.1:8080.
+# Extra arguments go to ppt-server (e.g. --simulate). Settings: see `ppt-server --help`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$PPT_ROOT"
+bash scripts/setup.sh
+bash scripts/build-app.sh
+cargo build --release -p ppt-server
+addr="${PPT_ADDR:-127.0.0.1:8080}"
+cat <<MSG
+
+  ppt-web is starting on http://$addr
+  database: ${PPT_DB:-ppt.sqlite3}   (delete it to start again from the demo world)
+
+  demo logins (password demo1234):
+    alice@demo.ppt   resident
+    bob@demo.ppt     resident
+    carol@demo.ppt   resident
+    martin@demo.ppt  manager
+
+MSG
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+exec "$target_dir/release/ppt-server" --static-dir "$PPT_ROOT/dist" "$@"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs only what is missing for building and testing ppt-web; safe to run again.
+#   scripts/setup.sh            toolchain for building the app (wasm32, trunk, wasm-bindgen, wasm-opt)
+#   scripts/setup.sh --browser  the same plus Chromium and chromedriver for the browser tests
+# Prints the PATH addition needed for wasm-opt; scripts/env.sh sources the same settings.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/env.sh
+source "$here/env.sh"
+
+want_browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=1 ;;
+    *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
+  say "installing trunk $TRUNK_VERSION (takes a few minutes once)"
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+# wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock.
+wb_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$PPT_ROOT/Cargo.lock" 2>/dev/null || true)"
+wb_version="${wb_version:-$WASM_BINDGEN_VERSION}"
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wb_version" ]; then
+  say "installing wasm-bindgen-cli $wb_version"
+  # Not --locked: one of its locked dependencies is gone from the registry.
+  cargo install wasm-bindgen-cli --version "$wb_version" --force
+fi
+
+# Debian's binaryen is too old for today's Rust wasm; npm's binaryen works.
+if [ ! -x "$PPT_TOOLS/node_modules/.bin/wasm-opt" ]; then
+  say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into $PPT_TOOLS"
+  mkdir -p "$PPT_TOOLS"
+  (cd "$PPT_TOOLS" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+fi
+
+if [ "$want_browser" = 1 ]; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "installing chromium and chromium-driver"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+say "tools ready"

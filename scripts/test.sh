@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test layer: formatting and lints (native and wasm), native tests (protocol,
+# server integration, the app's pure logic), the release build of the app, browser tests
+# (wasm-bindgen-test in headless Chromium) and end-to-end tests (real server, real Chromium).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$PPT_ROOT"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+export CHROME_BIN="${CHROME_BIN:-/usr/bin/chromium}"
+
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+
+step "set-up (installs only what is missing)"
+bash scripts/setup.sh --browser
+
+step "format"
+cargo fmt --all -- --check
+
+step "lints (native)"
+cargo clippy --workspace --all-targets -- -D warnings
+step "lints (wasm32)"
+cargo clippy -p ppt-web --all-targets --target wasm32-unknown-unknown -- -D warnings
+
+step "release build of the app"
+bash scripts/build-app.sh
+
+step "native tests: protocol, server, app logic, end-to-end in Chromium"
+cargo test --workspace
+
+step "browser tests: wasm-bindgen-test in headless Chromium"
+cargo test -p ppt-web --target wasm32-unknown-unknown --test browser
+
+step "all layers passed"

@@ -1,0 +1,149 @@
+//! The REST client: typed requests to `/api/v1`, errors that can sit in state and props.
+
+use ppt_protocol::rest::ApiError as ErrorBody;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::config::API_BASE;
+
+/// Why a request failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The server could not be reached.
+    #[error("cannot reach the server: {0}")]
+    Network(String),
+    /// The server answered with an error status.
+    #[error("{message}")]
+    Http {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The answer was not what the contract says.
+    #[error("unexpected answer from the server: {0}")]
+    Decode(String),
+}
+
+impl ApiError {
+    /// Whether the token was refused (the session must be renewed or ended).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ApiError::Http { status: 401, .. })
+    }
+
+    /// Reads an error answer's body, falling back to the status alone.
+    pub fn from_body(status: u16, body: &str) -> Self {
+        match serde_json::from_str::<ErrorBody>(body) {
+            Ok(b) => ApiError::Http {
+                status,
+                code: b.error.code,
+                message: b.error.message,
+            },
+            Err(_) => ApiError::Http {
+                status,
+                code: "http_error".into(),
+                message: format!("the server answered {status}"),
+            },
+        }
+    }
+}
+
+/// HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+}
+
+/// Sends a request and reads a JSON answer.
+#[cfg(target_arch = "wasm32")]
+pub async fn request<T: DeserializeOwned, B: Serialize>(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    use gloo_net::http::{Request, RequestBuilder};
+    let url = format!("{API_BASE}{path}");
+    let mut builder: RequestBuilder = match method {
+        Method::Get => Request::get(&url),
+        Method::Post => Request::post(&url),
+        Method::Put => Request::put(&url),
+        Method::Patch => Request::patch(&url),
+    };
+    if let Some(t) = token {
+        builder = builder.header("Authorization", &format!("Bearer {t}"));
+    }
+    let request = match body {
+        Some(b) => builder
+            .json(b)
+            .map_err(|e| ApiError::Decode(e.to_string()))?,
+        None => builder
+            .build()
+            .map_err(|e| ApiError::Network(e.to_string()))?,
+    };
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    if !(200..300).contains(&status) {
+        return Err(ApiError::from_body(status, &text));
+    }
+    serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// Native builds (tests of pure logic) have no network.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn request<T: DeserializeOwned, B: Serialize>(
+    _method: Method,
+    path: &str,
+    _token: Option<&str>,
+    _body: Option<&B>,
+) -> Result<T, ApiError> {
+    Err(ApiError::Network(format!(
+        "no network outside the browser ({API_BASE}{path})"
+    )))
+}
+
+/// `POST /auth/login`.
+pub async fn login(
+    email: &str,
+    password: &str,
+) -> Result<ppt_protocol::rest::LoginResponse, ApiError> {
+    let body = ppt_protocol::rest::LoginRequest {
+        email: email.to_owned(),
+        password: password.to_owned(),
+    };
+    request(Method::Post, "/auth/login", None, Some(&body)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApiError;
+
+    /// An error body becomes a typed error with the server's code and message.
+    #[test]
+    fn error_bodies_are_read() {
+        let e = ApiError::from_body(
+            401,
+            r#"{"error":{"code":"unauthorized","message":"wrong email or password"}}"#,
+        );
+        assert!(e.is_unauthorized());
+        assert_eq!(e.to_string(), "wrong email or password");
+        let e = ApiError::from_body(502, "<html>bad gateway</html>");
+        assert_eq!(
+            e,
+            ApiError::Http {
+                status: 502,
+                code: "http_error".into(),
+                message: "the server answered 502".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! Providers and the router.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+use yewdux::use_store_value;
+
+use crate::components::header::Header;
+use crate::components::pages::{Dashboard, LoginPage, Placeholder};
+use crate::store::session::Session;
+
+/// Every page of the app.
+#[derive(Debug, Clone, PartialEq, Eq, Routable)]
+pub enum Route {
+    #[at("/")]
+    Dashboard,
+    #[at("/login")]
+    Login,
+    #[at("/messages")]
+    Messages,
+    #[at("/announcements")]
+    Announcements,
+    #[at("/faults")]
+    Faults,
+    #[at("/faults/:id")]
+    Fault { id: String },
+    #[at("/votes")]
+    Votes,
+    #[at("/documents")]
+    Documents,
+    #[at("/neighbors")]
+    Neighbors,
+    #[at("/settings")]
+    Settings,
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+/// The root component.
+#[function_component]
+pub fn App() -> Html {
+    html! {
+        <BrowserRouter>
+            <Switch<Route> render={switch} />
+        </BrowserRouter>
+    }
+}
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Login => html! { <LoginPage /> },
+        other => html! { <Authenticated route={other} /> },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct AuthenticatedProps {
+    route: Route,
+}
+
+/// Pages behind the login: the header and the page, or a redirect to the login page.
+#[function_component]
+fn Authenticated(props: &AuthenticatedProps) -> Html {
+    let session = use_store_value::<Session>();
+    if !session.is_logged_in() {
+        return html! { <Redirect<Route> to={Route::Login} /> };
+    }
+    let page = match &props.route {
+        Route::Dashboard => html! { <Dashboard /> },
+        Route::Messages => html! { <Placeholder title="Messages" /> },
+        Route::Announcements => html! { <Placeholder title="Announcements" /> },
+        Route::Faults | Route::Fault { .. } => html! { <Placeholder title="Faults" /> },
+        Route::Votes => html! { <Placeholder title="Votes" /> },
+        Route::Documents => html! { <Placeholder title="Documents" /> },
+        Route::Neighbors => html! { <Placeholder title="Neighbours" /> },
+        Route::Settings => html! { <Placeholder title="Settings" /> },
+        Route::Login | Route::NotFound => html! { <Placeholder title="Page not found" /> },
+    };
+    html! {
+        <>
+            <Header />
+            <main class="page">{ page }</main>
+        </>
+    }
+}

@@ -1,0 +1,47 @@
+//! The header: app name, navigation, the user's name and logout.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+use yewdux::use_store;
+
+use crate::app::Route;
+use crate::store::session::{Session, SessionAction};
+
+/// The app's header.
+#[function_component]
+pub fn Header() -> Html {
+    let (session, dispatch) = use_store::<Session>();
+    let navigator = use_navigator();
+    let logout = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| {
+            dispatch.apply(SessionAction::LoggedOut);
+            if let Some(n) = &navigator {
+                n.push(&Route::Login);
+            }
+        })
+    };
+    let name = session
+        .user
+        .as_ref()
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    html! {
+        <header class="app-header">
+            <Link<Route> to={Route::Dashboard} classes="brand">{ "ppt" }<span>{ "web" }</span></Link<Route>>
+            <nav class="app-nav" aria-label="Main">
+                <Link<Route> to={Route::Messages}>{ "Messages" }</Link<Route>>
+                <Link<Route> to={Route::Announcements}>{ "Announcements" }</Link<Route>>
+                <Link<Route> to={Route::Faults}>{ "Faults" }</Link<Route>>
+                <Link<Route> to={Route::Votes}>{ "Votes" }</Link<Route>>
+                <Link<Route> to={Route::Documents}>{ "Documents" }</Link<Route>>
+                <Link<Route> to={Route::Neighbors}>{ "Neighbours" }</Link<Route>>
+            </nav>
+            <div class="header-user">
+                <span class="user-name" data-testid="user-name">{ name }</span>
+                <Link<Route> to={Route::Settings} classes="settings-link">{ "Settings" }</Link<Route>>
+                <button class="link-button" data-testid="logout" onclick={logout}>{ "Log out" }</button>
+            </div>
+        </header>
+    }
+}

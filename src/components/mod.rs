@@ -1,0 +1,4 @@
+//! Components: the header and the pages.
+
+pub mod header;
+pub mod pages;

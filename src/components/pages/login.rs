@@ -1,0 +1,112 @@
+//! The login page: the form (pure component) and the page that submits it.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+use yewdux::use_store;
+
+use crate::api::{self, ApiError};
+use crate::app::Route;
+use crate::store::session::{Session, SessionAction};
+
+#[derive(Properties, PartialEq)]
+pub struct LoginFormProps {
+    /// Called with (email, password).
+    pub on_submit: Callback<(String, String)>,
+    #[prop_or_default]
+    pub busy: bool,
+    #[prop_or_default]
+    pub error: Option<String>,
+}
+
+/// The login form with the contract's test ids.
+#[function_component]
+pub fn LoginForm(props: &LoginFormProps) -> Html {
+    let email = use_node_ref();
+    let password = use_node_ref();
+    let onsubmit = {
+        let (email, password, on_submit) =
+            (email.clone(), password.clone(), props.on_submit.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let value = |r: &NodeRef| {
+                r.cast::<web_sys::HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            on_submit.emit((value(&email), value(&password)));
+        })
+    };
+    html! {
+        <form class="login-form card" {onsubmit}>
+            <h1>{ "Sign in" }</h1>
+            <label>{ "Email" }
+                <input ref={email} type="email" name="email" autocomplete="username" required=true
+                    data-testid="login-email" />
+            </label>
+            <label>{ "Password" }
+                <input ref={password} type="password" name="password" autocomplete="current-password" required=true
+                    data-testid="login-password" />
+            </label>
+            if let Some(err) = &props.error {
+                <p class="form-error" role="alert" data-testid="login-error">{ err.clone() }</p>
+            }
+            <button type="submit" class="primary" disabled={props.busy} data-testid="login-submit">
+                { if props.busy { "Signing in…" } else { "Sign in" } }
+            </button>
+            <p class="muted demo-hint">{ "Demo: alice@demo.ppt / demo1234" }</p>
+        </form>
+    }
+}
+
+/// The login page: submits the form and, on success, goes to the dashboard.
+#[function_component]
+pub fn LoginPage() -> Html {
+    let (session, dispatch) = use_store::<Session>();
+    let navigator = use_navigator();
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    if session.is_logged_in() {
+        return html! { <Redirect<Route> to={Route::Dashboard} /> };
+    }
+    let on_submit = {
+        let (busy, error) = (busy.clone(), error.clone());
+        Callback::from(move |(email, password): (String, String)| {
+            let (busy, error, dispatch, navigator) = (
+                busy.clone(),
+                error.clone(),
+                dispatch.clone(),
+                navigator.clone(),
+            );
+            busy.set(true);
+            error.set(None);
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::login(&email, &password).await {
+                    Ok(r) => {
+                        dispatch.apply(SessionAction::LoggedIn {
+                            token: r.token,
+                            user: r.user,
+                        });
+                        if let Some(n) = navigator {
+                            n.push(&Route::Dashboard);
+                        }
+                    }
+                    Err(e) => {
+                        busy.set(false);
+                        error.set(Some(match e {
+                            ApiError::Http { status: 401, .. } => {
+                                "Wrong email or password.".to_owned()
+                            }
+                            other => other.to_string(),
+                        }));
+                    }
+                }
+            });
+        })
+    };
+    html! {
+        <main class="login-page">
+            <div class="login-brand">{ "ppt" }<span>{ "web" }</span></div>
+            <LoginForm {on_submit} busy={*busy} error={(*error).clone()} />
+        </main>
+    }
+}

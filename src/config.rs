@@ -1,0 +1,47 @@
+//! Build-time settings.
+
+/// The WebSocket URL baked in at build time (`PPT_WS_URL`), if any.
+pub const WS_URL_OVERRIDE: Option<&str> = option_env!("PPT_WS_URL");
+
+/// The REST API's base path: same origin (Trunk's dev server proxies it).
+pub const API_BASE: &str = "/api/v1";
+
+/// The WebSocket URL for a page at `protocol` (`http:`/`https:`) and `host` (`host:port`),
+/// unless `PPT_WS_URL` was set at build time.
+pub fn ws_url(protocol: &str, host: &str) -> String {
+    default_ws_url(WS_URL_OVERRIDE, protocol, host)
+}
+
+/// [`ws_url`] with the override passed in, for testing.
+pub fn default_ws_url(override_url: Option<&str>, protocol: &str, host: &str) -> String {
+    match override_url {
+        Some(url) if !url.is_empty() => url.to_owned(),
+        _ => {
+            let scheme = if protocol == "https:" { "wss" } else { "ws" };
+            format!("{scheme}://{host}/ws")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_ws_url;
+
+    /// The page's own host is used, with wss for https pages, unless overridden.
+    #[test]
+    fn ws_url_follows_the_page() {
+        assert_eq!(
+            default_ws_url(None, "http:", "127.0.0.1:8080"),
+            "ws://127.0.0.1:8080/ws"
+        );
+        assert_eq!(
+            default_ws_url(None, "https:", "ppt.example"),
+            "wss://ppt.example/ws"
+        );
+        assert_eq!(
+            default_ws_url(Some("ws://x/ws"), "https:", "ppt.example"),
+            "ws://x/ws"
+        );
+        assert_eq!(default_ws_url(Some(""), "http:", "h"), "ws://h/ws");
+    }
+}

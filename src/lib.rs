@@ -1,0 +1,18 @@
+//! ppt-web: the resident portal, a Yew single-page app.
+//!
+//! # Layout
+//! - [`app`]: providers and the router.
+//! - [`components`]: the header and the pages ([`components::pages`]), each taking props
+//!   and giving callbacks.
+//! - [`store`]: yewdux stores and their reducers (the session).
+//! - [`api`]: the REST client, with typed, comparable errors.
+//! - [`config`]: build-time settings (`PPT_WS_URL`).
+//!
+//! Pure logic has no `web_sys` in it and is tested natively with `cargo test`; the browser
+//! glue is tested in headless Chromium (`tests/browser.rs`, `tests/e2e`).
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod config;
+pub mod store;

@@ -1,0 +1,3 @@
+//! yewdux stores and their reducers.
+
+pub mod session;

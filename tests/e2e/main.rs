@@ -1,0 +1,12 @@
+//! End-to-end tests: the real server with the built app, driven in real headless Chromium.
+//!
+//! Needs the release build of the app in `dist/` (or `PPT_DIST`), `chromedriver` on PATH (or
+//! `CHROMEDRIVER`), and Chromium (`CHROME_BIN`, default `/usr/bin/chromium`). `scripts/test.sh`
+//! provides all three.
+#![cfg(not(target_arch = "wasm32"))]
+
+// Shared by every test file; not each file uses every helper.
+#[allow(dead_code)]
+mod support;
+
+mod login;

@@ -1,0 +1,225 @@
+//! The end-to-end harness: a server with a fresh database, chromedriver, a browser session.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use ppt_server::{build, run, Config};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// A safety net for waits on signals; a healthy run never gets near it.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// The built app.
+pub fn dist_dir() -> PathBuf {
+    let dir = std::env::var_os("PPT_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
+    assert!(
+        dir.join("index.html").exists(),
+        "the built app is missing at {}: run scripts/build-app.sh (scripts/test.sh does)",
+        dir.display()
+    );
+    dir
+}
+
+/// A running ppt-server on port 0 with a fresh SQLite file.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub db: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("e2e.sqlite3");
+        let mut config = Config::for_paths(db.clone(), dist_dir());
+        tweak(&mut config);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let built = build(config).expect("server builds");
+        let (stop, rx) = oneshot::channel::<()>();
+        let done = tokio::spawn(async move {
+            run(listener, built, async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Server {
+            addr,
+            db,
+            stop: Some(stop),
+            done: Some(done),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops gracefully (sockets get 1001) and waits.
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(d) = self.done.take() {
+            let _ = tokio::time::timeout(PATIENCE, d).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// A chromedriver process and one headless Chromium session driven through it.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let port = free_port();
+        let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let driver = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {driver_bin}: {e} (scripts/setup.sh --browser installs it)")
+            });
+        let url = format!("http://127.0.0.1:{port}");
+        let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chrome,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    "--autoplay-policy=no-user-gesture-required"
+                ]
+            }),
+        );
+        // chromedriver needs a moment to listen: retry the connection until it answers.
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if tokio::time::Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("chromedriver did not answer: {e}"),
+            }
+        };
+        Browser { client, driver }
+    }
+
+    /// Waits for an element by `data-testid`.
+    pub async fn testid(&self, id: &str) -> Element {
+        self.wait_css(&format!("[data-testid=\"{id}\"]")).await
+    }
+
+    /// Waits for an element by CSS selector.
+    pub async fn wait_css(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Waits until a JavaScript predicate returns true.
+    pub async fn wait_until(&self, what: &str, js: &str) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let v = self
+                .client
+                .execute(&format!("return !!({js});"), vec![])
+                .await
+                .unwrap();
+            if v.as_bool() == Some(true) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Logs in through the login form and waits for the dashboard.
+    pub async fn login(&self, server: &Server, email: &str) {
+        self.client.goto(&server.url("/login")).await.unwrap();
+        self.testid("login-email")
+            .await
+            .send_keys(email)
+            .await
+            .unwrap();
+        self.testid("login-password")
+            .await
+            .send_keys("demo1234")
+            .await
+            .unwrap();
+        self.testid("login-submit").await.click().await.unwrap();
+        self.testid("dashboard").await;
+    }
+
+    /// Saves a screenshot under target/screenshots for people to look at.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
