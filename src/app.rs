@@ -6,6 +6,7 @@ use yewdux::use_store_value;
 
 use crate::components::header::Header;
 use crate::components::pages::{Dashboard, LoginPage, Placeholder};
+use crate::components::websocket_provider::WebSocketProvider;
 use crate::store::session::Session;
 
 /// Every page of the app.
@@ -41,7 +42,9 @@ pub enum Route {
 pub fn App() -> Html {
     html! {
         <BrowserRouter>
-            <Switch<Route> render={switch} />
+            <WebSocketProvider>
+                <Switch<Route> render={switch} />
+            </WebSocketProvider>
         </BrowserRouter>
     }
 }

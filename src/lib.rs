@@ -4,7 +4,11 @@
 //! - [`app`]: providers and the router.
 //! - [`components`]: the header and the pages ([`components::pages`]), each taking props
 //!   and giving callbacks.
+//! - [`hooks`]: `use_websocket`, `use_ws_subscription`.
 //! - [`store`]: yewdux stores and their reducers (the session).
+//! - [`realtime`]: pure logic: connection state machine, backoff, heartbeat, status,
+//!   subscriptions. No browser in it; tested natively.
+//! - [`ws`]: browser glue: the socket, timers, online/visibility listeners.
 //! - [`api`]: the REST client, with typed, comparable errors.
 //! - [`config`]: build-time settings (`PPT_WS_URL`).
 //!
@@ -15,4 +19,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod config;
+pub mod hooks;
+pub mod realtime;
 pub mod store;
+pub mod ws;

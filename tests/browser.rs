@@ -38,6 +38,7 @@ async fn login_form_submits_what_was_typed() {
         on_submit: Callback::from(move |v| *sink.borrow_mut() = Some(v)),
         busy: false,
         error: None,
+        notice: None,
     };
     yew::Renderer::<LoginForm>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -71,6 +72,7 @@ async fn login_form_shows_errors_and_busy_state() {
         on_submit: Callback::noop(),
         busy: true,
         error: Some("Wrong email or password.".into()),
+        notice: Some("Your session has expired. Please sign in again.".into()),
     };
     yew::Renderer::<LoginForm>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -80,4 +82,215 @@ async fn login_form_shows_errors_and_busy_state() {
     assert!(by_testid(&root, "login-submit")
         .unwrap()
         .has_attribute("disabled"));
+}
+
+mod connection_status {
+    use ppt_web::components::connection_status::{ConnectionStatusView, ConnectionStatusViewProps};
+    use ppt_web::realtime::{ConnectionState, StatusView};
+
+    use super::*;
+
+    fn view(state: ConnectionState, retry_at: Option<u64>) -> StatusView {
+        StatusView {
+            state,
+            retry_at,
+            offline: false,
+            last_error: None,
+        }
+    }
+
+    async fn render(props: ConnectionStatusViewProps) -> Element {
+        let root = mount();
+        yew::Renderer::<ConnectionStatusView>::with_root_and_props(root.clone(), props).render();
+        yew::scheduler::flush().await;
+        by_testid(&root, "connection-status").expect("the indicator is there")
+    }
+
+    /// Every state shows its `data-state`, its words, and an accessible label.
+    #[wasm_bindgen_test]
+    async fn every_state_renders() {
+        for (state, words) in [
+            (ConnectionState::Connecting, "Connecting…"),
+            (ConnectionState::Connected, "Live"),
+            (ConnectionState::Reconnecting, "Reconnecting…"),
+            (ConnectionState::Disconnected, "Offline"),
+            (ConnectionState::Error, "Connection error"),
+        ] {
+            let el = render(ConnectionStatusViewProps {
+                view: view(state, None),
+                now: 0,
+                on_retry: Callback::noop(),
+            })
+            .await;
+            assert_eq!(
+                el.get_attribute("data-state").as_deref(),
+                Some(state.as_str())
+            );
+            assert_eq!(el.get_attribute("role").as_deref(), Some("status"));
+            assert!(el.text_content().unwrap().contains(words), "{state:?}");
+            assert!(el
+                .get_attribute("aria-label")
+                .unwrap()
+                .starts_with("Connection: "));
+            assert!(
+                by_testid(&el, "connection-retry").is_none(),
+                "no retry button unless waiting"
+            );
+        }
+    }
+
+    /// While waiting to reconnect: a countdown in whole seconds and a working "Retry now".
+    #[wasm_bindgen_test]
+    async fn waiting_shows_countdown_and_retry() {
+        let clicked = Rc::new(RefCell::new(0));
+        let sink = clicked.clone();
+        let el = render(ConnectionStatusViewProps {
+            view: view(ConnectionState::Reconnecting, Some(4_500)),
+            now: 1_000,
+            on_retry: Callback::from(move |_| *sink.borrow_mut() += 1),
+        })
+        .await;
+        assert!(el.text_content().unwrap().contains("Reconnecting in 4 s"));
+        let retry: HtmlElement = by_testid(&el, "connection-retry")
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        retry.click();
+        yew::scheduler::flush().await;
+        assert_eq!(*clicked.borrow(), 1);
+    }
+}
+
+mod header {
+    use ppt_protocol::rest::{Role, User};
+    use ppt_web::components::header::Header;
+    use ppt_web::hooks::WsContext;
+    use ppt_web::realtime::{ConnectionState, StatusView};
+    use ppt_web::store::session::{Session, SessionAction};
+    use yew::prelude::*;
+    use yew_router::history::{AnyHistory, MemoryHistory};
+    use yew_router::Router;
+    use yewdux::Dispatch;
+
+    use super::*;
+
+    #[derive(Properties, PartialEq)]
+    struct HarnessProps {
+        state: ConnectionState,
+    }
+
+    #[function_component]
+    fn Harness(props: &HarnessProps) -> Html {
+        let history = AnyHistory::from(MemoryHistory::new());
+        let ctx = WsContext {
+            status: StatusView {
+                state: props.state,
+                retry_at: None,
+                offline: false,
+                last_error: None,
+            },
+            service: None,
+        };
+        html! {
+            <Router {history}>
+                <ContextProvider<WsContext> context={ctx}>
+                    <Header />
+                </ContextProvider<WsContext>>
+            </Router>
+        }
+    }
+
+    /// The header shows the user's name, logout, and the connection state it is given.
+    #[wasm_bindgen_test]
+    async fn header_in_each_state() {
+        for state in [
+            ConnectionState::Connecting,
+            ConnectionState::Connected,
+            ConnectionState::Reconnecting,
+            ConnectionState::Disconnected,
+            ConnectionState::Error,
+        ] {
+            // Outside a YewduxRoot, components use the global store.
+            Dispatch::<Session>::global().apply(SessionAction::LoggedIn {
+                token: "t".into(),
+                user: User {
+                    id: "1".into(),
+                    name: "Alice Novak".into(),
+                    email: "a@x".into(),
+                    role: Role::Resident,
+                },
+            });
+            let root = mount();
+            yew::Renderer::<Harness>::with_root_and_props(root.clone(), HarnessProps { state })
+                .render();
+            yew::scheduler::flush().await;
+            let status = by_testid(&root, "connection-status").expect("status in the header");
+            assert_eq!(
+                status.get_attribute("data-state").as_deref(),
+                Some(state.as_str())
+            );
+            assert_eq!(
+                by_testid(&root, "user-name")
+                    .unwrap()
+                    .text_content()
+                    .unwrap(),
+                "Alice Novak"
+            );
+            assert!(by_testid(&root, "logout").is_some());
+            assert!(
+                by_testid(&root, "unread-count").is_none(),
+                "no badge at zero"
+            );
+        }
+    }
+
+    /// Logging out from the header clears the session.
+    #[wasm_bindgen_test]
+    async fn logout_clears_the_session() {
+        let dispatch = Dispatch::<Session>::global();
+        dispatch.apply(SessionAction::LoggedIn {
+            token: "t".into(),
+            user: User {
+                id: "1".into(),
+                name: "Alice".into(),
+                email: "a@x".into(),
+                role: Role::Resident,
+            },
+        });
+        let root = mount();
+        yew::Renderer::<Harness>::with_root_and_props(
+            root.clone(),
+            HarnessProps {
+                state: ConnectionState::Connected,
+            },
+        )
+        .render();
+        yew::scheduler::flush().await;
+        let logout: HtmlElement = by_testid(&root, "logout").unwrap().dyn_into().unwrap();
+        logout.click();
+        yew::scheduler::flush().await;
+        assert!(!dispatch.get().is_logged_in());
+    }
+}
+
+mod unread_badge {
+    use ppt_web::components::unread_badge::{UnreadBadge, UnreadBadgeProps};
+
+    use super::*;
+
+    /// The badge's text is the number, and it is absent at zero.
+    #[wasm_bindgen_test]
+    async fn badge_shows_the_number() {
+        for (count, expected) in [(0u64, None), (1, Some("1")), (142, Some("142"))] {
+            let root = mount();
+            yew::Renderer::<UnreadBadge>::with_root_and_props(
+                root.clone(),
+                UnreadBadgeProps { count },
+            )
+            .render();
+            yew::scheduler::flush().await;
+            let text = by_testid(&root, "unread-count").map(|e| e.text_content().unwrap());
+            assert_eq!(text.as_deref(), expected);
+        }
+    }
 }

@@ -5,9 +5,11 @@ use yew_router::prelude::*;
 use yewdux::use_store;
 
 use crate::app::Route;
+use crate::components::connection_status::ConnectionStatus;
+use crate::components::unread_badge::UnreadBadge;
 use crate::store::session::{Session, SessionAction};
 
-/// The app's header.
+/// The app's header: name, navigation, connection status, unread badge, user and logout.
 #[function_component]
 pub fn Header() -> Html {
     let (session, dispatch) = use_store::<Session>();
@@ -30,13 +32,14 @@ pub fn Header() -> Html {
         <header class="app-header">
             <Link<Route> to={Route::Dashboard} classes="brand">{ "ppt" }<span>{ "web" }</span></Link<Route>>
             <nav class="app-nav" aria-label="Main">
-                <Link<Route> to={Route::Messages}>{ "Messages" }</Link<Route>>
+                <Link<Route> to={Route::Messages} classes="nav-messages">{ "Messages" }<UnreadBadge count={0} /></Link<Route>>
                 <Link<Route> to={Route::Announcements}>{ "Announcements" }</Link<Route>>
                 <Link<Route> to={Route::Faults}>{ "Faults" }</Link<Route>>
                 <Link<Route> to={Route::Votes}>{ "Votes" }</Link<Route>>
                 <Link<Route> to={Route::Documents}>{ "Documents" }</Link<Route>>
                 <Link<Route> to={Route::Neighbors}>{ "Neighbours" }</Link<Route>>
             </nav>
+            <ConnectionStatus />
             <div class="header-user">
                 <span class="user-name" data-testid="user-name">{ name }</span>
                 <Link<Route> to={Route::Settings} classes="settings-link">{ "Settings" }</Link<Route>>

@@ -1,4 +1,7 @@
-//! Components: the header and the pages.
+//! Components: take props, give callbacks. Pages live in [`pages`].
 
+pub mod connection_status;
 pub mod header;
 pub mod pages;
+pub mod unread_badge;
+pub mod websocket_provider;

@@ -15,6 +15,9 @@ pub const STORAGE_KEY: &str = "ppt-web.session";
 pub struct Session {
     pub token: Option<String>,
     pub user: Option<User>,
+    /// The last session ended because it could not be renewed (the login page says so).
+    #[serde(default)]
+    pub expired: bool,
 }
 
 impl Session {
@@ -38,9 +41,14 @@ impl Store for Session {
 /// What can happen to the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionAction {
-    LoggedIn { token: String, user: User },
+    LoggedIn {
+        token: String,
+        user: User,
+    },
     TokenRefreshed(String),
     LoggedOut,
+    /// The session could not be renewed: log out and say why.
+    Expired,
 }
 
 impl Reducer<Session> for SessionAction {
@@ -50,6 +58,7 @@ impl Reducer<Session> for SessionAction {
             SessionAction::LoggedIn { token, user } => {
                 s.token = Some(token);
                 s.user = Some(user);
+                s.expired = false;
             }
             SessionAction::TokenRefreshed(token) => {
                 if s.user.is_some() {
@@ -57,6 +66,10 @@ impl Reducer<Session> for SessionAction {
                 }
             }
             SessionAction::LoggedOut => *s = Session::default(),
+            SessionAction::Expired => {
+                *s = Session::default();
+                s.expired = true;
+            }
         }
         state
     }
@@ -83,6 +96,7 @@ fn init_persistence(cx: &Context) {
             if state.is_logged_in() {
                 let _ = LocalStorage::set(STORAGE_KEY, state.as_ref());
             } else {
+                // Nothing of the user's stays behind; only whether the session expired.
                 LocalStorage::delete(STORAGE_KEY);
             }
         }
@@ -126,5 +140,17 @@ mod tests {
         assert_eq!(*dispatch.get(), Session::default());
         dispatch.apply(SessionAction::TokenRefreshed("t3".into()));
         assert_eq!(dispatch.get().token, None, "a refresh cannot log anyone in");
+        dispatch.apply(SessionAction::LoggedIn {
+            token: "t4".into(),
+            user: alice(),
+        });
+        dispatch.apply(SessionAction::Expired);
+        assert!(!dispatch.get().is_logged_in());
+        assert!(dispatch.get().expired);
+        dispatch.apply(SessionAction::LoggedIn {
+            token: "t5".into(),
+            user: alice(),
+        });
+        assert!(!dispatch.get().expired);
     }
 }

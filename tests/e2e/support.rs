@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
-use ppt_server::{build, run, Config};
+use ppt_server::{build, run, AppState, Config};
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -28,28 +28,51 @@ pub fn dist_dir() -> PathBuf {
     dir
 }
 
-/// A running ppt-server on port 0 with a fresh SQLite file.
+/// A running ppt-server with a fresh SQLite file; it can be stopped and started again on
+/// the same address and database.
 pub struct Server {
     pub addr: SocketAddr,
     pub db: PathBuf,
+    pub state: AppState,
+    tweak: fn(&mut Config),
     stop: Option<oneshot::Sender<()>>,
     done: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
 
+fn no_tweak(_: &mut Config) {}
+
 impl Server {
     pub async fn start() -> Server {
-        Self::start_with(|_| {}).await
+        Self::start_with(no_tweak).await
     }
 
-    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Server {
+    pub async fn start_with(tweak: fn(&mut Config)) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("e2e.sqlite3");
-        let mut config = Config::for_paths(db.clone(), dist_dir());
-        tweak(&mut config);
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let (state, stop, done) = Self::launch(listener, &db, tweak);
+        Server {
+            addr,
+            db,
+            state,
+            tweak,
+            stop: Some(stop),
+            done: Some(done),
+            _dir: dir,
+        }
+    }
+
+    fn launch(
+        listener: TcpListener,
+        db: &std::path::Path,
+        tweak: fn(&mut Config),
+    ) -> (AppState, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+        let mut config = Config::for_paths(db.to_path_buf(), dist_dir());
+        tweak(&mut config);
         let built = build(config).expect("server builds");
+        let state = built.state.clone();
         let (stop, rx) = oneshot::channel::<()>();
         let done = tokio::spawn(async move {
             run(listener, built, async move {
@@ -58,13 +81,7 @@ impl Server {
             .await
             .unwrap();
         });
-        Server {
-            addr,
-            db,
-            stop: Some(stop),
-            done: Some(done),
-            _dir: dir,
-        }
+        (state, stop, done)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -80,6 +97,43 @@ impl Server {
             let _ = tokio::time::timeout(PATIENCE, d).await;
         }
     }
+
+    /// Starts again on the same address with the same database.
+    pub async fn start_again(&mut self) {
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("the port is free again");
+        let (state, stop, done) = Self::launch(listener, &self.db, self.tweak);
+        self.state = state;
+        self.stop = Some(stop);
+        self.done = Some(done);
+    }
+
+    /// Sockets open on the server right now.
+    pub fn open_sockets(&self) -> usize {
+        self.state.store.hub().len()
+    }
+
+    /// Waits until the server has `n` open sockets.
+    pub async fn wait_for_sockets(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while self.open_sockets() != n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "expected {n} open sockets, have {}",
+                self.open_sockets()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A REST call as a demo user (for another person acting meanwhile).
+    pub async fn api(&self) -> Api {
+        Api {
+            base: self.url("/api/v1"),
+            http: reqwest::Client::new(),
+        }
+    }
 }
 
 impl Drop for Server {
@@ -87,6 +141,28 @@ impl Drop for Server {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
+    }
+}
+
+/// A REST client for acting as another user in a test.
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub async fn token(&self, email: &str) -> String {
+        let r: serde_json::Value = self
+            .http
+            .post(format!("{}/auth/login", self.base))
+            .json(&json!({ "email": email, "password": "demo1234" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["token"].as_str().expect("login works").to_owned()
     }
 }
 
@@ -186,9 +262,45 @@ impl Browser {
         }
     }
 
+    /// The connection indicator's `data-state`.
+    pub async fn connection_state(&self) -> String {
+        let v = self
+            .client
+            .execute("return document.querySelector('[data-testid=connection-status]')?.dataset.state ?? null;", vec![])
+            .await
+            .unwrap();
+        v.as_str().unwrap_or("").to_owned()
+    }
+
+    /// Waits until the connection indicator shows `state`.
+    pub async fn wait_for_state(&self, state: &str) {
+        self.wait_until(
+            &format!("connection state {state}"),
+            &format!("document.querySelector('[data-testid=connection-status]')?.dataset.state === '{state}'"),
+        )
+        .await;
+    }
+
+    /// Opens `base` and stores timing overrides (see `src/ws/settings.rs`) for the next load.
+    pub async fn set_realtime_config(&self, base: &str, json: &str) {
+        self.client.goto(&format!("{base}/login")).await.unwrap();
+        self.client
+            .execute(
+                "localStorage.setItem('ppt-web.realtime-config', arguments[0]);",
+                vec![json.into()],
+            )
+            .await
+            .unwrap();
+    }
+
     /// Logs in through the login form and waits for the dashboard.
     pub async fn login(&self, server: &Server, email: &str) {
-        self.client.goto(&server.url("/login")).await.unwrap();
+        self.login_at(&server.url(""), email).await;
+    }
+
+    /// Logs in at a base URL (the server, or a proxy in front of it).
+    pub async fn login_at(&self, base: &str, email: &str) {
+        self.client.goto(&format!("{base}/login")).await.unwrap();
         self.testid("login-email")
             .await
             .send_keys(email)

@@ -39,6 +39,11 @@ pub struct Config {
     #[arg(long, env = "PPT_TOKEN_TTL_SECS", default_value_t = 3600)]
     pub token_ttl_secs: u64,
 
+    /// How long after expiry a token may still be exchanged at `/auth/refresh`, in seconds
+    /// (a laptop that slept through its token's expiry reconnects without a login).
+    #[arg(long, env = "PPT_REFRESH_GRACE_SECS", default_value_t = 86_400)]
+    pub refresh_grace_secs: u64,
+
     /// How long a new socket may take to send its `auth` frame, in milliseconds.
     #[arg(long, env = "PPT_AUTH_TIMEOUT_MS", default_value_t = 5000)]
     pub auth_timeout_ms: u64,

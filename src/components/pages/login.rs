@@ -16,6 +16,9 @@ pub struct LoginFormProps {
     pub busy: bool,
     #[prop_or_default]
     pub error: Option<String>,
+    /// A notice above the form (e.g. why the last session ended).
+    #[prop_or_default]
+    pub notice: Option<String>,
 }
 
 /// The login form with the contract's test ids.
@@ -39,6 +42,9 @@ pub fn LoginForm(props: &LoginFormProps) -> Html {
     html! {
         <form class="login-form card" {onsubmit}>
             <h1>{ "Sign in" }</h1>
+            if let Some(n) = &props.notice {
+                <p class="form-notice" role="status" data-testid="login-notice">{ n.clone() }</p>
+            }
             <label>{ "Email" }
                 <input ref={email} type="email" name="email" autocomplete="username" required=true
                     data-testid="login-email" />
@@ -103,10 +109,13 @@ pub fn LoginPage() -> Html {
             });
         })
     };
+    let notice = session
+        .expired
+        .then(|| "Your session has expired. Please sign in again.".to_owned());
     html! {
         <main class="login-page">
             <div class="login-brand">{ "ppt" }<span>{ "web" }</span></div>
-            <LoginForm {on_submit} busy={*busy} error={(*error).clone()} />
+            <LoginForm {on_submit} busy={*busy} error={(*error).clone()} {notice} />
         </main>
     }
 }

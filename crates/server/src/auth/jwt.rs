@@ -77,8 +77,18 @@ impl JwtKeys {
 
     /// Verifies a token: HS256 only, signature, and expiry with no leeway.
     pub fn verify(&self, token: &str) -> Result<AuthUser, TokenError> {
+        self.verify_with_leeway(token, 0)
+    }
+
+    /// Verifies a token for `/auth/refresh`: as [`verify`](Self::verify), but a token expired
+    /// less than `grace_secs` ago still counts.
+    pub fn verify_for_refresh(&self, token: &str, grace_secs: u64) -> Result<AuthUser, TokenError> {
+        self.verify_with_leeway(token, grace_secs)
+    }
+
+    fn verify_with_leeway(&self, token: &str, leeway: u64) -> Result<AuthUser, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
+        validation.leeway = leeway;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
         let data =
             decode::<Claims>(token, &self.decoding, &validation).map_err(|e| match e.kind() {

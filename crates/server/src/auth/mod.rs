@@ -37,6 +37,20 @@ impl AuthUser {
     }
 }
 
+/// The bearer token of a request, unverified.
+fn bearer(parts: &Parts) -> Result<&str, AppError> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .ok_or_else(|| AppError::Unauthorized("authorization must be a bearer token".into()))
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
@@ -44,18 +58,29 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or_else(|| AppError::Unauthorized("authorization must be a bearer token".into()))?;
         state
             .jwt
-            .verify(token.trim())
+            .verify(bearer(parts)?)
+            .map_err(|e| AppError::Unauthorized(e.to_string()))
+    }
+}
+
+/// The caller of `/auth/refresh`: like [`AuthUser`], but a token expired within the refresh
+/// grace (`--refresh-grace-secs`) is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshingUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for RefreshingUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        state
+            .jwt
+            .verify_for_refresh(bearer(parts)?, state.config.refresh_grace_secs)
+            .map(RefreshingUser)
             .map_err(|e| AppError::Unauthorized(e.to_string()))
     }
 }

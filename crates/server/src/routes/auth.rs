@@ -5,7 +5,7 @@ use ppt_protocol::rest::{LoginRequest, LoginResponse, TokenResponse, User};
 use rusqlite::OptionalExtension;
 
 use super::AppJson;
-use crate::auth::{password, AuthUser};
+use crate::auth::{password, AuthUser, RefreshingUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users;
@@ -45,7 +45,7 @@ pub async fn login(
 
 pub async fn refresh(
     State(state): State<AppState>,
-    auth: AuthUser,
+    RefreshingUser(auth): RefreshingUser,
 ) -> AppResult<AppJson<TokenResponse>> {
     let (user, building) = load(&state, auth.id).await?;
     Ok(AppJson(TokenResponse {

@@ -294,10 +294,15 @@ where
     ending.flatten()
 }
 
-/// When a token with this `exp` (Unix seconds) stops being valid, as a tokio instant.
+/// When a token with this `exp` (Unix seconds) stops being valid, as a tokio instant: the
+/// start of second `exp + 1`, the first moment the verifier refuses it.
 fn token_deadline(exp: u64) -> Instant {
-    let now = crate::auth::jwt::unix_now();
-    Instant::now() + Duration::from_secs(exp.saturating_sub(now))
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let expires_ms = exp.saturating_add(1).saturating_mul(1000);
+    Instant::now() + Duration::from_millis(expires_ms.saturating_sub(now_ms))
 }
 
 /// Flood control for client frames.

@@ -114,11 +114,48 @@ async fn refresh_issues_a_fresh_token() {
     let r = app
         .http
         .post(app.url("/auth/refresh"))
-        .bearer_auth(expired_token())
+        .bearer_auth(forged_token("wrong-secret", 1, 3600))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn refresh_status(app: &TestApp, token: &str) -> StatusCode {
+    app.http
+        .post(app.url("/auth/refresh"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// A token expired within the refresh grace can be exchanged (not used); past it, it cannot.
+#[tokio::test]
+async fn refresh_grace_for_just_expired_tokens() {
+    let app = spawn_app_with(|c| c.refresh_grace_secs = 120).await;
+    let just_expired = expired_token(); // a minute ago
+    assert_eq!(
+        app.get("/me", &just_expired).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "not usable"
+    );
+    assert_eq!(
+        refresh_status(&app, &just_expired).await,
+        StatusCode::OK,
+        "but exchangeable"
+    );
+    let long_expired = forged_token(SECRET, 1, -3600);
+    assert_eq!(
+        refresh_status(&app, &long_expired).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let no_grace = spawn_app_with(|c| c.refresh_grace_secs = 0).await;
+    assert_eq!(
+        refresh_status(&no_grace, &just_expired).await,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 /// Unknown API paths are JSON 404s; other paths serve the app's index.html.

@@ -1,0 +1,84 @@
+//! The connection indicator: a coloured dot and words, with "Reconnecting in N s · Retry now"
+//! while waiting. Blips under a second do not show (see [`Debounce`]).
+
+use gloo_timers::callback::Timeout;
+use yew::prelude::*;
+
+use crate::hooks::use_websocket;
+use crate::realtime::status::Debounce;
+use crate::realtime::{ConnectionState, StatusView};
+
+#[derive(Properties, PartialEq)]
+pub struct ConnectionStatusViewProps {
+    /// What to show (already debounced).
+    pub view: StatusView,
+    /// Now, in ms (for the countdown).
+    pub now: u64,
+    #[prop_or_default]
+    pub on_retry: Callback<()>,
+}
+
+/// The indicator itself, with the contract's test id and `data-state`.
+#[function_component]
+pub fn ConnectionStatusView(props: &ConnectionStatusViewProps) -> Html {
+    let state = props.view.state;
+    let text = props.view.text(props.now);
+    let waiting = state == ConnectionState::Reconnecting
+        && props.view.retry_at.is_some()
+        && !props.view.offline;
+    let on_retry = props.on_retry.reform(|_: MouseEvent| ());
+    let label = match &props.view.last_error {
+        Some(e) if state != ConnectionState::Connected => format!("Connection: {text}. {e}"),
+        _ => format!("Connection: {text}"),
+    };
+    html! {
+        <div class={classes!("conn", format!("conn-{}", state.as_str()))}
+            data-testid="connection-status" data-state={state.as_str()}
+            role="status" aria-live="polite" aria-label={label.clone()} title={label}>
+            <span class="conn-dot" aria-hidden="true"></span>
+            <span class="conn-text">{ text }</span>
+            if waiting {
+                <span class="conn-sep" aria-hidden="true">{ "·" }</span>
+                <button class="link-button conn-retry" data-testid="connection-retry" onclick={on_retry}>{ "Retry now" }</button>
+            }
+        </div>
+    }
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// The indicator for the app's connection: debounced, with a live countdown.
+#[function_component]
+pub fn ConnectionStatus() -> Html {
+    let ws = use_websocket();
+    let debounce = use_mut_ref(|| Debounce::new(1_000, ws.status.state));
+    let tick = use_state(now_ms);
+    let now = now_ms();
+    let (shown, recheck_at) = debounce.borrow_mut().update(ws.status.state, now);
+    // Re-render when the hold ends or, while counting down, every second.
+    let next = match (recheck_at, ws.status.retry_at) {
+        (Some(t), _) => Some(t),
+        (None, Some(at)) if at > now => Some(now + (at - now).min(1_000)),
+        _ => None,
+    };
+    {
+        let tick = tick.clone();
+        use_effect_with((next, *tick), move |(next, _)| {
+            let timer = next.map(|at| {
+                let tick = tick.clone();
+                Timeout::new(at.saturating_sub(now_ms()).max(16) as u32, move || {
+                    tick.set(now_ms())
+                })
+            });
+            move || drop(timer)
+        });
+    }
+    let view = StatusView {
+        state: shown,
+        ..ws.status.clone()
+    };
+    let on_retry = Callback::from(move |_| ws.reconnect_now());
+    html! { <ConnectionStatusView {view} {now} {on_retry} /> }
+}

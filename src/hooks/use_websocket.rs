@@ -1,0 +1,75 @@
+//! `use_websocket`: the connection's status and handle from [`WsContext`], and
+//! `use_ws_subscription` to receive frames for as long as a component is mounted.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ppt_protocol::Envelope;
+use yew::prelude::*;
+
+use crate::realtime::{ConnectionState, StatusView};
+use crate::ws::WsService;
+
+/// What the `WebSocketProvider` shares.
+#[derive(Clone, PartialEq)]
+pub struct WsContext {
+    pub status: StatusView,
+    /// `None` outside a provider (e.g. in component tests).
+    pub service: Option<WsService>,
+}
+
+impl Default for WsContext {
+    fn default() -> Self {
+        WsContext {
+            status: StatusView {
+                state: ConnectionState::Disconnected,
+                retry_at: None,
+                offline: false,
+                last_error: None,
+            },
+            service: None,
+        }
+    }
+}
+
+impl WsContext {
+    /// Tries at once instead of waiting out the backoff.
+    pub fn reconnect_now(&self) {
+        if let Some(s) = &self.service {
+            s.reconnect_now();
+        }
+    }
+
+    /// Sends a frame if a socket is open; returns whether it went.
+    pub fn send(&self, frame: &ppt_protocol::ClientFrame) -> bool {
+        self.service.as_ref().is_some_and(|s| s.send(frame))
+    }
+}
+
+/// The connection: status, last error, `subscribe`, `send`, `reconnect_now`.
+#[hook]
+pub fn use_websocket() -> WsContext {
+    use_context::<WsContext>().unwrap_or_default()
+}
+
+/// Calls `callback` with every frame whose type matches `pattern` (an exact type, a prefix
+/// ending in `:`, or `"*"`) while the component is mounted. The latest callback is used.
+#[hook]
+pub fn use_ws_subscription(pattern: &'static str, callback: Callback<Rc<Envelope>>) {
+    let ctx = use_websocket();
+    let latest = use_mut_ref(|| callback.clone());
+    *latest.borrow_mut() = callback;
+    use_effect_with((ctx.service.clone(), pattern), move |(service, pattern)| {
+        let latest: Rc<RefCell<Callback<Rc<Envelope>>>> = latest.clone();
+        let guard = service.as_ref().map(|s| {
+            s.subscribe(
+                pattern,
+                Callback::from(move |e: Rc<Envelope>| {
+                    let cb = latest.borrow().clone();
+                    cb.emit(e)
+                }),
+            )
+        });
+        move || drop(guard)
+    });
+}

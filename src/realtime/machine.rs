@@ -1,0 +1,496 @@
+//! The connection state machine: inputs (socket opened, authenticated, frame, closed with a
+//! code, wake-up, online, visible, token refreshed, logout) and the current time go in;
+//! commands (open, send, close, refresh the token, go to login, wake me at) come out.
+//!
+//! Only one socket is ever current. Sockets are numbered; anything reported about a socket
+//! that is no longer current is ignored, so a reconnect never leaves two live sockets and a
+//! late close from an old socket cannot stop the new one's heartbeat.
+//!
+//! Close-code policy: 4401 gets one fresh token (`RefreshToken`) and then the login page,
+//! never the same token again; 4403 stops; the user's logout (1000) stops; every other
+//! ending retries with backoff.
+
+use ppt_protocol::{ClientFrame, CloseCode};
+
+use super::backoff::BackoffConfig;
+use super::heartbeat::{Beat, Heartbeat, HeartbeatConfig};
+use super::status::{ConnectionState, StatusView};
+
+/// A socket's number.
+pub type SocketId = u64;
+
+/// The close code the client uses when it gives up on a socket itself (dead link, timeout).
+pub const CLIENT_GAVE_UP: u16 = 4000;
+
+/// Timing settings; tests shrink them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionConfig {
+    pub backoff: BackoffConfig,
+    pub heartbeat: HeartbeatConfig,
+    /// How long opening plus authentication may take before the attempt is abandoned.
+    pub connect_timeout_ms: u64,
+    /// A connection up this long counts as stable: the backoff starts again from 1 s.
+    pub stable_after_ms: u64,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        ConnectionConfig {
+            backoff: BackoffConfig::default(),
+            heartbeat: HeartbeatConfig::default(),
+            connect_timeout_ms: 10_000,
+            stable_after_ms: 10_000,
+        }
+    }
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Someone is logged in: connect with this token.
+    Start { token: String },
+    /// The socket's `open` event.
+    Opened { socket: SocketId },
+    /// `connection:authenticated` arrived.
+    Authenticated { socket: SocketId },
+    /// Any other frame arrived.
+    Frame { socket: SocketId },
+    /// The socket closed (an `error` event counts as a close with 1006).
+    Closed { socket: SocketId, code: u16 },
+    /// The wake-up asked for with [`Command::WakeAt`] is due.
+    Tick,
+    /// The browser's `online` event.
+    Online,
+    /// The browser's `offline` event.
+    Offline,
+    /// The tab became visible.
+    Visible,
+    /// A fresh token arrived.
+    TokenRefreshed { token: String },
+    /// `/auth/refresh` failed; `unauthorized`: the server refused it (else: network trouble).
+    TokenRefreshFailed { unauthorized: bool },
+    /// The user pressed "Retry now".
+    RetryNow,
+    /// The user logged out.
+    Logout,
+}
+
+/// What the glue must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Open a new WebSocket, known from now on by this number.
+    Open {
+        socket: SocketId,
+    },
+    Send {
+        socket: SocketId,
+        frame: ClientFrame,
+    },
+    Close {
+        socket: SocketId,
+        code: u16,
+    },
+    /// Fetch a fresh token (`POST /auth/refresh`) and report back.
+    RefreshToken,
+    /// The session cannot be renewed: show the login page.
+    GoToLogin,
+    /// Feed [`Input::Tick`] at this time (replaces any earlier wake-up).
+    WakeAt(u64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Opening {
+        socket: SocketId,
+        since: u64,
+    },
+    Authenticating {
+        socket: SocketId,
+        since: u64,
+    },
+    Connected {
+        socket: SocketId,
+        since: u64,
+        heartbeat: Heartbeat,
+    },
+    /// Waiting to retry at the given time (`None`: until the browser is online again).
+    Waiting {
+        retry_at: Option<u64>,
+    },
+    Refreshing,
+    Stopped(Stop),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    LoggedOut,
+    Forbidden,
+    AuthFailed,
+}
+
+/// The connection's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Machine {
+    cfg: ConnectionConfig,
+    phase: Phase,
+    token: Option<String>,
+    next_socket: SocketId,
+    /// Retries since the last stable connection.
+    attempt: u32,
+    online: bool,
+    has_connected: bool,
+    /// A 4401 already led to one refresh since the last successful authentication.
+    refreshed_once: bool,
+    /// The next attempt must fetch a token first.
+    refresh_pending: bool,
+    last_error: Option<String>,
+}
+
+impl Machine {
+    pub fn new(cfg: ConnectionConfig) -> Self {
+        Machine {
+            cfg,
+            phase: Phase::Idle,
+            token: None,
+            next_socket: 0,
+            attempt: 0,
+            online: true,
+            has_connected: false,
+            refreshed_once: false,
+            refresh_pending: false,
+            last_error: None,
+        }
+    }
+
+    /// The socket that counts, if any.
+    pub fn current_socket(&self) -> Option<SocketId> {
+        match &self.phase {
+            Phase::Opening { socket, .. }
+            | Phase::Authenticating { socket, .. }
+            | Phase::Connected { socket, .. } => Some(*socket),
+            _ => None,
+        }
+    }
+
+    /// Retries since the last stable connection.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// What the status indicator shows.
+    pub fn status(&self) -> StatusView {
+        let reconnecting = self.has_connected || self.attempt > 0;
+        let (state, retry_at) = match &self.phase {
+            Phase::Idle | Phase::Stopped(Stop::LoggedOut) => (ConnectionState::Disconnected, None),
+            Phase::Stopped(_) => (ConnectionState::Error, None),
+            Phase::Connected { .. } => (ConnectionState::Connected, None),
+            Phase::Waiting { retry_at } => (ConnectionState::Reconnecting, *retry_at),
+            Phase::Opening { .. } | Phase::Authenticating { .. } | Phase::Refreshing => {
+                if reconnecting {
+                    (ConnectionState::Reconnecting, None)
+                } else {
+                    (ConnectionState::Connecting, None)
+                }
+            }
+        };
+        StatusView {
+            state,
+            retry_at,
+            offline: !self.online,
+            last_error: self.last_error.clone(),
+        }
+    }
+
+    /// Takes one input at `now`; `jitter` in `[0, 1)` spreads a retry if one is scheduled.
+    pub fn step(&mut self, input: Input, now: u64, jitter: f64) -> Vec<Command> {
+        let mut out = Vec::new();
+        match input {
+            Input::Start { token } => {
+                self.token = Some(token);
+                if matches!(self.phase, Phase::Idle | Phase::Stopped(_)) {
+                    self.attempt = 0;
+                    self.refreshed_once = false;
+                    self.refresh_pending = false;
+                    self.last_error = None;
+                    self.connect(now, &mut out);
+                }
+            }
+            Input::Opened { socket } => {
+                if let Phase::Opening { socket: s, since } = self.phase {
+                    if s == socket {
+                        self.phase = Phase::Authenticating { socket, since };
+                        let token = self.token.clone().unwrap_or_default();
+                        out.push(Command::Send {
+                            socket,
+                            frame: ClientFrame::auth(token, None),
+                        });
+                    }
+                }
+            }
+            Input::Authenticated { socket } => {
+                if let Phase::Authenticating { socket: s, .. } | Phase::Opening { socket: s, .. } =
+                    self.phase
+                {
+                    if s == socket {
+                        let heartbeat = Heartbeat::new(self.cfg.heartbeat, now);
+                        self.phase = Phase::Connected {
+                            socket,
+                            since: now,
+                            heartbeat,
+                        };
+                        self.has_connected = true;
+                        self.refreshed_once = false;
+                        self.last_error = None;
+                        self.wake(now, &mut out);
+                    }
+                }
+            }
+            Input::Frame { socket } => {
+                if let Phase::Connected {
+                    socket: s,
+                    heartbeat,
+                    ..
+                } = &mut self.phase
+                {
+                    if *s == socket {
+                        heartbeat.frame_received(now);
+                    }
+                }
+            }
+            Input::Closed { socket, code } => {
+                if self.current_socket() == Some(socket) {
+                    self.closed(code, now, jitter, &mut out);
+                }
+            }
+            Input::Tick => self.tick(now, jitter, &mut out),
+            Input::Online => {
+                self.online = true;
+                self.probe_or_retry(now, &mut out);
+            }
+            Input::Offline => {
+                self.online = false;
+                // The socket may survive; a ping tells within the heartbeat timeout.
+                self.probe(now, &mut out);
+            }
+            Input::Visible => self.probe_or_retry(now, &mut out),
+            Input::RetryNow => {
+                if matches!(self.phase, Phase::Waiting { .. }) {
+                    self.connect(now, &mut out);
+                }
+            }
+            Input::TokenRefreshed { token } => {
+                self.token = Some(token.clone());
+                self.refresh_pending = false;
+                match &self.phase {
+                    Phase::Refreshing => self.open(now, &mut out),
+                    // Keep the open socket's session alive with the new token.
+                    Phase::Connected { socket, .. } => out.push(Command::Send {
+                        socket: *socket,
+                        frame: ClientFrame::auth(token, None),
+                    }),
+                    _ => {}
+                }
+            }
+            Input::TokenRefreshFailed { unauthorized } => {
+                if matches!(self.phase, Phase::Refreshing) {
+                    if unauthorized {
+                        self.stop(
+                            Stop::AuthFailed,
+                            "Your session has expired. Please sign in again.",
+                        );
+                        out.push(Command::GoToLogin);
+                    } else {
+                        self.refresh_pending = true;
+                        self.last_error = Some("Cannot reach the server.".into());
+                        self.schedule_retry(now, jitter, &mut out);
+                    }
+                }
+            }
+            Input::Logout => {
+                if let Some(socket) = self.current_socket() {
+                    out.push(Command::Close {
+                        socket,
+                        code: CloseCode::Normal.code(),
+                    });
+                }
+                self.token = None;
+                self.attempt = 0;
+                self.has_connected = false;
+                self.last_error = None;
+                self.phase = Phase::Stopped(Stop::LoggedOut);
+            }
+        }
+        out
+    }
+
+    /// Starts an attempt: a token first if one is needed, else a socket.
+    fn connect(&mut self, now: u64, out: &mut Vec<Command>) {
+        if !self.online {
+            self.phase = Phase::Waiting { retry_at: None };
+        } else if self.refresh_pending {
+            self.phase = Phase::Refreshing;
+            out.push(Command::RefreshToken);
+        } else {
+            self.open(now, out);
+        }
+    }
+
+    fn open(&mut self, now: u64, out: &mut Vec<Command>) {
+        self.next_socket += 1;
+        let socket = self.next_socket;
+        self.phase = Phase::Opening { socket, since: now };
+        out.push(Command::Open { socket });
+        out.push(Command::WakeAt(now + self.cfg.connect_timeout_ms));
+    }
+
+    fn closed(&mut self, code: u16, now: u64, jitter: f64, out: &mut Vec<Command>) {
+        match CloseCode::from_code(code) {
+            CloseCode::Unauthorized => {
+                if self.refreshed_once {
+                    self.stop(
+                        Stop::AuthFailed,
+                        "Your session has expired. Please sign in again.",
+                    );
+                    out.push(Command::GoToLogin);
+                } else {
+                    self.refreshed_once = true;
+                    self.phase = Phase::Refreshing;
+                    out.push(Command::RefreshToken);
+                }
+            }
+            CloseCode::Forbidden => {
+                self.stop(Stop::Forbidden, "The server refused this connection.")
+            }
+            _ => {
+                self.last_error = Some(match code {
+                    1001 => "The server is restarting.".into(),
+                    1013 => "The connection fell behind.".into(),
+                    _ => "The connection was lost.".into(),
+                });
+                self.schedule_retry(now, jitter, out);
+            }
+        }
+    }
+
+    /// Stops for good. Only reached when no socket is live (it has just closed, or a token
+    /// was being fetched), so there is nothing to close.
+    fn stop(&mut self, why: Stop, message: &str) {
+        self.last_error = Some(message.into());
+        self.phase = Phase::Stopped(why);
+    }
+
+    fn schedule_retry(&mut self, now: u64, jitter: f64, out: &mut Vec<Command>) {
+        if let Phase::Connected { since, .. } = self.phase {
+            if now.saturating_sub(since) >= self.cfg.stable_after_ms {
+                self.attempt = 0;
+            }
+        }
+        let delay = self.cfg.backoff.delay(self.attempt, jitter);
+        self.attempt = self.attempt.saturating_add(1);
+        if self.online {
+            let at = now + delay;
+            self.phase = Phase::Waiting { retry_at: Some(at) };
+            out.push(Command::WakeAt(at));
+        } else {
+            self.phase = Phase::Waiting { retry_at: None };
+        }
+    }
+
+    fn tick(&mut self, now: u64, jitter: f64, out: &mut Vec<Command>) {
+        match &mut self.phase {
+            Phase::Opening { socket, since } | Phase::Authenticating { socket, since } => {
+                let socket = *socket;
+                if now >= *since + self.cfg.connect_timeout_ms {
+                    out.push(Command::Close {
+                        socket,
+                        code: CLIENT_GAVE_UP,
+                    });
+                    self.last_error = Some("The server did not answer.".into());
+                    self.schedule_retry(now, jitter, out);
+                } else {
+                    out.push(Command::WakeAt(*since + self.cfg.connect_timeout_ms));
+                }
+            }
+            Phase::Connected {
+                socket, heartbeat, ..
+            } => {
+                let socket = *socket;
+                match heartbeat.check(now) {
+                    Beat::Dead => {
+                        out.push(Command::Close {
+                            socket,
+                            code: CLIENT_GAVE_UP,
+                        });
+                        self.last_error = Some("The connection stopped answering.".into());
+                        self.schedule_retry(now, jitter, out);
+                    }
+                    Beat::Ping => {
+                        heartbeat.ping_sent(now);
+                        out.push(Command::Send {
+                            socket,
+                            frame: ClientFrame::ping(),
+                        });
+                        self.wake(now, out);
+                    }
+                    Beat::Wait(_) => self.wake(now, out),
+                }
+            }
+            Phase::Waiting { retry_at } => match *retry_at {
+                Some(at) if now >= at => self.connect(now, out),
+                Some(at) => out.push(Command::WakeAt(at)),
+                None => {}
+            },
+            Phase::Idle | Phase::Refreshing | Phase::Stopped(_) => {}
+        }
+    }
+
+    /// While connected: asks for the next wake-up (heartbeat, or the moment it turns stable).
+    fn wake(&mut self, now: u64, out: &mut Vec<Command>) {
+        if let Phase::Connected {
+            since, heartbeat, ..
+        } = &self.phase
+        {
+            let stable_at = *since + self.cfg.stable_after_ms;
+            if self.attempt > 0 && now >= stable_at {
+                self.attempt = 0;
+            }
+            let mut at = match heartbeat.check(now) {
+                Beat::Wait(t) => t,
+                _ => now,
+            };
+            if self.attempt > 0 {
+                at = at.min(stable_at);
+            }
+            out.push(Command::WakeAt(at));
+        }
+    }
+
+    /// Connected: check the link with a ping now. Waiting: try at once.
+    fn probe_or_retry(&mut self, now: u64, out: &mut Vec<Command>) {
+        if matches!(self.phase, Phase::Waiting { .. }) {
+            self.connect(now, out);
+        } else {
+            self.probe(now, out);
+        }
+    }
+
+    fn probe(&mut self, now: u64, out: &mut Vec<Command>) {
+        if let Phase::Connected {
+            socket, heartbeat, ..
+        } = &mut self.phase
+        {
+            if !heartbeat.awaiting_pong() {
+                heartbeat.ping_sent(now);
+                out.push(Command::Send {
+                    socket: *socket,
+                    frame: ClientFrame::ping(),
+                });
+                out.push(Command::WakeAt(now + self.cfg.heartbeat.timeout_ms));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,12 @@
+//! Browser glue around [`crate::realtime`]: the WebSocket, the wake-up timer, the `online`,
+//! `offline` and `visibilitychange` listeners, and frame delivery to subscribers. It feeds
+//! the machine inputs with the real clock and `Math.random()` and carries out its commands;
+//! it decides nothing itself.
+
+pub mod settings;
+
+mod service;
+
+pub use service::{SubscriptionGuard, WsService};
+
+pub use settings::realtime_config;

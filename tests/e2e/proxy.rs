@@ -1,0 +1,158 @@
+//! A TCP proxy of our own between Chromium and the server, for fault injection on the
+//! WebSocket while REST keeps working: hold the socket's bytes after the HTTP handshake,
+//! stall it (bytes stop, nothing closes: half-open), or cut it.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tokio::task::AbortHandle;
+
+#[derive(Default)]
+struct Ctl {
+    /// Server-to-browser bytes of /ws connections after the upgrade response are held back.
+    hold_ws: AtomicBool,
+    /// /ws connections forward nothing in either direction, and close nothing.
+    stall_ws: AtomicBool,
+    changed: Notify,
+    ws_tasks: Mutex<Vec<AbortHandle>>,
+    ws_opened: AtomicUsize,
+}
+
+impl Ctl {
+    async fn wait_while(&self, flag: &AtomicBool) {
+        loop {
+            let notified = self.changed.notified();
+            if !flag.load(Ordering::SeqCst) {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The proxy; dropping it stops accepting (open connections live on until cut).
+pub struct Proxy {
+    pub addr: SocketAddr,
+    ctl: Arc<Ctl>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// Listens on a free loopback port and forwards to `target`.
+    pub async fn start(target: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let ctl = Arc::new(Ctl::default());
+        let c = ctl.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let c = c.clone();
+                tokio::spawn(async move {
+                    let _ = handle(client, target, c).await;
+                });
+            }
+        });
+        Proxy { addr, ctl, accept }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Holds (or releases) server-to-browser bytes on /ws connections after the handshake.
+    pub fn hold_ws(&self, on: bool) {
+        self.ctl.hold_ws.store(on, Ordering::SeqCst);
+        self.ctl.changed.notify_waiters();
+    }
+
+    /// Stalls (or resumes) every /ws connection: no bytes move, nothing closes.
+    pub fn stall_ws(&self, on: bool) {
+        self.ctl.stall_ws.store(on, Ordering::SeqCst);
+        self.ctl.changed.notify_waiters();
+    }
+
+    /// Cuts every open /ws connection (the browser sees the TCP connection end).
+    pub fn cut_ws(&self) {
+        for t in self.ctl.ws_tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+    }
+
+    /// How many /ws connections have been opened through the proxy so far.
+    pub fn ws_opened(&self) -> usize {
+        self.ctl.ws_opened.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        self.cut_ws();
+    }
+}
+
+async fn handle(mut client: TcpStream, target: SocketAddr, ctl: Arc<Ctl>) -> std::io::Result<()> {
+    let mut first = vec![0u8; 8192];
+    let n = client.read(&mut first).await?;
+    first.truncate(n);
+    let is_ws = first.starts_with(b"GET /ws");
+    let mut server = TcpStream::connect(target).await?;
+    server.write_all(&first).await?;
+    if !is_ws {
+        tokio::io::copy_bidirectional(&mut client, &mut server).await?;
+        return Ok(());
+    }
+    ctl.ws_opened.fetch_add(1, Ordering::SeqCst);
+    let (mut cr, mut cw) = client.into_split();
+    let (mut sr, mut sw) = server.into_split();
+    let up_ctl = ctl.clone();
+    let up = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = cr.read(&mut buf).await?;
+            if n == 0 {
+                return Ok::<_, std::io::Error>(());
+            }
+            up_ctl.wait_while(&up_ctl.stall_ws).await;
+            sw.write_all(&buf[..n]).await?;
+        }
+    };
+    let down_ctl = ctl.clone();
+    let down = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut seen = Vec::new();
+        let mut handshake_done = false;
+        loop {
+            let n = sr.read(&mut buf).await?;
+            if n == 0 {
+                return Ok::<_, std::io::Error>(());
+            }
+            let mut chunk = &buf[..n];
+            if !handshake_done {
+                seen.extend_from_slice(chunk);
+                if let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                    handshake_done = true;
+                    let head_len_in_chunk = (end + 4) - (seen.len() - n);
+                    cw.write_all(&chunk[..head_len_in_chunk]).await?;
+                    chunk = &chunk[head_len_in_chunk..];
+                } else {
+                    cw.write_all(chunk).await?;
+                    continue;
+                }
+            }
+            down_ctl.wait_while(&down_ctl.stall_ws).await;
+            down_ctl.wait_while(&down_ctl.hold_ws).await;
+            cw.write_all(chunk).await?;
+        }
+    };
+    let task = tokio::spawn(async move {
+        let _ = tokio::try_join!(up, down);
+    });
+    ctl.ws_tasks.lock().unwrap().push(task.abort_handle());
+    let _ = task.await;
+    Ok(())
+}
