@@ -56,6 +56,11 @@ pub struct Config {
     #[arg(long, env = "PPT_SEND_QUEUE", default_value_t = 1024)]
     pub send_queue: usize,
 
+    /// Speak the original ppt-web envelope: no `id` on events (live and missed), so clients
+    /// of the original design, and this app's fallback to timestamps, can be checked.
+    #[arg(long, env = "PPT_OMIT_EVENT_IDS", default_value_t = false)]
+    pub omit_event_ids: bool,
+
     /// Keep the demo building alive: neighbours act now and then (see `--simulate-every-ms`).
     #[arg(long, env = "PPT_SIMULATE", default_value_t = false)]
     pub simulate: bool,

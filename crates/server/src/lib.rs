@@ -76,8 +76,13 @@ pub fn build(config: Config) -> Result<Built, StartError> {
             }
         },
     };
-    let store = Store::new(opened.conn, Hub::default(), config.event_retention)
-        .map_err(|e| StartError::Db(e.to_string()))?;
+    let store = Store::new(
+        opened.conn,
+        Hub::default(),
+        config.event_retention,
+        config.omit_event_ids,
+    )
+    .map_err(|e| StartError::Db(e.to_string()))?;
     let state = AppState {
         jwt: JwtKeys::new(secret.as_bytes(), config.token_ttl()),
         config: Arc::new(config),

@@ -17,6 +17,7 @@ pub struct Store {
     hub: Hub,
     epoch: Arc<str>,
     retention: u64,
+    omit_ids: bool,
 }
 
 /// A write transaction that can append events.
@@ -70,14 +71,20 @@ impl Tx<'_> {
 
 impl Store {
     /// A store over an opened database.
-    pub fn new(conn: Connection, hub: Hub, retention: u64) -> AppResult<Self> {
+    pub fn new(conn: Connection, hub: Hub, retention: u64, omit_ids: bool) -> AppResult<Self> {
         let epoch = db::get_meta(&conn, "epoch")?.unwrap_or_else(|| "0".into());
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             hub,
             epoch: epoch.into(),
             retention: retention.max(1),
+            omit_ids,
         })
+    }
+
+    /// Whether envelopes go out without `id` (the original format).
+    pub fn omits_ids(&self) -> bool {
+        self.omit_ids
     }
 
     /// This event log's epoch.
@@ -116,9 +123,10 @@ impl Store {
         let conn = self.conn.clone();
         let hub = self.hub.clone();
         let retention = self.retention;
+        let omit_ids = self.omit_ids;
         tokio::task::spawn_blocking(move || {
             let mut guard = Self::lock(&conn);
-            let (out, pending) = {
+            let (out, mut pending) = {
                 let mut tx = Tx {
                     tx: guard.transaction()?,
                     request_id,
@@ -129,7 +137,10 @@ impl Store {
                 tx.commit()?;
                 (out, pending)
             };
-            for (audience, envelope) in &pending {
+            for (audience, envelope) in pending.iter_mut() {
+                if omit_ids {
+                    envelope.id = None;
+                }
                 hub.publish(audience, envelope.to_json().into());
             }
             if !pending.is_empty() {

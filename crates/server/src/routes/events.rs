@@ -95,10 +95,13 @@ pub async fn missed(
     let Query(pairs) = query?;
     let q = MissedQuery::parse(&pairs)?;
     let epoch = state.store.epoch().to_owned();
-    let page = state
+    let mut page = state
         .store
         .read(move |c| read_page(c, &q, &epoch, auth.id, auth.building_id))
         .await?;
+    if state.store.omits_ids() {
+        page.events.iter_mut().for_each(|e| e.id = None);
+    }
     Ok(AppJson(page))
 }
 

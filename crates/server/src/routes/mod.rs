@@ -1,11 +1,11 @@
 //! The REST API under `/api/v1` (contract section 4): one module per resource.
 
-mod auth;
-mod events;
-mod lists;
-mod messages;
-mod preferences;
-mod votes;
+pub mod auth;
+pub mod events;
+pub mod lists;
+pub mod messages;
+pub mod preferences;
+pub mod votes;
 
 use axum::extract::FromRequest;
 use axum::response::{IntoResponse, Response};

@@ -185,3 +185,31 @@ async fn ids_strictly_increase_under_concurrent_writers() {
     assert_eq!(logged, seen);
     assert_eq!(seen.iter().copied().collect::<HashSet<_>>().len(), 120);
 }
+
+/// With `--omit-event-ids` the server speaks the original format: events without `id`.
+#[tokio::test]
+async fn omit_event_ids_speaks_the_original_format() {
+    let app = spawn_app_with(|c| c.omit_event_ids = true).await;
+    let alice_t = app.token("alice").await;
+    let mut alice = app.socket(&alice_t).await;
+    let r = app
+        .post(
+            "/messages",
+            &app.token("bob").await,
+            json!({ "toUserId": "1", "body": "old style" }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let e = alice.next_envelope().await.unwrap();
+    assert_eq!(e.event.event_type(), "message:new");
+    assert_eq!(e.id, None);
+    let page = app
+        .get_json("/events/missed?since=2000-01-01T00:00:00Z", &alice_t)
+        .await;
+    assert!(page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e.get("id").is_none()));
+    assert_eq!(page["events"].as_array().unwrap().len(), 2);
+}
