@@ -5,8 +5,10 @@ use yew_router::prelude::*;
 use yewdux::use_store_value;
 
 use crate::components::header::Header;
-use crate::components::pages::{Dashboard, LoginPage, Placeholder};
+use crate::components::pages::{Dashboard, LoginPage, MessagesPage, Placeholder, SettingsPage};
+use crate::components::toast::ToastHost;
 use crate::components::websocket_provider::WebSocketProvider;
+use crate::hooks::use_live_events;
 use crate::store::session::Session;
 
 /// Every page of the app.
@@ -37,13 +39,31 @@ pub enum Route {
     NotFound,
 }
 
+impl Route {
+    /// The page a notification's `link` points at (the dashboard when unknown).
+    pub fn from_link(link: &str) -> Route {
+        Route::recognize(link)
+            .filter(|r| *r != Route::NotFound)
+            .unwrap_or(Route::Dashboard)
+    }
+}
+
+/// Listens to server frames for the whole app (renders nothing).
+#[function_component]
+fn LiveEvents() -> Html {
+    use_live_events();
+    html! {}
+}
+
 /// The root component.
 #[function_component]
 pub fn App() -> Html {
     html! {
         <BrowserRouter>
             <WebSocketProvider>
+                <LiveEvents />
                 <Switch<Route> render={switch} />
+                <ToastHost />
             </WebSocketProvider>
         </BrowserRouter>
     }
@@ -70,13 +90,13 @@ fn Authenticated(props: &AuthenticatedProps) -> Html {
     }
     let page = match &props.route {
         Route::Dashboard => html! { <Dashboard /> },
-        Route::Messages => html! { <Placeholder title="Messages" /> },
+        Route::Messages => html! { <MessagesPage /> },
         Route::Announcements => html! { <Placeholder title="Announcements" /> },
         Route::Faults | Route::Fault { .. } => html! { <Placeholder title="Faults" /> },
         Route::Votes => html! { <Placeholder title="Votes" /> },
         Route::Documents => html! { <Placeholder title="Documents" /> },
         Route::Neighbors => html! { <Placeholder title="Neighbours" /> },
-        Route::Settings => html! { <Placeholder title="Settings" /> },
+        Route::Settings => html! { <SettingsPage /> },
         Route::Login | Route::NotFound => html! { <Placeholder title="Page not found" /> },
     };
     html! {

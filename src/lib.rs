@@ -4,7 +4,9 @@
 //! - [`app`]: providers and the router.
 //! - [`components`]: the header and the pages ([`components::pages`]), each taking props
 //!   and giving callbacks.
-//! - [`hooks`]: `use_websocket`, `use_ws_subscription`.
+//! - [`hooks`]: `use_websocket`, `use_ws_subscription`, `use_live_events` (frames to stores,
+//!   toasts, sound, notifications).
+//! - [`browser`]: the notification sound, system notifications, tab visibility.
 //! - [`store`]: yewdux stores and their reducers (the session).
 //! - [`realtime`]: pure logic: connection state machine, backoff, heartbeat, status,
 //!   subscriptions. No browser in it; tested natively.
@@ -17,6 +19,7 @@
 
 pub mod api;
 pub mod app;
+pub mod browser;
 pub mod components;
 pub mod config;
 pub mod hooks;

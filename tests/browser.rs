@@ -294,3 +294,74 @@ mod unread_badge {
         }
     }
 }
+
+mod toasts {
+    use ppt_web::components::toast::{ToastStack, ToastStackProps};
+    use ppt_web::store::toasts::{Toast, ToastKind};
+
+    use super::*;
+
+    fn toast(id: u64, kind: ToastKind) -> Toast {
+        Toast {
+            id,
+            kind,
+            title: format!("Title {id}"),
+            body: "Body".into(),
+            link: Some("/faults".into()),
+            created_at: 0,
+        }
+    }
+
+    /// Each toast has the contract's test id and kind, sits in a live region, and can be
+    /// dismissed; hidden ones are summarised.
+    #[wasm_bindgen_test]
+    async fn toasts_render_dismiss_and_summarise() {
+        let root = mount();
+        let dismissed = Rc::new(RefCell::new(Vec::new()));
+        let sink = dismissed.clone();
+        let props = ToastStackProps {
+            toasts: vec![
+                toast(1, ToastKind::Notification),
+                toast(2, ToastKind::Message),
+                toast(3, ToastKind::Reconnected),
+            ],
+            more: 2,
+            on_dismiss: Callback::from(move |id| sink.borrow_mut().push(id)),
+            on_open: Callback::noop(),
+        };
+        yew::Renderer::<ToastStack>::with_root_and_props(root.clone(), props).render();
+        yew::scheduler::flush().await;
+        let region = root
+            .query_selector("[aria-live=polite]")
+            .unwrap()
+            .expect("a live region");
+        let items = region.query_selector_all("[data-testid=toast]").unwrap();
+        assert_eq!(items.length(), 3);
+        let kinds: Vec<String> = (0..3)
+            .map(|i| {
+                items
+                    .item(i)
+                    .unwrap()
+                    .dyn_into::<Element>()
+                    .unwrap()
+                    .get_attribute("data-kind")
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(kinds, vec!["notification", "message", "reconnected"]);
+        assert_eq!(
+            by_testid(&root, "toast-more")
+                .unwrap()
+                .text_content()
+                .unwrap(),
+            "+2 more"
+        );
+        let close: HtmlElement = by_testid(&root, "toast-dismiss")
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        close.click();
+        yew::scheduler::flush().await;
+        assert_eq!(*dismissed.borrow(), vec![1]);
+    }
+}

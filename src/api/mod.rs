@@ -123,6 +123,38 @@ pub async fn login(
     request(Method::Post, "/auth/login", None, Some(&body)).await
 }
 
+/// `GET` a JSON answer.
+pub async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiError> {
+    request(Method::Get, path, Some(token), None::<&()>).await
+}
+
+/// `POST` a JSON body.
+pub async fn post<T: DeserializeOwned, B: Serialize>(
+    path: &str,
+    token: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    request(Method::Post, path, Some(token), Some(body)).await
+}
+
+/// `PUT` a JSON body.
+pub async fn put<T: DeserializeOwned, B: Serialize>(
+    path: &str,
+    token: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    request(Method::Put, path, Some(token), Some(body)).await
+}
+
+/// `PATCH` a JSON body.
+pub async fn patch<T: DeserializeOwned, B: Serialize>(
+    path: &str,
+    token: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    request(Method::Patch, path, Some(token), Some(body)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::ApiError;

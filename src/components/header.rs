@@ -2,17 +2,19 @@
 
 use yew::prelude::*;
 use yew_router::prelude::*;
-use yewdux::use_store;
+use yewdux::{use_store, use_store_value};
 
 use crate::app::Route;
 use crate::components::connection_status::ConnectionStatus;
 use crate::components::unread_badge::UnreadBadge;
+use crate::store::messages::Messages;
 use crate::store::session::{Session, SessionAction};
 
 /// The app's header: name, navigation, connection status, unread badge, user and logout.
 #[function_component]
 pub fn Header() -> Html {
     let (session, dispatch) = use_store::<Session>();
+    let unread = use_store_value::<Messages>().unread;
     let navigator = use_navigator();
     let logout = {
         let dispatch = dispatch.clone();
@@ -32,7 +34,7 @@ pub fn Header() -> Html {
         <header class="app-header">
             <Link<Route> to={Route::Dashboard} classes="brand">{ "ppt" }<span>{ "web" }</span></Link<Route>>
             <nav class="app-nav" aria-label="Main">
-                <Link<Route> to={Route::Messages} classes="nav-messages">{ "Messages" }<UnreadBadge count={0} /></Link<Route>>
+                <Link<Route> to={Route::Messages} classes="nav-messages">{ "Messages" }<UnreadBadge count={unread} /></Link<Route>>
                 <Link<Route> to={Route::Announcements}>{ "Announcements" }</Link<Route>>
                 <Link<Route> to={Route::Faults}>{ "Faults" }</Link<Route>>
                 <Link<Route> to={Route::Votes}>{ "Votes" }</Link<Route>>

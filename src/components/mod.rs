@@ -3,5 +3,6 @@
 pub mod connection_status;
 pub mod header;
 pub mod pages;
+pub mod toast;
 pub mod unread_badge;
 pub mod websocket_provider;

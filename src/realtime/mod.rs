@@ -5,6 +5,8 @@
 pub mod backoff;
 pub mod heartbeat;
 pub mod machine;
+pub mod notify;
+pub mod routing;
 pub mod status;
 pub mod subscriptions;
 

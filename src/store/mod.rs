@@ -1,3 +1,7 @@
-//! yewdux stores and their reducers.
+//! yewdux stores and their reducers. Changes are reducer actions; side effects (requests,
+//! storage, sounds) live in hooks and listeners, never in views.
 
+pub mod messages;
+pub mod preferences;
 pub mod session;
+pub mod toasts;

@@ -15,3 +15,4 @@ mod proxy;
 
 mod connection;
 mod login;
+mod messages;

@@ -151,6 +151,57 @@ pub struct Api {
 }
 
 impl Api {
+    /// POSTs JSON as the holder of `token`; returns the status and body.
+    pub async fn post(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// PATCHes JSON as the holder of `token`.
+    pub async fn patch(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .patch(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// GETs JSON as the holder of `token`.
+    pub async fn get(&self, token: &str, path: &str) -> serde_json::Value {
+        self.http
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn token(&self, email: &str) -> String {
         let r: serde_json::Value = self
             .http
@@ -313,6 +364,47 @@ impl Browser {
             .unwrap();
         self.testid("login-submit").await.click().await.unwrap();
         self.testid("dashboard").await;
+    }
+
+    /// Navigates inside the app without a reload (as a click on a link would).
+    pub async fn go(&self, path: &str) {
+        self.client
+            .execute(
+                "history.pushState({}, '', arguments[0]); dispatchEvent(new PopStateEvent('popstate'));",
+                vec![path.into()],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Runs JavaScript and returns its value.
+    pub async fn js(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+
+    /// The header's unread badge as a number (0 when absent).
+    pub async fn unread(&self) -> u64 {
+        self.js("return Number(document.querySelector('[data-testid=unread-count]')?.textContent ?? 0);")
+            .await
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    /// Waits until the header's unread badge shows `n` (absent counts as 0).
+    pub async fn wait_for_unread(&self, n: u64) {
+        self.wait_until(
+            &format!("unread badge {n}"),
+            &format!("Number(document.querySelector('[data-testid=unread-count]')?.textContent ?? 0) === {n}"),
+        )
+        .await;
+    }
+
+    /// How many sounds the app has asked to play.
+    pub async fn sounds_played(&self) -> u64 {
+        self.js("return Number(document.body.dataset.soundsPlayed ?? 0);")
+            .await
+            .as_u64()
+            .unwrap_or(0)
     }
 
     /// Saves a screenshot under target/screenshots for people to look at.

@@ -224,7 +224,7 @@ mod tests {
         let latest = built
             .state
             .store
-            .read(|c| crate::store::latest_event_id(c))
+            .read(crate::store::latest_event_id)
             .await
             .unwrap();
         assert!(

@@ -1,0 +1,13 @@
+//! Browser features other than the socket: the notification sound, system notifications,
+//! whether the tab is hidden. Thin wrappers; every failure is quiet (an alert is a courtesy).
+
+pub mod notifications;
+pub mod sound;
+
+/// Whether the tab is hidden (then system notifications are worth showing).
+pub fn tab_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .map(|d| d.hidden())
+        .unwrap_or(false)
+}

@@ -1,0 +1,207 @@
+//! The inbox: my messages newest first, compose to a neighbour, open (and so read) a message.
+
+use ppt_protocol::rest::{Message, Neighbor, ReadReceipt, SendMessageRequest};
+use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+use yewdux::{use_store, use_store_value};
+
+use crate::api::{self, ApiError};
+use crate::hooks::refresh_messages;
+use crate::store::messages::{Messages, MessagesAction};
+use crate::store::session::Session;
+
+#[derive(Properties, PartialEq)]
+pub struct MessageItemProps {
+    pub message: Message,
+    pub me: String,
+    /// The recipient's name, for messages I sent.
+    #[prop_or_default]
+    pub to_name: Option<AttrValue>,
+    #[prop_or_default]
+    pub on_open: Callback<Message>,
+}
+
+/// One message in the inbox.
+#[function_component]
+pub fn MessageItem(props: &MessageItemProps) -> Html {
+    let m = &props.message;
+    let incoming = m.to_user_id == props.me;
+    let unread = incoming && !m.read;
+    let onclick = {
+        let (m, cb) = (m.clone(), props.on_open.clone());
+        Callback::from(move |_| cb.emit(m.clone()))
+    };
+    let who = if incoming {
+        format!("From {}", m.from_name)
+    } else {
+        "You wrote".to_owned()
+    };
+    let time = m.sent_at.as_str().get(11..16).unwrap_or("").to_owned();
+    html! {
+        <li class={classes!("message-item", unread.then_some("unread"), (!incoming).then_some("outgoing"))}
+            data-testid="message-item" data-id={m.id.clone()} data-unread={unread.to_string()}>
+            <button class="message-open" {onclick} aria-label={format!("{who}: {}", m.body)}>
+                <span class="message-meta">
+                    if unread { <span class="unread-dot" aria-label="unread"></span> }
+                    <strong>{ who }</strong>
+                    <time datetime={m.sent_at.as_str().to_owned()}>{ time }</time>
+                </span>
+                <span class="message-body">{ m.body.clone() }</span>
+            </button>
+        </li>
+    }
+}
+
+/// The messages page.
+#[function_component]
+pub fn MessagesPage() -> Html {
+    let session = use_store_value::<Session>();
+    let (messages, dispatch) = use_store::<Messages>();
+    let neighbors = use_state(Vec::<Neighbor>::new);
+    let send_error = use_state(|| None::<String>);
+    let to = use_state(String::new);
+    let sending = use_state(|| false);
+    let to_ref = use_node_ref();
+    let body_ref = use_node_ref();
+    let token = session.token.clone().unwrap_or_default();
+    let me = session
+        .user
+        .as_ref()
+        .map(|u| u.id.clone())
+        .unwrap_or_default();
+
+    {
+        let (token, neighbors, dispatch) = (token.clone(), neighbors.clone(), dispatch.clone());
+        use_effect_with((), move |_| {
+            refresh_messages(dispatch, token.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(list) = api::get::<Vec<Neighbor>>("/neighbors", &token).await {
+                    neighbors.set(list);
+                }
+            });
+        });
+    }
+
+    let on_open = {
+        let (token, me, dispatch) = (token.clone(), me.clone(), dispatch.clone());
+        Callback::from(move |m: Message| {
+            if m.to_user_id != me || m.read {
+                return;
+            }
+            let (token, me, dispatch) = (token.clone(), me.clone(), dispatch.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let path = format!("/messages/{}/read", m.id);
+                if let Ok(r) =
+                    api::post::<ReadReceipt, _>(&path, &token, &serde_json::json!({})).await
+                {
+                    dispatch.apply(MessagesAction::ConversationRead {
+                        conversation_id: r.conversation_id,
+                        me,
+                    });
+                    dispatch.apply(MessagesAction::Unread(r.unread_count));
+                }
+            });
+        })
+    };
+
+    let on_send = {
+        let (token, me, dispatch) = (token.clone(), me.clone(), dispatch.clone());
+        let (to_ref, body_ref, send_error, sending) = (
+            to_ref.clone(),
+            body_ref.clone(),
+            send_error.clone(),
+            sending.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let to = to_ref
+                .cast::<HtmlSelectElement>()
+                .map(|s| s.value())
+                .unwrap_or_default();
+            let Some(body_el) = body_ref.cast::<HtmlTextAreaElement>() else {
+                return;
+            };
+            let body = body_el.value();
+            if to.is_empty() || body.trim().is_empty() {
+                send_error.set(Some("Choose a neighbour and write something.".into()));
+                return;
+            }
+            let (token, me, dispatch, send_error, sending) = (
+                token.clone(),
+                me.clone(),
+                dispatch.clone(),
+                send_error.clone(),
+                sending.clone(),
+            );
+            sending.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                let req = SendMessageRequest {
+                    to_user_id: to,
+                    body,
+                };
+                match api::post::<Message, _>("/messages", &token, &req).await {
+                    Ok(message) => {
+                        dispatch.apply(MessagesAction::Received { message, me });
+                        body_el.set_value("");
+                        send_error.set(None);
+                    }
+                    Err(e) => send_error.set(Some(match e {
+                        ApiError::Http { message, .. } => message,
+                        other => other.to_string(),
+                    })),
+                }
+                sending.set(false);
+            });
+        })
+    };
+
+    let unread_total = messages.unread;
+    let on_to = {
+        let to = to.clone();
+        Callback::from(move |e: Event| {
+            to.set(e.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    let name_of = |id: &str| {
+        neighbors
+            .iter()
+            .find(|n| n.id == id)
+            .map(|n| AttrValue::from(n.name.clone()))
+    };
+    html! {
+        <div class="messages-page">
+            <section class="card compose">
+                <h1>{ "Messages" }</h1>
+                <p class="muted">{ if unread_total == 0 { "No unread messages.".to_owned() } else { format!("{unread_total} unread") } }</p>
+                <form onsubmit={on_send} class="compose-form">
+                    <label>{ "To" }
+                        <select ref={to_ref} data-testid="compose-to" name="to" onchange={on_to}>
+                            <option value="" selected={to.is_empty()}>{ "Choose a neighbour" }</option>
+                            { for neighbors.iter().map(|n| html! {
+                                <option value={n.id.clone()} selected={*to == n.id}>{ format!("{} ({})", n.name, n.apartment) }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label>{ "Message" }
+                        <textarea ref={body_ref} data-testid="compose-body" rows="3" maxlength="4000" name="body" />
+                    </label>
+                    if let Some(err) = &*send_error { <p class="form-error" role="alert">{ err.clone() }</p> }
+                    <button type="submit" class="primary" data-testid="compose-send" disabled={*sending}>{ "Send" }</button>
+                </form>
+            </section>
+            <section class="card inbox">
+                if let Some(e) = &messages.error {
+                    <p class="form-error" role="alert">{ format!("Could not load messages: {e}") }</p>
+                }
+                if messages.loaded && messages.list.is_empty() {
+                    <p class="muted">{ "No messages yet." }</p>
+                }
+                <ul class="message-list" data-testid="message-list">
+                    { for messages.list.iter().map(|m| html! {
+                        <MessageItem key={m.id.clone()} message={m.clone()} me={me.clone()} to_name={name_of(&m.to_user_id)} on_open={on_open.clone()} />
+                    }) }
+                </ul>
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,240 @@
+//! The message cache and the unread total. Messages arrive from `GET /messages` and from
+//! `message:new`; each is held once (by id), newest first, whichever way it came first.
+
+use std::rc::Rc;
+
+use ppt_protocol::rest::Message;
+use yewdux::{Reducer, Store};
+
+use crate::api::ApiError;
+
+/// My messages and the unread badge's number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
+pub struct Messages {
+    /// Newest first.
+    pub list: Vec<Message>,
+    pub loaded: bool,
+    pub unread: u64,
+    pub error: Option<ApiError>,
+}
+
+impl Messages {
+    /// Whether a message is held.
+    pub fn contains(&self, id: &str) -> bool {
+        self.list.iter().any(|m| m.id == id)
+    }
+}
+
+/// Orders ids as numbers when they are numbers (the server's are), else as text.
+fn order_key(id: &str) -> (u64, &str) {
+    (id.parse().unwrap_or(u64::MAX), id)
+}
+
+/// Inserts a message unless held; keeps newest first. Returns whether it was new.
+pub fn merge_message(list: &mut Vec<Message>, m: Message) -> bool {
+    if let Some(existing) = list.iter_mut().find(|x| x.id == m.id) {
+        // The later copy knows more (e.g. that it was read).
+        existing.read |= m.read;
+        return false;
+    }
+    let pos = list
+        .iter()
+        .position(|x| order_key(&x.id) < order_key(&m.id))
+        .unwrap_or(list.len());
+    list.insert(pos, m);
+    true
+}
+
+/// What can happen to the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessagesAction {
+    /// A full list from the server: merged with what arrived live meanwhile.
+    Loaded(Vec<Message>),
+    /// One message from `message:new` or `POST /messages`; `me` decides whether it counts as unread.
+    Received {
+        message: Message,
+        me: String,
+    },
+    /// The server's unread total.
+    Unread(u64),
+    /// A conversation of mine was read (here or in another session).
+    ConversationRead {
+        conversation_id: String,
+        me: String,
+    },
+    Failed(ApiError),
+    /// Logout: forget everything.
+    Clear,
+}
+
+impl Reducer<Messages> for MessagesAction {
+    fn apply(self, mut state: Rc<Messages>) -> Rc<Messages> {
+        let s = Rc::make_mut(&mut state);
+        match self {
+            MessagesAction::Loaded(list) => {
+                // The server's copy wins for what it knows; live arrivals it lacks stay.
+                let mut merged = list;
+                merged.sort_by(|a, b| order_key(&b.id).cmp(&order_key(&a.id)));
+                for m in std::mem::take(&mut s.list) {
+                    merge_message(&mut merged, m);
+                }
+                s.list = merged;
+                s.loaded = true;
+                s.error = None;
+            }
+            MessagesAction::Received { message, me } => {
+                let counts = message.to_user_id == me && !message.read;
+                if merge_message(&mut s.list, message) && counts {
+                    s.unread += 1;
+                }
+            }
+            MessagesAction::Unread(n) => s.unread = n,
+            MessagesAction::ConversationRead {
+                conversation_id,
+                me,
+            } => {
+                for m in s
+                    .list
+                    .iter_mut()
+                    .filter(|m| m.conversation_id == conversation_id && m.to_user_id == me)
+                {
+                    m.read = true;
+                }
+            }
+            MessagesAction::Failed(e) => s.error = Some(e),
+            MessagesAction::Clear => *s = Messages::default(),
+        }
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ppt_protocol::Timestamp;
+    use yewdux::{Context, Dispatch};
+
+    use super::*;
+
+    fn m(id: &str, from: &str, to: &str) -> Message {
+        Message {
+            id: id.into(),
+            conversation_id: format!("{}-{}", from.min(to), from.max(to)),
+            from_user_id: from.into(),
+            from_name: "x".into(),
+            to_user_id: to.into(),
+            body: format!("body {id}"),
+            sent_at: Timestamp::default(),
+            read: false,
+        }
+    }
+
+    fn ids(s: &Messages) -> Vec<&str> {
+        s.list.iter().map(|m| m.id.as_str()).collect()
+    }
+
+    /// A live message and the refetch that also brings it leave one copy, newest first.
+    #[test]
+    fn live_and_refetched_copies_merge() {
+        let d = Dispatch::<Messages>::new(&Context::new());
+        d.apply(MessagesAction::Received {
+            message: m("12", "2", "1"),
+            me: "1".into(),
+        });
+        d.apply(MessagesAction::Loaded(vec![
+            m("3", "2", "1"),
+            m("12", "2", "1"),
+            m("10", "1", "2"),
+        ]));
+        assert_eq!(ids(&d.get()), vec!["12", "10", "3"]);
+        d.apply(MessagesAction::Received {
+            message: m("12", "2", "1"),
+            me: "1".into(),
+        });
+        assert_eq!(ids(&d.get()), vec!["12", "10", "3"], "no duplicate");
+    }
+
+    /// A message arriving during a refetch is not lost when the (older) list lands.
+    #[test]
+    fn arrivals_during_a_fetch_survive_it() {
+        let d = Dispatch::<Messages>::new(&Context::new());
+        d.apply(MessagesAction::Received {
+            message: m("20", "3", "1"),
+            me: "1".into(),
+        });
+        d.apply(MessagesAction::Loaded(vec![m("5", "2", "1")]));
+        assert_eq!(ids(&d.get()), vec!["20", "5"]);
+    }
+
+    /// New unread messages to me raise the count once; my own and known ones do not.
+    #[test]
+    fn unread_counts_each_new_message_once() {
+        let d = Dispatch::<Messages>::new(&Context::new());
+        d.apply(MessagesAction::Unread(1));
+        d.apply(MessagesAction::Received {
+            message: m("7", "2", "1"),
+            me: "1".into(),
+        });
+        d.apply(MessagesAction::Received {
+            message: m("7", "2", "1"),
+            me: "1".into(),
+        });
+        d.apply(MessagesAction::Received {
+            message: m("8", "1", "2"),
+            me: "1".into(),
+        });
+        assert_eq!(d.get().unread, 2);
+        d.apply(MessagesAction::ConversationRead {
+            conversation_id: "1-2".into(),
+            me: "1".into(),
+        });
+        assert!(d
+            .get()
+            .list
+            .iter()
+            .filter(|m| m.to_user_id == "1")
+            .all(|m| m.read));
+        d.apply(MessagesAction::Unread(0));
+        assert_eq!(d.get().unread, 0);
+        d.apply(MessagesAction::Clear);
+        assert_eq!(*d.get(), Messages::default());
+    }
+
+    /// Property: any interleaving of live and listed copies ends with each id once, sorted.
+    #[test]
+    fn merge_is_order_independent() {
+        let all: Vec<Message> = (1..=30).map(|i| m(&i.to_string(), "2", "1")).collect();
+        let mut seed = 11u64;
+        for _ in 0..200 {
+            let d = Dispatch::<Messages>::new(&Context::new());
+            let mut batch = Vec::new();
+            for msg in &all {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                match seed >> 62 {
+                    0 => d.apply(MessagesAction::Received {
+                        message: msg.clone(),
+                        me: "1".into(),
+                    }),
+                    1 => batch.push(msg.clone()),
+                    2 => {
+                        batch.push(msg.clone());
+                        d.apply(MessagesAction::Received {
+                            message: msg.clone(),
+                            me: "1".into(),
+                        });
+                    }
+                    _ => {
+                        d.apply(MessagesAction::Loaded(std::mem::take(&mut batch)));
+                        d.apply(MessagesAction::Received {
+                            message: msg.clone(),
+                            me: "1".into(),
+                        });
+                    }
+                }
+            }
+            d.apply(MessagesAction::Loaded(batch));
+            let got: Vec<u64> = d.get().list.iter().map(|m| m.id.parse().unwrap()).collect();
+            let want: Vec<u64> = (1..=30).rev().collect();
+            assert_eq!(got, want);
+        }
+    }
+}

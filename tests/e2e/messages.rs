@@ -1,0 +1,233 @@
+use fantoccini::Locator;
+use serde_json::json;
+
+use crate::support::*;
+
+const HAS_BODY: &str = "[...document.querySelectorAll('[data-testid=message-item]')].some(e => e.textContent.includes(arguments_0))";
+
+fn has_message(body: &str) -> String {
+    HAS_BODY.replace("arguments_0", &format!("{body:?}"))
+}
+
+/// Bob writes to Alice through the compose form; Alice's open inbox shows it and her badge
+/// rises without a reload, and a sound is asked for.
+#[tokio::test]
+async fn a_message_reaches_the_open_inbox_at_once() {
+    let server = Server::start().await;
+    let alice = Browser::start().await;
+    let bob = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.go("/messages").await;
+    alice.testid("message-list").await;
+    alice.wait_for_unread(1).await; // Carol's seeded message
+    alice.wait_for_state("connected").await;
+    let sounds_before = alice.sounds_played().await;
+
+    bob.login(&server, "bob@demo.ppt").await;
+    bob.go("/messages").await;
+    bob.wait_css("[data-testid=compose-to] option[value='1']")
+        .await;
+    bob.testid("compose-to")
+        .await
+        .select_by_value("1")
+        .await
+        .unwrap();
+    bob.testid("compose-body")
+        .await
+        .send_keys("Your parcel is with me")
+        .await
+        .unwrap();
+    bob.testid("compose-send").await.click().await.unwrap();
+
+    alice
+        .wait_until(
+            "the message in Alice's inbox",
+            &has_message("Your parcel is with me"),
+        )
+        .await;
+    alice.wait_for_unread(2).await;
+    assert_eq!(
+        alice.sounds_played().await,
+        sounds_before + 1,
+        "one sound for one message"
+    );
+    let toast = alice
+        .wait_css("[data-testid=toast][data-kind=message]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(toast.contains("Bob Horvath"), "{toast}");
+    alice.screenshot("inbox-live").await;
+    // Bob's own copy is in his list once, and he heard nothing.
+    bob.wait_until("Bob's sent message", &has_message("Your parcel is with me"))
+        .await;
+    let copies = bob.js("return [...document.querySelectorAll('[data-testid=message-item]')].filter(e => e.textContent.includes('Your parcel is with me')).length;").await;
+    assert_eq!(copies.as_u64(), Some(1));
+    assert_eq!(bob.sounds_played().await, 0);
+    alice.close().await;
+    bob.close().await;
+}
+
+/// Alice reads a message in one session; the badge falls in her other session too.
+#[tokio::test]
+async fn reading_in_one_tab_updates_the_badge_in_another() {
+    let server = Server::start().await;
+    let tab1 = Browser::start().await;
+    let tab2 = Browser::start().await;
+    tab1.login(&server, "alice@demo.ppt").await;
+    tab2.login(&server, "alice@demo.ppt").await;
+    tab2.wait_for_unread(1).await;
+    tab2.wait_for_state("connected").await;
+
+    tab1.go("/messages").await;
+    tab1.wait_css("[data-testid=message-item][data-unread=true] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    tab1.wait_for_unread(0).await;
+    tab2.wait_for_unread(0).await;
+    assert!(
+        tab2.client
+            .find(Locator::Css("[data-testid=unread-count]"))
+            .await
+            .is_err(),
+        "no badge at zero"
+    );
+    tab1.close().await;
+    tab2.close().await;
+}
+
+/// A preference changed in one session applies in the other without a reload.
+#[tokio::test]
+async fn preferences_sync_across_sessions() {
+    let server = Server::start().await;
+    let tab1 = Browser::start().await;
+    let tab2 = Browser::start().await;
+    for tab in [&tab1, &tab2] {
+        tab.login(&server, "carol@demo.ppt").await;
+        tab.go("/settings").await;
+        tab.wait_css("[data-testid=pref-vote-sound]:not([disabled])")
+            .await;
+    }
+    tab2.wait_for_state("connected").await;
+    assert_eq!(
+        tab2.js("return document.querySelector('[data-testid=pref-vote-sound]').checked;")
+            .await,
+        json!(true)
+    );
+    tab1.testid("pref-vote-sound").await.click().await.unwrap();
+    tab2.wait_until(
+        "the other session's switch",
+        "document.querySelector('[data-testid=pref-vote-sound]').checked === false",
+    )
+    .await;
+    tab2.screenshot("settings").await;
+    let api = server.api().await;
+    let saved = api
+        .get(
+            &api.token("carol@demo.ppt").await,
+            "/notification-preferences",
+        )
+        .await;
+    assert_eq!(saved["vote"]["sound"], false);
+    tab1.close().await;
+    tab2.close().await;
+}
+
+/// A manager's announcement raises a notification toast for a resident who allows it.
+#[tokio::test]
+async fn an_announcement_toasts_residents() {
+    let server = Server::start().await;
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.wait_for_state("connected").await;
+    let api = server.api().await;
+    let martin = api.token("martin@demo.ppt").await;
+    let (status, _) = api
+        .post(
+            &martin,
+            "/announcements",
+            json!({ "title": "Boiler service Friday", "body": "Hot water off 9-12." }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let toast = alice
+        .wait_css("[data-testid=toast][data-kind=notification]")
+        .await;
+    assert!(toast
+        .text()
+        .await
+        .unwrap()
+        .contains("Boiler service Friday"));
+    alice.screenshot("announcement-toast").await;
+    alice.testid("toast-dismiss").await.click().await.unwrap();
+    alice
+        .wait_until(
+            "the toast gone",
+            "!document.querySelector('[data-testid=toast]')",
+        )
+        .await;
+    alice.close().await;
+}
+
+/// With message sounds off, a new message plays no sound (but still arrives).
+#[tokio::test]
+async fn sound_follows_the_preference() {
+    let server = Server::start().await;
+    let api = server.api().await;
+    let alice_t = api.token("alice@demo.ppt").await;
+    let mut prefs = api.get(&alice_t, "/notification-preferences").await;
+    prefs["message"]["sound"] = json!(false);
+    let r = api
+        .http
+        .put(format!("{}/notification-preferences", api.base))
+        .bearer_auth(&alice_t)
+        .json(&prefs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.go("/messages").await;
+    alice.wait_for_state("connected").await;
+    let bob = api.token("bob@demo.ppt").await;
+    api.post(
+        &bob,
+        "/messages",
+        json!({ "toUserId": "1", "body": "quiet please" }),
+    )
+    .await;
+    alice
+        .wait_until("the message", &has_message("quiet please"))
+        .await;
+    assert_eq!(alice.sounds_played().await, 0);
+    alice.close().await;
+}
+
+/// Against a server speaking the original format (no `id` on events) the app connects and
+/// a message still arrives live.
+#[tokio::test]
+async fn works_against_a_server_without_event_ids() {
+    let server = Server::start_with(|c| c.omit_event_ids = true).await;
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.go("/messages").await;
+    alice.wait_for_state("connected").await;
+    let api = server.api().await;
+    let bob = api.token("bob@demo.ppt").await;
+    api.post(
+        &bob,
+        "/messages",
+        json!({ "toUserId": "1", "body": "original format" }),
+    )
+    .await;
+    alice
+        .wait_until("the message", &has_message("original format"))
+        .await;
+    alice.wait_for_unread(2).await;
+    alice.close().await;
+}
