@@ -56,7 +56,11 @@ mod tests {
 
     fn prefs(toast: bool, sound: bool, browser: bool) -> NotificationPreferences {
         NotificationPreferences {
-            announcement: ChannelPreference { toast, sound, browser },
+            announcement: ChannelPreference {
+                toast,
+                sound,
+                browser,
+            },
             ..Default::default()
         }
     }
