@@ -2,13 +2,17 @@
 
 use yew::prelude::*;
 use yew_router::prelude::*;
-use yewdux::use_store_value;
+use yewdux::{use_dispatch, use_store_value};
 
 use crate::components::header::Header;
-use crate::components::pages::{Dashboard, LoginPage, MessagesPage, Placeholder, SettingsPage};
+use crate::components::pages::{
+    AnnouncementsPage, Dashboard, DocumentsPage, FaultsPage, LoginPage, MessagesPage,
+    NeighborsPage, Placeholder, SettingsPage, VotesPage,
+};
 use crate::components::toast::ToastHost;
 use crate::components::websocket_provider::WebSocketProvider;
-use crate::hooks::use_live_events;
+use crate::hooks::{use_live_events, QueryClient};
+use crate::store::queries::Queries;
 use crate::store::session::Session;
 
 /// Every page of the app.
@@ -58,7 +62,11 @@ fn LiveEvents() -> Html {
 /// The root component.
 #[function_component]
 pub fn App() -> Html {
+    let queries = use_dispatch::<Queries>();
+    let session = use_dispatch::<Session>();
+    let client = use_memo((), move |_| QueryClient::new(queries, session));
     html! {
+        <ContextProvider<QueryClient> context={(*client).clone()}>
         <BrowserRouter>
             <WebSocketProvider>
                 <LiveEvents />
@@ -66,6 +74,7 @@ pub fn App() -> Html {
                 <ToastHost />
             </WebSocketProvider>
         </BrowserRouter>
+        </ContextProvider<QueryClient>>
     }
 }
 
@@ -91,11 +100,12 @@ fn Authenticated(props: &AuthenticatedProps) -> Html {
     let page = match &props.route {
         Route::Dashboard => html! { <Dashboard /> },
         Route::Messages => html! { <MessagesPage /> },
-        Route::Announcements => html! { <Placeholder title="Announcements" /> },
-        Route::Faults | Route::Fault { .. } => html! { <Placeholder title="Faults" /> },
-        Route::Votes => html! { <Placeholder title="Votes" /> },
-        Route::Documents => html! { <Placeholder title="Documents" /> },
-        Route::Neighbors => html! { <Placeholder title="Neighbours" /> },
+        Route::Announcements => html! { <AnnouncementsPage /> },
+        Route::Faults => html! { <FaultsPage /> },
+        Route::Fault { id } => html! { <FaultsPage focus={Some(AttrValue::from(id.clone()))} /> },
+        Route::Votes => html! { <VotesPage /> },
+        Route::Documents => html! { <DocumentsPage /> },
+        Route::Neighbors => html! { <NeighborsPage /> },
         Route::Settings => html! { <SettingsPage /> },
         Route::Login | Route::NotFound => html! { <Placeholder title="Page not found" /> },
     };

@@ -365,3 +365,30 @@ mod toasts {
         assert_eq!(*dismissed.borrow(), vec![1]);
     }
 }
+
+mod data_updated_chip {
+    use ppt_web::components::data_updated_chip::{DataUpdatedChipView, DataUpdatedChipViewProps};
+
+    use super::*;
+
+    /// The chip is present only while shown, with the contract's test id, as a polite status.
+    #[wasm_bindgen_test]
+    async fn chip_present_only_while_shown() {
+        for visible in [false, true] {
+            let root = mount();
+            yew::Renderer::<DataUpdatedChipView>::with_root_and_props(
+                root.clone(),
+                DataUpdatedChipViewProps { visible },
+            )
+            .render();
+            yew::scheduler::flush().await;
+            let chip = by_testid(&root, "data-updated-chip");
+            assert_eq!(chip.is_some(), visible);
+            if let Some(chip) = chip {
+                assert_eq!(chip.get_attribute("role").as_deref(), Some("status"));
+                assert_eq!(chip.get_attribute("aria-live").as_deref(), Some("polite"));
+                assert!(chip.text_content().unwrap().contains("Data updated"));
+            }
+        }
+    }
+}

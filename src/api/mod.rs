@@ -57,12 +57,24 @@ pub enum Method {
 }
 
 /// Sends a request and reads a JSON answer.
-#[cfg(target_arch = "wasm32")]
 pub async fn request<T: DeserializeOwned, B: Serialize>(
     method: Method,
     path: &str,
     token: Option<&str>,
     body: Option<&B>,
+) -> Result<T, ApiError> {
+    request_with_id(method, path, token, body, None).await
+}
+
+/// [`request`] with an `X-Request-Id`, which the server stamps on the events the request
+/// causes (so this tab can recognise its own changes).
+#[cfg(target_arch = "wasm32")]
+pub async fn request_with_id<T: DeserializeOwned, B: Serialize>(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+    request_id: Option<&str>,
 ) -> Result<T, ApiError> {
     use gloo_net::http::{Request, RequestBuilder};
     let url = format!("{API_BASE}{path}");
@@ -74,6 +86,9 @@ pub async fn request<T: DeserializeOwned, B: Serialize>(
     };
     if let Some(t) = token {
         builder = builder.header("Authorization", &format!("Bearer {t}"));
+    }
+    if let Some(id) = request_id {
+        builder = builder.header("X-Request-Id", id);
     }
     let request = match body {
         Some(b) => builder
@@ -100,11 +115,12 @@ pub async fn request<T: DeserializeOwned, B: Serialize>(
 
 /// Native builds (tests of pure logic) have no network.
 #[cfg(not(target_arch = "wasm32"))]
-pub async fn request<T: DeserializeOwned, B: Serialize>(
+pub async fn request_with_id<T: DeserializeOwned, B: Serialize>(
     _method: Method,
     path: &str,
     _token: Option<&str>,
     _body: Option<&B>,
+    _request_id: Option<&str>,
 ) -> Result<T, ApiError> {
     Err(ApiError::Network(format!(
         "no network outside the browser ({API_BASE}{path})"

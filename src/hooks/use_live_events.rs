@@ -16,10 +16,12 @@ use yewdux::{use_dispatch, use_store_value, Dispatch};
 
 use crate::api;
 use crate::browser;
-use crate::hooks::use_ws_subscription;
+use crate::hooks::{use_query_client, use_ws_subscription, QueryClient};
+use crate::realtime::invalidation::Invalidation;
 use crate::realtime::routing::{route, Alert, Effect, RouteCtx};
 use crate::store::messages::{Messages, MessagesAction};
 use crate::store::preferences::{Preferences, PreferencesAction};
+use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::Session;
 use crate::store::toasts::{ToastAction, ToastKind, Toasts};
 
@@ -37,6 +39,7 @@ struct Stores {
     messages: Dispatch<Messages>,
     prefs: Dispatch<Preferences>,
     toasts: Dispatch<Toasts>,
+    queries: Dispatch<Queries>,
 }
 
 /// Loads the unread total into the message store.
@@ -62,12 +65,14 @@ pub fn refresh_messages(d: Dispatch<Messages>, token: String) {
 pub fn use_live_events() {
     let session = use_store_value::<Session>();
     let navigator = use_navigator();
+    let client = use_query_client();
     let seen: Rc<RefCell<VecDeque<String>>> = use_mut_ref(VecDeque::new);
     let stores = Stores {
         session: use_dispatch::<Session>(),
         messages: use_dispatch::<Messages>(),
         prefs: use_dispatch::<Preferences>(),
         toasts: use_dispatch::<Toasts>(),
+        queries: use_dispatch::<Queries>(),
     };
 
     {
@@ -89,6 +94,7 @@ pub fn use_live_events() {
                 stores.messages.apply(MessagesAction::Clear);
                 stores.prefs.apply(PreferencesAction::Clear);
                 stores.toasts.apply(ToastAction::Clear);
+                stores.queries.apply(QueriesAction::Clear);
             }
         });
     }
@@ -108,8 +114,18 @@ pub fn use_live_events() {
             if stores.messages.get().loaded {
                 refresh_messages(stores.messages.clone(), token);
             }
+            // Whatever changed while the link was down: lists on screen refetch, others go stale.
+            if let Some(c) = &client {
+                c.invalidate_all();
+            }
             return;
         }
+        if let (Some(id), Some(c)) = (envelope.id, &client) {
+            c.saw_event(id);
+        }
+        let foreign = !client
+            .as_ref()
+            .is_some_and(|c| c.is_own(envelope.request_id.as_deref()));
         let messages = stores.messages.get();
         let prefs = stores.prefs.get();
         let known = |id: &str| messages.contains(id);
@@ -121,20 +137,35 @@ pub fn use_live_events() {
             browser_permitted: browser::notifications::permitted(),
             replayed: false,
         };
+        let origin = Origin {
+            stores: &stores,
+            me: &user.id,
+            seen: &seen,
+            open: &open,
+            client: client.as_ref(),
+            event_id: envelope.id,
+            foreign,
+        };
         for effect in route(&envelope, &ctx) {
-            apply(effect, &stores, &user.id, &seen, &open);
+            apply(effect, &origin);
         }
     });
     use_ws_subscription("*", on_frame);
 }
 
-fn apply(
-    effect: Effect,
-    stores: &Stores,
-    me: &str,
-    seen: &Rc<RefCell<VecDeque<String>>>,
-    open: &Callback<String>,
-) {
+/// Where an effect came from and what it may use.
+struct Origin<'a> {
+    stores: &'a Stores,
+    me: &'a str,
+    seen: &'a Rc<RefCell<VecDeque<String>>>,
+    open: &'a Callback<String>,
+    client: Option<&'a QueryClient>,
+    event_id: Option<u64>,
+    foreign: bool,
+}
+
+fn apply(effect: Effect, o: &Origin<'_>) {
+    let (stores, me, seen, open) = (o.stores, o.me, o.seen, o.open);
     match effect {
         Effect::Message(message) => stores.messages.apply(MessagesAction::Received {
             message,
@@ -161,8 +192,18 @@ fn apply(
             }
             raise(alert, &stores.toasts, open);
         }
-        // Lists refresh through the query store.
-        Effect::Invalidate { .. } => {}
+        Effect::Invalidate {
+            key, id, version, ..
+        } => {
+            if let Some(c) = o.client {
+                c.invalidate(Invalidation {
+                    key,
+                    event_id: o.event_id,
+                    entity: version.map(|v| (id, v)),
+                    foreign: o.foreign,
+                });
+            }
+        }
     }
 }
 

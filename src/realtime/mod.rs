@@ -4,6 +4,7 @@
 
 pub mod backoff;
 pub mod heartbeat;
+pub mod invalidation;
 pub mod machine;
 pub mod notify;
 pub mod routing;

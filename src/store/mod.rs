@@ -3,5 +3,6 @@
 
 pub mod messages;
 pub mod preferences;
+pub mod queries;
 pub mod session;
 pub mod toasts;

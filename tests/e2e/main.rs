@@ -14,5 +14,6 @@ mod support;
 mod proxy;
 
 mod connection;
+mod live_data;
 mod login;
 mod messages;

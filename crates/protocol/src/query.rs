@@ -22,15 +22,22 @@ impl QueryKey {
     }
 }
 
-/// The key an `entity:*` event invalidates (contract section 5, the original map).
+/// The invalidation map of contract section 5 as one value: which key each entity's
+/// `entity:*` events invalidate (and with it every key it prefixes).
+pub const INVALIDATION_MAP: [(EntityKind, &str); 6] = [
+    (EntityKind::Announcement, "announcements"),
+    (EntityKind::Fault, "faults"),
+    (EntityKind::Vote, "votes"),
+    (EntityKind::Document, "documents"),
+    (EntityKind::Message, "messages"),
+    (EntityKind::Neighbor, "neighbors"),
+];
+
+/// The key an `entity:*` event invalidates, from [`INVALIDATION_MAP`].
 pub fn key_for_entity(entity: EntityKind) -> QueryKey {
-    let root = match entity {
-        EntityKind::Announcement => "announcements",
-        EntityKind::Fault => "faults",
-        EntityKind::Vote => "votes",
-        EntityKind::Document => "documents",
-        EntityKind::Message => "messages",
-        EntityKind::Neighbor => "neighbors",
-    };
+    let root = INVALIDATION_MAP
+        .iter()
+        .find(|(e, _)| *e == entity)
+        .map_or("", |(_, k)| *k);
     QueryKey::new([root])
 }

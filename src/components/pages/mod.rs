@@ -1,13 +1,22 @@
-//! The pages, one module each.
+//! The pages, one module each; [`list_card`] is the frame the list pages share.
 
+mod announcements;
 mod dashboard;
+mod documents;
+mod faults;
+mod list_card;
 mod login;
 mod messages;
 mod placeholder;
 mod settings;
+mod votes;
 
+pub use announcements::AnnouncementsPage;
 pub use dashboard::Dashboard;
+pub use documents::{DocumentsPage, NeighborsPage};
+pub use faults::FaultsPage;
 pub use login::{LoginForm, LoginFormProps, LoginPage};
 pub use messages::{MessageItem, MessagesPage};
 pub use placeholder::Placeholder;
 pub use settings::SettingsPage;
+pub use votes::VotesPage;

@@ -1,0 +1,47 @@
+//! Documents of the building.
+
+use ppt_protocol::rest::{Document, Neighbor, Role};
+use ppt_protocol::QueryKey;
+use yew::prelude::*;
+
+use super::list_card::ListCard;
+use crate::hooks::use_query;
+
+#[function_component]
+pub fn DocumentsPage() -> Html {
+    let key = QueryKey::new(["documents"]);
+    let q = use_query::<Vec<Document>>(key.clone(), "/documents");
+    let list = q.data.clone().unwrap_or_default();
+    html! {
+        <ListCard title="Documents" query={key} entry={q.entry.clone()} empty={list.is_empty()}>
+            <ul class="item-list" data-testid="document-list">
+                { for list.iter().map(|d| html! {
+                    <li key={d.id.clone()} class="item">
+                        <a href={d.url.clone()} target="_blank" rel="noopener">{ d.title.clone() }</a>
+                        <span class="muted small">{ d.uploaded_at.as_str().get(..10).unwrap_or("") }</span>
+                    </li>
+                }) }
+            </ul>
+        </ListCard>
+    }
+}
+
+/// The building's other residents and its manager.
+#[function_component]
+pub fn NeighborsPage() -> Html {
+    let key = QueryKey::new(["neighbors"]);
+    let q = use_query::<Vec<Neighbor>>(key.clone(), "/neighbors");
+    let list = q.data.clone().unwrap_or_default();
+    html! {
+        <ListCard title="Neighbours" query={key} entry={q.entry.clone()} empty={list.is_empty()}>
+            <ul class="item-list" data-testid="neighbor-list">
+                { for list.iter().map(|n| html! {
+                    <li key={n.id.clone()} class="item item-row">
+                        <strong>{ n.name.clone() }</strong>
+                        <span class="muted">{ if n.role == Role::Manager { "Manager".to_owned() } else { format!("Apartment {}", n.apartment) } }</span>
+                    </li>
+                }) }
+            </ul>
+        </ListCard>
+    }
+}

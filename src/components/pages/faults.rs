@@ -1,0 +1,157 @@
+//! Faults: the list with each fault's status; residents report faults, managers change status.
+
+use ppt_protocol::rest::{Fault, FaultStatus, ReportFault, Role, UpdateFault};
+use ppt_protocol::QueryKey;
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+use yewdux::use_store_value;
+
+use super::announcements::describe;
+use super::list_card::ListCard;
+use crate::api::Method;
+use crate::hooks::{use_query, use_query_client};
+use crate::store::session::Session;
+
+fn key() -> QueryKey {
+    QueryKey::new(["faults"])
+}
+
+#[derive(Properties, PartialEq)]
+pub struct FaultsPageProps {
+    /// A fault to highlight (from a notification's link).
+    #[prop_or_default]
+    pub focus: Option<AttrValue>,
+}
+
+#[function_component]
+pub fn FaultsPage(props: &FaultsPageProps) -> Html {
+    let q = use_query::<Vec<Fault>>(key(), "/faults");
+    let session = use_store_value::<Session>();
+    let client = use_query_client();
+    let error = use_state(|| None::<String>);
+    let is_manager = session
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == Role::Manager);
+    let list = q.data.clone().unwrap_or_default();
+    let on_status = {
+        let error = error.clone();
+        Callback::from(move |(id, status): (String, FaultStatus)| {
+            let (Some(client), error) = (client.clone(), error.clone()) else {
+                return;
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                let path = format!("/faults/{id}");
+                match client
+                    .mutate::<Fault, _>(Method::Patch, &path, &UpdateFault { status }, key())
+                    .await
+                {
+                    Ok(_) => error.set(None),
+                    Err(e) => error.set(Some(describe(e))),
+                }
+            });
+        })
+    };
+    html! {
+        <>
+            <ReportFaultForm />
+            <ListCard title="Faults" query={key()} entry={q.entry.clone()} empty={list.is_empty()}>
+                if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
+                <ul class="item-list" data-testid="fault-list">
+                    { for list.iter().map(|f| {
+                        let focused = props.focus.as_deref() == Some(f.id.as_str());
+                        html! {
+                            <li key={f.id.clone()} class={classes!("item", focused.then_some("focused"))} data-id={f.id.clone()} data-status={f.status.as_str()}>
+                                <div class="item-row">
+                                    <strong class="item-title">{ f.title.clone() }</strong>
+                                    if is_manager {
+                                        <StatusSelect id={f.id.clone()} status={f.status} on_change={on_status.clone()} />
+                                    } else {
+                                        <span class={classes!("status", format!("status-{}", f.status.as_str()))} data-testid="fault-status">{ f.status.label() }</span>
+                                    }
+                                </div>
+                                <p class="item-body">{ f.description.clone() }</p>
+                                <span class="muted small">{ format!("Reported by {}", f.reporter_name) }</span>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            </ListCard>
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StatusSelectProps {
+    id: String,
+    status: FaultStatus,
+    on_change: Callback<(String, FaultStatus)>,
+}
+
+#[function_component]
+fn StatusSelect(props: &StatusSelectProps) -> Html {
+    let onchange = {
+        let (id, cb) = (props.id.clone(), props.on_change.clone());
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if let Some(s) = FaultStatus::parse(&v) {
+                cb.emit((id.clone(), s));
+            }
+        })
+    };
+    html! {
+        <select class="status-select" data-testid="fault-status-select" aria-label="Status" {onchange}>
+            { for FaultStatus::ALL.into_iter().map(|s| html! {
+                <option value={s.as_str()} selected={s == props.status}>{ s.label() }</option>
+            }) }
+        </select>
+    }
+}
+
+#[function_component]
+fn ReportFaultForm() -> Html {
+    let client = use_query_client();
+    let title = use_node_ref();
+    let description = use_node_ref();
+    let error = use_state(|| None::<String>);
+    let onsubmit = {
+        let (title, description, error) = (title.clone(), description.clone(), error.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (Some(t), Some(d), Some(client)) = (
+                title.cast::<HtmlInputElement>(),
+                description.cast::<HtmlTextAreaElement>(),
+                client.clone(),
+            ) else {
+                return;
+            };
+            let req = ReportFault {
+                title: t.value(),
+                description: d.value(),
+            };
+            let error = error.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match client
+                    .mutate::<Fault, _>(Method::Post, "/faults", &req, key())
+                    .await
+                {
+                    Ok(_) => {
+                        t.set_value("");
+                        d.set_value("");
+                        error.set(None);
+                    }
+                    Err(e) => error.set(Some(describe(e))),
+                }
+            });
+        })
+    };
+    html! {
+        <form class="card inline-form" {onsubmit} data-testid="fault-form">
+            <h2>{ "Report a fault" }</h2>
+            <input ref={title} placeholder="What is broken?" aria-label="Title" data-testid="fault-title" />
+            <textarea ref={description} placeholder="Where, since when, anything else" aria-label="Description" rows="2" data-testid="fault-description" />
+            if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
+            <button class="primary" type="submit" data-testid="fault-submit">{ "Report" }</button>
+        </form>
+    }
+}

@@ -1,0 +1,39 @@
+//! The frame every list page shares: a title, the "Data updated" chip, and the query's
+//! loading and error states.
+
+use ppt_protocol::QueryKey;
+use yew::prelude::*;
+
+use crate::components::data_updated_chip::DataUpdatedChip;
+use crate::store::queries::Entry;
+
+#[derive(Properties, PartialEq)]
+pub struct ListCardProps {
+    pub title: AttrValue,
+    pub query: QueryKey,
+    pub entry: Entry,
+    #[prop_or_default]
+    pub empty: bool,
+    #[prop_or_default]
+    pub children: Html,
+}
+
+#[function_component]
+pub fn ListCard(props: &ListCardProps) -> Html {
+    let e = &props.entry;
+    html! {
+        <section class="card list-card">
+            <header class="list-head">
+                <h1>{ props.title.clone() }</h1>
+                <DataUpdatedChip query={props.query.clone()} />
+                if e.fetching && e.data.is_some() { <span class="muted refreshing" aria-hidden="true">{ "…" }</span> }
+            </header>
+            if e.data.is_none() && e.error.is_none() { <p class="muted">{ "Loading…" }</p> }
+            if let Some(err) = &e.error {
+                <p class="form-error" role="alert">{ if e.data.is_some() { format!("Could not refresh: {err}") } else { format!("Could not load: {err}") } }</p>
+            }
+            if e.data.is_some() && props.empty { <p class="muted">{ "Nothing here yet." }</p> }
+            { props.children.clone() }
+        </section>
+    }
+}

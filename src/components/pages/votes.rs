@@ -1,0 +1,135 @@
+//! Votes: each vote with its options and counts; residents vote once, managers open votes.
+
+use ppt_protocol::rest::{CastBallot, OpenVote, Role, Vote};
+use ppt_protocol::QueryKey;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+use yewdux::use_store_value;
+
+use super::announcements::describe;
+use super::list_card::ListCard;
+use crate::api::Method;
+use crate::hooks::{use_query, use_query_client};
+use crate::store::session::Session;
+
+fn key() -> QueryKey {
+    QueryKey::new(["votes"])
+}
+
+#[function_component]
+pub fn VotesPage() -> Html {
+    let q = use_query::<Vec<Vote>>(key(), "/votes");
+    let session = use_store_value::<Session>();
+    let client = use_query_client();
+    let error = use_state(|| None::<String>);
+    let role = session.user.as_ref().map(|u| u.role);
+    let list = q.data.clone().unwrap_or_default();
+    let on_vote = {
+        let error = error.clone();
+        Callback::from(move |(id, option): (String, String)| {
+            let (Some(client), error) = (client.clone(), error.clone()) else {
+                return;
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                let path = format!("/votes/{id}/ballots");
+                match client
+                    .mutate::<Vote, _>(Method::Post, &path, &CastBallot { option }, key())
+                    .await
+                {
+                    Ok(_) => error.set(None),
+                    Err(e) => error.set(Some(describe(e))),
+                }
+            });
+        })
+    };
+    html! {
+        <>
+            if role == Some(Role::Manager) { <OpenVoteForm /> }
+            <ListCard title="Votes" query={key()} entry={q.entry.clone()} empty={list.is_empty()}>
+                if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
+                <ul class="item-list" data-testid="vote-list">
+                    { for list.iter().map(|v| {
+                        let total: u64 = v.options.iter().map(|o| o.count).sum();
+                        html! {
+                            <li key={v.id.clone()} class="item" data-id={v.id.clone()}>
+                                <strong class="item-title">{ v.title.clone() }</strong>
+                                <ul class="options">
+                                    { for v.options.iter().map(|o| {
+                                        let can_vote = role == Some(Role::Resident) && v.my_choice.is_none();
+                                        let mine = v.my_choice.as_deref() == Some(o.label.as_str());
+                                        let onclick = {
+                                            let (id, label, cb) = (v.id.clone(), o.label.clone(), on_vote.clone());
+                                            Callback::from(move |_| cb.emit((id.clone(), label.clone())))
+                                        };
+                                        let pct = (o.count * 100).checked_div(total).unwrap_or(0);
+                                        html! {
+                                            <li class={classes!("option", mine.then_some("mine"))}>
+                                                <span class="option-bar" style={format!("width: {pct}%")}></span>
+                                                <span class="option-label">{ o.label.clone() }{ if mine { " ✓" } else { "" } }</span>
+                                                <span class="option-count" data-testid="vote-count">{ o.count }</span>
+                                                if can_vote { <button class="link-button" data-testid="vote-option" {onclick}>{ "Vote" }</button> }
+                                            </li>
+                                        }
+                                    }) }
+                                </ul>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            </ListCard>
+        </>
+    }
+}
+
+#[function_component]
+fn OpenVoteForm() -> Html {
+    let client = use_query_client();
+    let title = use_node_ref();
+    let options = use_node_ref();
+    let error = use_state(|| None::<String>);
+    let onsubmit = {
+        let (title, options, error) = (title.clone(), options.clone(), error.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (Some(t), Some(o), Some(client)) = (
+                title.cast::<HtmlInputElement>(),
+                options.cast::<HtmlInputElement>(),
+                client.clone(),
+            ) else {
+                return;
+            };
+            let req = OpenVote {
+                title: t.value(),
+                options: o
+                    .value()
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+            };
+            let error = error.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match client
+                    .mutate::<Vote, _>(Method::Post, "/votes", &req, key())
+                    .await
+                {
+                    Ok(_) => {
+                        t.set_value("");
+                        o.set_value("");
+                        error.set(None);
+                    }
+                    Err(e) => error.set(Some(describe(e))),
+                }
+            });
+        })
+    };
+    html! {
+        <form class="card inline-form" {onsubmit} data-testid="vote-form">
+            <h2>{ "Open a vote" }</h2>
+            <input ref={title} placeholder="Question" aria-label="Question" />
+            <input ref={options} placeholder="Options, separated by commas" aria-label="Options" />
+            if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
+            <button class="primary" type="submit">{ "Open vote" }</button>
+        </form>
+    }
+}

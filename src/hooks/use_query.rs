@@ -1,0 +1,264 @@
+//! `use_query`: a list from the REST API through the query store, kept fresh by server
+//! pushes. The [`QueryClient`] (shared as a context) is the glue between the pure
+//! [`Scheduler`] and the world: it runs fetches, one at a time per key, shared by every
+//! component showing that key, and the timer the scheduler asks for. Mutations go through it
+//! too: they carry an `X-Request-Id` so the events they cause are known as this tab's own.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use ppt_protocol::QueryKey;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use yew::prelude::*;
+use yewdux::{use_store_value, Dispatch};
+
+use crate::api::{self, ApiError, Method};
+use crate::realtime::invalidation::{Invalidation, QueryCommand, QueryConfig, Scheduler};
+use crate::store::queries::{Entry, Queries, QueriesAction, QueryData, QueryValue};
+use crate::store::session::Session;
+
+type Decoder = fn(serde_json::Value) -> Result<QueryData, String>;
+
+fn decode<T: QueryValue>(v: serde_json::Value) -> Result<QueryData, String> {
+    serde_json::from_value::<T>(v)
+        .map(QueryValue::wrap)
+        .map_err(|e| e.to_string())
+}
+
+struct Inner {
+    scheduler: Scheduler,
+    sources: HashMap<QueryKey, (String, Decoder)>,
+    wake: Option<Timeout>,
+    own_requests: VecDeque<String>,
+    next_request: u64,
+}
+
+/// The app's query client. Cheap to clone.
+#[derive(Clone)]
+pub struct QueryClient {
+    inner: Rc<RefCell<Inner>>,
+    queries: Dispatch<Queries>,
+    session: Dispatch<Session>,
+}
+
+impl PartialEq for QueryClient {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+impl QueryClient {
+    pub fn new(queries: Dispatch<Queries>, session: Dispatch<Session>) -> Self {
+        QueryClient {
+            inner: Rc::new(RefCell::new(Inner {
+                scheduler: Scheduler::new(QueryConfig::default()),
+                sources: HashMap::new(),
+                wake: None,
+                own_requests: VecDeque::new(),
+                next_request: 0,
+            })),
+            queries,
+            session,
+        }
+    }
+
+    /// A component shows `key`, fetched from `path` as `T`.
+    pub fn mount<T: QueryValue>(&self, key: &QueryKey, path: &str) {
+        let cmds = {
+            let mut inner = self.inner.borrow_mut();
+            inner
+                .sources
+                .insert(key.clone(), (path.to_owned(), decode::<T> as Decoder));
+            inner.scheduler.mounted(key)
+        };
+        self.run(cmds);
+    }
+
+    pub fn unmount(&self, key: &QueryKey) {
+        self.inner.borrow_mut().scheduler.unmounted(key);
+    }
+
+    /// Notes an event id seen on the socket.
+    pub fn saw_event(&self, id: u64) {
+        self.inner.borrow_mut().scheduler.saw_event(id);
+    }
+
+    /// Whether an event's `requestId` is one of this tab's requests.
+    pub fn is_own(&self, request_id: Option<&str>) -> bool {
+        request_id.is_some_and(|r| self.inner.borrow().own_requests.iter().any(|o| o == r))
+    }
+
+    /// Invalidates from a server push.
+    pub fn invalidate(&self, inv: Invalidation) {
+        let cmds = self.inner.borrow_mut().scheduler.invalidate(&inv, now_ms());
+        self.mark_stale(&inv.key);
+        self.run(cmds);
+    }
+
+    /// Invalidates everything (after a reconnect, or a reset of the event log).
+    pub fn invalidate_all(&self) {
+        let cmds = self.inner.borrow_mut().scheduler.invalidate_all(now_ms());
+        self.mark_stale(&QueryKey(Vec::new()));
+        self.run(cmds);
+    }
+
+    fn mark_stale(&self, prefix: &QueryKey) {
+        let inner = self.inner.borrow();
+        for key in self
+            .queries
+            .get()
+            .entries
+            .keys()
+            .filter(|k| prefix.is_prefix_of(k))
+        {
+            if inner.scheduler.is_stale(key) {
+                self.queries.apply(QueriesAction::Stale(key.clone()));
+            }
+        }
+    }
+
+    /// Sends a change (POST, PUT, PATCH) as this tab and invalidates `affects` on success.
+    pub async fn mutate<T: DeserializeOwned, B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+        affects: QueryKey,
+    ) -> Result<T, ApiError> {
+        let request_id = {
+            let mut inner = self.inner.borrow_mut();
+            inner.next_request += 1;
+            let id = format!(
+                "tab-{}-{}",
+                (js_sys::Math::random() * 1e9) as u64,
+                inner.next_request
+            );
+            if inner.own_requests.len() == 64 {
+                inner.own_requests.pop_front();
+            }
+            inner.own_requests.push_back(id.clone());
+            id
+        };
+        let token = self.session.get().token.clone();
+        let out = api::request_with_id(
+            method,
+            path,
+            token.as_deref(),
+            Some(body),
+            Some(&request_id),
+        )
+        .await?;
+        self.invalidate(Invalidation {
+            key: affects,
+            event_id: None,
+            entity: None,
+            foreign: false,
+        });
+        Ok(out)
+    }
+
+    fn run(&self, cmds: Vec<QueryCommand>) {
+        for cmd in cmds {
+            match cmd {
+                QueryCommand::Fetch { key, foreign } => self.fetch(key, foreign),
+                QueryCommand::WakeAt(at) => {
+                    let this = self.clone();
+                    let timer = Timeout::new(at.saturating_sub(now_ms()) as u32, move || {
+                        let cmds = this.inner.borrow_mut().scheduler.tick(now_ms());
+                        this.run(cmds);
+                    });
+                    self.inner.borrow_mut().wake = Some(timer);
+                }
+            }
+        }
+    }
+
+    fn fetch(&self, key: QueryKey, foreign: bool) {
+        let source = self.inner.borrow().sources.get(&key).cloned();
+        let (Some((path, decoder)), Some(token)) = (source, self.session.get().token.clone())
+        else {
+            // Nothing to fetch it with (yet): let the scheduler know it is not in flight.
+            let cmds = self.inner.borrow_mut().scheduler.failed(&key);
+            self.run(cmds);
+            return;
+        };
+        self.queries.apply(QueriesAction::Fetching(key.clone()));
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = api::get::<serde_json::Value>(&path, &token)
+                .await
+                .and_then(|v| decoder(v).map_err(ApiError::Decode));
+            let cmds = match result {
+                Ok(data) => {
+                    let versions = data.versions();
+                    this.queries.apply(QueriesAction::Fetched {
+                        key: key.clone(),
+                        data,
+                        now: now_ms(),
+                        foreign,
+                    });
+                    this.inner.borrow_mut().scheduler.fetched(&key, versions)
+                }
+                Err(error) => {
+                    this.queries.apply(QueriesAction::Failed {
+                        key: key.clone(),
+                        error,
+                    });
+                    this.inner.borrow_mut().scheduler.failed(&key)
+                }
+            };
+            this.run(cmds);
+        });
+    }
+}
+
+/// What a component gets from [`use_query`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryHandle<T> {
+    pub data: Option<Rc<T>>,
+    pub entry: Entry,
+}
+
+impl<T> QueryHandle<T> {
+    /// Loading for the first time (no data yet).
+    pub fn is_loading(&self) -> bool {
+        self.data.is_none() && self.entry.error.is_none()
+    }
+}
+
+/// Shows the query `key`, fetched from `path` as `T`, for as long as the component is mounted.
+#[hook]
+pub fn use_query<T: QueryValue>(key: QueryKey, path: &'static str) -> QueryHandle<T> {
+    let client = use_context::<QueryClient>();
+    let queries = use_store_value::<Queries>();
+    {
+        let key = key.clone();
+        use_effect_with((client.clone(), key), move |(client, key)| {
+            if let Some(c) = client {
+                c.mount::<T>(key, path);
+            }
+            let (client, key) = (client.clone(), key.clone());
+            move || {
+                if let Some(c) = client {
+                    c.unmount(&key);
+                }
+            }
+        });
+    }
+    let entry = queries.get(&key).cloned().unwrap_or_default();
+    let data = entry.data.as_ref().and_then(T::unwrap);
+    QueryHandle { data, entry }
+}
+
+/// The query client from context.
+#[hook]
+pub fn use_query_client() -> Option<QueryClient> {
+    use_context::<QueryClient>()
+}

@@ -1,0 +1,286 @@
+//! The query store: server data keyed by query keys (`["faults"]`, `["faults", "42"]`), each
+//! entry with its data, status, last fetch time, stale flag, and when someone else's change
+//! last altered it (for the "Data updated" chip). When to fetch is decided by
+//! [`crate::realtime::invalidation`]; this store only holds results.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, Vote};
+use ppt_protocol::QueryKey;
+use serde::de::DeserializeOwned;
+use yewdux::{Reducer, Store};
+
+use crate::api::ApiError;
+
+/// Data of one query, typed per list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryData {
+    Announcements(Rc<Vec<Announcement>>),
+    Faults(Rc<Vec<Fault>>),
+    Votes(Rc<Vec<Vote>>),
+    Documents(Rc<Vec<Document>>),
+    Neighbors(Rc<Vec<Neighbor>>),
+}
+
+/// A type that can be held in the query store.
+pub trait QueryValue: DeserializeOwned + PartialEq + 'static {
+    fn wrap(self) -> QueryData;
+    fn unwrap(data: &QueryData) -> Option<Rc<Self>>;
+    /// Entity id and version of each item, for the stale-event rule.
+    fn versions(&self) -> Vec<(String, u64)> {
+        Vec::new()
+    }
+}
+
+macro_rules! query_value {
+    ($t:ty, $variant:ident $(, $item:ident => $version:expr)?) => {
+        impl QueryValue for Vec<$t> {
+            fn wrap(self) -> QueryData {
+                QueryData::$variant(Rc::new(self))
+            }
+            fn unwrap(data: &QueryData) -> Option<Rc<Self>> {
+                match data {
+                    QueryData::$variant(v) => Some(v.clone()),
+                    _ => None,
+                }
+            }
+            $(fn versions(&self) -> Vec<(String, u64)> {
+                self.iter().map(|$item| ($item.id.clone(), $version)).collect()
+            })?
+        }
+    };
+}
+
+query_value!(Announcement, Announcements, a => a.version);
+query_value!(Fault, Faults, f => f.version);
+query_value!(Vote, Votes, v => v.version);
+query_value!(Document, Documents);
+query_value!(Neighbor, Neighbors);
+
+impl QueryData {
+    /// Entity versions held, whatever the type.
+    pub fn versions(&self) -> Vec<(String, u64)> {
+        match self {
+            QueryData::Announcements(v) => v.versions(),
+            QueryData::Faults(v) => v.versions(),
+            QueryData::Votes(v) => v.versions(),
+            QueryData::Documents(v) => v.versions(),
+            QueryData::Neighbors(v) => v.versions(),
+        }
+    }
+}
+
+/// Where a query stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QueryStatus {
+    #[default]
+    Idle,
+    Loading,
+    Success,
+    Error,
+}
+
+/// One query's entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entry {
+    /// The last data (kept while refetching and after a failed refetch).
+    pub data: Option<QueryData>,
+    pub status: QueryStatus,
+    pub fetching: bool,
+    pub fetched_at: Option<u64>,
+    pub stale: bool,
+    pub error: Option<ApiError>,
+    /// When a refetch caused by someone else's change last brought different data.
+    pub changed_by_others_at: Option<u64>,
+}
+
+/// Every query's entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
+pub struct Queries {
+    pub entries: HashMap<QueryKey, Entry>,
+}
+
+impl Queries {
+    pub fn get(&self, key: &QueryKey) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+}
+
+/// What can happen to the queries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueriesAction {
+    Fetching(QueryKey),
+    Fetched {
+        key: QueryKey,
+        data: QueryData,
+        now: u64,
+        foreign: bool,
+    },
+    Failed {
+        key: QueryKey,
+        error: ApiError,
+    },
+    Stale(QueryKey),
+    /// A change of my own: put the server's answer in at once.
+    Replace {
+        key: QueryKey,
+        data: QueryData,
+        now: u64,
+    },
+    Clear,
+}
+
+impl Reducer<Queries> for QueriesAction {
+    fn apply(self, mut state: Rc<Queries>) -> Rc<Queries> {
+        let s = Rc::make_mut(&mut state);
+        match self {
+            QueriesAction::Fetching(key) => {
+                let e = s.entries.entry(key).or_default();
+                e.fetching = true;
+                if e.data.is_none() {
+                    e.status = QueryStatus::Loading;
+                }
+            }
+            QueriesAction::Fetched {
+                key,
+                data,
+                now,
+                foreign,
+            } => {
+                let e = s.entries.entry(key).or_default();
+                if foreign && e.data.as_ref().is_some_and(|old| *old != data) {
+                    e.changed_by_others_at = Some(now);
+                }
+                e.data = Some(data);
+                e.status = QueryStatus::Success;
+                e.fetching = false;
+                e.fetched_at = Some(now);
+                e.stale = false;
+                e.error = None;
+            }
+            QueriesAction::Failed { key, error } => {
+                let e = s.entries.entry(key).or_default();
+                e.fetching = false;
+                e.status = if e.data.is_some() {
+                    QueryStatus::Success
+                } else {
+                    QueryStatus::Error
+                };
+                e.error = Some(error);
+            }
+            QueriesAction::Stale(key) => s.entries.entry(key).or_default().stale = true,
+            QueriesAction::Replace { key, data, now } => {
+                let e = s.entries.entry(key).or_default();
+                e.data = Some(data);
+                e.status = QueryStatus::Success;
+                e.fetched_at = Some(now);
+            }
+            QueriesAction::Clear => s.entries.clear(),
+        }
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ppt_protocol::rest::{Document, Fault, FaultStatus};
+    use ppt_protocol::Timestamp;
+    use yewdux::{Context, Dispatch};
+
+    use super::*;
+
+    fn faults(status: FaultStatus) -> QueryData {
+        vec![Fault {
+            id: "1".into(),
+            title: "t".into(),
+            description: "d".into(),
+            status,
+            reporter_id: "1".into(),
+            reporter_name: "A".into(),
+            created_at: Timestamp::default(),
+            updated_at: Timestamp::default(),
+            version: 1,
+        }]
+        .wrap()
+    }
+
+    /// The chip's moment is set only by someone else's change that altered the data.
+    #[test]
+    fn changed_by_others_only_when_data_differs() {
+        let d = Dispatch::<Queries>::new(&Context::new());
+        let key = QueryKey::new(["faults"]);
+        d.apply(QueriesAction::Fetching(key.clone()));
+        assert_eq!(d.get().get(&key).unwrap().status, QueryStatus::Loading);
+        d.apply(QueriesAction::Fetched {
+            key: key.clone(),
+            data: faults(FaultStatus::Open),
+            now: 1,
+            foreign: true,
+        });
+        assert_eq!(
+            d.get().get(&key).unwrap().changed_by_others_at,
+            None,
+            "first load is not a change"
+        );
+        d.apply(QueriesAction::Fetched {
+            key: key.clone(),
+            data: faults(FaultStatus::Open),
+            now: 2,
+            foreign: true,
+        });
+        assert_eq!(
+            d.get().get(&key).unwrap().changed_by_others_at,
+            None,
+            "nothing changed"
+        );
+        d.apply(QueriesAction::Fetched {
+            key: key.clone(),
+            data: faults(FaultStatus::Resolved),
+            now: 3,
+            foreign: false,
+        });
+        assert_eq!(
+            d.get().get(&key).unwrap().changed_by_others_at,
+            None,
+            "my own change"
+        );
+        d.apply(QueriesAction::Fetched {
+            key: key.clone(),
+            data: faults(FaultStatus::Open),
+            now: 4,
+            foreign: true,
+        });
+        assert_eq!(d.get().get(&key).unwrap().changed_by_others_at, Some(4));
+    }
+
+    /// A failed refetch keeps the last data and reports the error.
+    #[test]
+    fn failure_keeps_data() {
+        let d = Dispatch::<Queries>::new(&Context::new());
+        let key = QueryKey::new(["faults"]);
+        d.apply(QueriesAction::Fetched {
+            key: key.clone(),
+            data: faults(FaultStatus::Open),
+            now: 1,
+            foreign: false,
+        });
+        d.apply(QueriesAction::Failed {
+            key: key.clone(),
+            error: ApiError::Network("x".into()),
+        });
+        let s = d.get();
+        let e = s.get(&key).unwrap();
+        assert!(e.data.is_some() && e.error.is_some());
+        assert_eq!(e.status, QueryStatus::Success);
+    }
+
+    /// Typed data goes in and comes out as its own type only.
+    #[test]
+    fn typed_round_trip() {
+        let data = faults(FaultStatus::Open);
+        assert!(<Vec<Fault>>::unwrap(&data).is_some());
+        assert!(<Vec<Document>>::unwrap(&data).is_none());
+        assert_eq!(data.versions(), vec![("1".to_string(), 1)]);
+    }
+}

@@ -1,0 +1,259 @@
+use serde_json::json;
+
+use crate::support::*;
+
+fn item_status_js(list: &str, id: &str, status: &str) -> String {
+    format!("document.querySelector('[data-testid={list}] [data-id=\"{id}\"]')?.dataset.status === '{status}'")
+}
+
+fn list_has_js(list: &str, text: &str) -> String {
+    format!("[...document.querySelectorAll('[data-testid={list}] > *')].some(e => e.textContent.includes({text:?}))")
+}
+
+const CHIP: &str = "!!document.querySelector('[data-testid=data-updated-chip]')";
+
+/// Alice watches the faults list; Martin changes a fault's status elsewhere. Her list shows
+/// the new status and the "Data updated" chip, without a reload; the chip goes away again.
+#[tokio::test]
+async fn someone_elses_change_refreshes_the_list() {
+    let server = Server::start().await;
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.go("/faults").await;
+    alice
+        .wait_until(
+            "the faults list",
+            &item_status_js("fault-list", "1", "open"),
+        )
+        .await;
+    alice.wait_for_state("connected").await;
+    assert_eq!(alice.js(&format!("return {CHIP};")).await, json!(false));
+
+    let api = server.api().await;
+    let martin = api.token("martin@demo.ppt").await;
+    let (status, _) = api
+        .patch(&martin, "/faults/1", json!({ "status": "resolved" }))
+        .await;
+    assert_eq!(status, 200);
+    alice
+        .wait_until(
+            "the new status",
+            &item_status_js("fault-list", "1", "resolved"),
+        )
+        .await;
+    alice.wait_until("the chip", CHIP).await;
+    alice.screenshot("faults-data-updated").await;
+    alice
+        .wait_until("the chip to go", &format!("!({CHIP})"))
+        .await;
+    alice.close().await;
+}
+
+/// My own change updates my list but shows no chip.
+#[tokio::test]
+async fn my_own_change_shows_no_chip() {
+    let server = Server::start().await;
+    let martin = Browser::start().await;
+    martin.login(&server, "martin@demo.ppt").await;
+    martin.go("/faults").await;
+    martin.wait_for_state("connected").await;
+    let select = martin
+        .wait_css("[data-testid=fault-list] [data-id=\"2\"] select")
+        .await;
+    select.select_by_value("resolved").await.unwrap();
+    // The list changes in the same render that would show a chip, if one were due.
+    martin
+        .wait_until(
+            "the new status",
+            &item_status_js("fault-list", "2", "resolved"),
+        )
+        .await;
+    assert_eq!(martin.js(&format!("return {CHIP};")).await, json!(false));
+    // The server's event for this change (with this tab's request id) arrives too, and still no chip.
+    let api = server.api().await;
+    let t = api.token("carol@demo.ppt").await;
+    api.post(
+        &t,
+        "/faults",
+        json!({ "title": "Marker", "description": "-" }),
+    )
+    .await;
+    martin
+        .wait_until("Carol's fault", &list_has_js("fault-list", "Marker"))
+        .await;
+    martin.close().await;
+}
+
+/// A page Alice is not on refetches when she opens it.
+#[tokio::test]
+async fn a_page_not_shown_refetches_when_opened() {
+    let server = Server::start().await;
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.go("/announcements").await;
+    alice
+        .wait_until(
+            "announcements",
+            &list_has_js("announcement-list", "Welcome"),
+        )
+        .await;
+    alice.go("/faults").await;
+    alice.testid("fault-list").await;
+    alice.wait_for_state("connected").await;
+    let api = server.api().await;
+    let martin = api.token("martin@demo.ppt").await;
+    api.post(
+        &martin,
+        "/announcements",
+        json!({ "title": "Roof works in May", "body": "Scaffolding on the east side." }),
+    )
+    .await;
+    // The notification toast shows the event arrived while the list was off screen.
+    alice
+        .wait_css("[data-testid=toast][data-kind=notification]")
+        .await;
+    alice.go("/announcements").await;
+    alice
+        .wait_until(
+            "the new announcement",
+            &list_has_js("announcement-list", "Roof works in May"),
+        )
+        .await;
+    alice.close().await;
+}
+
+/// With announcement toasts switched off, no toast appears while the list still updates.
+#[tokio::test]
+async fn toasts_off_list_still_updates() {
+    let server = Server::start().await;
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.go("/settings").await;
+    alice
+        .wait_css("[data-testid=pref-announcement-toast]:not([disabled])")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let api = server.api().await;
+    let alice_t = api.token("alice@demo.ppt").await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while api.get(&alice_t, "/notification-preferences").await["announcement"]["toast"]
+        != json!(false)
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the preference was saved"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    alice.go("/announcements").await;
+    alice
+        .wait_until(
+            "announcements",
+            &list_has_js("announcement-list", "Welcome"),
+        )
+        .await;
+    alice.wait_for_state("connected").await;
+    let martin = api.token("martin@demo.ppt").await;
+    api.post(
+        &martin,
+        "/announcements",
+        json!({ "title": "Quiet notice", "body": "No toast for this." }),
+    )
+    .await;
+    // The list refetch follows the notification event on the same socket, so by the time the
+    // list shows it, a toast would already be there.
+    alice
+        .wait_until(
+            "the new announcement",
+            &list_has_js("announcement-list", "Quiet notice"),
+        )
+        .await;
+    assert_eq!(
+        alice
+            .js("return document.querySelectorAll('[data-testid=toast]').length;")
+            .await,
+        json!(0)
+    );
+    alice.close().await;
+}
+
+/// Residents report faults and vote; managers post announcements: each through its form,
+/// each showing up in the list.
+#[tokio::test]
+async fn role_actions_through_the_forms() {
+    let server = Server::start().await;
+    let carol = Browser::start().await;
+    carol.login(&server, "carol@demo.ppt").await;
+    carol.go("/faults").await;
+    carol
+        .testid("fault-title")
+        .await
+        .send_keys("Garage gate stuck")
+        .await
+        .unwrap();
+    carol
+        .testid("fault-description")
+        .await
+        .send_keys("It stops half open.")
+        .await
+        .unwrap();
+    carol.testid("fault-submit").await.click().await.unwrap();
+    carol
+        .wait_until(
+            "the reported fault",
+            &list_has_js("fault-list", "Garage gate stuck"),
+        )
+        .await;
+    assert!(
+        carol
+            .client
+            .find(fantoccini::Locator::Css(
+                "[data-testid=fault-status-select]"
+            ))
+            .await
+            .is_err(),
+        "residents cannot change status"
+    );
+
+    carol.go("/votes").await;
+    carol
+        .wait_css("[data-testid=vote-option]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    carol.wait_until("the ballot counted", "!document.querySelector('[data-testid=vote-option]') && [...document.querySelectorAll('[data-testid=vote-count]')].map(e => +e.textContent).reduce((a, b) => a + b, 0) === 2").await;
+    carol.screenshot("votes").await;
+    carol.close().await;
+
+    let martin = Browser::start().await;
+    martin.login(&server, "martin@demo.ppt").await;
+    martin.go("/announcements").await;
+    martin
+        .testid("announcement-title")
+        .await
+        .send_keys("Lift inspection")
+        .await
+        .unwrap();
+    martin
+        .testid("announcement-body")
+        .await
+        .send_keys("Thursday 10:00, the lift is out for an hour.")
+        .await
+        .unwrap();
+    martin
+        .testid("announcement-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    martin
+        .wait_until(
+            "the announcement",
+            &list_has_js("announcement-list", "Lift inspection"),
+        )
+        .await;
+    martin.close().await;
+}
