@@ -3,6 +3,7 @@
 //! the browser glue in [`crate::ws`] to carry out. Tested natively with `cargo test`.
 
 pub mod backoff;
+pub mod catchup;
 pub mod heartbeat;
 pub mod invalidation;
 pub mod machine;

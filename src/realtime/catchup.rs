@@ -1,0 +1,304 @@
+//! Catch-up after (re)authentication: nothing missed, nothing twice, everything in order.
+//!
+//! The cursor is the last applied event `id` and the log's `epoch` (with the last
+//! `timestamp` as the fallback for servers that send no `id`). After authentication, live
+//! events are held in a buffer while `/events/missed` is read page by page; pages are applied
+//! in id order, then the buffer; anything at or below the cursor is dropped. A foreign epoch
+//! or `resetRequired` means replay is impossible: the app refetches everything instead.
+
+use std::collections::BTreeMap;
+
+use ppt_protocol::envelope::Authenticated;
+use ppt_protocol::rest::MissedEvents;
+use ppt_protocol::{Envelope, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Where the app stands in the event log; kept per user in browser storage.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cursor {
+    pub epoch: Option<String>,
+    pub last_id: Option<u64>,
+    pub last_timestamp: Option<Timestamp>,
+}
+
+/// Which page to read next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageRequest {
+    After { id: u64, epoch: Option<String> },
+    Since(Timestamp),
+}
+
+impl PageRequest {
+    /// The query string for `/events/missed`.
+    pub fn query(&self, limit: usize) -> String {
+        match self {
+            PageRequest::After { id, epoch: Some(e) } => {
+                format!("after={id}&epoch={}&limit={limit}", encode(e))
+            }
+            PageRequest::After { id, epoch: None } => format!("after={id}&limit={limit}"),
+            PageRequest::Since(ts) => format!("since={}&limit={limit}", encode(ts.as_str())),
+        }
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What the glue must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncCommand {
+    /// Apply this event; `replayed`: it happened while the app was away (no alerts one by one).
+    Apply { envelope: Envelope, replayed: bool },
+    /// Read a page of `/events/missed`.
+    Fetch(PageRequest),
+    /// Replay is impossible: refetch every list, the messages and the unread count.
+    ResetAll,
+    /// Catch-up is over; `applied` events were replayed.
+    CaughtUp { applied: u64 },
+    /// Store the cursor.
+    Save(Cursor),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    /// Not authenticated yet: live frames are held.
+    Waiting,
+    CatchingUp,
+    Live,
+}
+
+/// The catch-up engine for one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sync {
+    cursor: Cursor,
+    phase: Phase,
+    buffer: BTreeMap<u64, Envelope>,
+    /// Buffered events without ids, in arrival order (servers of the original design).
+    unnumbered: Vec<Envelope>,
+    applied: u64,
+}
+
+impl Sync {
+    /// An engine starting from a stored cursor (or none).
+    pub fn new(cursor: Cursor) -> Self {
+        Sync {
+            cursor,
+            phase: Phase::Waiting,
+            buffer: BTreeMap::new(),
+            unnumbered: Vec::new(),
+            applied: 0,
+        }
+    }
+
+    pub fn cursor(&self) -> &Cursor {
+        &self.cursor
+    }
+
+    /// Whether catch-up is under way (live frames are being held).
+    pub fn catching_up(&self) -> bool {
+        self.phase != Phase::Live
+    }
+
+    /// The socket dropped: hold live frames until the next authentication.
+    pub fn disconnected(&mut self) {
+        self.phase = Phase::Waiting;
+    }
+
+    /// `connection:authenticated` arrived.
+    pub fn authenticated(&mut self, auth: &Authenticated) -> Vec<SyncCommand> {
+        self.applied = 0;
+        let foreign_epoch = self
+            .cursor
+            .epoch
+            .as_deref()
+            .is_some_and(|e| e != auth.epoch);
+        match (&self.cursor.last_id, &self.cursor.last_timestamp) {
+            _ if foreign_epoch => self.reset(auth.epoch.clone(), auth.last_event_id),
+            (None, None) => {
+                // Nothing to resume from: start at the log's end; the lists load fresh.
+                self.cursor = Cursor {
+                    epoch: Some(auth.epoch.clone()),
+                    last_id: Some(auth.last_event_id),
+                    last_timestamp: None,
+                };
+                let mut out = vec![SyncCommand::ResetAll];
+                out.extend(self.finish());
+                out
+            }
+            // The log went backwards under the same epoch: it cannot be trusted for replay.
+            (Some(id), _) if *id > auth.last_event_id => {
+                self.reset(auth.epoch.clone(), auth.last_event_id)
+            }
+            (Some(id), _) if *id == auth.last_event_id => {
+                self.cursor.epoch = Some(auth.epoch.clone());
+                self.finish()
+            }
+            (Some(id), _) => {
+                self.cursor.epoch = Some(auth.epoch.clone());
+                self.phase = Phase::CatchingUp;
+                vec![SyncCommand::Fetch(PageRequest::After {
+                    id: *id,
+                    epoch: Some(auth.epoch.clone()),
+                })]
+            }
+            (None, Some(ts)) => {
+                self.phase = Phase::CatchingUp;
+                vec![SyncCommand::Fetch(PageRequest::Since(ts.clone()))]
+            }
+        }
+    }
+
+    /// A live frame with an event in it.
+    pub fn live(&mut self, envelope: Envelope) -> Vec<SyncCommand> {
+        if self.phase != Phase::Live {
+            match envelope.id {
+                Some(id) => {
+                    self.buffer.insert(id, envelope);
+                }
+                None => self.unnumbered.push(envelope),
+            }
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if self.accept(envelope, false, &mut out) {
+            out.push(SyncCommand::Save(self.cursor.clone()));
+        }
+        out
+    }
+
+    /// A page of `/events/missed` arrived.
+    pub fn page(&mut self, page: MissedEvents) -> Vec<SyncCommand> {
+        if self.phase != Phase::CatchingUp {
+            return Vec::new();
+        }
+        if page.reset_required
+            || self
+                .cursor
+                .epoch
+                .as_deref()
+                .is_some_and(|e| e != page.epoch)
+        {
+            return self.reset(page.epoch, page.latest_id);
+        }
+        let mut out = Vec::new();
+        let mut events = page.events;
+        events.sort_by_key(|e| e.id);
+        for e in events {
+            if self.accept(e, true, &mut out) {
+                self.applied += 1;
+            }
+        }
+        if page.has_more {
+            match self.next_request() {
+                Some(req) => out.push(SyncCommand::Fetch(req)),
+                None => out.extend(self.finish()),
+            }
+        } else {
+            if self.cursor.last_id.is_some() || page.latest_id > 0 {
+                let last = self.cursor.last_id.unwrap_or(0).max(page.latest_id);
+                self.cursor.last_id = Some(last);
+            }
+            out.extend(self.finish());
+        }
+        out
+    }
+
+    /// Reading a page failed: try the same page again (the glue waits a moment first).
+    pub fn page_failed(&self) -> Vec<SyncCommand> {
+        match (&self.phase, self.next_request()) {
+            (Phase::CatchingUp, Some(req)) => vec![SyncCommand::Fetch(req)],
+            _ => Vec::new(),
+        }
+    }
+
+    fn next_request(&self) -> Option<PageRequest> {
+        match (&self.cursor.last_id, &self.cursor.last_timestamp) {
+            (Some(id), _) => Some(PageRequest::After {
+                id: *id,
+                epoch: self.cursor.epoch.clone(),
+            }),
+            (None, Some(ts)) => Some(PageRequest::Since(ts.clone())),
+            (None, None) => None,
+        }
+    }
+
+    fn finish(&mut self) -> Vec<SyncCommand> {
+        let applied = self.applied;
+        let mut out = self.go_live();
+        out.push(SyncCommand::CaughtUp { applied });
+        out
+    }
+
+    fn go_live(&mut self) -> Vec<SyncCommand> {
+        self.phase = Phase::Live;
+        let mut out = Vec::new();
+        for (_, e) in std::mem::take(&mut self.buffer) {
+            self.accept(e, false, &mut out);
+        }
+        for e in std::mem::take(&mut self.unnumbered) {
+            self.accept(e, false, &mut out);
+        }
+        out.push(SyncCommand::Save(self.cursor.clone()));
+        out
+    }
+
+    fn reset(&mut self, epoch: String, latest: u64) -> Vec<SyncCommand> {
+        let newest_buffered = self.buffer.keys().next_back().copied().unwrap_or(0);
+        self.buffer.clear();
+        self.unnumbered.clear();
+        self.cursor = Cursor {
+            epoch: Some(epoch),
+            last_id: Some(latest.max(newest_buffered)),
+            last_timestamp: None,
+        };
+        self.phase = Phase::Live;
+        vec![
+            SyncCommand::ResetAll,
+            SyncCommand::Save(self.cursor.clone()),
+            SyncCommand::CaughtUp { applied: 0 },
+        ]
+    }
+
+    /// Applies an event unless the cursor says it was applied already.
+    fn accept(&mut self, e: Envelope, replayed: bool, out: &mut Vec<SyncCommand>) -> bool {
+        match e.id {
+            Some(id) => {
+                if self.cursor.last_id.is_some_and(|last| id <= last) {
+                    return false;
+                }
+                self.cursor.last_id = Some(id);
+            }
+            None => {
+                // Without ids only time can order events; the same millisecond may repeat.
+                if self
+                    .cursor
+                    .last_timestamp
+                    .as_ref()
+                    .is_some_and(|t| e.timestamp < *t)
+                {
+                    return false;
+                }
+            }
+        }
+        if !e.timestamp.as_str().is_empty() {
+            self.cursor.last_timestamp = Some(e.timestamp.clone());
+        }
+        out.push(SyncCommand::Apply {
+            envelope: e,
+            replayed,
+        });
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,316 @@
+//! Catch-up: unit cases and a property test over arbitrary interleavings.
+
+use ppt_protocol::envelope::{Authenticated, EntityAction, EntityChange};
+use ppt_protocol::rest::MissedEvents;
+use ppt_protocol::{EntityKind, Envelope, ServerEvent, Timestamp};
+
+use super::*;
+
+fn ev(id: u64) -> Envelope {
+    Envelope {
+        event: ServerEvent::Entity(
+            EntityAction::Updated,
+            EntityChange {
+                entity: EntityKind::Fault,
+                id: id.to_string(),
+                version: None,
+            },
+        ),
+        timestamp: Timestamp(format!(
+            "2026-11-26T12:00:{:02}.{:03}Z",
+            (id / 1000) % 60,
+            id % 1000
+        )),
+        request_id: None,
+        id: Some(id),
+    }
+}
+
+fn auth(last: u64, epoch: &str) -> Authenticated {
+    Authenticated {
+        user_id: "1".into(),
+        last_event_id: last,
+        epoch: epoch.into(),
+        server_time: Timestamp::default(),
+    }
+}
+
+fn page(ids: &[u64], has_more: bool, latest: u64) -> MissedEvents {
+    MissedEvents {
+        events: ids.iter().map(|i| ev(*i)).collect(),
+        has_more,
+        latest_id: latest,
+        epoch: "e".into(),
+        reset_required: false,
+    }
+}
+
+fn applied(cmds: &[SyncCommand]) -> Vec<(u64, bool)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            SyncCommand::Apply { envelope, replayed } => Some((envelope.id.unwrap(), *replayed)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn cursor(last: u64) -> Cursor {
+    Cursor {
+        epoch: Some("e".into()),
+        last_id: Some(last),
+        last_timestamp: None,
+    }
+}
+
+/// Missed events are fetched page by page, applied in order, then the held live events.
+#[test]
+fn catches_up_then_applies_the_buffer() {
+    let mut s = Sync::new(cursor(10));
+    let c = s.authenticated(&auth(20, "e"));
+    assert_eq!(
+        c,
+        vec![SyncCommand::Fetch(PageRequest::After {
+            id: 10,
+            epoch: Some("e".into())
+        })]
+    );
+    assert!(s.live(ev(21)).is_empty(), "held during catch-up");
+    assert!(s.live(ev(22)).is_empty());
+    let c = s.page(page(&[12, 15], true, 22));
+    assert_eq!(applied(&c), vec![(12, true), (15, true)]);
+    assert_eq!(
+        c.last(),
+        Some(&SyncCommand::Fetch(PageRequest::After {
+            id: 15,
+            epoch: Some("e".into())
+        }))
+    );
+    let c = s.page(page(&[19, 21], false, 22));
+    assert_eq!(
+        applied(&c),
+        vec![(19, true), (21, true)],
+        "21 came in the page; its live copy is dropped"
+    );
+    assert!(c.contains(&SyncCommand::CaughtUp { applied: 4 }));
+    assert_eq!(s.cursor().last_id, Some(22));
+    assert!(!s.catching_up());
+    assert!(
+        applied(&s.live(ev(22))).is_empty(),
+        "22 is at or below the cursor"
+    );
+    assert_eq!(applied(&s.live(ev(23))), vec![(23, false)]);
+}
+
+/// Live events after the page's `latestId` are applied from the buffer.
+#[test]
+fn buffer_after_latest_is_applied() {
+    let mut s = Sync::new(cursor(5));
+    s.authenticated(&auth(6, "e"));
+    s.live(ev(9));
+    s.live(ev(8));
+    let c = s.page(page(&[6], false, 7));
+    assert_eq!(applied(&c), vec![(6, true), (8, false), (9, false)]);
+}
+
+/// Nothing missed: straight to live, with a catch-up report of zero.
+#[test]
+fn nothing_missed() {
+    let mut s = Sync::new(cursor(20));
+    let c = s.authenticated(&auth(20, "e"));
+    assert!(c.contains(&SyncCommand::CaughtUp { applied: 0 }));
+    assert!(!s.catching_up());
+}
+
+/// A new epoch, `resetRequired`, or a log that went backwards: refetch everything.
+#[test]
+fn resets() {
+    let mut s = Sync::new(cursor(20));
+    assert_eq!(s.authenticated(&auth(3, "other"))[0], SyncCommand::ResetAll);
+    assert_eq!(s.cursor().last_id, Some(3));
+    assert_eq!(s.cursor().epoch.as_deref(), Some("other"));
+
+    let mut s = Sync::new(cursor(20));
+    assert_eq!(
+        s.authenticated(&auth(3, "e"))[0],
+        SyncCommand::ResetAll,
+        "same epoch, shorter log"
+    );
+
+    let mut s = Sync::new(cursor(20));
+    s.authenticated(&auth(30, "e"));
+    s.live(ev(31));
+    let mut p = page(&[], false, 30);
+    p.reset_required = true;
+    let c = s.page(p);
+    assert_eq!(c[0], SyncCommand::ResetAll);
+    assert_eq!(
+        s.cursor().last_id,
+        Some(31),
+        "the held events are covered by the refetch"
+    );
+    assert!(applied(&s.live(ev(32))) == vec![(32, false)]);
+}
+
+/// First connection without a cursor: start at the log's end and load fresh.
+#[test]
+fn first_connection_starts_at_the_end() {
+    let mut s = Sync::new(Cursor::default());
+    let c = s.authenticated(&auth(42, "e"));
+    assert_eq!(c[0], SyncCommand::ResetAll);
+    assert_eq!(s.cursor().last_id, Some(42));
+    assert!(applied(&s.live(ev(42))).is_empty());
+    assert_eq!(applied(&s.live(ev(43))), vec![(43, false)]);
+}
+
+/// A server without ids: the timestamp is the cursor.
+#[test]
+fn timestamp_fallback() {
+    let no_id = |sec: u64| Envelope {
+        id: None,
+        ..ev(sec * 1000)
+    };
+    let mut s = Sync::new(Cursor {
+        epoch: None,
+        last_id: None,
+        last_timestamp: Some(no_id(1).timestamp),
+    });
+    let c = s.authenticated(&auth(0, "e"));
+    assert_eq!(
+        c,
+        vec![SyncCommand::Fetch(PageRequest::Since(no_id(1).timestamp))]
+    );
+    s.live(no_id(5));
+    let missed = MissedEvents {
+        events: vec![no_id(2), no_id(3)],
+        has_more: false,
+        latest_id: 0,
+        epoch: "e".into(),
+        reset_required: false,
+    };
+    let c = s.page(missed);
+    let stamps: Vec<_> = c
+        .iter()
+        .filter_map(|c| match c {
+            SyncCommand::Apply { envelope, .. } => Some(envelope.timestamp.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        stamps,
+        vec![no_id(2).timestamp, no_id(3).timestamp, no_id(5).timestamp]
+    );
+    assert!(PageRequest::Since(no_id(2).timestamp)
+        .query(500)
+        .starts_with("since=2026-11-26T12%3A00%3A02.000Z"));
+}
+
+/// A failed page is asked for again from the same place.
+#[test]
+fn failed_page_is_retried() {
+    let mut s = Sync::new(cursor(10));
+    s.authenticated(&auth(20, "e"));
+    s.page(page(&[11], true, 20));
+    assert_eq!(
+        s.page_failed(),
+        vec![SyncCommand::Fetch(PageRequest::After {
+            id: 11,
+            epoch: Some("e".into())
+        })]
+    );
+}
+
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// Property: for any interleaving of live frames, replayed pages, duplicates and commit
+/// points, every event the user may see after the cursor is applied exactly once, in id order.
+#[test]
+fn every_interleaving_applies_each_event_once_in_order() {
+    for seed in 0..400u64 {
+        let mut rng = Lcg(seed * 7 + 1);
+        // The user's events: increasing ids with holes (others' events).
+        let mut visible = Vec::new();
+        let mut id = 0;
+        for _ in 0..(20 + rng.next(60)) {
+            id += 1 + rng.next(3);
+            visible.push(id);
+        }
+        let start = visible[rng.next(visible.len() as u64 / 2) as usize];
+        let joined_at = visible[(visible.len() / 2 + rng.next(visible.len() as u64 / 3) as usize)
+            .min(visible.len() - 1)];
+        let live: Vec<u64> = visible.iter().copied().filter(|i| *i > joined_at).collect();
+
+        let mut s = Sync::new(cursor(start));
+        let mut got: Vec<u64> = Vec::new();
+        let mut out = s.authenticated(&auth(joined_at, "e"));
+        let mut delivered = 0usize;
+        let mut committed = joined_at;
+        let mut pending: Vec<PageRequest> = Vec::new();
+        let mut steps = 0;
+        loop {
+            for c in std::mem::take(&mut out) {
+                match c {
+                    SyncCommand::Fetch(r) => pending.push(r),
+                    SyncCommand::Apply { envelope, .. } => got.push(envelope.id.unwrap()),
+                    _ => {}
+                }
+            }
+            steps += 1;
+            assert!(steps < 10_000, "seed {seed}: no progress");
+            let can_live = delivered < live.len();
+            if !can_live && pending.is_empty() {
+                break;
+            }
+            if can_live && (pending.is_empty() || rng.next(2) == 0) {
+                // Deliver the next live frame; sometimes repeat the previous one.
+                let e = if delivered > 0 && rng.next(5) == 0 {
+                    live[delivered - 1]
+                } else {
+                    delivered += 1;
+                    live[delivered - 1]
+                };
+                committed = committed.max(e);
+                out = s.live(ev(e));
+            } else {
+                let req = pending.remove(0);
+                let PageRequest::After { id: after, .. } = req else {
+                    panic!("ids are known")
+                };
+                // Events may be committed but not yet delivered when the page is read.
+                if rng.next(3) == 0 {
+                    committed = committed.max(
+                        *live
+                            .get(delivered + rng.next(3) as usize)
+                            .unwrap_or(&committed),
+                    );
+                }
+                let limit = 1 + rng.next(6) as usize;
+                let all: Vec<u64> = visible
+                    .iter()
+                    .copied()
+                    .filter(|i| *i > after && *i <= committed)
+                    .collect();
+                let has_more = all.len() > limit;
+                let ids: Vec<u64> = all.into_iter().take(limit).collect();
+                out = s.page(page(&ids, has_more, committed));
+                if rng.next(8) == 0 {
+                    // A duplicated answer of the same page changes nothing.
+                    out.extend(s.page(page(&ids, has_more, committed)));
+                }
+            }
+        }
+        let want: Vec<u64> = visible.iter().copied().filter(|i| *i > start).collect();
+        assert_eq!(
+            got, want,
+            "seed {seed}: start {start}, joined at {joined_at}"
+        );
+    }
+}
