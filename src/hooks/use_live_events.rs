@@ -1,14 +1,21 @@
-//! `use_live_events`: the app's one listener for server frames. It routes each frame
-//! ([`crate::realtime::routing`]) and carries out the effects: the message cache, the unread
-//! badge, preferences from other sessions, toasts, the sound, system notifications. On login
-//! it loads the unread count and the preferences; on every (re)authentication it loads the
-//! unread count again; on logout it forgets the user's data.
+//! `use_live_events`: the app's one listener for server frames.
+//!
+//! Every frame with an event goes through the catch-up engine ([`crate::realtime::catchup`]),
+//! which holds live events while missed ones are fetched after a (re)connection, so each is
+//! applied exactly once and in order. Applied events are routed
+//! ([`crate::realtime::routing`]) and their effects carried out here: the message cache, the
+//! unread badge, preferences from other sessions, query invalidation, toasts, the sound,
+//! system notifications. Replayed events alert nobody one by one: one toast sums them up, and
+//! a "Reconnected" toast says how many updates were applied after a real outage.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use ppt_protocol::rest::{Message, NotificationCategory, NotificationPreferences, UnreadCount};
+use gloo_timers::callback::Timeout;
+use ppt_protocol::rest::{
+    Message, MissedEvents, NotificationCategory, NotificationPreferences, UnreadCount,
+};
 use ppt_protocol::{Envelope, ServerEvent};
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -17,6 +24,7 @@ use yewdux::{use_dispatch, use_store_value, Dispatch};
 use crate::api;
 use crate::browser;
 use crate::hooks::{use_query_client, use_ws_subscription, QueryClient};
+use crate::realtime::catchup::{Cursor, Sync, SyncCommand};
 use crate::realtime::invalidation::Invalidation;
 use crate::realtime::routing::{route, Alert, Effect, RouteCtx};
 use crate::store::messages::{Messages, MessagesAction};
@@ -27,9 +35,32 @@ use crate::store::toasts::{ToastAction, ToastKind, Toasts};
 
 /// How many alert keys are remembered so one event never alerts twice.
 const SEEN_ALERTS: usize = 512;
+/// Page size for catching up.
+const PAGE: usize = 500;
 
 fn now_ms() -> u64 {
     js_sys::Date::now() as u64
+}
+
+fn cursor_key(user_id: &str) -> String {
+    format!("ppt-web.cursor.{user_id}")
+}
+
+fn load_cursor(user_id: &str) -> Cursor {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(&cursor_key(user_id)).ok().flatten())
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .unwrap_or_default()
+}
+
+fn store_cursor(user_id: &str, cursor: &Cursor) {
+    if let (Some(storage), Ok(raw)) = (
+        web_sys::window().and_then(|w| w.local_storage().ok().flatten()),
+        serde_json::to_string(cursor),
+    ) {
+        let _ = storage.set_item(&cursor_key(user_id), &raw);
+    }
 }
 
 /// The stores the live events write to.
@@ -61,12 +92,40 @@ pub fn refresh_messages(d: Dispatch<Messages>, token: String) {
     });
 }
 
+/// The live-events state that outlives renders.
+struct Live {
+    user: Option<String>,
+    sync: Sync,
+    seen: VecDeque<String>,
+    /// Caught up at least once in this page's life: later catch-ups follow real outages.
+    was_live: bool,
+    /// Alerts held back while replaying, summed up in one toast.
+    replayed_alerts: u64,
+    save: Option<Timeout>,
+}
+
+/// Everything the handlers need, cheap to clone into callbacks.
+#[derive(Clone)]
+struct Ctx {
+    live: Rc<RefCell<Live>>,
+    stores: Stores,
+    client: Option<QueryClient>,
+    open: Callback<String>,
+}
+
 #[hook]
 pub fn use_live_events() {
     let session = use_store_value::<Session>();
     let navigator = use_navigator();
     let client = use_query_client();
-    let seen: Rc<RefCell<VecDeque<String>>> = use_mut_ref(VecDeque::new);
+    let live = use_mut_ref(|| Live {
+        user: None,
+        sync: Sync::new(Cursor::default()),
+        seen: VecDeque::new(),
+        was_live: false,
+        replayed_alerts: 0,
+        save: None,
+    });
     let stores = Stores {
         session: use_dispatch::<Session>(),
         messages: use_dispatch::<Messages>(),
@@ -77,26 +136,42 @@ pub fn use_live_events() {
 
     {
         let stores = stores.clone();
-        use_effect_with(session.token.clone(), move |token| match token.clone() {
-            Some(token) => {
-                refresh_unread(stores.messages.clone(), token.clone());
-                let prefs = stores.prefs.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(p) =
-                        api::get::<NotificationPreferences>("/notification-preferences", &token)
-                            .await
-                    {
-                        prefs.apply(PreferencesAction::Replaced(p));
+        let live = live.clone();
+        let user_id = session.user.as_ref().map(|u| u.id.clone());
+        use_effect_with(
+            (session.token.clone(), user_id),
+            move |(token, user_id)| match (token.clone(), user_id) {
+                (Some(token), Some(user_id)) => {
+                    let mut l = live.borrow_mut();
+                    if l.user.as_deref() != Some(user_id.as_str()) {
+                        l.user = Some(user_id.clone());
+                        l.sync = Sync::new(load_cursor(user_id));
+                        l.was_live = false;
                     }
-                });
-            }
-            None => {
-                stores.messages.apply(MessagesAction::Clear);
-                stores.prefs.apply(PreferencesAction::Clear);
-                stores.toasts.apply(ToastAction::Clear);
-                stores.queries.apply(QueriesAction::Clear);
-            }
-        });
+                    drop(l);
+                    refresh_unread(stores.messages.clone(), token.clone());
+                    let prefs = stores.prefs.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Ok(p) =
+                            api::get::<NotificationPreferences>("/notification-preferences", &token)
+                                .await
+                        {
+                            prefs.apply(PreferencesAction::Replaced(p));
+                        }
+                    });
+                }
+                _ => {
+                    let mut l = live.borrow_mut();
+                    l.user = None;
+                    l.was_live = false;
+                    drop(l);
+                    stores.messages.apply(MessagesAction::Clear);
+                    stores.prefs.apply(PreferencesAction::Clear);
+                    stores.toasts.apply(ToastAction::Clear);
+                    stores.queries.apply(QueriesAction::Clear);
+                }
+            },
+        );
     }
 
     let open = Callback::from(move |link: String| {
@@ -104,68 +179,188 @@ pub fn use_live_events() {
             n.push(&crate::app::Route::from_link(&link));
         }
     });
-    let on_frame = Callback::from(move |envelope: Rc<Envelope>| {
-        let session = stores.session.get();
-        let (Some(token), Some(user)) = (session.token.clone(), session.user.clone()) else {
-            return;
-        };
-        if let ServerEvent::Authenticated(_) = envelope.event {
-            refresh_unread(stores.messages.clone(), token.clone());
-            if stores.messages.get().loaded {
-                refresh_messages(stores.messages.clone(), token);
-            }
-            // Whatever changed while the link was down: lists on screen refetch, others go stale.
-            if let Some(c) = &client {
-                c.invalidate_all();
-            }
-            return;
-        }
-        if let (Some(id), Some(c)) = (envelope.id, &client) {
-            c.saw_event(id);
-        }
-        let foreign = !client
-            .as_ref()
-            .is_some_and(|c| c.is_own(envelope.request_id.as_deref()));
-        let messages = stores.messages.get();
-        let prefs = stores.prefs.get();
-        let known = |id: &str| messages.contains(id);
-        let ctx = RouteCtx {
-            me: &user.id,
-            prefs: &prefs.prefs,
-            known_message: &known,
-            tab_hidden: browser::tab_hidden(),
-            browser_permitted: browser::notifications::permitted(),
-            replayed: false,
-        };
-        let origin = Origin {
-            stores: &stores,
-            me: &user.id,
-            seen: &seen,
-            open: &open,
-            client: client.as_ref(),
-            event_id: envelope.id,
-            foreign,
-        };
-        for effect in route(&envelope, &ctx) {
-            apply(effect, &origin);
-        }
-    });
+    let ctx = Ctx {
+        live,
+        stores,
+        client,
+        open,
+    };
+    let on_frame = Callback::from(move |envelope: Rc<Envelope>| on_frame(&ctx, envelope));
     use_ws_subscription("*", on_frame);
 }
 
-/// Where an effect came from and what it may use.
-struct Origin<'a> {
-    stores: &'a Stores,
-    me: &'a str,
-    seen: &'a Rc<RefCell<VecDeque<String>>>,
-    open: &'a Callback<String>,
-    client: Option<&'a QueryClient>,
-    event_id: Option<u64>,
-    foreign: bool,
+fn on_frame(ctx: &Ctx, envelope: Rc<Envelope>) {
+    let commands = {
+        let mut live = ctx.live.borrow_mut();
+        if live.user.is_none() {
+            return;
+        }
+        match &envelope.event {
+            ServerEvent::Authenticated(auth) => live.sync.authenticated(auth),
+            ServerEvent::Pong | ServerEvent::ConnectionError(_) => return,
+            _ => {
+                if let (Some(id), Some(c)) = (envelope.id, &ctx.client) {
+                    c.saw_event(id);
+                }
+                live.sync.live((*envelope).clone())
+            }
+        }
+    };
+    run(ctx, commands);
 }
 
-fn apply(effect: Effect, o: &Origin<'_>) {
-    let (stores, me, seen, open) = (o.stores, o.me, o.seen, o.open);
+fn run(ctx: &Ctx, commands: Vec<SyncCommand>) {
+    for command in commands {
+        match command {
+            SyncCommand::Apply { envelope, replayed } => apply_event(ctx, &envelope, replayed),
+            SyncCommand::Fetch(request) => fetch_page(ctx, request.query(PAGE)),
+            SyncCommand::ResetAll => {
+                let token = ctx.stores.session.get().token.clone();
+                if let Some(token) = token {
+                    // Replay is impossible: nothing held can be trusted, load it all again.
+                    let was_loaded = ctx.stores.messages.get().loaded;
+                    ctx.stores.messages.apply(MessagesAction::Clear);
+                    refresh_unread(ctx.stores.messages.clone(), token.clone());
+                    if was_loaded {
+                        refresh_messages(ctx.stores.messages.clone(), token);
+                    }
+                }
+                if let Some(c) = &ctx.client {
+                    c.invalidate_all();
+                }
+            }
+            SyncCommand::CaughtUp { applied } => caught_up(ctx, applied),
+            SyncCommand::Save(cursor) => schedule_save(ctx, cursor),
+        }
+    }
+}
+
+fn fetch_page(ctx: &Ctx, query: String) {
+    let Some(token) = ctx.stores.session.get().token.clone() else {
+        return;
+    };
+    let ctx = ctx.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = api::get::<MissedEvents>(&format!("/events/missed?{query}"), &token).await;
+        let commands = match result {
+            Ok(page) => ctx.live.borrow_mut().sync.page(page),
+            Err(_) => {
+                // Try the same page again in a moment.
+                let retry = ctx.clone();
+                Timeout::new(1_000, move || {
+                    let commands = retry.live.borrow().sync.page_failed();
+                    run(&retry, commands);
+                })
+                .forget();
+                Vec::new()
+            }
+        };
+        run(&ctx, commands);
+    });
+}
+
+fn caught_up(ctx: &Ctx, applied: u64) {
+    // Replayed messages may already be in a total loaded earlier: the server's count is exact.
+    if let Some(token) = ctx.stores.session.get().token.clone() {
+        refresh_unread(ctx.stores.messages.clone(), token);
+    }
+    let (outage, summarised) = {
+        let mut live = ctx.live.borrow_mut();
+        let outage = live.was_live;
+        live.was_live = true;
+        (outage, std::mem::take(&mut live.replayed_alerts))
+    };
+    if summarised > 0 {
+        let title = if summarised == 1 {
+            "1 notification while you were away".to_owned()
+        } else {
+            format!("{summarised} notifications while you were away")
+        };
+        push_toast(
+            ctx,
+            ToastKind::Notification,
+            title,
+            "Everything is up to date.".into(),
+            None,
+        );
+    }
+    if outage {
+        let body = match applied {
+            0 => "Nothing was missed.".to_owned(),
+            1 => "1 update applied.".to_owned(),
+            n => format!("{n} updates applied."),
+        };
+        push_toast(
+            ctx,
+            ToastKind::Reconnected,
+            "Reconnected".into(),
+            body,
+            None,
+        );
+    }
+}
+
+fn schedule_save(ctx: &Ctx, cursor: Cursor) {
+    let Some(user) = ctx.live.borrow().user.clone() else {
+        return;
+    };
+    // At most one write per second: storage is slow and events can be many.
+    let timer = Timeout::new(1_000, move || store_cursor(&user, &cursor));
+    ctx.live.borrow_mut().save = Some(timer);
+}
+
+fn push_toast(ctx: &Ctx, kind: ToastKind, title: String, body: String, link: Option<String>) {
+    ctx.stores.toasts.apply(ToastAction::Push {
+        kind,
+        title,
+        body,
+        link,
+        key: None,
+        now: now_ms(),
+    });
+}
+
+fn apply_event(ctx: &Ctx, envelope: &Envelope, replayed: bool) {
+    let session = ctx.stores.session.get();
+    let Some(user) = session.user.clone() else {
+        return;
+    };
+    let messages = ctx.stores.messages.get();
+    let prefs = ctx.stores.prefs.get();
+    let known = |id: &str| messages.contains(id);
+    let route_ctx = RouteCtx {
+        me: &user.id,
+        prefs: &prefs.prefs,
+        known_message: &known,
+        tab_hidden: browser::tab_hidden(),
+        browser_permitted: browser::notifications::permitted(),
+        replayed,
+    };
+    let foreign = !ctx
+        .client
+        .as_ref()
+        .is_some_and(|c| c.is_own(envelope.request_id.as_deref()));
+    if replayed && would_alert(envelope, &user.id, &known) {
+        ctx.live.borrow_mut().replayed_alerts += 1;
+    }
+    for effect in route(envelope, &route_ctx) {
+        apply(ctx, effect, &user.id, envelope.id, foreign);
+    }
+}
+
+/// Whether a replayed event would have alerted the user had it come live.
+fn would_alert(envelope: &Envelope, me: &str, known: &dyn Fn(&str) -> bool) -> bool {
+    match &envelope.event {
+        ServerEvent::Notification(..) => true,
+        ServerEvent::MessageNew(m) => {
+            m.message.to_user_id == me && m.message.from_user_id != me && !known(&m.message.id)
+        }
+        _ => false,
+    }
+}
+
+fn apply(ctx: &Ctx, effect: Effect, me: &str, event_id: Option<u64>, foreign: bool) {
+    let stores = &ctx.stores;
     match effect {
         Effect::Message(message) => stores.messages.apply(MessagesAction::Received {
             message,
@@ -181,26 +376,26 @@ fn apply(effect: Effect, o: &Origin<'_>) {
         Effect::Preferences(p) => stores.prefs.apply(PreferencesAction::Replaced(p)),
         Effect::Alert(alert) => {
             {
-                let mut seen = seen.borrow_mut();
-                if seen.contains(&alert.key) {
+                let mut live = ctx.live.borrow_mut();
+                if live.seen.contains(&alert.key) {
                     return;
                 }
-                if seen.len() == SEEN_ALERTS {
-                    seen.pop_front();
+                if live.seen.len() == SEEN_ALERTS {
+                    live.seen.pop_front();
                 }
-                seen.push_back(alert.key.clone());
+                live.seen.push_back(alert.key.clone());
             }
-            raise(alert, &stores.toasts, open);
+            raise(alert, &stores.toasts, &ctx.open);
         }
         Effect::Invalidate {
             key, id, version, ..
         } => {
-            if let Some(c) = o.client {
+            if let Some(c) = &ctx.client {
                 c.invalidate(Invalidation {
                     key,
-                    event_id: o.event_id,
+                    event_id,
                     entity: version.map(|v| (id, v)),
-                    foreign: o.foreign,
+                    foreign,
                 });
             }
         }

@@ -17,3 +17,4 @@ mod connection;
 mod live_data;
 mod login;
 mod messages;
+mod reconnect;

@@ -17,6 +17,8 @@ struct Ctl {
     hold_ws: AtomicBool,
     /// /ws connections forward nothing in either direction, and close nothing.
     stall_ws: AtomicBool,
+    /// New /ws connections are closed at once (a proxy that blocks WebSockets).
+    refuse_ws: AtomicBool,
     changed: Notify,
     ws_tasks: Mutex<Vec<AbortHandle>>,
     ws_opened: AtomicUsize,
@@ -75,6 +77,11 @@ impl Proxy {
         self.ctl.changed.notify_waiters();
     }
 
+    /// Refuses (or accepts again) new /ws connections; REST still passes.
+    pub fn refuse_ws(&self, on: bool) {
+        self.ctl.refuse_ws.store(on, Ordering::SeqCst);
+    }
+
     /// Cuts every open /ws connection (the browser sees the TCP connection end).
     pub fn cut_ws(&self) {
         for t in self.ctl.ws_tasks.lock().unwrap().drain(..) {
@@ -100,6 +107,9 @@ async fn handle(mut client: TcpStream, target: SocketAddr, ctl: Arc<Ctl>) -> std
     let n = client.read(&mut first).await?;
     first.truncate(n);
     let is_ws = first.starts_with(b"GET /ws");
+    if is_ws && ctl.refuse_ws.load(Ordering::SeqCst) {
+        return Ok(()); // dropping the connection: the browser sees the handshake fail
+    }
     let mut server = TcpStream::connect(target).await?;
     server.write_all(&first).await?;
     if !is_ws {

@@ -109,6 +109,14 @@ impl Server {
         self.done = Some(done);
     }
 
+    /// Starts again on the same address with a new, empty database (a new event log).
+    pub async fn start_fresh(&mut self) {
+        self.db = self
+            .db
+            .with_file_name(format!("fresh-{}.sqlite3", std::process::id()));
+        self.start_again().await;
+    }
+
     /// Sockets open on the server right now.
     pub fn open_sockets(&self) -> usize {
         self.state.store.hub().len()

@@ -31,10 +31,10 @@ pub fn MessageItem(props: &MessageItemProps) -> Html {
         let (m, cb) = (m.clone(), props.on_open.clone());
         Callback::from(move |_| cb.emit(m.clone()))
     };
-    let who = if incoming {
-        format!("From {}", m.from_name)
-    } else {
-        "You wrote".to_owned()
+    let who = match (&props.to_name, incoming) {
+        (_, true) => format!("From {}", m.from_name),
+        (Some(name), false) => format!("To {name}"),
+        (None, false) => "You wrote".to_owned(),
     };
     let time = m.sent_at.as_str().get(11..16).unwrap_or("").to_owned();
     html! {
