@@ -96,6 +96,7 @@ mod connection_status {
             retry_at,
             offline: false,
             last_error: None,
+            degraded: false,
         }
     }
 
@@ -188,6 +189,7 @@ mod header {
                 retry_at: None,
                 offline: false,
                 last_error: None,
+                degraded: false,
             },
             service: None,
         };

@@ -27,10 +27,13 @@ pub fn ConnectionStatusView(props: &ConnectionStatusViewProps) -> Html {
         && props.view.retry_at.is_some()
         && !props.view.offline;
     let on_retry = props.on_retry.reform(|_: MouseEvent| ());
-    let label = match &props.view.last_error {
+    let mut label = match &props.view.last_error {
         Some(e) if state != ConnectionState::Connected => format!("Connection: {text}. {e}"),
         _ => format!("Connection: {text}"),
     };
+    if props.view.degraded && state != ConnectionState::Connected {
+        label.push_str(" New data is fetched every few seconds until the live connection is back.");
+    }
     html! {
         <div class={classes!("conn", format!("conn-{}", state.as_str()))}
             data-testid="connection-status" data-state={state.as_str()}

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
+use gloo_timers::callback::{Interval, Timeout};
 use ppt_protocol::rest::{
     Message, MissedEvents, NotificationCategory, NotificationPreferences, UnreadCount,
 };
@@ -23,7 +23,7 @@ use yewdux::{use_dispatch, use_store_value, Dispatch};
 
 use crate::api;
 use crate::browser;
-use crate::hooks::{use_query_client, use_ws_subscription, QueryClient};
+use crate::hooks::{use_query_client, use_websocket, use_ws_subscription, QueryClient};
 use crate::realtime::catchup::{Cursor, Sync, SyncCommand};
 use crate::realtime::invalidation::Invalidation;
 use crate::realtime::routing::{route, Alert, Effect, RouteCtx};
@@ -185,6 +185,22 @@ pub fn use_live_events() {
         client,
         open,
     };
+    // Live updates paused (no socket for a while): poll for what happened instead.
+    let degraded = use_websocket().status.degraded;
+    {
+        let ctx = ctx.clone();
+        use_effect_with(degraded, move |degraded| {
+            let poll = degraded.then(|| {
+                Interval::new(crate::ws::poll_interval_ms() as u32, move || {
+                    let request = ctx.live.borrow().sync.poll_request();
+                    if let Some(r) = request {
+                        fetch_page(&ctx, r.query(PAGE), true);
+                    }
+                })
+            });
+            move || drop(poll)
+        });
+    }
     let on_frame = Callback::from(move |envelope: Rc<Envelope>| on_frame(&ctx, envelope));
     use_ws_subscription("*", on_frame);
 }
@@ -213,7 +229,8 @@ fn run(ctx: &Ctx, commands: Vec<SyncCommand>) {
     for command in commands {
         match command {
             SyncCommand::Apply { envelope, replayed } => apply_event(ctx, &envelope, replayed),
-            SyncCommand::Fetch(request) => fetch_page(ctx, request.query(PAGE)),
+            SyncCommand::Fetch(request) => fetch_page(ctx, request.query(PAGE), false),
+            SyncCommand::Poll(request) => fetch_page(ctx, request.query(PAGE), true),
             SyncCommand::ResetAll => {
                 let token = ctx.stores.session.get().token.clone();
                 if let Some(token) = token {
@@ -235,7 +252,8 @@ fn run(ctx: &Ctx, commands: Vec<SyncCommand>) {
     }
 }
 
-fn fetch_page(ctx: &Ctx, query: String) {
+/// Reads a page of missed events: for catch-up, or (`polling`) while live updates are paused.
+fn fetch_page(ctx: &Ctx, query: String, polling: bool) {
     let Some(token) = ctx.stores.session.get().token.clone() else {
         return;
     };
@@ -243,7 +261,10 @@ fn fetch_page(ctx: &Ctx, query: String) {
     wasm_bindgen_futures::spawn_local(async move {
         let result = api::get::<MissedEvents>(&format!("/events/missed?{query}"), &token).await;
         let commands = match result {
+            Ok(page) if polling => ctx.live.borrow_mut().sync.polled(page),
             Ok(page) => ctx.live.borrow_mut().sync.page(page),
+            // The next poll tries again.
+            Err(_) if polling => Vec::new(),
             Err(_) => {
                 // Try the same page again in a moment.
                 let retry = ctx.clone();

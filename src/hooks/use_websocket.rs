@@ -26,6 +26,7 @@ impl Default for WsContext {
                 retry_at: None,
                 offline: false,
                 last_error: None,
+                degraded: false,
             },
             service: None,
         }

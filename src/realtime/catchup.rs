@@ -66,6 +66,8 @@ pub enum SyncCommand {
     CaughtUp { applied: u64 },
     /// Store the cursor.
     Save(Cursor),
+    /// While live updates are paused: read this page and hand it to [`Sync::polled`].
+    Poll(PageRequest),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +211,38 @@ impl Sync {
             }
             out.extend(self.finish());
         }
+        out
+    }
+
+    /// What to poll while live updates are paused (`None`: no cursor yet, nothing to poll).
+    pub fn poll_request(&self) -> Option<PageRequest> {
+        self.next_request()
+    }
+
+    /// A polled page arrived (no socket): its new events are applied as they come, like live
+    /// ones; a further page is polled at once while `hasMore`.
+    pub fn polled(&mut self, page: MissedEvents) -> Vec<SyncCommand> {
+        if page.reset_required
+            || self
+                .cursor
+                .epoch
+                .as_deref()
+                .is_some_and(|e| e != page.epoch)
+        {
+            return self.reset(page.epoch, page.latest_id);
+        }
+        let mut out = Vec::new();
+        let mut events = page.events;
+        events.sort_by_key(|e| e.id);
+        for e in events {
+            self.accept(e, false, &mut out);
+        }
+        if page.has_more {
+            out.extend(self.next_request().map(SyncCommand::Poll));
+        } else if self.cursor.last_id.is_some() {
+            self.cursor.last_id = self.cursor.last_id.max(Some(page.latest_id));
+        }
+        out.push(SyncCommand::Save(self.cursor.clone()));
         out
     }
 

@@ -31,6 +31,8 @@ pub struct ConnectionConfig {
     pub connect_timeout_ms: u64,
     /// A connection up this long counts as stable: the backoff starts again from 1 s.
     pub stable_after_ms: u64,
+    /// Without a connection this long, live updates count as paused (the app polls).
+    pub degrade_after_ms: u64,
 }
 
 impl Default for ConnectionConfig {
@@ -40,6 +42,7 @@ impl Default for ConnectionConfig {
             heartbeat: HeartbeatConfig::default(),
             connect_timeout_ms: 10_000,
             stable_after_ms: 10_000,
+            degrade_after_ms: 20_000,
         }
     }
 }
@@ -145,6 +148,9 @@ pub struct Machine {
     /// The next attempt must fetch a token first.
     refresh_pending: bool,
     last_error: Option<String>,
+    /// Since when there has been no connection (while logged in).
+    down_since: Option<u64>,
+    degraded: bool,
 }
 
 impl Machine {
@@ -160,6 +166,8 @@ impl Machine {
             refreshed_once: false,
             refresh_pending: false,
             last_error: None,
+            down_since: None,
+            degraded: false,
         }
     }
 
@@ -199,6 +207,7 @@ impl Machine {
             retry_at,
             offline: !self.online,
             last_error: self.last_error.clone(),
+            degraded: self.degraded,
         }
     }
 
@@ -213,6 +222,8 @@ impl Machine {
                     self.refreshed_once = false;
                     self.refresh_pending = false;
                     self.last_error = None;
+                    self.down_since = Some(now);
+                    self.degraded = false;
                     self.connect(now, &mut out);
                 }
             }
@@ -242,6 +253,8 @@ impl Machine {
                         self.has_connected = true;
                         self.refreshed_once = false;
                         self.last_error = None;
+                        self.down_since = None;
+                        self.degraded = false;
                         self.wake(now, &mut out);
                     }
                 }
@@ -318,10 +331,32 @@ impl Machine {
                 self.attempt = 0;
                 self.has_connected = false;
                 self.last_error = None;
+                self.down_since = None;
+                self.degraded = false;
                 self.phase = Phase::Stopped(Stop::LoggedOut);
             }
         }
+        self.one_wake(&mut out);
         out
+    }
+
+    /// There is one wake-up timer: keeps only the earliest `WakeAt`, moved to the end, and
+    /// brings it forward to the moment live updates count as paused, if that comes first.
+    fn one_wake(&self, out: &mut Vec<Command>) {
+        let mut wake: Option<u64> = None;
+        out.retain(|c| match c {
+            Command::WakeAt(t) => {
+                wake = Some(wake.map_or(*t, |w| w.min(*t)));
+                false
+            }
+            _ => true,
+        });
+        if let Some(mut w) = wake {
+            if let (Some(since), false) = (self.down_since, self.degraded) {
+                w = w.min(since + self.cfg.degrade_after_ms);
+            }
+            out.push(Command::WakeAt(w));
+        }
     }
 
     /// Starts an attempt: a token first if one is needed, else a socket.
@@ -386,6 +421,7 @@ impl Machine {
                 self.attempt = 0;
             }
         }
+        self.down_since.get_or_insert(now);
         let delay = self.cfg.backoff.delay(self.attempt, jitter);
         self.attempt = self.attempt.saturating_add(1);
         if self.online {
@@ -398,6 +434,11 @@ impl Machine {
     }
 
     fn tick(&mut self, now: u64, jitter: f64, out: &mut Vec<Command>) {
+        if let Some(since) = self.down_since {
+            if !self.degraded && now >= since + self.cfg.degrade_after_ms {
+                self.degraded = true;
+            }
+        }
         match &mut self.phase {
             Phase::Opening { socket, since } | Phase::Authenticating { socket, since } => {
                 let socket = *socket;

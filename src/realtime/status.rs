@@ -45,6 +45,8 @@ pub struct StatusView {
     pub offline: bool,
     /// The last error, for people.
     pub last_error: Option<String>,
+    /// No connection for a while: live updates are paused and the app polls instead.
+    pub degraded: bool,
 }
 
 impl StatusView {
@@ -54,6 +56,7 @@ impl StatusView {
             (ConnectionState::Reconnecting, _) if self.offline => {
                 "Offline · waiting for the network".into()
             }
+            (ConnectionState::Reconnecting, _) if self.degraded => "Live updates paused".into(),
             (ConnectionState::Reconnecting, Some(at)) if at > now => {
                 format!("Reconnecting in {} s", (at - now).div_ceil(1000))
             }
@@ -133,6 +136,19 @@ mod tests {
         assert_eq!(d.update(Error, 4), (Error, None));
     }
 
+    /// Paused live updates say so.
+    #[test]
+    fn paused_text() {
+        let v = StatusView {
+            state: Reconnecting,
+            retry_at: Some(4_200),
+            offline: false,
+            last_error: None,
+            degraded: true,
+        };
+        assert_eq!(v.text(0), "Live updates paused");
+    }
+
     /// The countdown rounds up to whole seconds and offline says so.
     #[test]
     fn status_text() {
@@ -141,6 +157,7 @@ mod tests {
             retry_at: Some(4_200),
             offline: false,
             last_error: None,
+            degraded: false,
         };
         assert_eq!(v.text(0), "Reconnecting in 5 s");
         assert_eq!(v.text(4_200), "Reconnecting…");
@@ -151,7 +168,8 @@ mod tests {
                 state: Connected,
                 retry_at: None,
                 offline: false,
-                last_error: None
+                last_error: None,
+                degraded: false
             }
             .text(0),
             "Live"

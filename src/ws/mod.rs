@@ -9,4 +9,4 @@ mod service;
 
 pub use service::{SubscriptionGuard, WsService};
 
-pub use settings::realtime_config;
+pub use settings::{poll_interval_ms, realtime_config};

@@ -21,6 +21,9 @@ pub struct Overrides {
     pub backoff_max_ms: Option<u64>,
     pub connect_timeout_ms: Option<u64>,
     pub stable_after_ms: Option<u64>,
+    pub degrade_after_ms: Option<u64>,
+    /// How often to poll `/events/missed` while live updates are paused.
+    pub poll_interval_ms: Option<u64>,
 }
 
 impl Overrides {
@@ -38,6 +41,7 @@ impl Overrides {
             },
             connect_timeout_ms: pick(self.connect_timeout_ms, base.connect_timeout_ms),
             stable_after_ms: pick(self.stable_after_ms, base.stable_after_ms),
+            degrade_after_ms: pick(self.degrade_after_ms, base.degrade_after_ms),
         }
     }
 }
@@ -50,17 +54,33 @@ pub fn config_from(raw: Option<&str>) -> ConnectionConfig {
     overrides.apply(ConnectionConfig::default())
 }
 
-/// The settings in force in this browser.
-pub fn realtime_config() -> ConnectionConfig {
+/// How often the app polls `/events/missed` while live updates are paused (15 s).
+pub const DEFAULT_POLL_INTERVAL_MS: u64 = 15_000;
+
+/// The poll interval in force in this browser.
+pub fn poll_interval_ms() -> u64 {
+    stored_overrides()
+        .poll_interval_ms
+        .filter(|v| *v > 0)
+        .unwrap_or(DEFAULT_POLL_INTERVAL_MS)
+}
+
+fn stored_overrides() -> Overrides {
     #[cfg(target_arch = "wasm32")]
     {
-        let raw = web_sys::window()
+        web_sys::window()
             .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
-        config_from(raw.as_deref())
+            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+            .and_then(|raw| serde_json::from_str(&raw).ok())
+            .unwrap_or_default()
     }
     #[cfg(not(target_arch = "wasm32"))]
-    config_from(None)
+    Overrides::default()
+}
+
+/// The settings in force in this browser.
+pub fn realtime_config() -> ConnectionConfig {
+    stored_overrides().apply(ConnectionConfig::default())
 }
 
 #[cfg(test)]

@@ -266,3 +266,53 @@ async fn a_stalled_link_is_noticed_by_the_heartbeat() {
         .await;
     alice.close().await;
 }
+
+/// WebSockets become blocked (a proxy refuses them) while REST still works: the app says live
+/// updates are paused, polls for news meanwhile, and returns to the socket when it can.
+#[tokio::test]
+async fn blocked_websockets_fall_back_to_polling() {
+    let server = Server::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let alice = Browser::start().await;
+    alice
+        .set_realtime_config(
+            &proxy.url(""),
+            r#"{"degradeAfterMs":1500,"pollIntervalMs":500,"backoffMaxMs":1000}"#,
+        )
+        .await;
+    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
+    alice.go("/messages").await;
+    alice.wait_for_state("connected").await;
+
+    proxy.refuse_ws(true);
+    proxy.cut_ws();
+    alice
+        .wait_until("the paused notice", "document.querySelector('[data-testid=connection-status]')?.textContent.includes('Live updates paused')")
+        .await;
+    alice.screenshot("paused").await;
+    let api = server.api().await;
+    let bob = api.token("bob@demo.ppt").await;
+    api.post(
+        &bob,
+        "/messages",
+        json!({ "toUserId": "1", "body": "Delivered by polling" }),
+    )
+    .await;
+    alice
+        .wait_until(
+            "the polled message",
+            &format!("(() => {{ {} }})() === 1", count_js("Delivered by polling")),
+        )
+        .await;
+    assert_eq!(
+        alice.connection_state().await,
+        "reconnecting",
+        "still no socket"
+    );
+    alice.wait_for_unread(2).await;
+
+    proxy.refuse_ws(false);
+    alice.wait_for_state("connected").await;
+    assert_eq!(alice.js(&count_js("Delivered by polling")).await, json!(1));
+    alice.close().await;
+}

@@ -314,3 +314,26 @@ fn every_interleaving_applies_each_event_once_in_order() {
         );
     }
 }
+
+/// While paused, polled pages apply new events once, in order, and move the cursor.
+#[test]
+fn polling_applies_new_events_once() {
+    let mut s = Sync::new(cursor(10));
+    s.authenticated(&auth(10, "e"));
+    assert_eq!(
+        s.poll_request(),
+        Some(PageRequest::After {
+            id: 10,
+            epoch: Some("e".into())
+        })
+    );
+    let c = s.polled(page(&[11, 12], true, 14));
+    assert_eq!(applied(&c), vec![(11, false), (12, false)]);
+    assert!(c.contains(&SyncCommand::Poll(PageRequest::After {
+        id: 12,
+        epoch: Some("e".into())
+    })));
+    let c = s.polled(page(&[12, 14], false, 14));
+    assert_eq!(applied(&c), vec![(14, false)]);
+    assert_eq!(s.cursor().last_id, Some(14));
+}

@@ -542,3 +542,70 @@ fn jitter_spreads_retries() {
     );
     assert_ne!(a.status().retry_at, b.status().retry_at);
 }
+
+/// Without a connection for a while, live updates count as paused; a connection ends that.
+#[test]
+fn long_outages_pause_live_updates() {
+    let mut m = connected();
+    let c = m.step(
+        Input::Closed {
+            socket: 1,
+            code: 1006,
+        },
+        1_000,
+        J,
+    );
+    assert_eq!(
+        c,
+        vec![Command::WakeAt(2_000)],
+        "the retry comes before the pause"
+    );
+    assert!(!m.status().degraded);
+    let mut t = 2_000;
+    let mut socket = 2;
+    while t < 21_000 {
+        let c = m.step(Input::Tick, t, J);
+        if c.iter().any(|c| matches!(c, Command::Open { .. })) {
+            m.step(Input::Closed { socket, code: 1006 }, t, J);
+            socket += 1;
+        }
+        t = m.status().retry_at.unwrap_or(t + 1_000).min(21_000);
+    }
+    m.step(Input::Tick, 21_000, J);
+    assert!(m.status().degraded, "20 s without a connection");
+    assert_eq!(m.status().text(21_000), "Live updates paused");
+    let c = m.step(Input::RetryNow, 21_001, J);
+    let Some(Command::Open { socket }) = c.first().cloned() else {
+        panic!("{c:?}")
+    };
+    m.step(Input::Opened { socket }, 21_002, J);
+    m.step(Input::Authenticated { socket }, 21_003, J);
+    assert!(!m.status().degraded);
+}
+
+/// A wake-up for the pause is never lost behind a later retry.
+#[test]
+fn the_pause_deadline_is_kept() {
+    let mut m = connected();
+    for s in 1..=5u64 {
+        m.step(
+            Input::Closed {
+                socket: s,
+                code: 1006,
+            },
+            0,
+            J,
+        );
+        m.step(Input::Tick, m.status().retry_at.unwrap(), J);
+    }
+    // Backoff is now 30 s; the pause at 20 s after the first drop comes first.
+    let c = m.step(
+        Input::Closed {
+            socket: 6,
+            code: 1006,
+        },
+        15_000,
+        J,
+    );
+    assert_eq!(c, vec![Command::WakeAt(20_000)]);
+}
