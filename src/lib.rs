@@ -4,12 +4,14 @@
 //! - [`app`]: providers and the router.
 //! - [`components`]: the header and the pages ([`components::pages`]), each taking props
 //!   and giving callbacks.
-//! - [`hooks`]: `use_websocket`, `use_ws_subscription`, `use_live_events` (frames to stores,
-//!   toasts, sound, notifications).
+//! - [`hooks`]: `use_websocket`, `use_ws_subscription`, `use_query` (and the query client),
+//!   `use_live_events` (frames through catch-up to stores, toasts, sound, notifications).
 //! - [`browser`]: the notification sound, system notifications, tab visibility.
-//! - [`store`]: yewdux stores and their reducers (the session).
+//! - [`store`]: yewdux stores and their reducers: session, messages, preferences, toasts,
+//!   queries.
 //! - [`realtime`]: pure logic: connection state machine, backoff, heartbeat, status,
-//!   subscriptions. No browser in it; tested natively.
+//!   subscriptions, catch-up, event routing, preference filter, invalidation. No browser in
+//!   it; tested natively.
 //! - [`ws`]: browser glue: the socket, timers, online/visibility listeners.
 //! - [`api`]: the REST client, with typed, comparable errors.
 //! - [`config`]: build-time settings (`PPT_WS_URL`).
