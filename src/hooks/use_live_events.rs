@@ -247,6 +247,8 @@ fn run(ctx: &Ctx, commands: Vec<SyncCommand>) {
                 }
             }
             SyncCommand::CaughtUp { applied } => caught_up(ctx, applied),
+            // A hole in the live stream was filled: nothing to tell the user.
+            SyncCommand::GapFilled { .. } => {}
             SyncCommand::Save(cursor) => schedule_save(ctx, cursor),
         }
     }

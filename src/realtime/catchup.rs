@@ -64,6 +64,8 @@ pub enum SyncCommand {
     ResetAll,
     /// Catch-up is over; `applied` events were replayed.
     CaughtUp { applied: u64 },
+    /// A gap in the live stream was filled with `applied` events (no outage to report).
+    GapFilled { applied: u64 },
     /// Store the cursor.
     Save(Cursor),
     /// While live updates are paused: read this page and hand it to [`Sync::polled`].
@@ -87,6 +89,8 @@ pub struct Sync {
     /// Buffered events without ids, in arrival order (servers of the original design).
     unnumbered: Vec<Envelope>,
     applied: u64,
+    /// The current catch-up fills a gap in the live stream (not a reconnection).
+    filling_gap: bool,
 }
 
 impl Sync {
@@ -98,6 +102,7 @@ impl Sync {
             buffer: BTreeMap::new(),
             unnumbered: Vec::new(),
             applied: 0,
+            filling_gap: false,
         }
     }
 
@@ -118,6 +123,9 @@ impl Sync {
     /// `connection:authenticated` arrived.
     pub fn authenticated(&mut self, auth: &Authenticated) -> Vec<SyncCommand> {
         self.applied = 0;
+        self.filling_gap = false;
+        self.buffer.clear();
+        self.unnumbered.clear();
         let foreign_epoch = self
             .cursor
             .epoch
@@ -161,6 +169,24 @@ impl Sync {
 
     /// A live frame with an event in it.
     pub fn live(&mut self, envelope: Envelope) -> Vec<SyncCommand> {
+        // `prevId` beyond the cursor: something this user should have seen was missed.
+        let gap = match (envelope.prev_id, self.cursor.last_id, envelope.id) {
+            (Some(prev), Some(last), Some(id)) => prev > last && id > last,
+            _ => false,
+        };
+        if self.phase == Phase::Live && gap {
+            let last = self.cursor.last_id.unwrap_or(0);
+            self.phase = Phase::CatchingUp;
+            self.filling_gap = true;
+            self.applied = 0;
+            if let Some(id) = envelope.id {
+                self.buffer.insert(id, envelope);
+            }
+            return vec![SyncCommand::Fetch(PageRequest::After {
+                id: last,
+                epoch: self.cursor.epoch.clone(),
+            })];
+        }
         if self.phase != Phase::Live {
             match envelope.id {
                 Some(id) => {
@@ -268,7 +294,11 @@ impl Sync {
     fn finish(&mut self) -> Vec<SyncCommand> {
         let applied = self.applied;
         let mut out = self.go_live();
-        out.push(SyncCommand::CaughtUp { applied });
+        if std::mem::take(&mut self.filling_gap) {
+            out.push(SyncCommand::GapFilled { applied });
+        } else {
+            out.push(SyncCommand::CaughtUp { applied });
+        }
         out
     }
 

@@ -134,6 +134,7 @@ mod tests {
             timestamp: Timestamp::default(),
             request_id: None,
             id: Some(1),
+            prev_id: None,
         }
     }
 

@@ -221,6 +221,9 @@ pub struct Envelope {
     /// The event log's sequence number; `None` on control frames and from servers of the
     /// original design.
     pub id: Option<u64>,
+    /// Extension (`prevId`): the id of the event this socket's user was sent before this one,
+    /// so a client can tell a real gap from ids that belong to other users' events.
+    pub prev_id: Option<u64>,
 }
 
 impl Envelope {
@@ -231,6 +234,7 @@ impl Envelope {
             timestamp,
             request_id: None,
             id: None,
+            prev_id: None,
         }
     }
 
@@ -261,6 +265,8 @@ struct RawEnvelope {
     request_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prev_id: Option<u64>,
 }
 
 impl Serialize for Envelope {
@@ -275,6 +281,7 @@ impl Serialize for Envelope {
             timestamp: self.timestamp.clone(),
             request_id: self.request_id.clone(),
             id: self.id,
+            prev_id: self.prev_id,
         }
         .serialize(serializer)
     }
@@ -290,6 +297,7 @@ impl<'de> Deserialize<'de> for Envelope {
             timestamp: raw.timestamp,
             request_id: raw.request_id,
             id: raw.id,
+            prev_id: raw.prev_id,
         })
     }
 }

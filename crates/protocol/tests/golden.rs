@@ -37,6 +37,7 @@ fn message_new_envelope_matches_contract() {
         timestamp: ts(),
         request_id: Some("r-1".into()),
         id: Some(1234),
+        prev_id: None,
     };
     assert_eq!(
         to_value(&env),
@@ -135,6 +136,7 @@ fn every_event_type_has_its_contract_name() {
             timestamp: ts(),
             request_id: None,
             id: Some(5),
+            prev_id: None,
         };
         let v = to_value(&env);
         assert_eq!(v["type"], name);
@@ -157,6 +159,7 @@ fn entity_payload_shape() {
         timestamp: ts(),
         request_id: None,
         id: Some(1),
+        prev_id: None,
     };
     assert_eq!(
         to_value(&env)["payload"],

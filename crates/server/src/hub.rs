@@ -52,6 +52,8 @@ struct Inner {
     sockets: HashMap<u64, Entry>,
     by_user: HashMap<i64, HashSet<u64>>,
     by_building: HashMap<i64, HashSet<u64>>,
+    /// For each connected user, the id of the last event sent to them (`prevId` of the next).
+    last_sent: HashMap<i64, u64>,
 }
 
 /// Open sockets, indexed by user and building.
@@ -63,7 +65,15 @@ pub struct Hub {
 
 impl Hub {
     /// Registers a socket for a user; frames published from now on reach it.
-    pub fn join(&self, user_id: i64, building_id: i64, queue: usize) -> Subscription {
+    /// `last_visible` is the newest event in the log this user may see (used when the user
+    /// has no other socket open).
+    pub fn join(
+        &self,
+        user_id: i64,
+        building_id: i64,
+        queue: usize,
+        last_visible: u64,
+    ) -> Subscription {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let (tx, rx) = mpsc::channel(queue.max(1));
         let dropped = Arc::new(Mutex::new(None));
@@ -78,6 +88,7 @@ impl Hub {
             },
         );
         inner.by_user.entry(user_id).or_default().insert(id);
+        inner.last_sent.entry(user_id).or_insert(last_visible);
         inner.by_building.entry(building_id).or_default().insert(id);
         Subscription { id, rx, dropped }
     }
@@ -98,39 +109,65 @@ impl Hub {
         self.len() == 0
     }
 
-    /// Queues one serialised frame for every socket in the audience.
-    pub fn publish(&self, audience: &Audience, frame: Arc<str>) {
+    /// Queues an event for every socket in the audience. `frame` is the event's JSON; each
+    /// user's copy gets `"prevId"` (the previous event sent to that user) spliced in, when
+    /// the event has an `id`.
+    pub fn publish(&self, audience: &Audience, id: Option<u64>, frame: &str) {
         let mut inner = self.lock();
-        let targets: Vec<u64> = match audience {
-            Audience::Building(b) => inner
-                .by_building
-                .get(b)
-                .map(|s| s.iter().copied().collect())
-                .unwrap_or_default(),
+        let users: Vec<i64> = match audience {
+            Audience::Building(b) => {
+                let mut users: Vec<i64> = inner
+                    .by_building
+                    .get(b)
+                    .map(|s| {
+                        s.iter()
+                            .filter_map(|sid| inner.sockets.get(sid).map(|e| e.user_id))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                users.sort_unstable();
+                users.dedup();
+                users
+            }
             Audience::Users(users) => users
                 .iter()
-                .filter_map(|u| inner.by_user.get(u))
-                .flat_map(|s| s.iter().copied())
+                .copied()
+                .filter(|u| inner.by_user.contains_key(u))
                 .collect(),
         };
+        let plain: Arc<str> = frame.into();
         let mut lagged = Vec::new();
-        for id in targets {
-            if let Some(entry) = inner.sockets.get(&id) {
-                match entry.tx.try_send(frame.clone()) {
-                    Ok(()) => {}
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        *entry.dropped.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Some(Dropped::Lagged);
-                        lagged.push(id);
+        for user in users {
+            let copy: Arc<str> = match (id, frame.strip_suffix('}')) {
+                (Some(id), Some(open)) => {
+                    let prev = inner.last_sent.insert(user, id).unwrap_or(0);
+                    format!("{open},\"prevId\":{prev}}}").into()
+                }
+                _ => plain.clone(),
+            };
+            let sockets: Vec<u64> = inner
+                .by_user
+                .get(&user)
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default();
+            for sid in sockets {
+                if let Some(entry) = inner.sockets.get(&sid) {
+                    match entry.tx.try_send(copy.clone()) {
+                        Ok(()) => {}
+                        Err(mpsc::error::TrySendError::Full(_)) => {
+                            *entry.dropped.lock().unwrap_or_else(|e| e.into_inner()) =
+                                Some(Dropped::Lagged);
+                            lagged.push(sid);
+                        }
+                        // The session has gone; it removes itself.
+                        Err(mpsc::error::TrySendError::Closed(_)) => {}
                     }
-                    // The session has gone; it removes itself.
-                    Err(mpsc::error::TrySendError::Closed(_)) => {}
                 }
             }
         }
-        for id in lagged {
-            tracing::info!(socket = id, "socket fell behind; dropping it");
-            remove(&mut inner, id);
+        for sid in lagged {
+            tracing::info!(socket = sid, "socket fell behind; dropping it");
+            remove(&mut inner, sid);
         }
     }
 
@@ -145,6 +182,7 @@ fn remove(inner: &mut Inner, socket_id: u64) {
             set.remove(&socket_id);
             if set.is_empty() {
                 inner.by_user.remove(&entry.user_id);
+                inner.last_sent.remove(&entry.user_id);
             }
         }
         if let Some(set) = inner.by_building.get_mut(&entry.building_id) {
@@ -164,11 +202,11 @@ mod tests {
     #[test]
     fn publish_reaches_only_the_audience() {
         let hub = Hub::default();
-        let mut a = hub.join(1, 10, 8);
-        let mut b = hub.join(2, 10, 8);
-        let mut c = hub.join(3, 20, 8);
-        hub.publish(&Audience::Users(vec![1]), "x".into());
-        hub.publish(&Audience::Building(10), "y".into());
+        let mut a = hub.join(1, 10, 8, 0);
+        let mut b = hub.join(2, 10, 8, 0);
+        let mut c = hub.join(3, 20, 8, 0);
+        hub.publish(&Audience::Users(vec![1]), None, "x");
+        hub.publish(&Audience::Building(10), None, "y");
         assert_eq!(&*a.rx.try_recv().unwrap(), "x");
         assert_eq!(&*a.rx.try_recv().unwrap(), "y");
         assert_eq!(&*b.rx.try_recv().unwrap(), "y");
@@ -180,11 +218,11 @@ mod tests {
     #[test]
     fn full_queue_drops_only_that_socket() {
         let hub = Hub::default();
-        let mut slow = hub.join(1, 10, 1);
-        let mut fast = hub.join(2, 10, 8);
-        hub.publish(&Audience::Building(10), "1".into());
+        let mut slow = hub.join(1, 10, 1, 0);
+        let mut fast = hub.join(2, 10, 8, 0);
+        hub.publish(&Audience::Building(10), None, "1");
         assert_eq!(&*fast.rx.try_recv().unwrap(), "1");
-        hub.publish(&Audience::Building(10), "2".into());
+        hub.publish(&Audience::Building(10), None, "2");
         assert_eq!(&*fast.rx.try_recv().unwrap(), "2");
         assert_eq!(hub.len(), 1);
         assert_eq!(&*slow.rx.try_recv().unwrap(), "1");
@@ -193,5 +231,18 @@ mod tests {
             Err(mpsc::error::TryRecvError::Disconnected)
         ));
         assert_eq!(slow.dropped_reason(), Some(Dropped::Lagged));
+    }
+
+    /// Each user's copy names the previous event sent to that user, whoever else got what.
+    #[test]
+    fn prev_id_chains_per_user() {
+        let hub = Hub::default();
+        let mut a = hub.join(1, 10, 8, 4);
+        let mut b = hub.join(2, 10, 8, 0);
+        hub.publish(&Audience::Users(vec![1]), Some(5), "{\"id\":5}");
+        hub.publish(&Audience::Building(10), Some(7), "{\"id\":7}");
+        assert_eq!(&*a.rx.try_recv().unwrap(), "{\"id\":5,\"prevId\":4}");
+        assert_eq!(&*a.rx.try_recv().unwrap(), "{\"id\":7,\"prevId\":5}");
+        assert_eq!(&*b.rx.try_recv().unwrap(), "{\"id\":7,\"prevId\":0}");
     }
 }

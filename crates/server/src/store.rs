@@ -63,6 +63,7 @@ impl Tx<'_> {
             timestamp: Timestamp(ts),
             request_id: self.request_id.clone(),
             id: Some(id as u64),
+            prev_id: None,
         };
         self.pending.push((audience, envelope));
         Ok(id as u64)
@@ -141,7 +142,7 @@ impl Store {
                 if omit_ids {
                     envelope.id = None;
                 }
-                hub.publish(audience, envelope.to_json().into());
+                hub.publish(audience, envelope.id, &envelope.to_json());
             }
             if !pending.is_empty() {
                 prune(&guard, retention)?;
@@ -165,7 +166,8 @@ impl Store {
         tokio::task::spawn_blocking(move || {
             let guard = Self::lock(&conn);
             let latest = latest_event_id(&guard)?;
-            Ok((hub.join(user_id, building_id, queue), latest))
+            let visible = latest_visible_id(&guard, user_id, building_id)?;
+            Ok((hub.join(user_id, building_id, queue, visible), latest))
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
@@ -183,6 +185,17 @@ pub fn latest_event_id(conn: &Connection) -> AppResult<u64> {
         )
         .optional()?;
     Ok(seq.unwrap_or(0).max(0) as u64)
+}
+
+/// The newest event in the log that a user may see (0 if none).
+pub fn latest_visible_id(conn: &Connection, user: i64, building: i64) -> AppResult<u64> {
+    let id: Option<i64> = conn.query_row(
+        "SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM events WHERE building_id = ?1
+                             UNION ALL SELECT MAX(event_id) FROM event_recipients WHERE user_id = ?2)",
+        params![building, user],
+        |r| r.get(0),
+    )?;
+    Ok(id.unwrap_or(0).max(0) as u64)
 }
 
 /// The highest id pruned from the log, and that event's timestamp.

@@ -5,8 +5,11 @@ use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 use yewdux::{use_store, use_store_value};
 
-use crate::api::{self, ApiError};
+use ppt_protocol::QueryKey;
+
+use crate::api::{self, ApiError, Method};
 use crate::hooks::refresh_messages;
+use crate::hooks::use_query_client;
 use crate::store::messages::{Messages, MessagesAction};
 use crate::store::session::Session;
 
@@ -56,6 +59,7 @@ pub fn MessageItem(props: &MessageItemProps) -> Html {
 #[function_component]
 pub fn MessagesPage() -> Html {
     let session = use_store_value::<Session>();
+    let client = use_query_client();
     let (messages, dispatch) = use_store::<Messages>();
     let neighbors = use_state(Vec::<Neighbor>::new);
     let send_error = use_state(|| None::<String>);
@@ -105,7 +109,7 @@ pub fn MessagesPage() -> Html {
     };
 
     let on_send = {
-        let (token, me, dispatch) = (token.clone(), me.clone(), dispatch.clone());
+        let (client, me, dispatch) = (client.clone(), me.clone(), dispatch.clone());
         let (to_ref, body_ref, send_error, sending) = (
             to_ref.clone(),
             body_ref.clone(),
@@ -126,8 +130,8 @@ pub fn MessagesPage() -> Html {
                 send_error.set(Some("Choose a neighbour and write something.".into()));
                 return;
             }
-            let (token, me, dispatch, send_error, sending) = (
-                token.clone(),
+            let (client, me, dispatch, send_error, sending) = (
+                client.clone(),
                 me.clone(),
                 dispatch.clone(),
                 send_error.clone(),
@@ -139,7 +143,16 @@ pub fn MessagesPage() -> Html {
                     to_user_id: to,
                     body,
                 };
-                match api::post::<Message, _>("/messages", &token, &req).await {
+                let Some(client) = client else { return };
+                let sent = client
+                    .mutate::<Message, _>(
+                        Method::Post,
+                        "/messages",
+                        &req,
+                        QueryKey::new(["messages"]),
+                    )
+                    .await;
+                match sent {
                     Ok(message) => {
                         dispatch.apply(MessagesAction::Received { message, me });
                         body_el.set_value("");

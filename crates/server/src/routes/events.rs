@@ -178,6 +178,7 @@ pub fn read_page(
             timestamp: Timestamp(ts),
             request_id,
             id: Some(id as u64),
+            prev_id: None,
         });
     }
     Ok(MissedEvents {

@@ -213,3 +213,49 @@ async fn omit_event_ids_speaks_the_original_format() {
         .all(|e| e.get("id").is_none()));
     assert_eq!(page["events"].as_array().unwrap().len(), 2);
 }
+
+/// Each event on a socket names the previous event its user was sent (`prevId`), so the
+/// ids of other users' events in between are not mistaken for a gap.
+#[tokio::test]
+async fn prev_id_chains_each_users_events() {
+    let app = spawn_app().await;
+    let (alice_t, bob_t, martin_t) = (
+        app.token("alice").await,
+        app.token("bob").await,
+        app.token("martin").await,
+    );
+    app.post(
+        "/faults",
+        &alice_t,
+        json!({ "title": "before", "description": "-" }),
+    )
+    .await;
+    let mut alice = app.socket(&alice_t).await;
+    for i in 0..5 {
+        // Bob writes to Carol: ids Alice never sees.
+        app.post(
+            "/messages",
+            &bob_t,
+            json!({ "toUserId": "3", "body": format!("private {i}") }),
+        )
+        .await;
+        app.post(
+            "/announcements",
+            &martin_t,
+            json!({ "title": format!("news {i}"), "body": "-" }),
+        )
+        .await;
+    }
+    let mut prev = 2; // Alice saw events 1 and 2 (her fault) before she connected.
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        let e = alice.next_event().await;
+        assert_eq!(e.prev_id, Some(prev), "{e:?}");
+        prev = e.id.unwrap();
+        ids.push(prev);
+    }
+    assert!(
+        ids.windows(2).any(|w| w[1] > w[0] + 1),
+        "other users' events took ids in between"
+    );
+}
