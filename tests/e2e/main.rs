@@ -9,8 +9,6 @@
 #[allow(dead_code)]
 mod support;
 
-// Fault injection; issue 6 uses the stall mode.
-#[allow(dead_code)]
 mod proxy;
 
 mod connection;

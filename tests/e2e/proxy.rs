@@ -1,6 +1,6 @@
 //! A TCP proxy of our own between Chromium and the server, for fault injection on the
 //! WebSocket while REST keeps working: hold the socket's bytes after the HTTP handshake,
-//! stall it (bytes stop, nothing closes: half-open), or cut it.
+//! stall it (bytes stop, nothing closes: half-open), cut it (FIN), or reset it (RST).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -21,6 +21,8 @@ struct Ctl {
     refuse_ws: AtomicBool,
     changed: Notify,
     ws_tasks: Mutex<Vec<AbortHandle>>,
+    /// A second handle on each /ws connection's browser side, to reset it.
+    ws_handles: Mutex<Vec<TcpStream>>,
     ws_opened: AtomicUsize,
 }
 
@@ -89,6 +91,14 @@ impl Proxy {
         }
     }
 
+    /// Resets every open /ws connection: the browser side gets a TCP RST, not a FIN.
+    pub fn reset_ws(&self) {
+        for h in self.ctl.ws_handles.lock().unwrap().drain(..) {
+            let _ = h.set_zero_linger();
+        }
+        self.cut_ws();
+    }
+
     /// How many /ws connections have been opened through the proxy so far.
     pub fn ws_opened(&self) -> usize {
         self.ctl.ws_opened.load(Ordering::SeqCst)
@@ -117,6 +127,10 @@ async fn handle(mut client: TcpStream, target: SocketAddr, ctl: Arc<Ctl>) -> std
         return Ok(());
     }
     ctl.ws_opened.fetch_add(1, Ordering::SeqCst);
+    let std_client = client.into_std()?;
+    let handle = TcpStream::from_std(std_client.try_clone()?)?;
+    ctl.ws_handles.lock().unwrap().push(handle);
+    let client = TcpStream::from_std(std_client)?;
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
     let up_ctl = ctl.clone();

@@ -35,6 +35,12 @@ async fn catch_up_after_a_cut_link() {
     alice.testid("message-list").await;
     alice.wait_for_state("connected").await;
     alice.wait_for_unread(1).await;
+    let first_connect_toasts = alice.js("return document.querySelectorAll('[data-testid=toast][data-kind=reconnected]').length;").await;
+    assert_eq!(
+        first_connect_toasts,
+        json!(0),
+        "no Reconnected toast on the first connection"
+    );
 
     let api = server.api().await;
     let (alice_t, bob, martin) = (
@@ -314,5 +320,42 @@ async fn blocked_websockets_fall_back_to_polling() {
     proxy.refuse_ws(false);
     alice.wait_for_state("connected").await;
     assert_eq!(alice.js(&count_js("Delivered by polling")).await, json!(1));
+    alice.close().await;
+}
+
+/// A reset link (TCP RST): the app reconnects by itself and what was sent meanwhile arrives
+/// exactly once.
+#[tokio::test]
+async fn a_reset_link_recovers() {
+    let server = Server::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let alice = Browser::start().await;
+    alice
+        .set_realtime_config(&proxy.url(""), r#"{"backoffMaxMs":1000}"#)
+        .await;
+    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
+    alice.go("/messages").await;
+    alice.wait_for_state("connected").await;
+    let opened = proxy.ws_opened();
+    proxy.refuse_ws(true);
+    proxy.reset_ws();
+    let api = server.api().await;
+    let bob = api.token("bob@demo.ppt").await;
+    api.post(
+        &bob,
+        "/messages",
+        json!({ "toUserId": "1", "body": "Sent across a reset" }),
+    )
+    .await;
+    alice.wait_for_state("reconnecting").await;
+    proxy.refuse_ws(false);
+    alice.wait_for_state("connected").await;
+    alice
+        .wait_until(
+            "the message",
+            &format!("(() => {{ {} }})() === 1", count_js("Sent across a reset")),
+        )
+        .await;
+    assert!(proxy.ws_opened() > opened, "a new socket was opened");
     alice.close().await;
 }
