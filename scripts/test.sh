@@ -30,4 +30,7 @@ cargo test --workspace
 step "browser tests: wasm-bindgen-test in headless Chromium"
 cargo test -p ppt-web --target wasm32-unknown-unknown --test browser
 
+step "benchmarks, quick (figures only; fails if the app outgrows its size gate)"
+bash scripts/bench.sh --quick
+
 step "all layers passed"
