@@ -208,23 +208,11 @@ impl Sync {
         if self.phase != Phase::CatchingUp {
             return Vec::new();
         }
-        if page.reset_required
-            || self
-                .cursor
-                .epoch
-                .as_deref()
-                .is_some_and(|e| e != page.epoch)
-        {
+        if self.cannot_replay(&page) {
             return self.reset(page.epoch, page.latest_id);
         }
         let mut out = Vec::new();
-        let mut events = page.events;
-        events.sort_by_key(|e| e.id);
-        for e in events {
-            if self.accept(e, true, &mut out) {
-                self.applied += 1;
-            }
-        }
+        self.applied += self.apply_events(page.events, true, &mut out);
         if page.has_more {
             match self.next_request() {
                 Some(req) => out.push(SyncCommand::Fetch(req)),
@@ -248,21 +236,11 @@ impl Sync {
     /// A polled page arrived (no socket): its new events are applied as they come, like live
     /// ones; a further page is polled at once while `hasMore`.
     pub fn polled(&mut self, page: MissedEvents) -> Vec<SyncCommand> {
-        if page.reset_required
-            || self
-                .cursor
-                .epoch
-                .as_deref()
-                .is_some_and(|e| e != page.epoch)
-        {
+        if self.cannot_replay(&page) {
             return self.reset(page.epoch, page.latest_id);
         }
         let mut out = Vec::new();
-        let mut events = page.events;
-        events.sort_by_key(|e| e.id);
-        for e in events {
-            self.accept(e, false, &mut out);
-        }
+        self.apply_events(page.events, false, &mut out);
         if page.has_more {
             out.extend(self.next_request().map(SyncCommand::Poll));
         } else if self.cursor.last_id.is_some() {
@@ -278,6 +256,33 @@ impl Sync {
             (Phase::CatchingUp, Some(req)) => vec![SyncCommand::Fetch(req)],
             _ => Vec::new(),
         }
+    }
+
+    /// Whether a page says replay is impossible (reset required, or another log's epoch).
+    fn cannot_replay(&self, page: &MissedEvents) -> bool {
+        page.reset_required
+            || self
+                .cursor
+                .epoch
+                .as_deref()
+                .is_some_and(|e| e != page.epoch)
+    }
+
+    /// Applies a page's events in id order; returns how many were new.
+    fn apply_events(
+        &mut self,
+        mut events: Vec<Envelope>,
+        replayed: bool,
+        out: &mut Vec<SyncCommand>,
+    ) -> u64 {
+        events.sort_by_key(|e| e.id);
+        let mut applied = 0;
+        for e in events {
+            if self.accept(e, replayed, out) {
+                applied += 1;
+            }
+        }
+        applied
     }
 
     fn next_request(&self) -> Option<PageRequest> {

@@ -3,12 +3,6 @@ use serde_json::json;
 
 use crate::support::*;
 
-const HAS_BODY: &str = "[...document.querySelectorAll('[data-testid=message-item]')].some(e => e.textContent.includes(arguments_0))";
-
-fn has_message(body: &str) -> String {
-    HAS_BODY.replace("arguments_0", &format!("{body:?}"))
-}
-
 /// Bob writes to Alice through the compose form; Alice's open inbox shows it and her badge
 /// rises without a reload, and a sound is asked for.
 #[tokio::test]
@@ -39,12 +33,7 @@ async fn a_message_reaches_the_open_inbox_at_once() {
         .unwrap();
     bob.testid("compose-send").await.click().await.unwrap();
 
-    alice
-        .wait_until(
-            "the message in Alice's inbox",
-            &has_message("Your parcel is with me"),
-        )
-        .await;
+    alice.wait_for_message("Your parcel is with me", 1).await;
     alice.wait_for_unread(2).await;
     assert_eq!(
         alice.sounds_played().await,
@@ -52,18 +41,13 @@ async fn a_message_reaches_the_open_inbox_at_once() {
         "one sound for one message"
     );
     let toast = alice
-        .wait_css("[data-testid=toast][data-kind=message]")
-        .await
-        .text()
-        .await
-        .unwrap();
+        .text_of("[data-testid=toast][data-kind=message]")
+        .await;
     assert!(toast.contains("Bob Horvath"), "{toast}");
     alice.screenshot("inbox-live").await;
     // Bob's own copy is in his list once, and he heard nothing.
-    bob.wait_until("Bob's sent message", &has_message("Your parcel is with me"))
-        .await;
-    let copies = bob.js("return [...document.querySelectorAll('[data-testid=message-item]')].filter(e => e.textContent.includes('Your parcel is with me')).length;").await;
-    assert_eq!(copies.as_u64(), Some(1));
+    bob.wait_for_message("Your parcel is with me", 1).await;
+    assert_eq!(bob.message_count("Your parcel is with me").await, 1);
     assert_eq!(bob.sounds_played().await, 0);
     alice.close().await;
     bob.close().await;
@@ -154,13 +138,9 @@ async fn an_announcement_toasts_residents() {
         .await;
     assert_eq!(status, 201);
     let toast = alice
-        .wait_css("[data-testid=toast][data-kind=notification]")
+        .text_of("[data-testid=toast][data-kind=notification]")
         .await;
-    assert!(toast
-        .text()
-        .await
-        .unwrap()
-        .contains("Boiler service Friday"));
+    assert!(toast.contains("Boiler service Friday"), "{toast}");
     alice.screenshot("announcement-toast").await;
     alice.testid("toast-dismiss").await.click().await.unwrap();
     alice
@@ -201,9 +181,7 @@ async fn sound_follows_the_preference() {
         json!({ "toUserId": "1", "body": "quiet please" }),
     )
     .await;
-    alice
-        .wait_until("the message", &has_message("quiet please"))
-        .await;
+    alice.wait_for_message("quiet please", 1).await;
     assert_eq!(alice.sounds_played().await, 0);
     alice.close().await;
 }
@@ -225,9 +203,7 @@ async fn works_against_a_server_without_event_ids() {
         json!({ "toUserId": "1", "body": "original format" }),
     )
     .await;
-    alice
-        .wait_until("the message", &has_message("original format"))
-        .await;
+    alice.wait_for_message("original format", 1).await;
     alice.wait_for_unread(2).await;
     alice.close().await;
 }

@@ -3,10 +3,6 @@ use serde_json::json;
 use crate::proxy::Proxy;
 use crate::support::*;
 
-fn count_js(body: &str) -> String {
-    format!("return [...document.querySelectorAll('[data-testid=message-item]')].filter(e => e.textContent.includes({body:?})).length;")
-}
-
 fn has_js(list: &str, text: &str) -> String {
     format!("[...document.querySelectorAll('[data-testid={list}] > *')].some(e => e.textContent.includes({text:?}))")
 }
@@ -91,27 +87,19 @@ async fn catch_up_after_a_cut_link() {
     proxy.refuse_ws(false);
     alice.wait_for_state("connected").await;
     let toast = alice
-        .wait_css("[data-testid=toast][data-kind=reconnected]")
-        .await
-        .text()
-        .await
-        .unwrap();
+        .text_of("[data-testid=toast][data-kind=reconnected]")
+        .await;
     assert!(
         toast.contains(&format!("{missed} updates applied")),
         "{toast} (expected {missed})"
     );
     for body in ["Away message one", "Away message two", "Away message three"] {
-        alice
-            .wait_until(body, &format!("(() => {{ {} }})() === 1", count_js(body)))
-            .await;
+        alice.wait_for_message(body, 1).await;
     }
     alice.wait_for_unread(4).await;
     let summary = alice
-        .wait_css("[data-testid=toast][data-kind=notification]")
-        .await
-        .text()
-        .await
-        .unwrap();
+        .text_of("[data-testid=toast][data-kind=notification]")
+        .await;
     assert!(
         summary.contains("5 notifications while you were away"),
         "{summary}"
@@ -174,9 +162,7 @@ async fn catch_up_across_a_server_restart() {
         .wait_css("[data-testid=toast][data-kind=reconnected]")
         .await;
     for body in ["After restart A", "After restart B"] {
-        alice
-            .wait_until(body, &format!("(() => {{ {} }})() === 1", count_js(body)))
-            .await;
+        alice.wait_for_message(body, 1).await;
     }
     alice.wait_for_unread(3).await;
     alice.close().await;
@@ -203,30 +189,15 @@ async fn a_fresh_database_refetches_everything() {
         json!({ "toUserId": "1", "body": "Before the reset" }),
     )
     .await;
-    alice
-        .wait_until(
-            "the message",
-            &format!("(() => {{ {} }})() === 1", count_js("Before the reset")),
-        )
-        .await;
+    alice.wait_for_message("Before the reset", 1).await;
     alice.wait_for_unread(2).await;
 
     server.stop().await;
     alice.wait_for_state("reconnecting").await;
     server.start_fresh().await;
     alice.wait_for_state("connected").await;
-    alice
-        .wait_until(
-            "the old log's message gone",
-            &format!("(() => {{ {} }})() === 0", count_js("Before the reset")),
-        )
-        .await;
-    alice
-        .wait_until(
-            "the fresh inbox",
-            &format!("(() => {{ {} }})() === 1", count_js("garden meeting")),
-        )
-        .await;
+    alice.wait_for_message("Before the reset", 0).await;
+    alice.wait_for_message("garden meeting", 1).await;
     alice.wait_for_unread(1).await;
     let errors = alice
         .js("return [...document.querySelectorAll('[role=alert]')].map(e => e.textContent);")
@@ -261,15 +232,7 @@ async fn a_stalled_link_is_noticed_by_the_heartbeat() {
     .await;
     proxy.stall_ws(false);
     alice.wait_for_state("connected").await;
-    alice
-        .wait_until(
-            "the message",
-            &format!(
-                "(() => {{ {} }})() === 1",
-                count_js("Sent during the stall")
-            ),
-        )
-        .await;
+    alice.wait_for_message("Sent during the stall", 1).await;
     alice.close().await;
 }
 
@@ -304,12 +267,7 @@ async fn blocked_websockets_fall_back_to_polling() {
         json!({ "toUserId": "1", "body": "Delivered by polling" }),
     )
     .await;
-    alice
-        .wait_until(
-            "the polled message",
-            &format!("(() => {{ {} }})() === 1", count_js("Delivered by polling")),
-        )
-        .await;
+    alice.wait_for_message("Delivered by polling", 1).await;
     assert_eq!(
         alice.connection_state().await,
         "reconnecting",
@@ -319,7 +277,7 @@ async fn blocked_websockets_fall_back_to_polling() {
 
     proxy.refuse_ws(false);
     alice.wait_for_state("connected").await;
-    assert_eq!(alice.js(&count_js("Delivered by polling")).await, json!(1));
+    assert_eq!(alice.message_count("Delivered by polling").await, 1);
     alice.close().await;
 }
 
@@ -350,12 +308,7 @@ async fn a_reset_link_recovers() {
     alice.wait_for_state("reconnecting").await;
     proxy.refuse_ws(false);
     alice.wait_for_state("connected").await;
-    alice
-        .wait_until(
-            "the message",
-            &format!("(() => {{ {} }})() === 1", count_js("Sent across a reset")),
-        )
-        .await;
+    alice.wait_for_message("Sent across a reset", 1).await;
     assert!(proxy.ws_opened() > opened, "a new socket was opened");
     alice.close().await;
 }

@@ -159,16 +159,17 @@ pub struct Api {
 }
 
 impl Api {
-    /// POSTs JSON as the holder of `token`; returns the status and body.
-    pub async fn post(
+    /// Sends JSON with `method` as the holder of `token`; returns the status and body.
+    async fn send(
         &self,
+        method: reqwest::Method,
         token: &str,
         path: &str,
         body: serde_json::Value,
     ) -> (u16, serde_json::Value) {
         let r = self
             .http
-            .post(format!("{}{}", self.base, path))
+            .request(method, format!("{}{}", self.base, path))
             .bearer_auth(token)
             .json(&body)
             .send()
@@ -178,6 +179,16 @@ impl Api {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// POSTs JSON as the holder of `token`.
+    pub async fn post(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::POST, token, path, body).await
+    }
+
     /// PATCHes JSON as the holder of `token`.
     pub async fn patch(
         &self,
@@ -185,16 +196,7 @@ impl Api {
         path: &str,
         body: serde_json::Value,
     ) -> (u16, serde_json::Value) {
-        let r = self
-            .http
-            .patch(format!("{}{}", self.base, path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+        self.send(reqwest::Method::PATCH, token, path, body).await
     }
 
     /// GETs JSON as the holder of `token`.
@@ -301,6 +303,19 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
+    /// Waits for an element by CSS selector and returns its `textContent` (unlike WebDriver's
+    /// visible text, not empty while the element is still fading in).
+    pub async fn text_of(&self, css: &str) -> String {
+        self.wait_css(css).await;
+        self.js(&format!(
+            "return document.querySelector({css:?}).textContent;"
+        ))
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+    }
+
     /// Waits until a JavaScript predicate returns true.
     pub async fn wait_until(&self, what: &str, js: &str) {
         let deadline = tokio::time::Instant::now() + PATIENCE;
@@ -403,6 +418,27 @@ impl Browser {
         self.wait_until(
             &format!("unread badge {n}"),
             &format!("Number(document.querySelector('[data-testid=unread-count]')?.textContent ?? 0) === {n}"),
+        )
+        .await;
+    }
+
+    /// How many inbox items contain `body`.
+    pub async fn message_count(&self, body: &str) -> u64 {
+        self.js(&format!(
+            "return [...document.querySelectorAll('[data-testid=message-item]')].filter(e => e.textContent.includes({body:?})).length;"
+        ))
+        .await
+        .as_u64()
+        .unwrap_or(0)
+    }
+
+    /// Waits until exactly `n` inbox items contain `body`.
+    pub async fn wait_for_message(&self, body: &str, n: usize) {
+        self.wait_until(
+            &format!("{n} inbox item(s) with {body:?}"),
+            &format!(
+                "[...document.querySelectorAll('[data-testid=message-item]')].filter(e => e.textContent.includes({body:?})).length === {n}"
+            ),
         )
         .await;
     }
