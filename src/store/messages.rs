@@ -25,6 +25,40 @@ impl Messages {
     }
 }
 
+/// One conversation with a neighbour, as the inbox lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub id: String,
+    /// The other participant.
+    pub partner_id: String,
+    /// The newest message.
+    pub last: Message,
+    /// Unread messages to me in it.
+    pub unread: usize,
+}
+
+/// The conversations in `list` (newest first), newest conversation first.
+pub fn conversations(list: &[Message], me: &str) -> Vec<Conversation> {
+    let mut out: Vec<Conversation> = Vec::new();
+    for m in list {
+        let unread = usize::from(m.to_user_id == me && !m.read);
+        match out.iter_mut().find(|c| c.id == m.conversation_id) {
+            Some(c) => c.unread += unread,
+            None => out.push(Conversation {
+                id: m.conversation_id.clone(),
+                partner_id: if m.from_user_id == me {
+                    m.to_user_id.clone()
+                } else {
+                    m.from_user_id.clone()
+                },
+                last: m.clone(),
+                unread,
+            }),
+        }
+    }
+    out
+}
+
 /// Orders ids as numbers when they are numbers (the server's are), else as text.
 fn order_key(id: &str) -> (u64, &str) {
     (id.parse().unwrap_or(u64::MAX), id)
@@ -197,6 +231,33 @@ mod tests {
         assert_eq!(d.get().unread, 0);
         d.apply(MessagesAction::Clear);
         assert_eq!(*d.get(), Messages::default());
+    }
+
+    /// Conversations come newest first, each with its partner, newest message and unread count.
+    #[test]
+    fn conversations_group_the_inbox() {
+        let mut list = Vec::new();
+        for msg in [
+            m("9", "3", "1"),
+            m("8", "1", "2"),
+            m("7", "2", "1"),
+            m("5", "3", "1"),
+        ] {
+            merge_message(&mut list, msg);
+        }
+        let cs = conversations(&list, "1");
+        let summary: Vec<(&str, &str, &str, usize)> = cs
+            .iter()
+            .map(|c| {
+                (
+                    c.id.as_str(),
+                    c.partner_id.as_str(),
+                    c.last.id.as_str(),
+                    c.unread,
+                )
+            })
+            .collect();
+        assert_eq!(summary, vec![("1-3", "3", "9", 2), ("1-2", "2", "8", 1)]);
     }
 
     /// Property: any interleaving of live and listed copies ends with each id once, sorted.

@@ -35,6 +35,23 @@ async fn a_message_reaches_the_open_inbox_at_once() {
 
     alice.wait_for_message("Your parcel is with me", 1).await;
     alice.wait_for_unread(2).await;
+    // Bob's conversation is now the newest, and opening it shows just that conversation.
+    let first = alice
+        .js("return document.querySelector('[data-testid=conversation-item]')?.dataset.id;")
+        .await;
+    assert_eq!(first, json!("1-2"));
+    alice
+        .wait_css("[data-testid=conversation-item][data-id='1-2']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    alice
+        .wait_until(
+            "only Bob's conversation",
+            "document.querySelectorAll('[data-testid=message-item]').length === 3",
+        )
+        .await;
     assert_eq!(
         alice.sounds_played().await,
         sounds_before + 1,

@@ -1,4 +1,5 @@
-//! The inbox: my messages newest first, compose to a neighbour, open (and so read) a message.
+//! The inbox: my conversations with neighbours (newest first) and their messages, compose to
+//! a neighbour, open (and so read) a message.
 
 use ppt_protocol::rest::{Message, Neighbor, ReadReceipt, SendMessageRequest};
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
@@ -10,7 +11,7 @@ use ppt_protocol::QueryKey;
 use crate::api::{self, ApiError, Method};
 use crate::hooks::refresh_messages;
 use crate::hooks::use_query_client;
-use crate::store::messages::{Messages, MessagesAction};
+use crate::store::messages::{conversations, Messages, MessagesAction};
 use crate::store::session::Session;
 
 #[derive(Properties, PartialEq)]
@@ -64,6 +65,7 @@ pub fn MessagesPage() -> Html {
     let neighbors = use_state(Vec::<Neighbor>::new);
     let send_error = use_state(|| None::<String>);
     let to = use_state(String::new);
+    let selected = use_state(|| None::<String>);
     let sending = use_state(|| false);
     let to_ref = use_node_ref();
     let body_ref = use_node_ref();
@@ -181,8 +183,19 @@ pub fn MessagesPage() -> Html {
             .find(|n| n.id == id)
             .map(|n| AttrValue::from(n.name.clone()))
     };
+    let convs = conversations(&messages.list, &me);
+    let show_all = {
+        let selected = selected.clone();
+        Callback::from(move |_: MouseEvent| selected.set(None))
+    };
+    let shown: Vec<&Message> = messages
+        .list
+        .iter()
+        .filter(|m| selected.as_ref().is_none_or(|c| m.conversation_id == *c))
+        .collect();
     html! {
         <div class="messages-page">
+            <div class="messages-side">
             <section class="card compose">
                 <h1>{ "Messages" }</h1>
                 <p class="muted">{ if unread_total == 0 { "No unread messages.".to_owned() } else { format!("{unread_total} unread") } }</p>
@@ -202,6 +215,38 @@ pub fn MessagesPage() -> Html {
                     <button type="submit" class="primary" data-testid="compose-send" disabled={*sending}>{ "Send" }</button>
                 </form>
             </section>
+            <nav class="card conversations" aria-label="Conversations">
+                <ul data-testid="conversation-list">
+                    <li>
+                        <button class={classes!("conversation", selected.is_none().then_some("selected"))} onclick={show_all}>
+                            <strong>{ "All messages" }</strong>
+                        </button>
+                    </li>
+                    { for convs.iter().map(|c| {
+                        let name = name_of(&c.partner_id).map(|n| n.to_string()).unwrap_or_else(|| c.last.from_name.clone());
+                        let onclick = {
+                            let (selected, to, id, partner) = (selected.clone(), to.clone(), c.id.clone(), c.partner_id.clone());
+                            Callback::from(move |_: MouseEvent| {
+                                selected.set(Some(id.clone()));
+                                to.set(partner.clone());
+                            })
+                        };
+                        let is_selected = selected.as_deref() == Some(c.id.as_str());
+                        html! {
+                            <li key={c.id.clone()}>
+                                <button class={classes!("conversation", is_selected.then_some("selected"))} data-testid="conversation-item" data-id={c.id.clone()} {onclick}>
+                                    <span class="conversation-head">
+                                        <strong>{ name }</strong>
+                                        if c.unread > 0 { <span class="badge" aria-label={format!("{} unread", c.unread)}>{ c.unread }</span> }
+                                    </span>
+                                    <span class="muted conversation-last">{ c.last.body.clone() }</span>
+                                </button>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            </nav>
+            </div>
             <section class="card inbox">
                 if let Some(e) = &messages.error {
                     <p class="form-error" role="alert">{ format!("Could not load messages: {e}") }</p>
@@ -210,7 +255,7 @@ pub fn MessagesPage() -> Html {
                     <p class="muted">{ "No messages yet." }</p>
                 }
                 <ul class="message-list" data-testid="message-list">
-                    { for messages.list.iter().map(|m| html! {
+                    { for shown.into_iter().map(|m| html! {
                         <MessageItem key={m.id.clone()} message={m.clone()} me={me.clone()} to_name={name_of(&m.to_user_id)} on_open={on_open.clone()} />
                     }) }
                 </ul>
