@@ -235,9 +235,9 @@ fn run(ctx: &Ctx, commands: Vec<SyncCommand>) {
                 let token = ctx.stores.session.get().token.clone();
                 if let Some(token) = token {
                     // Replay is impossible: nothing held can be trusted, load it all again.
+                    // (The unread total is reloaded by the `CaughtUp` that always follows.)
                     let was_loaded = ctx.stores.messages.get().loaded;
                     ctx.stores.messages.apply(MessagesAction::Clear);
-                    refresh_unread(ctx.stores.messages.clone(), token.clone());
                     if was_loaded {
                         refresh_messages(ctx.stores.messages.clone(), token);
                     }

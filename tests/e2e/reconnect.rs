@@ -13,6 +13,19 @@ async fn latest_id(api: &Api, token: &str) -> u64 {
         .unwrap()
 }
 
+/// The server, a proxy of our own in front of it, and Alice logged in through the proxy with
+/// these timing overrides, on her inbox, connected.
+async fn alice_behind_a_proxy(timings: &str) -> (Server, Proxy, Browser) {
+    let server = Server::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let alice = Browser::start().await;
+    alice.set_realtime_config(&proxy.url(""), timings).await;
+    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
+    alice.go("/messages").await;
+    alice.wait_for_state("connected").await;
+    (server, proxy, alice)
+}
+
 /// Alice is connected; her link is cut and stays down. While she is away Bob sends her three
 /// messages and Martin posts an announcement and changes her fault. After recovery her inbox,
 /// badge, announcements and faults are exactly right, no message shows twice, replayed
@@ -20,16 +33,7 @@ async fn latest_id(api: &Api, token: &str) -> u64 {
 /// updates were applied.
 #[tokio::test]
 async fn catch_up_after_a_cut_link() {
-    let server = Server::start().await;
-    let proxy = Proxy::start(server.addr).await;
-    let alice = Browser::start().await;
-    alice
-        .set_realtime_config(&proxy.url(""), r#"{"backoffMaxMs":1000}"#)
-        .await;
-    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
-    alice.go("/messages").await;
-    alice.testid("message-list").await;
-    alice.wait_for_state("connected").await;
+    let (server, proxy, alice) = alice_behind_a_proxy(r#"{"backoffMaxMs":1000}"#).await;
     alice.wait_for_unread(1).await;
     let first_connect_toasts = alice.js("return document.querySelectorAll('[data-testid=toast][data-kind=reconnected]').length;").await;
     assert_eq!(
@@ -131,15 +135,7 @@ async fn catch_up_after_a_cut_link() {
 /// they are all there, once each.
 #[tokio::test]
 async fn catch_up_across_a_server_restart() {
-    let mut server = Server::start().await;
-    let proxy = Proxy::start(server.addr).await;
-    let alice = Browser::start().await;
-    alice
-        .set_realtime_config(&proxy.url(""), r#"{"backoffMaxMs":1000}"#)
-        .await;
-    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
-    alice.go("/messages").await;
-    alice.wait_for_state("connected").await;
+    let (mut server, proxy, alice) = alice_behind_a_proxy(r#"{"backoffMaxMs":1000}"#).await;
     alice.wait_for_unread(1).await;
 
     proxy.refuse_ws(true);
@@ -210,15 +206,7 @@ async fn a_fresh_database_refetches_everything() {
 /// reconnects by itself once the link works again and catches up.
 #[tokio::test]
 async fn a_stalled_link_is_noticed_by_the_heartbeat() {
-    let server = Server::start().await;
-    let proxy = Proxy::start(server.addr).await;
-    let alice = Browser::start().await;
-    alice
-        .set_realtime_config(&proxy.url(""), r#"{"pingIntervalMs":1000,"pongTimeoutMs":1000,"connectTimeoutMs":2000,"backoffMaxMs":1000}"#)
-        .await;
-    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
-    alice.go("/messages").await;
-    alice.wait_for_state("connected").await;
+    let (server, proxy, alice) = alice_behind_a_proxy(r#"{"pingIntervalMs":1000,"pongTimeoutMs":1000,"connectTimeoutMs":2000,"backoffMaxMs":1000}"#).await;
 
     proxy.stall_ws(true);
     alice.wait_for_state("reconnecting").await;
@@ -240,18 +228,9 @@ async fn a_stalled_link_is_noticed_by_the_heartbeat() {
 /// updates are paused, polls for news meanwhile, and returns to the socket when it can.
 #[tokio::test]
 async fn blocked_websockets_fall_back_to_polling() {
-    let server = Server::start().await;
-    let proxy = Proxy::start(server.addr).await;
-    let alice = Browser::start().await;
-    alice
-        .set_realtime_config(
-            &proxy.url(""),
-            r#"{"degradeAfterMs":1500,"pollIntervalMs":500,"backoffMaxMs":1000}"#,
-        )
-        .await;
-    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
-    alice.go("/messages").await;
-    alice.wait_for_state("connected").await;
+    let (server, proxy, alice) =
+        alice_behind_a_proxy(r#"{"degradeAfterMs":1500,"pollIntervalMs":500,"backoffMaxMs":1000}"#)
+            .await;
 
     proxy.refuse_ws(true);
     proxy.cut_ws();
@@ -285,15 +264,7 @@ async fn blocked_websockets_fall_back_to_polling() {
 /// exactly once.
 #[tokio::test]
 async fn a_reset_link_recovers() {
-    let server = Server::start().await;
-    let proxy = Proxy::start(server.addr).await;
-    let alice = Browser::start().await;
-    alice
-        .set_realtime_config(&proxy.url(""), r#"{"backoffMaxMs":1000}"#)
-        .await;
-    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
-    alice.go("/messages").await;
-    alice.wait_for_state("connected").await;
+    let (server, proxy, alice) = alice_behind_a_proxy(r#"{"backoffMaxMs":1000}"#).await;
     let opened = proxy.ws_opened();
     proxy.refuse_ws(true);
     proxy.reset_ws();
