@@ -65,6 +65,10 @@ pub struct Config {
     #[arg(long, env = "PPT_SIMULATE", default_value_t = false)]
     pub simulate: bool,
 
+    /// Answer `POST /api/v1/bench/publish`, the load source of `ppt-bench` (off: 404).
+    #[arg(long, env = "PPT_BENCH_API", default_value_t = false)]
+    pub bench_api: bool,
+
     /// Mean pause between simulated neighbour actions, in milliseconds.
     #[arg(long, env = "PPT_SIMULATE_EVERY_MS", default_value_t = 8000)]
     pub simulate_every_ms: u64,

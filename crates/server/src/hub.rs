@@ -8,7 +8,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::mpsc;
+
+/// A frame as queued for sockets: one text shared by every socket it goes to (8 bytes a slot;
+/// handing it to the socket is a reference-count increment, not a copy).
+pub type Frame = Arc<Utf8Bytes>;
 
 /// Who may see an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +34,7 @@ pub enum Dropped {
 /// What a session holds: its queue and the way to learn why the hub dropped it.
 pub struct Subscription {
     pub id: u64,
-    pub rx: mpsc::Receiver<Arc<str>>,
+    pub rx: mpsc::Receiver<Frame>,
     dropped: Arc<Mutex<Option<Dropped>>>,
 }
 
@@ -43,7 +48,7 @@ impl Subscription {
 struct Entry {
     user_id: i64,
     building_id: i64,
-    tx: mpsc::Sender<Arc<str>>,
+    tx: mpsc::Sender<Frame>,
     dropped: Arc<Mutex<Option<Dropped>>>,
 }
 
@@ -135,13 +140,13 @@ impl Hub {
                 .filter(|u| inner.by_user.contains_key(u))
                 .collect(),
         };
-        let plain: Arc<str> = frame.into();
+        let plain: Frame = Arc::new(Utf8Bytes::from(frame.to_owned()));
         let mut lagged = Vec::new();
         for user in users {
-            let copy: Arc<str> = match (id, frame.strip_suffix('}')) {
+            let copy: Frame = match (id, frame.strip_suffix('}')) {
                 (Some(id), Some(open)) => {
                     let prev = inner.last_sent.insert(user, id).unwrap_or(0);
-                    format!("{open},\"prevId\":{prev}}}").into()
+                    Arc::new(format!("{open},\"prevId\":{prev}}}").into())
                 }
                 _ => plain.clone(),
             };
@@ -207,9 +212,9 @@ mod tests {
         let mut c = hub.join(3, 20, 8, 0);
         hub.publish(&Audience::Users(vec![1]), None, "x");
         hub.publish(&Audience::Building(10), None, "y");
-        assert_eq!(&*a.rx.try_recv().unwrap(), "x");
-        assert_eq!(&*a.rx.try_recv().unwrap(), "y");
-        assert_eq!(&*b.rx.try_recv().unwrap(), "y");
+        assert_eq!(a.rx.try_recv().unwrap().as_str(), "x");
+        assert_eq!(a.rx.try_recv().unwrap().as_str(), "y");
+        assert_eq!(b.rx.try_recv().unwrap().as_str(), "y");
         assert!(b.rx.try_recv().is_err());
         assert!(c.rx.try_recv().is_err());
     }
@@ -221,11 +226,11 @@ mod tests {
         let mut slow = hub.join(1, 10, 1, 0);
         let mut fast = hub.join(2, 10, 8, 0);
         hub.publish(&Audience::Building(10), None, "1");
-        assert_eq!(&*fast.rx.try_recv().unwrap(), "1");
+        assert_eq!(fast.rx.try_recv().unwrap().as_str(), "1");
         hub.publish(&Audience::Building(10), None, "2");
-        assert_eq!(&*fast.rx.try_recv().unwrap(), "2");
+        assert_eq!(fast.rx.try_recv().unwrap().as_str(), "2");
         assert_eq!(hub.len(), 1);
-        assert_eq!(&*slow.rx.try_recv().unwrap(), "1");
+        assert_eq!(slow.rx.try_recv().unwrap().as_str(), "1");
         assert!(matches!(
             slow.rx.try_recv(),
             Err(mpsc::error::TryRecvError::Disconnected)
@@ -241,8 +246,8 @@ mod tests {
         let mut b = hub.join(2, 10, 8, 0);
         hub.publish(&Audience::Users(vec![1]), Some(5), "{\"id\":5}");
         hub.publish(&Audience::Building(10), Some(7), "{\"id\":7}");
-        assert_eq!(&*a.rx.try_recv().unwrap(), "{\"id\":5,\"prevId\":4}");
-        assert_eq!(&*a.rx.try_recv().unwrap(), "{\"id\":7,\"prevId\":5}");
-        assert_eq!(&*b.rx.try_recv().unwrap(), "{\"id\":7,\"prevId\":0}");
+        assert_eq!(a.rx.try_recv().unwrap().as_str(), "{\"id\":5,\"prevId\":4}");
+        assert_eq!(a.rx.try_recv().unwrap().as_str(), "{\"id\":7,\"prevId\":5}");
+        assert_eq!(b.rx.try_recv().unwrap().as_str(), "{\"id\":7,\"prevId\":0}");
     }
 }

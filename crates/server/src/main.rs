@@ -5,6 +5,11 @@ use ppt_server::{build, run, Config};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than glibc's malloc: thousands of long-lived sockets allocated from many
+/// threads fragment glibc's per-thread arenas (see docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

@@ -33,6 +33,11 @@ impl Tx<'_> {
         &self.tx
     }
 
+    /// The id of the newest event this transaction appended (0 if none yet).
+    pub fn last_event_id(&self) -> u64 {
+        self.pending.last().and_then(|(_, e)| e.id).unwrap_or(0)
+    }
+
     /// Appends an event to the log; it is sent to its audience once the transaction commits.
     pub fn emit(&mut self, event: ServerEvent, audience: Audience) -> AppResult<u64> {
         let ts = now_ts();

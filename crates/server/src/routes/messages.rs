@@ -15,6 +15,7 @@ use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
 use crate::hub::Audience;
 use crate::state::AppState;
+use crate::store::Tx;
 
 /// Longest message body, in characters.
 const MAX_BODY: usize = 4000;
@@ -90,46 +91,50 @@ pub async fn send(
     }
     let msg = state
         .store
-        .write(rid, move |tx| {
-            let recipient_building: Option<i64> = tx
-                .sql()
-                .query_row("SELECT building_id FROM users WHERE id = ?1", [to], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            if recipient_building != Some(auth.building_id) {
-                return Err(AppError::NotFound("no such neighbour".into()));
-            }
-            tx.sql().execute(
-                "INSERT INTO messages (from_user, to_user, body, sent_at) VALUES (?1, ?2, ?3, ?4)",
-                params![auth.id, to, body, now_ts()],
-            )?;
-            let id = tx.sql().last_insert_rowid();
-            let msg =
-                tx.sql()
-                    .query_row(&format!("{SELECT} WHERE m.id = ?1"), [id], message_row)?;
-            let both = Audience::Users(vec![to, auth.id]);
-            tx.emit(
-                ServerEvent::MessageNew(MessageNew {
-                    message: msg.clone(),
-                }),
-                both.clone(),
-            )?;
-            tx.emit(
-                ServerEvent::Entity(
-                    EntityAction::Created,
-                    EntityChange {
-                        entity: EntityKind::Message,
-                        id: msg.id.clone(),
-                        version: None,
-                    },
-                ),
-                both,
-            )?;
-            Ok(msg)
-        })
+        .write(rid, move |tx| send_in(tx, &auth, to, &body))
         .await?;
     Ok((StatusCode::CREATED, AppJson(msg)))
+}
+
+/// Sends a message inside a write: the row, then `message:new` and `entity:created` to both
+/// participants. The recipient must live in the sender's building.
+pub fn send_in(tx: &mut Tx<'_>, from: &AuthUser, to: i64, body: &str) -> AppResult<Message> {
+    let recipient_building: Option<i64> = tx
+        .sql()
+        .query_row("SELECT building_id FROM users WHERE id = ?1", [to], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if recipient_building != Some(from.building_id) {
+        return Err(AppError::NotFound("no such neighbour".into()));
+    }
+    tx.sql().execute(
+        "INSERT INTO messages (from_user, to_user, body, sent_at) VALUES (?1, ?2, ?3, ?4)",
+        params![from.id, to, body, now_ts()],
+    )?;
+    let id = tx.sql().last_insert_rowid();
+    let msg = tx
+        .sql()
+        .query_row(&format!("{SELECT} WHERE m.id = ?1"), [id], message_row)?;
+    let both = Audience::Users(vec![to, from.id]);
+    tx.emit(
+        ServerEvent::MessageNew(MessageNew {
+            message: msg.clone(),
+        }),
+        both.clone(),
+    )?;
+    tx.emit(
+        ServerEvent::Entity(
+            EntityAction::Created,
+            EntityChange {
+                entity: EntityKind::Message,
+                id: msg.id.clone(),
+                version: None,
+            },
+        ),
+        both,
+    )?;
+    Ok(msg)
 }
 
 /// Marks a message to me, and every earlier one in its conversation, as read.

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1` (contract section 4): one module per resource.
 
 pub mod auth;
+pub mod bench;
 pub mod events;
 pub mod lists;
 pub mod messages;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
             get(preferences::get).put(preferences::put),
         )
         .route("/events/missed", get(events::missed))
+        .route("/bench/publish", post(bench::publish))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

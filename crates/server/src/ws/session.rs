@@ -15,7 +15,7 @@ use tokio::time::{sleep_until, Instant};
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::now_ts;
-use crate::hub::Dropped;
+use crate::hub::{Dropped, Frame, Subscription};
 use crate::state::AppState;
 
 /// Session settings taken from the server's configuration.
@@ -239,19 +239,24 @@ where
     } else {
         None
     };
+    // Made once and polled in place: a timer and a shutdown waiter made afresh for every
+    // frame cost more than the frame itself when a thousand sockets are busy.
+    let shutting_down = shutdown.cancelled();
+    tokio::pin!(shutting_down);
+    let expiry = sleep_until(token_deadline(user.exp));
+    tokio::pin!(expiry);
     while ending.is_none() {
-        let expires = token_deadline(user.exp);
         tokio::select! {
             biased;
-            _ = shutdown.cancelled() => {
+            _ = &mut shutting_down => {
                 ending = Some(Some(Ending { code: CloseCode::GoingAway, error: None }));
             }
-            _ = sleep_until(expires) => {
+            _ = &mut expiry => {
                 ending = Some(Some(Ending::new(CloseCode::Unauthorized, "token_expired", "the token has expired; authenticate again")));
             }
             frame = sub.rx.recv() => match frame {
                 Some(frame) => {
-                    if socket.send(Message::Text(frame.as_ref().into())).await.is_err() {
+                    if forward(socket, &mut sub, frame).await.is_err() {
                         ending = Some(None);
                     }
                 }
@@ -278,7 +283,10 @@ where
                         }
                         // A fresh token for the same user extends the session.
                         Ok(ClientFrame::Auth { payload, .. }) => match check_token(state, &payload.token) {
-                            Ok(fresh) if fresh.id == user.id => user = fresh,
+                            Ok(fresh) if fresh.id == user.id => {
+                                user = fresh;
+                                expiry.as_mut().reset(token_deadline(user.exp));
+                            }
                             Ok(_) => ending = Some(Some(Ending::new(CloseCode::Forbidden, "forbidden", "a socket cannot change user"))),
                             Err(e) => ending = Some(Some(e)),
                         },
@@ -292,6 +300,26 @@ where
     }
     state.store.hub().leave(socket_id);
     ending.flatten()
+}
+
+/// Most queued frames written before one flush.
+const BATCH: usize = 64;
+
+/// Writes a frame and whatever else is already queued (up to [`BATCH`]), then flushes once:
+/// under load one system call carries many frames; when idle it is one frame as before.
+async fn forward<S>(socket: &mut S, sub: &mut Subscription, first: Frame) -> Result<(), ()>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    let text = |f: Frame| Message::Text((*f).clone());
+    socket.feed(text(first)).await.map_err(|_| ())?;
+    for _ in 1..BATCH {
+        match sub.rx.try_recv() {
+            Ok(frame) => socket.feed(text(frame)).await.map_err(|_| ())?,
+            Err(_) => break,
+        }
+    }
+    socket.flush().await.map_err(|_| ())
 }
 
 /// When a token with this `exp` (Unix seconds) stops being valid, as a tokio instant: the

@@ -1,0 +1,186 @@
+//! `POST /api/v1/bench/publish`: a load source for `ppt-bench`, answered only when the server
+//! runs with `--bench-api` (otherwise 404, as for any unknown path).
+//!
+//! It publishes through the same path as every real change (a write transaction appends the
+//! events to the log, and the hub fans them out after the commit), so what a benchmark
+//! measures is the product's delivery, not a shortcut. Events are paced to `perSec` when
+//! given; a producer that falls behind its schedule writes several events per transaction.
+//!
+//! Each transaction's `requestId` is `bench-<microseconds since the Unix epoch>-` padded with
+//! `x` so the frames reach `frameBytes`: the microseconds let a client measure delivery
+//! latency finer than the envelope's millisecond timestamp. A benchmark message's body ends
+//! with `sent <µs>` for the same reason, so a page can measure publish-to-screen.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::extract::State;
+use ppt_protocol::envelope::{EntityAction, EntityChange};
+use ppt_protocol::{EntityKind, ServerEvent};
+use serde::{Deserialize, Serialize};
+
+use super::messages::send_in;
+use super::AppJson;
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use crate::hub::Audience;
+use crate::state::AppState;
+
+/// Most events one request may publish.
+const MAX_COUNT: u32 = 2_000_000;
+/// Most events written in one transaction when the producer is behind its schedule.
+const MAX_PER_TX: u32 = 64;
+
+/// What to publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BenchKind {
+    /// `entity:updated` of an announcement, to the caller's whole building.
+    Entity,
+    /// A real message from the caller to `toUserId` (`message:new` + `entity:created`).
+    Message,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PublishRequest {
+    pub kind: BenchKind,
+    pub count: u32,
+    /// Events per second; absent: as fast as the log takes them.
+    #[serde(default)]
+    pub per_sec: Option<u32>,
+    /// The recipient of `message` events.
+    #[serde(default)]
+    pub to_user_id: Option<String>,
+    /// Pad each transaction's `requestId` so an `entity` frame is about this long.
+    #[serde(default)]
+    pub frame_bytes: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishResult {
+    /// Events appended to the log (a message counts its two events).
+    pub published: u64,
+    pub first_id: u64,
+    pub last_id: u64,
+    pub elapsed_ms: u64,
+}
+
+fn micros_now() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0)
+}
+
+/// The size of an `entity:updated` frame without its `requestId` (measured once; ids and
+/// versions vary by a few digits, which is close enough for padding).
+const ENTITY_FRAME_BASE: usize = 170;
+
+fn request_id(frame_bytes: Option<usize>) -> String {
+    let mut rid = format!("bench-{}-", micros_now());
+    if let Some(target) = frame_bytes {
+        let want = target.saturating_sub(ENTITY_FRAME_BASE).min(4096);
+        while rid.len() < want {
+            rid.push('x');
+        }
+    }
+    rid
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    AppJson(req): AppJson<PublishRequest>,
+) -> AppResult<AppJson<PublishResult>> {
+    if !state.config.bench_api {
+        return Err(AppError::NotFound("no such API path".into()));
+    }
+    if req.count == 0 || req.count > MAX_COUNT {
+        return Err(AppError::field(
+            "count",
+            format!("must be between 1 and {MAX_COUNT}"),
+        ));
+    }
+    if req.per_sec == Some(0) {
+        return Err(AppError::field("perSec", "must be at least 1"));
+    }
+    let to = match (req.kind, req.to_user_id.as_deref()) {
+        (BenchKind::Message, Some(raw)) => Some(
+            raw.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|to| *to != auth.id)
+                .ok_or_else(|| AppError::field("toUserId", "must be another user's id"))?,
+        ),
+        (BenchKind::Message, None) => {
+            return Err(AppError::field("toUserId", "is needed for messages"))
+        }
+        (BenchKind::Entity, _) => None,
+    };
+    let started = Instant::now();
+    let (mut done, mut published, mut first_id, mut last_id) = (0u32, 0u64, 0u64, 0u64);
+    while done < req.count {
+        // How many events the schedule wants written by now.
+        let due = match req.per_sec {
+            Some(rate) => {
+                let at = started.elapsed().as_secs_f64() * rate as f64;
+                (at as u32 + 1).min(req.count)
+            }
+            None => req.count,
+        };
+        if due <= done {
+            let rate = req.per_sec.unwrap_or(1).max(1) as f64;
+            let next = started + Duration::from_secs_f64(done as f64 / rate);
+            tokio::time::sleep_until(next.into()).await;
+            continue;
+        }
+        let n = (due - done).min(MAX_PER_TX);
+        let first_version = done;
+        let auth = auth.clone();
+        let ids = state
+            .store
+            .write(Some(request_id(req.frame_bytes)), move |tx| {
+                let mut ids = Vec::with_capacity(n as usize * 2);
+                for i in 0..n {
+                    match to {
+                        Some(to) => {
+                            let body = format!(
+                                "Benchmark message {} sent {}",
+                                first_version + i + 1,
+                                micros_now()
+                            );
+                            send_in(tx, &auth, to, &body)?;
+                            let last = tx.last_event_id();
+                            ids.extend([last - 1, last]);
+                        }
+                        None => ids.push(tx.emit(
+                            ServerEvent::Entity(
+                                EntityAction::Updated,
+                                EntityChange {
+                                    entity: EntityKind::Announcement,
+                                    id: "bench".into(),
+                                    version: Some((first_version + i + 1) as u64),
+                                },
+                            ),
+                            Audience::Building(auth.building_id),
+                        )?),
+                    }
+                }
+                Ok(ids)
+            })
+            .await?;
+        if first_id == 0 {
+            first_id = ids.first().copied().unwrap_or(0);
+        }
+        last_id = ids.last().copied().unwrap_or(last_id);
+        published += ids.len() as u64;
+        done += n;
+    }
+    Ok(AppJson(PublishResult {
+        published,
+        first_id,
+        last_id,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    }))
+}
