@@ -9,7 +9,6 @@
 //! a "Reconnected" toast says how many updates were applied after a real outage.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use gloo_timers::callback::{Interval, Timeout};
@@ -26,6 +25,8 @@ use crate::browser;
 use crate::hooks::{use_query_client, use_websocket, use_ws_subscription, QueryClient};
 use crate::realtime::catchup::{Cursor, Sync, SyncCommand};
 use crate::realtime::invalidation::Invalidation;
+use crate::realtime::notify::SoundGate;
+use crate::realtime::recent::Recent;
 use crate::realtime::routing::{route, Alert, Effect, RouteCtx};
 use crate::store::messages::{Messages, MessagesAction};
 use crate::store::preferences::{Preferences, PreferencesAction};
@@ -96,12 +97,20 @@ pub fn refresh_messages(d: Dispatch<Messages>, token: String) {
 struct Live {
     user: Option<String>,
     sync: Sync,
-    seen: VecDeque<String>,
+    seen: Recent<SEEN_ALERTS>,
     /// Caught up at least once in this page's life: later catch-ups follow real outages.
     was_live: bool,
     /// Alerts held back while replaying, summed up in one toast.
     replayed_alerts: u64,
+    /// The cursor waiting to be written, and the timer that writes it.
+    unsaved: Option<Cursor>,
     save: Option<Timeout>,
+    /// Live messages not yet in the store: a burst of events is one store update.
+    pending: Vec<Message>,
+    /// Toasts not yet in the store, for the same reason.
+    pending_toasts: Vec<ToastAction>,
+    sound: SoundGate,
+    flush_scheduled: bool,
 }
 
 /// Everything the handlers need, cheap to clone into callbacks.
@@ -121,10 +130,15 @@ pub fn use_live_events() {
     let live = use_mut_ref(|| Live {
         user: None,
         sync: Sync::new(Cursor::default()),
-        seen: VecDeque::new(),
+        seen: Recent::default(),
         was_live: false,
         replayed_alerts: 0,
+        unsaved: None,
         save: None,
+        pending: Vec::new(),
+        pending_toasts: Vec::new(),
+        sound: SoundGate::default(),
+        flush_scheduled: false,
     });
     let stores = Stores {
         session: use_dispatch::<Session>(),
@@ -164,6 +178,8 @@ pub fn use_live_events() {
                     let mut l = live.borrow_mut();
                     l.user = None;
                     l.was_live = false;
+                    l.pending.clear();
+                    l.pending_toasts.clear();
                     drop(l);
                     stores.messages.apply(MessagesAction::Clear);
                     stores.prefs.apply(PreferencesAction::Clear);
@@ -237,6 +253,7 @@ fn run(ctx: &Ctx, commands: Vec<SyncCommand>) {
                     // Replay is impossible: nothing held can be trusted, load it all again.
                     // (The unread total is reloaded by the `CaughtUp` that always follows.)
                     let was_loaded = ctx.stores.messages.get().loaded;
+                    ctx.live.borrow_mut().pending.clear();
                     ctx.stores.messages.apply(MessagesAction::Clear);
                     if was_loaded {
                         refresh_messages(ctx.stores.messages.clone(), token);
@@ -324,12 +341,26 @@ fn caught_up(ctx: &Ctx, applied: u64) {
 }
 
 fn schedule_save(ctx: &Ctx, cursor: Cursor) {
-    let Some(user) = ctx.live.borrow().user.clone() else {
+    let mut live = ctx.live.borrow_mut();
+    let Some(user) = live.user.clone() else {
         return;
     };
+    live.unsaved = Some(cursor);
+    if live.save.is_some() {
+        return;
+    }
     // At most one write per second: storage is slow and events can be many.
-    let timer = Timeout::new(1_000, move || store_cursor(&user, &cursor));
-    ctx.live.borrow_mut().save = Some(timer);
+    let weak = Rc::downgrade(&ctx.live);
+    live.save = Some(Timeout::new(1_000, move || {
+        let Some(live) = weak.upgrade() else { return };
+        let mut live = live.borrow_mut();
+        live.save = None;
+        if let Some(cursor) = live.unsaved.take() {
+            if live.user.as_deref() == Some(user.as_str()) {
+                store_cursor(&user, &cursor);
+            }
+        }
+    }));
 }
 
 fn push_toast(ctx: &Ctx, kind: ToastKind, title: String, body: String, link: Option<String>) {
@@ -350,23 +381,34 @@ fn apply_event(ctx: &Ctx, envelope: &Envelope, replayed: bool) {
     };
     let messages = ctx.stores.messages.get();
     let prefs = ctx.stores.prefs.get();
-    let known = |id: &str| messages.contains(id);
-    let route_ctx = RouteCtx {
-        me: &user.id,
-        prefs: &prefs.prefs,
-        known_message: &known,
-        tab_hidden: browser::tab_hidden(),
-        browser_permitted: browser::notifications::permitted(),
-        replayed,
+    let tab_hidden = browser::tab_hidden();
+    let (effects, summarised) = {
+        let live = ctx.live.borrow();
+        let known =
+            |id: &str| messages.contains(id) || live.pending.iter().rev().any(|m| m.id == id);
+        let route_ctx = RouteCtx {
+            me: &user.id,
+            prefs: &prefs.prefs,
+            known_message: &known,
+            tab_hidden,
+            // Asked only when it matters (a hidden tab): the browser's answer is slow, and
+            // asking for every event of a burst cost more than everything else together.
+            browser_permitted: tab_hidden && browser::notifications::permitted(),
+            replayed,
+        };
+        (
+            route(envelope, &route_ctx),
+            replayed && would_alert(envelope, &user.id, &known),
+        )
     };
     let foreign = !ctx
         .client
         .as_ref()
         .is_some_and(|c| c.is_own(envelope.request_id.as_deref()));
-    if replayed && would_alert(envelope, &user.id, &known) {
+    if summarised {
         ctx.live.borrow_mut().replayed_alerts += 1;
     }
-    for effect in route(envelope, &route_ctx) {
+    for effect in effects {
         apply(ctx, effect, &user.id, envelope.id, foreign);
     }
 }
@@ -385,12 +427,16 @@ fn would_alert(envelope: &Envelope, me: &str, known: &dyn Fn(&str) -> bool) -> b
 fn apply(ctx: &Ctx, effect: Effect, me: &str, event_id: Option<u64>, foreign: bool) {
     let stores = &ctx.stores;
     match effect {
-        Effect::Message(message) => stores.messages.apply(MessagesAction::Received {
-            message,
-            me: me.to_owned(),
-        }),
-        Effect::Unread(n) => stores.messages.apply(MessagesAction::Unread(n)),
+        Effect::Message(message) => {
+            ctx.live.borrow_mut().pending.push(message);
+            schedule_flush(ctx);
+        }
+        Effect::Unread(n) => {
+            flush_messages(ctx);
+            stores.messages.apply(MessagesAction::Unread(n))
+        }
         Effect::ConversationRead(conversation_id) => {
+            flush_messages(ctx);
             stores.messages.apply(MessagesAction::ConversationRead {
                 conversation_id,
                 me: me.to_owned(),
@@ -400,15 +446,12 @@ fn apply(ctx: &Ctx, effect: Effect, me: &str, event_id: Option<u64>, foreign: bo
         Effect::Alert(alert) => {
             {
                 let mut live = ctx.live.borrow_mut();
-                if live.seen.contains(&alert.key) {
+                if !live.seen.insert(&alert.key) {
                     return;
                 }
-                if live.seen.len() == SEEN_ALERTS {
-                    live.seen.pop_front();
-                }
-                live.seen.push_back(alert.key.clone());
             }
-            raise(alert, &stores.toasts, &ctx.open);
+            let sound = alert.delivery.sound && ctx.live.borrow_mut().sound.allow(now_ms());
+            raise(ctx, alert, sound);
         }
         Effect::Invalidate {
             key, id, version, ..
@@ -425,23 +468,60 @@ fn apply(ctx: &Ctx, effect: Effect, me: &str, event_id: Option<u64>, foreign: bo
     }
 }
 
-fn raise(alert: Alert, toasts: &Dispatch<Toasts>, open: &Callback<String>) {
+/// After this task's other events, puts what they gathered into the stores: one update of
+/// each store for a whole burst of events.
+fn schedule_flush(ctx: &Ctx) {
+    let first = {
+        let mut live = ctx.live.borrow_mut();
+        !std::mem::replace(&mut live.flush_scheduled, true)
+    };
+    if first {
+        let ctx = ctx.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            ctx.live.borrow_mut().flush_scheduled = false;
+            flush_messages(&ctx);
+            let toasts = std::mem::take(&mut ctx.live.borrow_mut().pending_toasts);
+            if !toasts.is_empty() {
+                ctx.stores.toasts.apply(ToastAction::PushMany(toasts));
+            }
+        });
+    }
+}
+
+/// Puts the live messages gathered so far into the store, in one update.
+fn flush_messages(ctx: &Ctx) {
+    let (messages, me) = {
+        let mut live = ctx.live.borrow_mut();
+        (std::mem::take(&mut live.pending), live.user.clone())
+    };
+    if let (false, Some(me)) = (messages.is_empty(), me) {
+        ctx.stores
+            .messages
+            .apply(MessagesAction::ReceivedMany { messages, me });
+    }
+}
+
+fn raise(ctx: &Ctx, alert: Alert, sound: bool) {
     if alert.delivery.toast {
         let kind = if alert.category == NotificationCategory::Message {
             ToastKind::Message
         } else {
             ToastKind::Notification
         };
-        toasts.apply(ToastAction::Push {
-            kind,
-            title: alert.title.clone(),
-            body: alert.body.clone(),
-            link: Some(alert.link.clone()),
-            key: Some(alert.key.clone()),
-            now: now_ms(),
-        });
+        ctx.live
+            .borrow_mut()
+            .pending_toasts
+            .push(ToastAction::Push {
+                kind,
+                title: alert.title.clone(),
+                body: alert.body.clone(),
+                link: Some(alert.link.clone()),
+                key: Some(alert.key.clone()),
+                now: now_ms(),
+            });
+        schedule_flush(ctx);
     }
-    if alert.delivery.sound {
+    if sound {
         browser::sound::play();
     }
     if alert.delivery.browser {
@@ -450,7 +530,7 @@ fn raise(alert: Alert, toasts: &Dispatch<Toasts>, open: &Callback<String>) {
             &alert.body,
             &alert.key,
             alert.link,
-            open.clone(),
+            ctx.open.clone(),
         );
     }
 }

@@ -8,6 +8,7 @@ pub mod heartbeat;
 pub mod invalidation;
 pub mod machine;
 pub mod notify;
+pub mod recent;
 pub mod routing;
 pub mod status;
 pub mod subscriptions;

@@ -48,6 +48,28 @@ pub fn decide(
     }
 }
 
+/// Sounds closer together than this are one sound: a burst of alerts chimes once.
+pub const SOUND_GAP_MS: u64 = 1500;
+
+/// Lets a sound through unless one played less than [`SOUND_GAP_MS`] ago.
+#[derive(Debug, Clone, Default)]
+pub struct SoundGate {
+    last: Option<u64>,
+}
+
+impl SoundGate {
+    /// Whether a sound may play at `now` (milliseconds); if so, it counts as played.
+    pub fn allow(&mut self, now: u64) -> bool {
+        match self.last {
+            Some(t) if now.saturating_sub(t) < SOUND_GAP_MS => false,
+            _ => {
+                self.last = Some(now);
+                true
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use ppt_protocol::rest::ChannelPreference;
@@ -128,5 +150,15 @@ mod tests {
         ] {
             assert!(!decide(NotificationCategory::Message, &p, c).any());
         }
+    }
+
+    /// A burst of alerts plays one sound; the next one after the gap plays again.
+    #[test]
+    fn a_burst_chimes_once() {
+        let mut g = SoundGate::default();
+        assert!(g.allow(10_000));
+        assert!(!g.allow(10_001));
+        assert!(!g.allow(10_000 + SOUND_GAP_MS - 1));
+        assert!(g.allow(10_000 + SOUND_GAP_MS));
     }
 }

@@ -21,7 +21,12 @@ pub struct Messages {
 impl Messages {
     /// Whether a message is held.
     pub fn contains(&self, id: &str) -> bool {
-        self.list.iter().any(|m| m.id == id)
+        // A live arrival is usually newer than everything held: no need to look.
+        let newer = self
+            .list
+            .first()
+            .is_none_or(|head| order_key(&head.id) < order_key(id));
+        !newer && self.list.iter().any(|m| m.id == id)
     }
 }
 
@@ -64,8 +69,20 @@ fn order_key(id: &str) -> (u64, &str) {
     (id.parse().unwrap_or(u64::MAX), id)
 }
 
+/// How many messages the cache holds at most (the newest; the server lists its newest 500).
+/// Bounds memory and the work per update however long a tab stays open.
+pub const MAX_CACHED: usize = 1000;
+
 /// Inserts a message unless held; keeps newest first. Returns whether it was new.
 pub fn merge_message(list: &mut Vec<Message>, m: Message) -> bool {
+    // The common case: a live arrival newer than everything held.
+    if list
+        .first()
+        .is_none_or(|head| order_key(&head.id) < order_key(&m.id))
+    {
+        list.insert(0, m);
+        return true;
+    }
     if let Some(existing) = list.iter_mut().find(|x| x.id == m.id) {
         // The later copy knows more (e.g. that it was read).
         existing.read |= m.read;
@@ -79,6 +96,13 @@ pub fn merge_message(list: &mut Vec<Message>, m: Message) -> bool {
     true
 }
 
+fn receive(s: &mut Messages, message: Message, me: &str) {
+    let counts = message.to_user_id == me && !message.read;
+    if merge_message(&mut s.list, message) && counts {
+        s.unread += 1;
+    }
+}
+
 /// What can happen to the cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessagesAction {
@@ -87,6 +111,11 @@ pub enum MessagesAction {
     /// One message from `message:new` or `POST /messages`; `me` decides whether it counts as unread.
     Received {
         message: Message,
+        me: String,
+    },
+    /// Several live messages at once (one update for a burst of events).
+    ReceivedMany {
+        messages: Vec<Message>,
         me: String,
     },
     /// The server's unread total.
@@ -116,10 +145,10 @@ impl Reducer<Messages> for MessagesAction {
                 s.loaded = true;
                 s.error = None;
             }
-            MessagesAction::Received { message, me } => {
-                let counts = message.to_user_id == me && !message.read;
-                if merge_message(&mut s.list, message) && counts {
-                    s.unread += 1;
+            MessagesAction::Received { message, me } => receive(s, message, &me),
+            MessagesAction::ReceivedMany { messages, me } => {
+                for message in messages {
+                    receive(s, message, &me);
                 }
             }
             MessagesAction::Unread(n) => s.unread = n,
@@ -138,6 +167,7 @@ impl Reducer<Messages> for MessagesAction {
             MessagesAction::Failed(e) => s.error = Some(e),
             MessagesAction::Clear => *s = Messages::default(),
         }
+        s.list.truncate(MAX_CACHED);
         state
     }
 }
@@ -297,5 +327,45 @@ mod tests {
             let want: Vec<u64> = (1..=30).rev().collect();
             assert_eq!(got, want);
         }
+    }
+
+    /// A burst applied at once ends as the same messages applied one by one, unread counted once.
+    #[test]
+    fn a_burst_equals_its_messages_one_by_one() {
+        let burst: Vec<Message> = [5, 3, 9, 3, 7]
+            .iter()
+            .map(|i| m(&i.to_string(), "2", "1"))
+            .collect();
+        let one = Dispatch::<Messages>::new(&Context::new());
+        for msg in &burst {
+            one.apply(MessagesAction::Received {
+                message: msg.clone(),
+                me: "1".into(),
+            });
+        }
+        let many = Dispatch::<Messages>::new(&Context::new());
+        many.apply(MessagesAction::ReceivedMany {
+            messages: burst,
+            me: "1".into(),
+        });
+        assert_eq!(one.get(), many.get());
+        assert_eq!(ids(&many.get()), vec!["9", "7", "5", "3"]);
+        assert_eq!(many.get().unread, 4);
+    }
+
+    /// The cache keeps the newest MAX_CACHED messages, however many arrive.
+    #[test]
+    fn the_cache_is_bounded() {
+        let d = Dispatch::<Messages>::new(&Context::new());
+        d.apply(MessagesAction::ReceivedMany {
+            messages: (1..=(MAX_CACHED as u64 + 250))
+                .map(|i| m(&i.to_string(), "2", "1"))
+                .collect(),
+            me: "1".into(),
+        });
+        let s = d.get();
+        assert_eq!(s.list.len(), MAX_CACHED);
+        assert_eq!(s.list[0].id, (MAX_CACHED + 250).to_string());
+        assert_eq!(s.unread, MAX_CACHED as u64 + 250);
     }
 }

@@ -2,10 +2,11 @@
 //! are summarised; each hides itself after [`TTL_MS`] unless dismissed sooner; an alert key
 //! seen before is not shown again.
 
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use yewdux::{Reducer, Store};
+
+use crate::realtime::recent::Recent;
 
 /// How many toasts show at once.
 pub const MAX_VISIBLE: usize = 3;
@@ -50,7 +51,7 @@ pub struct Toast {
 pub struct Toasts {
     pub items: Vec<Toast>,
     next_id: u64,
-    seen: VecDeque<String>,
+    seen: Recent<SEEN_KEYS>,
 }
 
 impl Toasts {
@@ -78,6 +79,8 @@ pub enum ToastAction {
         key: Option<String>,
         now: u64,
     },
+    /// Several `Push`es in one update (a burst of alerts); anything else in it is ignored.
+    PushMany(Vec<ToastAction>),
     Dismiss(u64),
     /// Drops toasts older than [`TTL_MS`].
     Expire {
@@ -90,39 +93,52 @@ impl Reducer<Toasts> for ToastAction {
     fn apply(self, mut state: Rc<Toasts>) -> Rc<Toasts> {
         let s = Rc::make_mut(&mut state);
         match self {
-            ToastAction::Push {
-                kind,
-                title,
-                body,
-                link,
-                key,
-                now,
-            } => {
-                if let Some(k) = key {
-                    if s.seen.contains(&k) {
-                        return state;
-                    }
-                    if s.seen.len() == SEEN_KEYS {
-                        s.seen.pop_front();
-                    }
-                    s.seen.push_back(k);
+            push @ ToastAction::Push { .. } => add(s, push),
+            ToastAction::PushMany(pushes) => {
+                for push in pushes {
+                    add(s, push);
                 }
-                s.next_id += 1;
-                let id = s.next_id;
-                s.items.push(Toast {
-                    id,
-                    kind,
-                    title,
-                    body,
-                    link,
-                    created_at: now,
-                });
             }
             ToastAction::Dismiss(id) => s.items.retain(|t| t.id != id),
             ToastAction::Expire { now } => s.items.retain(|t| t.created_at + TTL_MS > now),
             ToastAction::Clear => s.items.clear(),
         }
         state
+    }
+}
+
+/// Most toasts held at once (the oldest go first): a burst cannot grow the stack forever.
+pub const MAX_HELD: usize = 100;
+
+fn add(s: &mut Toasts, push: ToastAction) {
+    let ToastAction::Push {
+        kind,
+        title,
+        body,
+        link,
+        key,
+        now,
+    } = push
+    else {
+        return;
+    };
+    if let Some(k) = key {
+        if !s.seen.insert(&k) {
+            return;
+        }
+    }
+    s.next_id += 1;
+    let id = s.next_id;
+    s.items.push(Toast {
+        id,
+        kind,
+        title,
+        body,
+        link,
+        created_at: now,
+    });
+    if s.items.len() > MAX_HELD {
+        s.items.remove(0);
     }
 }
 
@@ -173,5 +189,27 @@ mod tests {
         let id = d.get().items[0].id;
         d.apply(ToastAction::Dismiss(id));
         assert!(d.get().items.is_empty());
+    }
+
+    /// A burst of alerts in one update: each key once, at most MAX_HELD held, newest kept.
+    #[test]
+    fn a_burst_is_bounded() {
+        let d = Dispatch::<Toasts>::new(&Context::new());
+        let pushes = (0..MAX_HELD + 20)
+            .chain([0])
+            .map(|i| ToastAction::Push {
+                kind: ToastKind::Message,
+                title: format!("t{i}"),
+                body: String::new(),
+                link: None,
+                key: Some(format!("k{i}")),
+                now: 1,
+            })
+            .collect();
+        d.apply(ToastAction::PushMany(pushes));
+        let s = d.get();
+        assert_eq!(s.items.len(), MAX_HELD);
+        assert_eq!(s.items.last().unwrap().title, format!("t{}", MAX_HELD + 19));
+        assert_eq!(s.visible().1, MAX_HELD - MAX_VISIBLE);
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
+use gloo_render::{request_animation_frame, AnimationFrame};
 use gloo_timers::callback::Timeout;
 use ppt_protocol::{Envelope, ServerEvent};
 use wasm_bindgen::prelude::*;
@@ -40,6 +41,9 @@ struct Inner {
     sockets: HashMap<SocketId, Socket>,
     wake: Option<Timeout>,
     subscribers: Registry<Callback<Rc<Envelope>>>,
+    /// Frames received and not yet handed to subscribers, and what will hand them over.
+    queued: Vec<Rc<Envelope>>,
+    delivery: Option<(AnimationFrame, Timeout)>,
     on_status: Callback<StatusView>,
     on_token: Callback<String>,
     on_auth_lost: Callback<()>,
@@ -80,6 +84,8 @@ impl WsService {
             sockets: HashMap::new(),
             wake: None,
             subscribers: Registry::default(),
+            queued: Vec::new(),
+            delivery: None,
             on_status,
             on_token,
             on_auth_lost,
@@ -338,14 +344,42 @@ fn on_frame(weak: &Weak<RefCell<Inner>>, socket: SocketId, text: &str) {
         _ => Input::Frame { socket },
     };
     run(&inner, input);
-    let callbacks: Vec<Callback<Rc<Envelope>>> = inner
-        .borrow()
-        .subscribers
-        .matching(envelope.event.event_type())
-        .cloned()
-        .collect();
-    for cb in callbacks {
-        cb.emit(envelope.clone());
+    let first = {
+        let mut i = inner.borrow_mut();
+        i.queued.push(envelope);
+        i.queued.len() == 1
+    };
+    if first {
+        // Frames are handed over once per animation frame, so a burst of events costs one
+        // render. A hidden tab gets no animation frames: the timer hands them over then.
+        let weak = Rc::downgrade(&inner);
+        let frame = request_animation_frame(move |_| deliver(&weak));
+        let weak = Rc::downgrade(&inner);
+        let timer = Timeout::new(DELIVERY_FALLBACK_MS, move || deliver(&weak));
+        inner.borrow_mut().delivery = Some((frame, timer));
+    }
+}
+
+/// How long queued frames wait at most when no animation frame comes (hidden tab).
+const DELIVERY_FALLBACK_MS: u32 = 100;
+
+/// Hands the queued frames, in order, to the subscribers whose patterns match.
+fn deliver(weak: &Weak<RefCell<Inner>>) {
+    let Some(inner) = weak.upgrade() else { return };
+    let (frames, _delivery) = {
+        let mut i = inner.borrow_mut();
+        (std::mem::take(&mut i.queued), i.delivery.take())
+    };
+    for envelope in frames {
+        let callbacks: Vec<Callback<Rc<Envelope>>> = inner
+            .borrow()
+            .subscribers
+            .matching(envelope.event.event_type())
+            .cloned()
+            .collect();
+        for cb in callbacks {
+            cb.emit(envelope.clone());
+        }
     }
 }
 

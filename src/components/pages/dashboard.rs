@@ -4,13 +4,24 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 use yewdux::use_store_value;
 
+use ppt_protocol::rest::Announcement;
+use ppt_protocol::QueryKey;
+
+use super::list_card::ListCard;
 use crate::app::Route;
+use crate::hooks::use_query;
 use crate::store::session::Session;
+
+/// How many of the newest announcements the dashboard shows.
+const LATEST: usize = 3;
 
 /// The page after login.
 #[function_component]
 pub fn Dashboard() -> Html {
     let session = use_store_value::<Session>();
+    let key = QueryKey::new(["announcements"]);
+    let q = use_query::<Vec<Announcement>>(key.clone(), "/announcements");
+    let latest = q.data.clone().unwrap_or_default();
     let first_name = session
         .user
         .as_ref()
@@ -40,6 +51,16 @@ pub fn Dashboard() -> Html {
                     </Link<Route>>
                 }) }
             </div>
+            <ListCard title="Latest announcements" query={key} entry={q.entry.clone()} empty={latest.is_empty()}>
+                <ul class="item-list" data-testid="dashboard-announcements">
+                    { for latest.iter().take(LATEST).map(|a| html! {
+                        <li key={a.id.clone()} class="item" data-id={a.id.clone()}>
+                            <strong class="item-title">{ a.title.clone() }</strong>
+                            <span class="muted small">{ format!("{} · {}", a.author_name, a.created_at.as_str().get(..10).unwrap_or("")) }</span>
+                        </li>
+                    }) }
+                </ul>
+            </ListCard>
         </section>
     }
 }

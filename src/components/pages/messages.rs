@@ -26,6 +26,9 @@ pub struct MessageItemProps {
 }
 
 /// One message in the inbox.
+/// Messages the inbox shows at first, and how many more each "Show older messages" adds.
+const ROWS: usize = 100;
+
 #[function_component]
 pub fn MessageItem(props: &MessageItemProps) -> Html {
     let m = &props.message;
@@ -66,6 +69,7 @@ pub fn MessagesPage() -> Html {
     let send_error = use_state(|| None::<String>);
     let to = use_state(String::new);
     let selected = use_state(|| None::<String>);
+    let rows = use_state(|| ROWS);
     let sending = use_state(|| false);
     let to_ref = use_node_ref();
     let body_ref = use_node_ref();
@@ -188,11 +192,18 @@ pub fn MessagesPage() -> Html {
         let selected = selected.clone();
         Callback::from(move |_: MouseEvent| selected.set(None))
     };
-    let shown: Vec<&Message> = messages
+    let mut shown: Vec<&Message> = messages
         .list
         .iter()
         .filter(|m| selected.as_ref().is_none_or(|c| m.conversation_id == *c))
+        .take(*rows + 1)
         .collect();
+    let more = shown.len() > *rows;
+    shown.truncate(*rows);
+    let show_more = {
+        let rows = rows.clone();
+        Callback::from(move |_: MouseEvent| rows.set(*rows + ROWS))
+    };
     html! {
         <div class="messages-page">
             <div class="messages-side">
@@ -259,6 +270,9 @@ pub fn MessagesPage() -> Html {
                         <MessageItem key={m.id.clone()} message={m.clone()} me={me.clone()} to_name={name_of(&m.to_user_id)} on_open={on_open.clone()} />
                     }) }
                 </ul>
+                if more {
+                    <button class="link-button" data-testid="message-list-more" onclick={show_more}>{ "Show older messages" }</button>
+                }
             </section>
         </div>
     }
