@@ -5,5 +5,6 @@ export PPT_ROOT
 export TRUNK_VERSION="0.21.14"
 export WASM_BINDGEN_VERSION="0.2.130"
 export BINARYEN_VERSION="132"
+export SOCKETIO_VERSION="4.8"
 export PPT_TOOLS="${PPT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/ppt-web/tools}"
 export PATH="$PPT_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"

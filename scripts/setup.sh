@@ -2,6 +2,7 @@
 # Installs only what is missing for building and testing ppt-web; safe to run again.
 #   scripts/setup.sh            toolchain for building the app (wasm32, trunk, wasm-bindgen, wasm-opt)
 #   scripts/setup.sh --browser  the same plus Chromium and chromedriver for the browser tests
+#   scripts/setup.sh --bench    the same plus socket.io (npm) for the benchmarks' comparison
 # Prints the PATH addition needed for wasm-opt; scripts/env.sh sources the same settings.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -9,9 +10,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
 
 want_browser=0
+want_bench=0
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=1 ;;
+    --bench) want_browser=1; want_bench=1 ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -51,5 +54,11 @@ if [ "$want_browser" = 1 ]; then
     apt-get update -qq
     apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
+fi
+# The benchmarks compare ppt-server with a Node.js Socket.IO server doing the same job.
+if [ "$want_bench" = 1 ] && [ ! -f "$PPT_TOOLS/node_modules/socket.io/package.json" ]; then
+  say "installing socket.io@$SOCKETIO_VERSION (npm) into $PPT_TOOLS"
+  mkdir -p "$PPT_TOOLS"
+  (cd "$PPT_TOOLS" && npm install --no-audit --no-fund --silent "socket.io@$SOCKETIO_VERSION")
 fi
 say "tools ready"

@@ -11,7 +11,7 @@ export CHROME_BIN="${CHROME_BIN:-/usr/bin/chromium}"
 step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
 
 step "set-up (installs only what is missing)"
-bash scripts/setup.sh --browser
+bash scripts/setup.sh --bench
 
 step "format"
 cargo fmt --all -- --check
@@ -31,6 +31,6 @@ step "browser tests: wasm-bindgen-test in headless Chromium"
 cargo test -p ppt-web --target wasm32-unknown-unknown --test browser
 
 step "benchmarks, quick (figures only; fails if the app outgrows its size gate)"
-bash scripts/bench.sh --quick
+PPT_APP_BUILT=1 bash scripts/bench.sh --quick
 
 step "all layers passed"

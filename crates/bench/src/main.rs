@@ -3,17 +3,28 @@
 //!
 //! - `size`: the release app (wasm + JS + CSS), raw, gzip, brotli; fails when over budget.
 //! - `missed`: `/events/missed` pages of 500 on a large log, latency percentiles.
-//! - `fanout`: N authenticated sockets, building-wide events: deliveries/s and latency.
+//! - `fanout`: 1,000 and 10,000 authenticated sockets, 200-byte building-wide events at rising
+//!   rates: deliveries/s, latency, server CPU per delivery; then the same job against a
+//!   Node.js Socket.IO server (deliveries per CPU-second and memory per socket as ratios).
 //! - `idle`: server RSS per idle authenticated socket.
+//! - `storm`: a server restart under N live clients (the app's own catch-up engine and
+//!   backoff): time to recover, and every event applied exactly once and in order.
+//! - `browser`: the app in headless Chromium: cold start-up, events applied in one tab,
+//!   publish-to-screen latency.
 //!
 //! The server runs as its own process (the release `ppt-server` binary), so its memory and
 //! CPU are its own. Figures are printed, never asserted, except the deterministic size budget.
 
+mod browser;
 mod fanout;
+mod histogram;
+mod load;
 mod missed;
 mod report;
 mod server;
 mod size;
+mod socketio;
+mod storm;
 
 use std::path::PathBuf;
 
@@ -26,7 +37,7 @@ pub const SIZE_TARGET_GZIP: u64 = 150 * 1024;
 pub const SIZE_GATE_GZIP: u64 = 300 * 1024;
 
 fn usage() -> ! {
-    eprintln!("usage: ppt-bench [--quick] [--no-write] [size|missed|fanout|idle|all] (needs dist/ and a release ppt-server)");
+    eprintln!("usage: ppt-bench [--quick] [--no-write] [size|missed|idle|fanout|storm|browser|all] (needs dist/ and a release ppt-server)");
     std::process::exit(2);
 }
 
@@ -39,7 +50,7 @@ async fn main() -> std::process::ExitCode {
         match a.as_str() {
             "--quick" => quick = true,
             "--no-write" => write = false,
-            "size" | "missed" | "fanout" | "idle" | "all" => which.push(a),
+            "size" | "missed" | "idle" | "fanout" | "storm" | "browser" | "all" => which.push(a),
             _ => usage(),
         }
     }
@@ -47,19 +58,30 @@ async fn main() -> std::process::ExitCode {
         which = vec![
             "size".into(),
             "missed".into(),
-            "fanout".into(),
             "idle".into(),
+            "fanout".into(),
+            "storm".into(),
+            "browser".into(),
         ];
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut report = Report::new(quick);
     let mut over_budget = false;
+    let mut idle_bytes = None;
     for w in &which {
         let result = match w.as_str() {
             "size" => size::run(&root.join("dist"), &mut report).map(|over| over_budget |= over),
             "missed" => missed::run(quick, &mut report).await,
-            "fanout" => fanout::run(quick, &mut report).await,
-            "idle" => fanout::idle(quick, &mut report).await,
+            // The Socket.IO comparison repeats the fan-out run's rates against Node.js.
+            "fanout" => match fanout::run(quick, &mut report).await {
+                Ok(ours) => socketio::run(quick, &ours, idle_bytes, &mut report).await,
+                Err(e) => Err(e),
+            },
+            "storm" => storm::run(quick, &mut report).await,
+            "browser" => browser::run(quick, &root.join("dist"), &mut report).await,
+            "idle" => fanout::idle(quick, &mut report)
+                .await
+                .map(|b| idle_bytes = Some(b)),
             _ => unreachable!(),
         };
         if let Err(e) = result {

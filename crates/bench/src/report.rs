@@ -3,17 +3,22 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::load::Latencies;
+
 /// One measured figure against its target.
 pub struct Row {
     pub what: String,
     pub figure: String,
     pub target: String,
     pub met: Option<bool>,
+    /// What keeps a missed target out of reach, as measured.
+    pub limit: Option<String>,
 }
 
 pub struct Report {
     quick: bool,
     rows: Vec<Row>,
+    latencies: Vec<(String, Latencies)>,
 }
 
 impl Report {
@@ -21,6 +26,7 @@ impl Report {
         Report {
             quick,
             rows: Vec::new(),
+            latencies: Vec::new(),
         }
     }
 
@@ -36,18 +42,41 @@ impl Report {
             figure: figure.into(),
             target: target.into(),
             met,
+            limit: None,
         });
     }
 
+    /// Says what limits the last row's figure (shown when its target is missed).
+    pub fn limit(&mut self, why: impl Into<String>) {
+        if let Some(r) = self.rows.last_mut() {
+            r.limit = Some(why.into());
+        }
+    }
+
+    /// Keeps a latency distribution for the histogram picture.
+    pub fn remember(&mut self, name: impl Into<String>, latencies: Latencies) {
+        self.latencies.push((name.into(), latencies));
+    }
+
     fn table(&self) -> String {
-        let mut t = String::from("| what | figure | target | met |\n|---|---|---|---|\n");
+        let mut t = String::from(
+            "| what | figure | target | met | what limits it |\n|---|---|---|---|---|\n",
+        );
         for r in &self.rows {
             let met = match r.met {
                 Some(true) => "yes",
                 Some(false) => "**no**",
                 None => "n/a",
             };
-            let _ = writeln!(t, "| {} | {} | {} | {} |", r.what, r.figure, r.target, met);
+            let limit = match (r.met, &r.limit) {
+                (Some(false), Some(l)) => l.as_str(),
+                _ => "",
+            };
+            let _ = writeln!(
+                t,
+                "| {} | {} | {} | {} | {} |",
+                r.what, r.figure, r.target, met, limit
+            );
         }
         t
     }
@@ -60,15 +89,24 @@ impl Report {
         );
     }
 
+    /// Writes `performance.md` and, beside it, `latency.svg`.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let machine = machine();
+        let picture = if self.latencies.is_empty() {
+            String::new()
+        } else {
+            let svg = path.with_file_name("latency.svg");
+            std::fs::write(&svg, crate::histogram::svg(&self.latencies))?;
+            "## Latency\n\nDistributions from the runs above (fan-out: the best carried rate; \
+             the time axis is logarithmic):\n\n![latency histograms](latency.svg)\n"
+                .to_owned()
+        };
         let doc = format!(
             "# Performance\n\nMeasured by `cargo run --release -p ppt-bench` (see `crates/bench`), which writes this page.\n\
-             Reproduce: `bash scripts/bench.sh` (builds the app and the server in release first).\n\n\
-             Machine: {machine}\n\n{}\n\
-             Benchmarks of issue 7 not yet built: start-up in Chromium, events applied in one tab, \
-             publish-to-screen latency, the comparison with a Node.js Socket.IO server, the reconnect storm, \
-             and the latency histogram picture.\n",
+             Reproduce: `bash scripts/bench.sh` (builds the app and the server in release first; \
+             `bash scripts/bench.sh --quick` is the small run CI does).\n\n\
+             Machine: {machine}. The load generators (sockets, Chromium) run on the same machine \
+             as the server and share its cores.\n\n{}\n{picture}",
             self.table()
         );
         std::fs::write(path, doc)

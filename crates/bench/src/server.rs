@@ -8,7 +8,10 @@ use std::time::Duration;
 pub struct ServerProcess {
     child: Child,
     pub addr: String,
-    _static: tempfile::TempDir,
+    db: PathBuf,
+    static_dir: PathBuf,
+    extra: Vec<String>,
+    _static: Option<tempfile::TempDir>,
 }
 
 fn server_binary() -> Result<PathBuf, String> {
@@ -27,51 +30,93 @@ fn server_binary() -> Result<PathBuf, String> {
     }
 }
 
+fn spawn(addr: &str, db: &Path, static_dir: &Path, extra: &[String]) -> Result<Child, String> {
+    Command::new(server_binary()?)
+        .args(["--addr", addr, "--db"])
+        .arg(db)
+        .arg("--static-dir")
+        .arg(static_dir)
+        .args([
+            "--jwt-secret",
+            "bench-secret",
+            "--event-retention",
+            "5000000",
+            "--bench-api",
+        ])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| e.to_string())
+}
+
 impl ServerProcess {
     /// Starts the server on a free loopback port with `db` and waits until it answers.
     pub async fn start(db: &Path, extra: &[&str]) -> Result<Self, String> {
+        Self::start_serving(db, None, extra).await
+    }
+
+    /// Like [`ServerProcess::start`], serving the built app from `static_dir`.
+    pub async fn start_serving(
+        db: &Path,
+        static_dir: Option<&Path>,
+        extra: &[&str],
+    ) -> Result<Self, String> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| e.to_string())?
             .port();
         let addr = format!("127.0.0.1:{port}");
-        let static_dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let child = Command::new(server_binary()?)
-            .args(["--addr", &addr, "--db"])
-            .arg(db)
-            .arg("--static-dir")
-            .arg(static_dir.path())
-            .args([
-                "--jwt-secret",
-                "bench-secret",
-                "--event-retention",
-                "5000000",
-            ])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| e.to_string())?;
+        let (static_dir, temp) = match static_dir {
+            Some(d) => (d.to_path_buf(), None),
+            None => {
+                let t = tempfile::tempdir().map_err(|e| e.to_string())?;
+                (t.path().to_path_buf(), Some(t))
+            }
+        };
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let child = spawn(&addr, db, &static_dir, &extra)?;
         let server = ServerProcess {
             child,
             addr,
-            _static: static_dir,
+            db: db.to_path_buf(),
+            static_dir,
+            extra,
+            _static: temp,
         };
+        server.wait_ready().await?;
+        Ok(server)
+    }
+
+    async fn wait_ready(&self) -> Result<(), String> {
         let http = reqwest::Client::new();
         for _ in 0..600 {
             if let Ok(r) = http
-                .get(format!("http://{}/healthz", server.addr))
+                .get(format!("http://{}/healthz", self.addr))
                 .send()
                 .await
             {
                 if r.status().is_success() {
-                    return Ok(server);
+                    return Ok(());
                 }
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Err("ppt-server did not start".into())
+    }
+
+    /// Stops the server gracefully (SIGTERM: its sockets close with 1001), waits for it to
+    /// exit, and starts it again on the same address and database. Returns once it answers.
+    pub async fn restart(&mut self) -> Result<(), String> {
+        let _ = Command::new("kill").args(["-TERM", &self.pid()]).status();
+        let _ = tokio::task::block_in_place(|| self.child.wait());
+        self.child = spawn(&self.addr, &self.db, &self.static_dir, &self.extra)?;
+        self.wait_ready().await
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     pub fn api(&self, path: &str) -> String {
@@ -98,28 +143,46 @@ impl ServerProcess {
             .ok_or_else(|| "login failed".into())
     }
 
-    fn proc_file(&self, name: &str) -> String {
-        std::fs::read_to_string(format!("/proc/{}/{name}", self.child.id())).unwrap_or_default()
+    /// The server's process id.
+    pub fn pid(&self) -> String {
+        self.child.id().to_string()
     }
 
     /// Resident memory of the server, in KiB.
     pub fn rss_kib(&self) -> u64 {
-        self.proc_file("status")
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        crate::load::rss_kib(&self.pid())
     }
 
-    /// CPU time the server has used (user + system), in seconds.
-    pub fn cpu_seconds(&self) -> f64 {
-        let stat = self.proc_file("stat");
-        let after_name = stat.rsplit(')').next().unwrap_or("");
-        let fields: Vec<&str> = after_name.split_whitespace().collect();
-        let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-            + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-        ticks as f64 / 100.0
+    /// Publishes `count` 200-byte building-wide events at `rate`/s as `token`'s user.
+    pub async fn publish_entities(&self, token: &str, count: u32, rate: u32) -> Result<(), String> {
+        self.publish(
+            token,
+            serde_json::json!({ "kind": "entity", "count": count, "perSec": rate, "frameBytes": 200 }),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Publishes benchmark events through `/bench/publish` as `token`'s user.
+    pub async fn publish(
+        &self,
+        token: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        let r = reqwest::Client::new()
+            .post(self.api("/bench/publish"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = r.status();
+        let v: serde_json::Value = r.json().await.map_err(|e| e.to_string())?;
+        if status.is_success() {
+            Ok(v)
+        } else {
+            Err(format!("publish: {status} {v}"))
+        }
     }
 }
 

@@ -1,0 +1,438 @@
+//! The app in real headless Chromium (through chromedriver), against the release server:
+//!
+//! - start-up: cold loads of the dashboard (a fresh browser profile each, so nothing is
+//!   cached), from navigation start to the first list showing its data (the app's
+//!   `ppt:first-list` User Timing mark);
+//! - events applied in one tab: Bob's messages to Alice (each `message:new` + `entity:created`)
+//!   at rising rates while her inbox is open; the unread badge counts what her tab applied,
+//!   sampled in the page; a rate is sustained when the tab has applied everything within a
+//!   second of the last publish (no growing backlog);
+//! - publish to screen: at 1,000 events/s, a MutationObserver on the inbox sees each new
+//!   message row; its body carries the server's send time (µs), so latency is one clock.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+
+use crate::load::{now_us, Latencies};
+use crate::report::Report;
+use crate::server::ServerProcess;
+
+/// A chromedriver process; each [`Driver::session`] is a fresh browser profile in a folder
+/// of the driver's own, so every browser it started can be found and stopped at the end,
+/// even after an error left a session open.
+struct Driver {
+    process: Child,
+    url: String,
+    profiles: tempfile::TempDir,
+    sessions: std::cell::Cell<u32>,
+}
+
+impl Driver {
+    fn start() -> Result<Self, String> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let process = Command::new(&bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {bin}: {e} (scripts/setup.sh --browser)"))?;
+        Ok(Driver {
+            process,
+            url: format!("http://127.0.0.1:{port}"),
+            profiles: tempfile::Builder::new()
+                .prefix("ppt-bench-chromium-")
+                .tempdir()
+                .map_err(err)?,
+            sessions: std::cell::Cell::new(0),
+        })
+    }
+
+    async fn session(&self) -> Result<Client, String> {
+        let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        self.sessions.set(self.sessions.get() + 1);
+        let profile = self
+            .profiles
+            .path()
+            .join(format!("profile-{}", self.sessions.get()));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chrome,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&self.url)
+                .await
+            {
+                Ok(c) => return Ok(c),
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await
+                }
+                Err(e) => return Err(format!("chromedriver did not answer: {e}")),
+            }
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        // Browsers whose session an error left open.
+        let _ = Command::new("pkill")
+            .args(["-f", &self.profiles.path().display().to_string()])
+            .status();
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// Runs `script` in the page until it returns something other than `null` (10 ms apart).
+async fn wait_js(c: &Client, script: &str, patience: Duration) -> Result<Value, String> {
+    let deadline = Instant::now() + patience;
+    loop {
+        let v = c.execute(script, vec![]).await.map_err(err)?;
+        if !v.is_null() {
+            return Ok(v);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("timed out waiting for: {script}"));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Logs in through the form and returns the session the app stored.
+async fn login(c: &Client, base: &str, email: &str) -> Result<String, String> {
+    c.goto(&format!("{base}/login")).await.map_err(err)?;
+    wait_js(
+        c,
+        "return document.querySelector('[data-testid=login-email]') ? 1 : null",
+        Duration::from_secs(20),
+    )
+    .await?;
+    c.execute(
+        "const set = (id, v) => { const e = document.querySelector(`[data-testid=${id}]`); \
+         e.value = v; e.dispatchEvent(new Event('input', {bubbles: true})); };\
+         set('login-email', arguments[0]); set('login-password', 'demo1234');\
+         document.querySelector('[data-testid=login-submit]').click(); return null;",
+        vec![email.into()],
+    )
+    .await
+    .map_err(err)?;
+    wait_js(
+        c,
+        "return document.querySelector('[data-testid=dashboard]') ? 1 : null",
+        Duration::from_secs(20),
+    )
+    .await?;
+    let v = c
+        .execute("return localStorage.getItem('ppt-web.session')", vec![])
+        .await
+        .map_err(err)?;
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| "no session stored after login".into())
+}
+
+fn unread_js() -> &'static str {
+    "const b = document.querySelector('[data-testid=unread-count]'); return b ? Number(b.textContent) : 0;"
+}
+
+pub async fn run(quick: bool, dist: &std::path::Path, report: &mut Report) -> Result<(), String> {
+    if !dist.join("index.html").exists() {
+        return Err(format!(
+            "{} has no built app: run scripts/build-app.sh",
+            dist.display()
+        ));
+    }
+    let dir = tempfile::tempdir().map_err(err)?;
+    let server = ServerProcess::start_serving(
+        &dir.path().join("browser.sqlite3"),
+        Some(dist),
+        &["--send-queue", "65536"],
+    )
+    .await?;
+    let base = server.base();
+    let driver = Driver::start()?;
+    startup(quick, &driver, &base, report).await?;
+    one_tab(quick, &driver, &server, report).await?;
+    Ok(())
+}
+
+async fn startup(
+    quick: bool,
+    driver: &Driver,
+    base: &str,
+    report: &mut Report,
+) -> Result<(), String> {
+    let runs = if quick { 2 } else { 20 };
+    let first = driver.session().await?;
+    let session = login(&first, base, "alice@demo.ppt").await?;
+    let _ = first.close().await;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let c = driver.session().await?;
+        // A tiny same-origin page to hold the session; the app itself is not cached yet.
+        c.goto(&format!("{base}/healthz")).await.map_err(err)?;
+        c.execute(
+            "localStorage.setItem('ppt-web.session', arguments[0]); return null;",
+            vec![session.clone().into()],
+        )
+        .await
+        .map_err(err)?;
+        c.goto(&format!("{base}/")).await.map_err(err)?;
+        let t = wait_js(
+            &c,
+            "const e = performance.getEntriesByName('ppt:first-list'); return e.length ? e[0].startTime : null;",
+            Duration::from_secs(30),
+        )
+        .await?;
+        times.push(t.as_f64().unwrap_or(0.0));
+        let _ = c.close().await;
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let l = Latencies::from_ms(&times);
+    let p95 = l.percentile_ms(0.95);
+    report.add(
+        format!("start-up: {runs} cold loads of the dashboard"),
+        format!(
+            "navigation to first list: p50 {:.0} ms, p95 {:.0} ms",
+            l.percentile_ms(0.5),
+            p95
+        ),
+        "p95 ≤ 200 ms on loopback",
+        (!quick).then_some(p95 <= 200.0),
+    );
+    Ok(())
+}
+
+/// One rate step in one tab.
+struct TabStep {
+    rate: u32,
+    events: u64,
+    applied_per_sec: f64,
+    drain_ms: f64,
+}
+
+async fn one_tab(
+    quick: bool,
+    driver: &Driver,
+    server: &ServerProcess,
+    report: &mut Report,
+) -> Result<(), String> {
+    let base = server.base();
+    let c = driver.session().await?;
+    login(&c, &base, "alice@demo.ppt").await?;
+    c.goto(&format!("{base}/messages")).await.map_err(err)?;
+    wait_js(
+        &c,
+        "return document.querySelector('[data-testid=message-list]') ? 1 : null",
+        Duration::from_secs(20),
+    )
+    .await?;
+    let bob = server.token("bob@demo.ppt").await?;
+    let alice_id = "1";
+
+    // Publish to screen first, at 1,000 events/s (500 messages), on a quiet tab.
+    let (rate, secs) = if quick { (100u32, 1.0) } else { (1_000, 5.0) };
+    c.execute(
+        "window.__lat = []; const list = document.querySelector('[data-testid=message-list]');\
+         new MutationObserver(ms => { const now = (performance.timeOrigin + performance.now()) * 1000;\
+           for (const m of ms) for (const n of m.addedNodes) { if (n.nodeName !== 'LI') continue;\
+             const t = /sent (\\d+)/.exec(n.textContent || ''); if (t) window.__lat.push((now - Number(t[1])) / 1000); } })\
+           .observe(list, { childList: true, subtree: true }); return null;",
+        vec![],
+    )
+    .await
+    .map_err(err)?;
+    let messages = ((rate as f64 / 2.0) * secs) as u64;
+    server
+        .publish(
+            &bob,
+            json!({ "kind": "message", "toUserId": alice_id, "count": messages, "perSec": rate / 2 }),
+        )
+        .await?;
+    // Until every row was seen, or none for 3 s (rows that never showed are reported).
+    let mut last = (0u64, Instant::now());
+    loop {
+        let n = c
+            .execute("return window.__lat.length", vec![])
+            .await
+            .map_err(err)?
+            .as_u64()
+            .unwrap_or(0);
+        if n >= messages {
+            break;
+        }
+        if n != last.0 {
+            last = (n, Instant::now());
+        } else if last.1.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let lat: Vec<f64> = c
+        .execute("return window.__lat", vec![])
+        .await
+        .map_err(err)?
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    let screen = Latencies::from_ms(&lat);
+    let p99 = screen.percentile_ms(0.99);
+    report.add(
+        format!("publish to screen: {rate} events/s into an open inbox"),
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms ({} of {messages} new rows seen by a MutationObserver)",
+            screen.percentile_ms(0.5),
+            p99,
+            lat.len()
+        ),
+        "p99 ≤ 25 ms at 1,000 events/s",
+        (!quick).then_some(p99 <= 25.0),
+    );
+    report.remember(
+        format!("publish to screen, {rate} events/s (Chromium)"),
+        screen,
+    );
+
+    // Rising rates: what the tab applies, and whether it keeps up.
+    let (rates, secs): (&[u32], f64) = if quick {
+        (&[1_000], 1.0)
+    } else {
+        (&[2_000, 5_000, 10_000, 20_000, 40_000], 3.0)
+    };
+    c.execute(
+        &format!(
+            "window.__s = []; window.__t = setInterval(() => window.__s.push([Date.now(), (() => {{ {} }})()]), 20); return null;",
+            unread_js()
+        ),
+        vec![],
+    )
+    .await
+    .map_err(err)?;
+    let mut steps = Vec::new();
+    for &rate in rates {
+        let before = c
+            .execute(unread_js(), vec![])
+            .await
+            .map_err(err)?
+            .as_u64()
+            .unwrap_or(0);
+        let messages = ((rate as f64 / 2.0) * secs) as u64;
+        let want = before + messages;
+        let start_ms = now_us() as f64 / 1000.0;
+        server
+            .publish(
+                &bob,
+                json!({ "kind": "message", "toUserId": alice_id, "count": messages, "perSec": rate / 2 }),
+            )
+            .await?;
+        let published_ms = now_us() as f64 / 1000.0;
+        // Until the badge shows everything, or stops moving for 5 s.
+        let mut last = (before, Instant::now());
+        loop {
+            let n = c
+                .execute(unread_js(), vec![])
+                .await
+                .map_err(err)?
+                .as_u64()
+                .unwrap_or(0);
+            if n >= want {
+                break;
+            }
+            if n != last.0 {
+                last = (n, Instant::now());
+            } else if last.1.elapsed() > Duration::from_secs(5) {
+                return Err(format!(
+                    "the tab stopped at {n} of {want} unread at {rate} events/s"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let samples: Vec<(f64, u64)> = c
+            .execute("const s = window.__s; window.__s = []; return s;", vec![])
+            .await
+            .map_err(err)?
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_u64()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let done_ms = samples
+            .iter()
+            .find(|(_, n)| *n >= want)
+            .map(|(t, _)| *t)
+            .unwrap_or(now_us() as f64 / 1000.0);
+        let first_ms = samples
+            .iter()
+            .find(|(_, n)| *n > before)
+            .map(|(t, _)| *t)
+            .unwrap_or(start_ms);
+        let events = messages * 2;
+        let step = TabStep {
+            rate,
+            events,
+            applied_per_sec: events as f64 / ((done_ms - first_ms.min(start_ms)).max(1.0) / 1000.0),
+            drain_ms: (done_ms - published_ms).max(0.0),
+        };
+        println!(
+            "  one tab, {} events/s offered: {:.0} applied/s, drained {:.0} ms after the last publish",
+            step.rate, step.applied_per_sec, step.drain_ms
+        );
+        let kept_up = step.drain_ms <= 1000.0;
+        steps.push(step);
+        if !kept_up {
+            break;
+        }
+    }
+    let sustained = steps
+        .iter()
+        .filter(|s| s.drain_ms <= 1000.0)
+        .map(|s| s.rate)
+        .max()
+        .unwrap_or(0);
+    let ladder: Vec<String> = steps
+        .iter()
+        .map(|s| {
+            format!(
+                "{}/s → {:.0}/s applied, drained {:.0} ms after ({} events)",
+                s.rate, s.applied_per_sec, s.drain_ms, s.events
+            )
+        })
+        .collect();
+    report.add(
+        "events applied in one tab (message:new + entity:created, inbox open)",
+        format!(
+            "sustained {sustained} events/s with no growing backlog ({})",
+            ladder.join("; ")
+        ),
+        "≥ 20,000 events/s sustained",
+        (!quick).then_some(sustained >= 20_000),
+    );
+    let _ = c.close().await;
+    Ok(())
+}

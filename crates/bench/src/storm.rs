@@ -1,0 +1,319 @@
+//! The reconnect storm: N clients (10,000; 100 with --quick) are connected and live, events
+//! are being published, and the server restarts (SIGTERM: every socket closes with 1001).
+//! Each client is the app's own logic, natively: the catch-up engine
+//! (`ppt_web::realtime::catchup`) decides what to fetch from `/events/missed` and what to
+//! apply, and the app's backoff (`ppt_web::realtime::backoff`) with its jitter decides when to
+//! retry. Measured: time from the drop until each client is reconnected and caught up, the
+//! spread of the first retries, and, per client, whether it applied every published event
+//! exactly once and in order.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use ppt_protocol::rest::MissedEvents;
+use ppt_protocol::{Envelope, ServerEvent};
+use ppt_web::realtime::backoff::BackoffConfig;
+use ppt_web::realtime::catchup::{Cursor, Sync, SyncCommand};
+use serde_json::json;
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::load::{connect_authenticated, RESIDENTS};
+use crate::report::Report;
+use crate::server::{percentile, ServerProcess};
+
+/// What one client saw.
+#[derive(Default)]
+struct Outcome {
+    /// Ids of the benchmark events applied, in the order applied.
+    applied: Vec<u64>,
+    /// Milliseconds from the drop to the first retry.
+    first_retry_ms: Option<f64>,
+    /// Milliseconds from the drop until caught up on the new connection.
+    recovered_ms: Option<f64>,
+}
+
+struct Shared {
+    ws: String,
+    api: String,
+    http: reqwest::Client,
+    /// Bounds the load generator's own concurrent HTTP requests (its file descriptors).
+    fetches: Semaphore,
+    dropped_at: Mutex<Option<Instant>>,
+    live: AtomicU64,
+    stop: AtomicBool,
+}
+
+fn ms_since(t: Option<Instant>) -> Option<f64> {
+    t.map(|t| t.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// A small random number generator for jitter (each client its own).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+async fn client(shared: Arc<Shared>, token: String, seed: u64) -> Outcome {
+    let backoff = BackoffConfig::default();
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut sync = Sync::new(Cursor::default());
+    let mut out = Outcome::default();
+    let mut attempt = 0u32;
+    let mut was_live = false;
+    let mut counted_live = false;
+    while !shared.stop.load(Ordering::Relaxed) {
+        let dropped = *shared.dropped_at.lock().unwrap_or_else(|e| e.into_inner());
+        if dropped.is_some() && out.first_retry_ms.is_none() {
+            out.first_retry_ms = ms_since(dropped);
+        }
+        let (mut ws, auth) = match connect_authenticated(&shared.ws, &token).await {
+            Ok(v) => v,
+            Err(_) => {
+                let d = backoff.delay(attempt, rng.next());
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(d)).await;
+                continue;
+            }
+        };
+        let mut queue: Vec<SyncCommand> = sync.authenticated(&auth);
+        loop {
+            while let Some(command) = (!queue.is_empty()).then(|| queue.remove(0)) {
+                match command {
+                    SyncCommand::Apply { envelope, .. } => {
+                        if let (Some(id), ServerEvent::Entity(..)) = (envelope.id, &envelope.event)
+                        {
+                            out.applied.push(id);
+                        }
+                    }
+                    SyncCommand::Fetch(request) | SyncCommand::Poll(request) => {
+                        match fetch(&shared, &token, &request.query(500)).await {
+                            Some(page) => queue.extend(sync.page(page)),
+                            None => queue.extend(sync.page_failed()),
+                        }
+                    }
+                    SyncCommand::CaughtUp { .. } => {
+                        if was_live && out.recovered_ms.is_none() {
+                            out.recovered_ms = ms_since(
+                                *shared.dropped_at.lock().unwrap_or_else(|e| e.into_inner()),
+                            );
+                        }
+                        was_live = true;
+                        if !counted_live {
+                            counted_live = true;
+                            shared.live.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    SyncCommand::ResetAll
+                    | SyncCommand::GapFilled { .. }
+                    | SyncCommand::Save(_) => {}
+                }
+            }
+            if shared.stop.load(Ordering::Relaxed) {
+                return out;
+            }
+            let frame = tokio::select! {
+                f = ws.next() => f,
+                _ = tokio::time::sleep(Duration::from_millis(200)) => continue,
+            };
+            match frame {
+                Some(Ok(Message::Text(t))) => {
+                    if let Ok(env) = Envelope::from_json(&t) {
+                        match env.event {
+                            ServerEvent::Authenticated(ref a) => {
+                                queue.extend(sync.authenticated(a))
+                            }
+                            ServerEvent::Pong | ServerEvent::ConnectionError(_) => {}
+                            _ => queue.extend(sync.live(env)),
+                        }
+                    }
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            }
+        }
+        sync.disconnected();
+        let d = backoff.delay(0, rng.next());
+        attempt = 1;
+        tokio::time::sleep(Duration::from_millis(d)).await;
+    }
+    out
+}
+
+async fn fetch(shared: &Shared, token: &str, query: &str) -> Option<MissedEvents> {
+    let _permit = shared.fetches.acquire().await.ok()?;
+    shared
+        .http
+        .get(format!("{}/events/missed?{query}", shared.api))
+        .bearer_auth(token)
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()
+}
+
+pub async fn run(quick: bool, report: &mut Report) -> Result<(), String> {
+    let n = if quick { 100 } else { 10_000 };
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut server = ServerProcess::start(&dir.path().join("storm.sqlite3"), &[]).await?;
+    let mut tokens = Vec::new();
+    for u in RESIDENTS {
+        tokens.push(server.token(u).await?);
+    }
+    let martin = server.token("martin@demo.ppt").await?;
+    let shared = Arc::new(Shared {
+        ws: server.ws(),
+        api: server.api(""),
+        http: reqwest::Client::new(),
+        fetches: Semaphore::new(256),
+        dropped_at: Mutex::new(None),
+        live: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+    });
+    let clients: Vec<_> = (0..n)
+        .map(|i| {
+            tokio::spawn(client(
+                shared.clone(),
+                tokens[i % tokens.len()].clone(),
+                i as u64 + 1,
+            ))
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while shared.live.load(Ordering::Relaxed) < n as u64 {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "only {} of {n} clients went live",
+                shared.live.load(Ordering::Relaxed)
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Events before, across and after the restart (the producer retries while it is down).
+    let publishing = Arc::new(AtomicBool::new(true));
+    let ids = Arc::new(Mutex::new(Vec::<(u64, u64)>::new()));
+    let producer = {
+        let (api, publishing, ids) = (
+            server.api("/bench/publish"),
+            publishing.clone(),
+            ids.clone(),
+        );
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            while publishing.load(Ordering::Relaxed) {
+                let r = http
+                    .post(&api)
+                    .bearer_auth(&martin)
+                    .json(&json!({ "kind": "entity", "count": 10, "perSec": 100 }))
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status().is_success() => {
+                        if let Ok(v) = r.json::<serde_json::Value>().await {
+                            let first = v["firstId"].as_u64().unwrap_or(0);
+                            let last = v["lastId"].as_u64().unwrap_or(0);
+                            ids.lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push((first, last));
+                        }
+                    }
+                    _ => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    *shared.dropped_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+    server.restart().await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    publishing.store(false, Ordering::Relaxed);
+    let _ = producer.await;
+    let published: Vec<u64> = ids
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .flat_map(|(a, b)| *a..=*b)
+        .collect();
+    let last = published.last().copied().unwrap_or(0);
+
+    // Let everyone finish catching up, then stop and judge.
+    let settle = Instant::now() + Duration::from_secs(60);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    while Instant::now() < settle {
+        let r = fetch(&shared, &tokens[0], "after=0&limit=1").await;
+        if r.is_some_and(|p| p.latest_id >= last) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Clients stop at their next quiet moment (200 ms without a frame).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    shared.stop.store(true, Ordering::Relaxed);
+    let mut outcomes = Vec::new();
+    for c in clients {
+        outcomes.push(c.await.map_err(|e| e.to_string())?);
+    }
+
+    let (mut lost, mut duplicated, mut disordered, mut unrecovered) = (0u64, 0u64, 0u64, 0u64);
+    let mut recovered = Vec::new();
+    let mut first_retries = Vec::new();
+    for o in &outcomes {
+        let mut seen = std::collections::HashSet::new();
+        for w in o.applied.windows(2) {
+            if w[1] <= w[0] {
+                disordered += 1;
+            }
+        }
+        for id in &o.applied {
+            if !seen.insert(*id) {
+                duplicated += 1;
+            }
+        }
+        lost += published.iter().filter(|id| !seen.contains(id)).count() as u64;
+        match o.recovered_ms {
+            Some(ms) => recovered.push(ms),
+            None => unrecovered += 1,
+        }
+        if let Some(ms) = o.first_retry_ms {
+            first_retries.push(ms);
+        }
+    }
+    recovered.sort_by(|a, b| a.total_cmp(b));
+    first_retries.sort_by(|a, b| a.total_cmp(b));
+    let all_within = recovered.last().copied().unwrap_or(0.0);
+    let ok = lost == 0 && duplicated == 0 && disordered == 0 && unrecovered == 0;
+    report.add(
+        format!("reconnect storm: {n} clients, server restart, events published throughout"),
+        format!(
+            "all reconnected and caught up {:.1} s after the drop (p50 {:.1} s); {} events published, \
+             lost {lost}, duplicated {duplicated}, out of order {disordered}, not recovered {unrecovered}; \
+             first retries spread {:.2}–{:.2} s (p50 {:.2} s)",
+            all_within / 1000.0,
+            percentile(&recovered, 0.5) / 1000.0,
+            published.len(),
+            first_retries.first().copied().unwrap_or(0.0) / 1000.0,
+            first_retries.last().copied().unwrap_or(0.0) / 1000.0,
+            percentile(&first_retries, 0.5) / 1000.0,
+        ),
+        "all within 10 s, nothing lost or duplicated, retries spread by jitter",
+        (!quick).then_some(ok && all_within <= 10_000.0),
+    );
+    report.limit("see the figure");
+    if !ok {
+        return Err(format!(
+            "reconnect storm: lost {lost}, duplicated {duplicated}, out of order {disordered}, not recovered {unrecovered}"
+        ));
+    }
+    Ok(())
+}
