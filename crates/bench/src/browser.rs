@@ -174,10 +174,36 @@ pub async fn run(quick: bool, dist: &std::path::Path, report: &mut Report) -> Re
     )
     .await?;
     let base = server.base();
+    wait_for_compressed_copies(dist).await;
     let driver = Driver::start()?;
     startup(quick, &driver, &base, report).await?;
     one_tab(quick, &driver, &server, report).await?;
     Ok(())
+}
+
+/// Waits (up to a minute) until the server has written the compressed copy of the wasm, as a
+/// server that has been running for a moment has: cold loads measure the app, not the
+/// one-time compression.
+async fn wait_for_compressed_copies(dist: &std::path::Path) {
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let ready = std::fs::read_dir(dist)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+            .all(|wasm| {
+                let mut br = wasm.clone().into_os_string();
+                br.push(".br");
+                matches!((modified(&wasm), modified(std::path::Path::new(&br))), (Some(w), Some(b)) if b >= w)
+            });
+        if ready {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn startup(

@@ -10,6 +10,7 @@
 //! - [`routes`]: the REST API under `/api/v1`, one module per resource.
 //! - [`ws`]: `/ws`: Origin check, authentication, heartbeat answers, limits.
 //! - [`simulate`]: `--simulate`, neighbours who act on their own for demos.
+//! - [`static_files`]: the built app, compressed once (brotli and gzip) and served as is.
 //! - [`error`]: `AppError`, answered with the contract's error body.
 //!
 //! [`build`] makes the state and router; [`run`] serves on a listener the caller bound.
@@ -22,6 +23,7 @@ pub mod hub;
 pub mod routes;
 pub mod simulate;
 pub mod state;
+pub mod static_files;
 pub mod store;
 pub mod users;
 pub mod ws;
@@ -99,9 +101,17 @@ pub fn build(config: Config) -> Result<Built, StartError> {
 /// Every route: `/api/v1`, `/ws`, `/healthz`, and the built app for everything else.
 pub fn router(state: AppState) -> Router {
     let dir = &state.config.static_dir;
+    // Compressed copies written once (see `static_files`) are served as they are; the
+    // compression layer below only compresses what has none (API answers, other files).
     let app = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
         .append_index_html_on_directories(true)
-        .fallback(ServeFile::new(dir.join("index.html")));
+        .fallback(
+            ServeFile::new(dir.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     Router::new()
         .nest("/api/v1", routes::router())
         .route("/ws", get(ws::upgrade))
@@ -118,6 +128,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let token = built.state.shutdown.clone();
+    // Compress the app's files in the background; until then they are compressed per request.
+    let static_dir = built.state.config.static_dir.clone();
+    tokio::task::spawn_blocking(move || match static_files::precompress(&static_dir) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "compressed the app's files once"),
+        Err(e) => tracing::warn!(error = %e, "could not precompress the app's files"),
+    });
     if built.state.config.simulate {
         tokio::spawn(simulate::run(built.state.clone()));
     }

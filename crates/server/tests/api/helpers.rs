@@ -68,6 +68,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// The folder the server serves the app from.
+    pub fn static_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("dist")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}/api/v1{}", self.addr, path)
     }

@@ -8,4 +8,5 @@ mod bench;
 mod events;
 mod missed;
 mod permissions;
+mod static_files;
 mod ws;
