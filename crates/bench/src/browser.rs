@@ -250,6 +250,11 @@ async fn startup(
         "p95 ≤ 200 ms on loopback",
         (!quick).then_some(p95 <= 200.0),
     );
+    report.limit(
+        "a fresh Chromium each load, on the same 2 cores: index and assets ~50 ms, compiling \
+         and starting the 700 KB wasm ~60 ms, then the first requests and render; the wasm's \
+         size is the lever left",
+    );
     Ok(())
 }
 
@@ -337,6 +342,12 @@ async fn one_tab(
         ),
         "p99 ≤ 25 ms at 1,000 events/s",
         (!quick).then_some(p99 <= 25.0),
+    );
+    report.limit(
+        "the renderer: with the inbox open a frame reaches the page's WebSocket handler ~13 ms \
+         (p50) after it was sent, ~1 ms with no list on screen, while laying out and painting \
+         (software, headless) keep the main thread busy; the app adds the wait for the next \
+         animation frame and one render",
     );
     report.remember(
         format!("publish to screen, {rate} events/s (Chromium)"),
@@ -458,6 +469,11 @@ async fn one_tab(
         ),
         "≥ 20,000 events/s sustained",
         (!quick).then_some(sustained >= 20_000),
+    );
+    report.limit(
+        "Chromium's own work per WebSocket message and the page's rendering take over half of \
+         the main thread (the app's code a few per cent, profiled), with the server producing \
+         the stream on the same 2 cores; the contract puts one event in each frame",
     );
     let _ = c.close().await;
     Ok(())

@@ -185,7 +185,7 @@ pub async fn run(quick: bool, report: &mut Report) -> Result<FanOut, String> {
     } else {
         (1_000, 10_000, 2.0)
     };
-    let rates = [100, 250, 500, 1_000, 2_000, 4_000][..if quick { 1 } else { 6 }].to_vec();
+    let rates = [50, 100, 250, 500, 1_000, 2_000, 4_000][..if quick { 1 } else { 7 }].to_vec();
     let at_1000 = rising(small, &rates, secs).await?;
     let at_10000 = rising(
         large,
@@ -242,9 +242,23 @@ pub async fn run(quick: bool, report: &mut Report) -> Result<FanOut, String> {
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
         ));
         report.remember(
-            format!("fan-out, {sockets} sockets, {} events/s", b.events_per_sec),
+            format!(
+                "fan-out, {sockets} sockets, {} events/s (best carried rate)",
+                b.events_per_sec
+            ),
             b.latency.clone(),
         );
+        // At 1,000 sockets also the rate of the target (1,000,000 deliveries/s), if run.
+        if let Some(at_target) = steps.iter().find(|s| {
+            s.sockets == 1_000 && s.events_per_sec == 1_000 && s.events_per_sec != b.events_per_sec
+        }) {
+            report.remember(
+                format!(
+                    "fan-out, {sockets} sockets, 1000 events/s (1,000,000 deliveries/s offered)"
+                ),
+                at_target.latency.clone(),
+            );
+        }
         if !b.carried() {
             return Err(format!(
                 "fan-out at {sockets} sockets carried no rate: {}/{} delivered",

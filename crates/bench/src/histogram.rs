@@ -70,12 +70,18 @@ pub fn svg(series: &[(String, Latencies)]) -> String {
         for (label, p, colour) in [("p50", 0.5, "#2a8f3a"), ("p99", 0.99, "#c0392b")] {
             let v = lat.percentile_ms(p);
             let x = x_of(v);
+            // Labels near the right edge are written leftwards of their line.
+            let (tx, anchor) = if x > WIDTH - 140.0 {
+                (x - 3.0, "end")
+            } else {
+                (x + 3.0, "start")
+            };
             let _ = writeln!(
                 out,
                 "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{base:.1}\" stroke=\"{colour}\" stroke-dasharray=\"3 2\"/>\
-                 <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{label} {v:.2} ms</text>",
+                 <text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" fill=\"{colour}\" \
+                 paint-order=\"stroke\" stroke=\"white\" stroke-width=\"3\">{label} {v:.2} ms</text>",
                 top + 8.0,
-                x + 3.0,
                 top + if label == "p50" { 16.0 } else { 28.0 }
             );
         }

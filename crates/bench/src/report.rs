@@ -106,7 +106,8 @@ impl Report {
              Reproduce: `bash scripts/bench.sh` (builds the app and the server in release first; \
              `bash scripts/bench.sh --quick` is the small run CI does).\n\n\
              Machine: {machine}. The load generators (sockets, Chromium) run on the same machine \
-             as the server and share its cores.\n\n{}\n{picture}",
+             as the server and share its cores. How each benchmark works, what moved its figure and \
+             what limits the targets still missed: [performance-notes.md](performance-notes.md).\n\n{}\n{picture}",
             self.table()
         );
         std::fs::write(path, doc)

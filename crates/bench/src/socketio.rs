@@ -238,6 +238,15 @@ pub async fn run(
         }
         None => (0.0, "no rate was carried by both servers".into()),
     };
+    if let Some(t) = &their_best {
+        report.remember(
+            format!(
+                "Socket.IO, {sockets} sockets, {} events/s (its best carried rate)",
+                t.events_per_sec
+            ),
+            t.latency.clone(),
+        );
+    }
     if let (Some(o), Some(t)) = (&our_best, &their_best) {
         figure.push_str(&format!(
             "; each at its best carried rate: ppt-server {:.0} deliveries/s at {:.0} per CPU-second, \

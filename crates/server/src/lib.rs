@@ -54,6 +54,9 @@ pub enum StartError {
     Db(String),
 }
 
+/// Read-only SQLite connections beside the writer's.
+const READERS: usize = 4;
+
 /// A ready server: its state, its router, and whether the database was just seeded.
 pub struct Built {
     pub state: AppState,
@@ -78,13 +81,18 @@ pub fn build(config: Config) -> Result<Built, StartError> {
             }
         },
     };
+    let readers = (0..READERS)
+        .map(|_| db::open_reader(&config.db))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StartError::Db(e.to_string()))?;
     let store = Store::new(
         opened.conn,
         Hub::default(),
         config.event_retention,
         config.omit_event_ids,
     )
-    .map_err(|e| StartError::Db(e.to_string()))?;
+    .map_err(|e| StartError::Db(e.to_string()))?
+    .with_readers(readers);
     let state = AppState {
         jwt: JwtKeys::new(secret.as_bytes(), config.token_ttl()),
         config: Arc::new(config),

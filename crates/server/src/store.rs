@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use ppt_protocol::{Envelope, ServerEvent, Timestamp};
 use rusqlite::{params, Connection, Transaction};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::db::{self, now_ts};
 use crate::error::{AppError, AppResult};
@@ -14,6 +15,13 @@ use crate::hub::{Audience, Hub, Subscription};
 #[derive(Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    /// Read-only connections for `read` (none: reads use the writer's connection).
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
+    /// Queues for the connections, waited on without a thread: a burst of requests (a
+    /// reconnect storm) waits here instead of parking hundreds of blocking threads on a lock.
+    write_gate: Arc<Semaphore>,
+    read_gate: Arc<Semaphore>,
     hub: Hub,
     epoch: Arc<str>,
     retention: u64,
@@ -81,11 +89,24 @@ impl Store {
         let epoch = db::get_meta(&conn, "epoch")?.unwrap_or_else(|| "0".into());
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Vec::new()),
+            next_reader: Arc::default(),
+            write_gate: Arc::new(Semaphore::new(1)),
+            read_gate: Arc::new(Semaphore::new(1)),
             hub,
             epoch: epoch.into(),
             retention: retention.max(1),
             omit_ids,
         })
+    }
+
+    /// Serves reads from these read-only connections, so reads (catch-up after a reconnect
+    /// storm, list loads) run side by side and beside the writer instead of queueing behind
+    /// one connection. Every read sees everything committed before it began.
+    pub fn with_readers(mut self, readers: Vec<Connection>) -> Self {
+        self.read_gate = Arc::new(Semaphore::new(readers.len().max(1)));
+        self.readers = Arc::new(readers.into_iter().map(Mutex::new).collect());
+        self
     }
 
     /// Whether envelopes go out without `id` (the original format).
@@ -113,10 +134,27 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Connection) -> AppResult<T> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || f(&Self::lock(&conn)))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
+        let (conn, readers) = (self.conn.clone(), self.readers.clone());
+        let start = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let permit = gate(&self.read_gate).await?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            if readers.is_empty() {
+                return f(&Self::lock(&conn));
+            }
+            // A free reader if there is one, else wait for this request's turn.
+            let n = readers.len();
+            for i in 0..n {
+                if let Ok(c) = readers[(start + i) % n].try_lock() {
+                    return f(&c);
+                }
+            }
+            f(&Self::lock(&readers[start % n]))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
     }
 
     /// Runs a write transaction; on commit its events go to the log and out to the sockets,
@@ -130,7 +168,9 @@ impl Store {
         let hub = self.hub.clone();
         let retention = self.retention;
         let omit_ids = self.omit_ids;
+        let permit = gate(&self.write_gate).await?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut guard = Self::lock(&conn);
             let (out, mut pending) = {
                 let mut tx = Tx {
@@ -168,7 +208,9 @@ impl Store {
     ) -> AppResult<(Subscription, u64)> {
         let conn = self.conn.clone();
         let hub = self.hub.clone();
+        let permit = gate(&self.write_gate).await?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let guard = Self::lock(&conn);
             let latest = latest_event_id(&guard)?;
             let visible = latest_visible_id(&guard, user_id, building_id)?;
@@ -177,6 +219,13 @@ impl Store {
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
     }
+}
+
+async fn gate(s: &Arc<Semaphore>) -> AppResult<OwnedSemaphorePermit> {
+    s.clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// The newest id the log has ever given (pruning does not lower it).

@@ -67,6 +67,17 @@ pub fn open(path: &Path) -> Result<Opened, OpenError> {
     Ok(Opened { conn, seeded })
 }
 
+/// Opens another connection to an opened database, for reads only (WAL lets it read while
+/// the writer writes).
+pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+    Ok(conn)
+}
+
 /// Reads a meta value.
 pub fn get_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
