@@ -155,6 +155,29 @@ async fn login(c: &Client, base: &str, email: &str) -> Result<String, String> {
         .ok_or_else(|| "no session stored after login".into())
 }
 
+/// Reads a count from the page (`script` returns a number) until it reaches `want` or has not
+/// moved for `quiet`; returns the last count.
+async fn count_until(c: &Client, script: &str, want: u64, quiet: Duration) -> Result<u64, String> {
+    let mut last = (u64::MAX, Instant::now());
+    loop {
+        let n = c
+            .execute(script, vec![])
+            .await
+            .map_err(err)?
+            .as_u64()
+            .unwrap_or(0);
+        if n >= want {
+            return Ok(n);
+        }
+        if n != last.0 {
+            last = (n, Instant::now());
+        } else if last.1.elapsed() > quiet {
+            return Ok(n);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn unread_js() -> &'static str {
     "const b = document.querySelector('[data-testid=unread-count]'); return b ? Number(b.textContent) : 0;"
 }
@@ -305,24 +328,13 @@ async fn one_tab(
         )
         .await?;
     // Until every row was seen, or none for 3 s (rows that never showed are reported).
-    let mut last = (0u64, Instant::now());
-    loop {
-        let n = c
-            .execute("return window.__lat.length", vec![])
-            .await
-            .map_err(err)?
-            .as_u64()
-            .unwrap_or(0);
-        if n >= messages {
-            break;
-        }
-        if n != last.0 {
-            last = (n, Instant::now());
-        } else if last.1.elapsed() > Duration::from_secs(3) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    count_until(
+        &c,
+        "return window.__lat.length",
+        messages,
+        Duration::from_secs(3),
+    )
+    .await?;
     let lat: Vec<f64> = c
         .execute("return window.__lat", vec![])
         .await
@@ -388,25 +400,11 @@ async fn one_tab(
             .await?;
         let published_ms = now_us() as f64 / 1000.0;
         // Until the badge shows everything, or stops moving for 5 s.
-        let mut last = (before, Instant::now());
-        loop {
-            let n = c
-                .execute(unread_js(), vec![])
-                .await
-                .map_err(err)?
-                .as_u64()
-                .unwrap_or(0);
-            if n >= want {
-                break;
-            }
-            if n != last.0 {
-                last = (n, Instant::now());
-            } else if last.1.elapsed() > Duration::from_secs(5) {
-                return Err(format!(
-                    "the tab stopped at {n} of {want} unread at {rate} events/s"
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let n = count_until(&c, unread_js(), want, Duration::from_secs(5)).await?;
+        if n < want {
+            return Err(format!(
+                "the tab stopped at {n} of {want} unread at {rate} events/s"
+            ));
         }
         let samples: Vec<(f64, u64)> = c
             .execute("const s = window.__s; window.__s = []; return s;", vec![])
