@@ -224,3 +224,47 @@ async fn works_against_a_server_without_event_ids() {
     alice.wait_for_unread(2).await;
     alice.close().await;
 }
+
+/// A burst of messages: the inbox shows the newest 100 rows, the badge counts them all, and
+/// "Show older messages" brings the rest.
+#[tokio::test]
+async fn a_burst_fills_the_inbox_a_page_at_a_time() {
+    let server = Server::start_with(|c| c.bench_api = true).await;
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.go("/messages").await;
+    alice.testid("message-list").await;
+    alice.wait_for_unread(1).await; // Carol's seeded message
+    alice.wait_for_state("connected").await;
+
+    let api = server.api().await;
+    let bob = api.token("bob@demo.ppt").await;
+    let (status, _) = api
+        .post(
+            &bob,
+            "/bench/publish",
+            json!({ "kind": "message", "toUserId": "1", "count": 120, "perSec": 2000 }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    alice.wait_for_unread(121).await;
+    alice
+        .wait_for_message("Benchmark message 120 sent", 1)
+        .await;
+    assert_eq!(alice.message_count("").await, 100);
+    alice
+        .testid("message-list-more")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // 120 from Bob and the seeded ones, all shown now.
+    alice
+        .wait_until(
+            "more than 120 inbox items",
+            "document.querySelectorAll('[data-testid=message-item]').length > 120",
+        )
+        .await;
+    assert_eq!(alice.message_count("Benchmark message 1 sent").await, 1);
+    alice.screenshot("inbox-after-a-burst").await;
+}
