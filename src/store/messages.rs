@@ -22,11 +22,7 @@ impl Messages {
     /// Whether a message is held.
     pub fn contains(&self, id: &str) -> bool {
         // A live arrival is usually newer than everything held: no need to look.
-        let newer = self
-            .list
-            .first()
-            .is_none_or(|head| order_key(&head.id) < order_key(id));
-        !newer && self.list.iter().any(|m| m.id == id)
+        !newer_than_all(&self.list, id) && self.list.iter().any(|m| m.id == id)
     }
 }
 
@@ -69,6 +65,12 @@ fn order_key(id: &str) -> (u64, &str) {
     (id.parse().unwrap_or(u64::MAX), id)
 }
 
+/// Whether `id` is newer than every message in `list` (newest first).
+fn newer_than_all(list: &[Message], id: &str) -> bool {
+    list.first()
+        .is_none_or(|head| order_key(&head.id) < order_key(id))
+}
+
 /// How many messages the cache holds at most (the newest; the server lists its newest 500).
 /// Bounds memory and the work per update however long a tab stays open.
 pub const MAX_CACHED: usize = 1000;
@@ -76,10 +78,7 @@ pub const MAX_CACHED: usize = 1000;
 /// Inserts a message unless held; keeps newest first. Returns whether it was new.
 pub fn merge_message(list: &mut Vec<Message>, m: Message) -> bool {
     // The common case: a live arrival newer than everything held.
-    if list
-        .first()
-        .is_none_or(|head| order_key(&head.id) < order_key(&m.id))
-    {
+    if newer_than_all(list, &m.id) {
         list.insert(0, m);
         return true;
     }

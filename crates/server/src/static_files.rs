@@ -50,10 +50,14 @@ fn stale(source: &Path, target: &Path) -> bool {
 }
 
 fn compress_file(path: &Path) -> std::io::Result<usize> {
+    let (br, gz) = (with_suffix(path, ".br"), with_suffix(path, ".gz"));
+    let (br_stale, gz_stale) = (stale(path, &br), stale(path, &gz));
+    if !br_stale && !gz_stale {
+        return Ok(0);
+    }
     let mut written = 0;
     let data = std::fs::read(path)?;
-    let br = with_suffix(path, ".br");
-    if stale(path, &br) {
+    if br_stale {
         let mut out = Vec::with_capacity(data.len() / 3);
         {
             let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
@@ -62,8 +66,7 @@ fn compress_file(path: &Path) -> std::io::Result<usize> {
         replace(&br, &out)?;
         written += 1;
     }
-    let gz = with_suffix(path, ".gz");
-    if stale(path, &gz) {
+    if gz_stale {
         let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         w.write_all(&data)?;
         replace(&gz, &w.finish()?)?;
