@@ -255,5 +255,35 @@ async fn role_actions_through_the_forms() {
             &list_has_js("announcement-list", "Lift inspection"),
         )
         .await;
+    // The fields were cleared after the post succeeded.
+    assert_eq!(
+        martin
+            .js("return document.querySelector('[data-testid=announcement-title]').value;")
+            .await,
+        json!("")
+    );
+    martin.go("/votes").await;
+    let fill_vote = |question: &'static str, options: &'static str| {
+        format!(
+            "const f = document.querySelector('[data-testid=vote-form]'); const [q, o] = f.querySelectorAll('input');\
+             q.value = {question:?}; o.value = {options:?}; f.querySelector('button').click(); return null;"
+        )
+    };
+    martin.wait_css("[data-testid=vote-form]").await;
+    // Too few options: the server's error is shown in the form and nothing is opened.
+    martin.js(&fill_vote("Bike shed colour?", "Green")).await;
+    martin.wait_css("[data-testid=vote-form] .form-error").await;
+    martin
+        .js(&fill_vote("Bike shed colour?", "Green, Blue"))
+        .await;
+    martin
+        .wait_until("the vote", &list_has_js("vote-list", "Bike shed colour?"))
+        .await;
+    martin
+        .wait_until(
+            "the error gone",
+            "!document.querySelector('[data-testid=vote-form] .form-error')",
+        )
+        .await;
     martin.close().await;
 }

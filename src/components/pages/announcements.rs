@@ -2,13 +2,12 @@
 
 use ppt_protocol::rest::{Announcement, CreateAnnouncement, Role};
 use ppt_protocol::QueryKey;
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 use yewdux::use_store_value;
 
+use super::create_form::{CreateForm, Field};
 use super::list_card::ListCard;
-use crate::api::{ApiError, Method};
-use crate::hooks::{use_query, use_query_client};
+use crate::hooks::use_query;
 use crate::store::session::Session;
 
 fn key() -> QueryKey {
@@ -44,56 +43,20 @@ pub fn AnnouncementsPage() -> Html {
 
 #[function_component]
 fn PostAnnouncement() -> Html {
-    let client = use_query_client();
-    let title = use_node_ref();
-    let body = use_node_ref();
-    let error = use_state(|| None::<String>);
-    let onsubmit = {
-        let (title, body, error) = (title.clone(), body.clone(), error.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let (Some(t), Some(b), Some(client)) = (
-                title.cast::<HtmlInputElement>(),
-                body.cast::<HtmlTextAreaElement>(),
-                client.clone(),
-            ) else {
-                return;
-            };
-            let req = CreateAnnouncement {
-                title: t.value(),
-                body: b.value(),
-            };
-            let error = error.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                match client
-                    .mutate::<Announcement, _>(Method::Post, "/announcements", &req, key())
-                    .await
-                {
-                    Ok(_) => {
-                        t.set_value("");
-                        b.set_value("");
-                        error.set(None);
-                    }
-                    Err(e) => error.set(Some(describe(e))),
-                }
-            });
-        })
-    };
     html! {
-        <form class="card inline-form" {onsubmit} data-testid="announcement-form">
-            <h2>{ "Post an announcement" }</h2>
-            <input ref={title} placeholder="Title" aria-label="Title" data-testid="announcement-title" />
-            <textarea ref={body} placeholder="What residents should know" aria-label="Text" rows="2" data-testid="announcement-body" />
-            if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
-            <button class="primary" type="submit" data-testid="announcement-submit">{ "Post" }</button>
-        </form>
-    }
-}
-
-/// A request error as words for a form.
-pub fn describe(e: ApiError) -> String {
-    match e {
-        ApiError::Http { message, .. } => message,
-        other => other.to_string(),
+        <CreateForm
+            heading="Post an announcement"
+            testid="announcement-form"
+            title={Field { placeholder: "Title", label: "Title", testid: Some("announcement-title") }}
+            second={Field { placeholder: "What residents should know", label: "Text", testid: Some("announcement-body") }}
+            multiline=true
+            submit="Post"
+            submit_testid={Some("announcement-submit")}
+            path="/announcements"
+            affects={key()}
+            body={Callback::from(|(title, body)| {
+                serde_json::to_value(CreateAnnouncement { title, body }).unwrap_or_default()
+            })}
+        />
     }
 }

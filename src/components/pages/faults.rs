@@ -2,11 +2,11 @@
 
 use ppt_protocol::rest::{Fault, FaultStatus, ReportFault, Role, UpdateFault};
 use ppt_protocol::QueryKey;
-use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 use yewdux::use_store_value;
 
-use super::announcements::describe;
+use super::create_form::{describe, CreateForm, Field};
 use super::list_card::ListCard;
 use crate::api::Method;
 use crate::hooks::{use_query, use_query_client};
@@ -110,48 +110,20 @@ fn StatusSelect(props: &StatusSelectProps) -> Html {
 
 #[function_component]
 fn ReportFaultForm() -> Html {
-    let client = use_query_client();
-    let title = use_node_ref();
-    let description = use_node_ref();
-    let error = use_state(|| None::<String>);
-    let onsubmit = {
-        let (title, description, error) = (title.clone(), description.clone(), error.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let (Some(t), Some(d), Some(client)) = (
-                title.cast::<HtmlInputElement>(),
-                description.cast::<HtmlTextAreaElement>(),
-                client.clone(),
-            ) else {
-                return;
-            };
-            let req = ReportFault {
-                title: t.value(),
-                description: d.value(),
-            };
-            let error = error.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                match client
-                    .mutate::<Fault, _>(Method::Post, "/faults", &req, key())
-                    .await
-                {
-                    Ok(_) => {
-                        t.set_value("");
-                        d.set_value("");
-                        error.set(None);
-                    }
-                    Err(e) => error.set(Some(describe(e))),
-                }
-            });
-        })
-    };
     html! {
-        <form class="card inline-form" {onsubmit} data-testid="fault-form">
-            <h2>{ "Report a fault" }</h2>
-            <input ref={title} placeholder="What is broken?" aria-label="Title" data-testid="fault-title" />
-            <textarea ref={description} placeholder="Where, since when, anything else" aria-label="Description" rows="2" data-testid="fault-description" />
-            if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
-            <button class="primary" type="submit" data-testid="fault-submit">{ "Report" }</button>
-        </form>
+        <CreateForm
+            heading="Report a fault"
+            testid="fault-form"
+            title={Field { placeholder: "What is broken?", label: "Title", testid: Some("fault-title") }}
+            second={Field { placeholder: "Where, since when, anything else", label: "Description", testid: Some("fault-description") }}
+            multiline=true
+            submit="Report"
+            submit_testid={Some("fault-submit")}
+            path="/faults"
+            affects={key()}
+            body={Callback::from(|(title, description)| {
+                serde_json::to_value(ReportFault { title, description }).unwrap_or_default()
+            })}
+        />
     }
 }

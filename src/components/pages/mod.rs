@@ -1,6 +1,8 @@
-//! The pages, one module each; [`list_card`] is the frame the list pages share.
+//! The pages, one module each; [`list_card`] is the frame the list pages share and
+//! [`create_form`] the form their "create" actions share.
 
 mod announcements;
+mod create_form;
 mod dashboard;
 mod documents;
 mod faults;

@@ -2,11 +2,10 @@
 
 use ppt_protocol::rest::{CastBallot, OpenVote, Role, Vote};
 use ppt_protocol::QueryKey;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yewdux::use_store_value;
 
-use super::announcements::describe;
+use super::create_form::{describe, CreateForm, Field};
 use super::list_card::ListCard;
 use crate::api::Method;
 use crate::hooks::{use_query, use_query_client};
@@ -83,53 +82,23 @@ pub fn VotesPage() -> Html {
 
 #[function_component]
 fn OpenVoteForm() -> Html {
-    let client = use_query_client();
-    let title = use_node_ref();
-    let options = use_node_ref();
-    let error = use_state(|| None::<String>);
-    let onsubmit = {
-        let (title, options, error) = (title.clone(), options.clone(), error.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let (Some(t), Some(o), Some(client)) = (
-                title.cast::<HtmlInputElement>(),
-                options.cast::<HtmlInputElement>(),
-                client.clone(),
-            ) else {
-                return;
-            };
-            let req = OpenVote {
-                title: t.value(),
-                options: o
-                    .value()
+    html! {
+        <CreateForm
+            heading="Open a vote"
+            testid="vote-form"
+            title={Field { placeholder: "Question", label: "Question", testid: None }}
+            second={Field { placeholder: "Options, separated by commas", label: "Options", testid: None }}
+            submit="Open vote"
+            path="/votes"
+            affects={key()}
+            body={Callback::from(|(title, options): (String, String)| {
+                let options = options
                     .split(',')
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty())
-                    .collect(),
-            };
-            let error = error.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                match client
-                    .mutate::<Vote, _>(Method::Post, "/votes", &req, key())
-                    .await
-                {
-                    Ok(_) => {
-                        t.set_value("");
-                        o.set_value("");
-                        error.set(None);
-                    }
-                    Err(e) => error.set(Some(describe(e))),
-                }
-            });
-        })
-    };
-    html! {
-        <form class="card inline-form" {onsubmit} data-testid="vote-form">
-            <h2>{ "Open a vote" }</h2>
-            <input ref={title} placeholder="Question" aria-label="Question" />
-            <input ref={options} placeholder="Options, separated by commas" aria-label="Options" />
-            if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
-            <button class="primary" type="submit">{ "Open vote" }</button>
-        </form>
+                    .collect();
+                serde_json::to_value(OpenVote { title, options }).unwrap_or_default()
+            })}
+        />
     }
 }
