@@ -177,27 +177,15 @@ async fn sound_follows_the_preference() {
     let alice_t = api.token("alice@demo.ppt").await;
     let mut prefs = api.get(&alice_t, "/notification-preferences").await;
     prefs["message"]["sound"] = json!(false);
-    let r = api
-        .http
-        .put(format!("{}/notification-preferences", api.base))
-        .bearer_auth(&alice_t)
-        .json(&prefs)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (status, _) = api.put(&alice_t, "/notification-preferences", prefs).await;
+    assert_eq!(status, 200);
 
     let alice = Browser::start().await;
     alice.login(&server, "alice@demo.ppt").await;
     alice.go("/messages").await;
     alice.wait_for_state("connected").await;
     let bob = api.token("bob@demo.ppt").await;
-    api.post(
-        &bob,
-        "/messages",
-        json!({ "toUserId": "1", "body": "quiet please" }),
-    )
-    .await;
+    api.send_message(&bob, "1", "quiet please").await;
     alice.wait_for_message("quiet please", 1).await;
     assert_eq!(alice.sounds_played().await, 0);
     alice.close().await;
@@ -214,12 +202,7 @@ async fn works_against_a_server_without_event_ids() {
     alice.wait_for_state("connected").await;
     let api = server.api().await;
     let bob = api.token("bob@demo.ppt").await;
-    api.post(
-        &bob,
-        "/messages",
-        json!({ "toUserId": "1", "body": "original format" }),
-    )
-    .await;
+    api.send_message(&bob, "1", "original format").await;
     alice.wait_for_message("original format", 1).await;
     alice.wait_for_unread(2).await;
     alice.close().await;

@@ -55,12 +55,7 @@ async fn catch_up_after_a_cut_link() {
     let sounds = alice.sounds_played().await;
 
     for body in ["Away message one", "Away message two", "Away message three"] {
-        assert_eq!(
-            api.post(&bob, "/messages", json!({ "toUserId": "1", "body": body }))
-                .await
-                .0,
-            201
-        );
+        api.send_message(&bob, "1", body).await;
     }
     assert_eq!(
         api.post(
@@ -145,12 +140,7 @@ async fn catch_up_across_a_server_restart() {
     let api = server.api().await;
     let bob = api.token("bob@demo.ppt").await;
     for body in ["After restart A", "After restart B"] {
-        assert_eq!(
-            api.post(&bob, "/messages", json!({ "toUserId": "1", "body": body }))
-                .await
-                .0,
-            201
-        );
+        api.send_message(&bob, "1", body).await;
     }
     proxy.refuse_ws(false);
     alice.wait_for_state("connected").await;
@@ -179,12 +169,7 @@ async fn a_fresh_database_refetches_everything() {
     alice.wait_for_state("connected").await;
     let api = server.api().await;
     let bob = api.token("bob@demo.ppt").await;
-    api.post(
-        &bob,
-        "/messages",
-        json!({ "toUserId": "1", "body": "Before the reset" }),
-    )
-    .await;
+    api.send_message(&bob, "1", "Before the reset").await;
     alice.wait_for_message("Before the reset", 1).await;
     alice.wait_for_unread(2).await;
 
@@ -212,12 +197,7 @@ async fn a_stalled_link_is_noticed_by_the_heartbeat() {
     alice.wait_for_state("reconnecting").await;
     let api = server.api().await;
     let bob = api.token("bob@demo.ppt").await;
-    api.post(
-        &bob,
-        "/messages",
-        json!({ "toUserId": "1", "body": "Sent during the stall" }),
-    )
-    .await;
+    api.send_message(&bob, "1", "Sent during the stall").await;
     proxy.stall_ws(false);
     alice.wait_for_state("connected").await;
     alice.wait_for_message("Sent during the stall", 1).await;
@@ -240,12 +220,7 @@ async fn blocked_websockets_fall_back_to_polling() {
     alice.screenshot("paused").await;
     let api = server.api().await;
     let bob = api.token("bob@demo.ppt").await;
-    api.post(
-        &bob,
-        "/messages",
-        json!({ "toUserId": "1", "body": "Delivered by polling" }),
-    )
-    .await;
+    api.send_message(&bob, "1", "Delivered by polling").await;
     alice.wait_for_message("Delivered by polling", 1).await;
     assert_eq!(
         alice.connection_state().await,
@@ -270,12 +245,7 @@ async fn a_reset_link_recovers() {
     proxy.reset_ws();
     let api = server.api().await;
     let bob = api.token("bob@demo.ppt").await;
-    api.post(
-        &bob,
-        "/messages",
-        json!({ "toUserId": "1", "body": "Sent across a reset" }),
-    )
-    .await;
+    api.send_message(&bob, "1", "Sent across a reset").await;
     alice.wait_for_state("reconnecting").await;
     proxy.refuse_ws(false);
     alice.wait_for_state("connected").await;

@@ -189,6 +189,28 @@ impl Api {
         self.send(reqwest::Method::POST, token, path, body).await
     }
 
+    /// Sends a message as the holder of `token` and checks it was accepted (201).
+    pub async fn send_message(&self, token: &str, to_user_id: &str, body: &str) {
+        let (status, answer) = self
+            .post(
+                token,
+                "/messages",
+                json!({ "toUserId": to_user_id, "body": body }),
+            )
+            .await;
+        assert_eq!(status, 201, "sending {body:?}: {answer}");
+    }
+
+    /// PUTs JSON as the holder of `token`.
+    pub async fn put(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::PUT, token, path, body).await
+    }
+
     /// PATCHes JSON as the holder of `token`.
     pub async fn patch(
         &self,
