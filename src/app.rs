@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 use yew_router::prelude::*;
-use yewdux::{use_dispatch, use_store_value};
+use yewdux::use_store_value;
 
 use crate::components::header::Header;
 use crate::components::pages::{
@@ -12,7 +12,7 @@ use crate::components::pages::{
 use crate::components::toast::ToastHost;
 use crate::components::websocket_provider::WebSocketProvider;
 use crate::hooks::{use_live_events, QueryClient};
-use crate::store::queries::Queries;
+use crate::store::lists;
 use crate::store::session::Session;
 
 /// Every page of the app.
@@ -59,14 +59,33 @@ fn LiveEvents() -> Html {
     html! {}
 }
 
+/// Starts fetching the lists `route`'s page shows, before it is first rendered: their data
+/// travels while the app boots, lays out and connects (a route loader, as TanStack Router
+/// and Remix have). Pages mount the same queries and share the fetch in flight.
+pub fn prefetch(route: &Route, client: &QueryClient) {
+    match route {
+        Route::Dashboard | Route::Announcements => client.prefetch(&lists::ANNOUNCEMENTS),
+        Route::Faults | Route::Fault { .. } => client.prefetch(&lists::FAULTS),
+        Route::Votes => client.prefetch(&lists::VOTES),
+        Route::Documents => client.prefetch(&lists::DOCUMENTS),
+        Route::Neighbors => client.prefetch(&lists::NEIGHBORS),
+        Route::Messages | Route::Settings | Route::Login | Route::NotFound => {}
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    /// The query client, made before the first render so the first page's lists can be
+    /// prefetched (`main` does).
+    pub client: QueryClient,
+}
+
 /// The root component.
 #[function_component]
-pub fn App() -> Html {
-    let queries = use_dispatch::<Queries>();
-    let session = use_dispatch::<Session>();
-    let client = use_memo((), move |_| QueryClient::new(queries, session));
+pub fn App(props: &AppProps) -> Html {
+    let client = &props.client;
     html! {
-        <ContextProvider<QueryClient> context={(*client).clone()}>
+        <ContextProvider<QueryClient> context={client.clone()}>
         <BrowserRouter>
             <WebSocketProvider>
                 <LiveEvents />

@@ -17,6 +17,7 @@ use yewdux::{use_store_value, Dispatch};
 
 use crate::api::{self, ApiError, Method};
 use crate::realtime::invalidation::{Invalidation, QueryCommand, QueryConfig, Scheduler};
+use crate::store::lists::ListQuery;
 use crate::store::queries::{Entry, Queries, QueriesAction, QueryData, QueryValue};
 use crate::store::session::Session;
 
@@ -69,16 +70,24 @@ impl QueryClient {
         }
     }
 
-    /// A component shows `key`, fetched from `path` as `T`.
-    pub fn mount<T: QueryValue>(&self, key: &QueryKey, path: &str) {
+    /// A component shows `list`.
+    pub fn mount<T: QueryValue>(&self, list: &ListQuery<T>) {
+        let key = list.key();
         let cmds = {
             let mut inner = self.inner.borrow_mut();
             inner
                 .sources
-                .insert(key.clone(), (path.to_owned(), decode::<T> as Decoder));
-            inner.scheduler.mounted(key)
+                .insert(key.clone(), (list.path.to_owned(), decode::<T> as Decoder));
+            inner.scheduler.mounted(&key)
         };
         self.run(cmds);
+    }
+
+    /// Starts fetching `list` (unless it is fresh or on its way) with nobody showing it
+    /// yet: a page about to be shown gets its data while the app boots.
+    pub fn prefetch<T: QueryValue>(&self, list: &ListQuery<T>) {
+        self.mount(list);
+        self.unmount(&list.key());
     }
 
     pub fn unmount(&self, key: &QueryKey) {
@@ -233,26 +242,23 @@ impl<T> QueryHandle<T> {
     }
 }
 
-/// Shows the query `key`, fetched from `path` as `T`, for as long as the component is mounted.
+/// Shows `list` for as long as the component is mounted.
 #[hook]
-pub fn use_query<T: QueryValue>(key: QueryKey, path: &'static str) -> QueryHandle<T> {
+pub fn use_query<T: QueryValue>(list: &'static ListQuery<T>) -> QueryHandle<T> {
     let client = use_context::<QueryClient>();
     let queries = use_store_value::<Queries>();
-    {
-        let key = key.clone();
-        use_effect_with((client.clone(), key), move |(client, key)| {
+    use_effect_with(client, move |client| {
+        if let Some(c) = client {
+            c.mount(list);
+        }
+        let client = client.clone();
+        move || {
             if let Some(c) = client {
-                c.mount::<T>(key, path);
+                c.unmount(&list.key());
             }
-            let (client, key) = (client.clone(), key.clone());
-            move || {
-                if let Some(c) = client {
-                    c.unmount(&key);
-                }
-            }
-        });
-    }
-    let entry = queries.get(&key).cloned().unwrap_or_default();
+        }
+    });
+    let entry = queries.get(&list.key()).cloned().unwrap_or_default();
     let data = entry.data.as_ref().and_then(T::unwrap);
     QueryHandle { data, entry }
 }

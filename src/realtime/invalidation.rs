@@ -173,7 +173,6 @@ impl Scheduler {
         };
         s.in_flight = false;
         s.has_data = true;
-        s.stale = false;
         s.as_of_event = s.fetching_as_of.take();
         s.versions = versions.into_iter().collect();
         self.follow_up(key)
@@ -212,6 +211,9 @@ impl Scheduler {
         let last = self.last_event;
         let s = self.keys.get_mut(key).expect("present");
         s.in_flight = true;
+        // What the fetch brings reflects everything before now; an invalidation while it
+        // is on its way (and nobody shows the key) marks it stale again.
+        s.stale = false;
         s.fetching_as_of = last;
         QueryCommand::Fetch {
             key: key.clone(),
@@ -249,6 +251,31 @@ mod tests {
         assert_eq!(fetches(&s.mounted(&k(&["faults"]))), 1);
         s.fetched(&k(&["faults"]), vec![("1".into(), 1)]);
         s
+    }
+
+    /// A prefetch (shown and hidden at once, as the app does for the page it boots on): its
+    /// data counts when the page mounts, unless a change came while it was on its way.
+    #[test]
+    fn prefetch_is_shared_and_a_change_during_it_is_kept() {
+        let key = k(&["faults"]);
+        let mut s = Scheduler::new(QueryConfig::default());
+        assert_eq!(fetches(&s.mounted(&key)), 1);
+        s.unmounted(&key);
+        // The page mounts while the prefetch is in flight: no second request.
+        assert_eq!(fetches(&s.mounted(&key)), 0);
+        s.fetched(&key, vec![]);
+        assert!(!s.is_stale(&key));
+        s.unmounted(&key);
+
+        // Prefetched again (stale), and a change arrives before the response.
+        s.invalidate(&inv(&["faults"], Some(5)), 0);
+        assert_eq!(fetches(&s.mounted(&key)), 1);
+        s.unmounted(&key);
+        s.saw_event(6);
+        s.invalidate(&inv(&["faults"], Some(6)), 10);
+        s.fetched(&key, vec![]);
+        assert!(s.is_stale(&key), "the change came after the fetch started");
+        assert_eq!(fetches(&s.mounted(&key)), 1);
     }
 
     /// First show fetches; showing again with fresh data does not.

@@ -1,6 +1,7 @@
 //! yewdux stores and their reducers. Changes are reducer actions; side effects (requests,
 //! storage, sounds) live in hooks and listeners, never in views.
 
+pub mod lists;
 pub mod messages;
 pub mod preferences;
 pub mod queries;

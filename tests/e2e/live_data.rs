@@ -49,6 +49,34 @@ async fn someone_elses_change_refreshes_the_list() {
     alice.close().await;
 }
 
+/// Opening a page by its address (a reload, a bookmark, a link from a notification) with a
+/// session: its list is requested once. The app starts that request before its first render
+/// (the start-up benchmark measures what it gains); the page, mounting while it is on its
+/// way, shares it instead of asking again.
+#[tokio::test]
+async fn a_page_opened_by_address_fetches_its_list_once() {
+    let server = Server::start().await;
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.client.goto(&server.url("/faults")).await.unwrap();
+    alice
+        .wait_until(
+            "the faults list",
+            &item_status_js("fault-list", "1", "open"),
+        )
+        .await;
+    alice.wait_for_state("connected").await;
+    let fetches = |path: &str| {
+        format!(
+            "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/api/v1{path}').length;"
+        )
+    };
+    assert_eq!(alice.js(&fetches("/faults")).await, json!(1));
+    // Other lists are not fetched for a page that does not show them.
+    assert_eq!(alice.js(&fetches("/votes")).await, json!(0));
+    alice.close().await;
+}
+
 /// My own change updates my list but shows no chip.
 #[tokio::test]
 async fn my_own_change_shows_no_chip() {

@@ -1,22 +1,18 @@
 //! Announcements: the list, and a form for managers to post one.
 
-use ppt_protocol::rest::{Announcement, CreateAnnouncement, Role};
-use ppt_protocol::QueryKey;
+use ppt_protocol::rest::{CreateAnnouncement, Role};
 use yew::prelude::*;
 use yewdux::use_store_value;
 
 use super::create_form::{CreateForm, Field};
 use super::list_card::ListCard;
 use crate::hooks::use_query;
+use crate::store::lists::ANNOUNCEMENTS;
 use crate::store::session::Session;
-
-fn key() -> QueryKey {
-    QueryKey::new(["announcements"])
-}
 
 #[function_component]
 pub fn AnnouncementsPage() -> Html {
-    let q = use_query::<Vec<Announcement>>(key(), "/announcements");
+    let q = use_query(&ANNOUNCEMENTS);
     let session = use_store_value::<Session>();
     let is_manager = session
         .user
@@ -26,7 +22,7 @@ pub fn AnnouncementsPage() -> Html {
     html! {
         <>
             if is_manager { <PostAnnouncement /> }
-            <ListCard title="Announcements" query={key()} entry={q.entry.clone()} empty={list.is_empty()}>
+            <ListCard title="Announcements" query={ANNOUNCEMENTS.key()} entry={q.entry.clone()} empty={list.is_empty()}>
                 <ul class="item-list" data-testid="announcement-list">
                     { for list.iter().map(|a| html! {
                         <li key={a.id.clone()} class="item" data-id={a.id.clone()}>
@@ -53,7 +49,7 @@ fn PostAnnouncement() -> Html {
             submit="Post"
             submit_testid={Some("announcement-submit")}
             path="/announcements"
-            affects={key()}
+            affects={ANNOUNCEMENTS.key()}
             body={Callback::from(|(title, body)| {
                 serde_json::to_value(CreateAnnouncement { title, body }).unwrap_or_default()
             })}

@@ -4,12 +4,10 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 use yewdux::use_store_value;
 
-use ppt_protocol::rest::Announcement;
-use ppt_protocol::QueryKey;
-
 use super::list_card::ListCard;
 use crate::app::Route;
 use crate::hooks::use_query;
+use crate::store::lists::ANNOUNCEMENTS;
 use crate::store::session::Session;
 
 /// How many of the newest announcements the dashboard shows.
@@ -19,8 +17,7 @@ const LATEST: usize = 3;
 #[function_component]
 pub fn Dashboard() -> Html {
     let session = use_store_value::<Session>();
-    let key = QueryKey::new(["announcements"]);
-    let q = use_query::<Vec<Announcement>>(key.clone(), "/announcements");
+    let q = use_query(&ANNOUNCEMENTS);
     let latest = q.data.clone().unwrap_or_default();
     let first_name = session
         .user
@@ -51,7 +48,7 @@ pub fn Dashboard() -> Html {
                     </Link<Route>>
                 }) }
             </div>
-            <ListCard title="Latest announcements" query={key} entry={q.entry.clone()} empty={latest.is_empty()}>
+            <ListCard title="Latest announcements" query={ANNOUNCEMENTS.key()} entry={q.entry.clone()} empty={latest.is_empty()}>
                 <ul class="item-list" data-testid="dashboard-announcements">
                     { for latest.iter().take(LATEST).map(|a| html! {
                         <li key={a.id.clone()} class="item" data-id={a.id.clone()}>

@@ -1,19 +1,18 @@
 //! Documents of the building.
 
-use ppt_protocol::rest::{Document, Neighbor, Role};
-use ppt_protocol::QueryKey;
+use ppt_protocol::rest::Role;
 use yew::prelude::*;
 
 use super::list_card::ListCard;
 use crate::hooks::use_query;
+use crate::store::lists::{DOCUMENTS, NEIGHBORS};
 
 #[function_component]
 pub fn DocumentsPage() -> Html {
-    let key = QueryKey::new(["documents"]);
-    let q = use_query::<Vec<Document>>(key.clone(), "/documents");
+    let q = use_query(&DOCUMENTS);
     let list = q.data.clone().unwrap_or_default();
     html! {
-        <ListCard title="Documents" query={key} entry={q.entry.clone()} empty={list.is_empty()}>
+        <ListCard title="Documents" query={DOCUMENTS.key()} entry={q.entry.clone()} empty={list.is_empty()}>
             <ul class="item-list" data-testid="document-list">
                 { for list.iter().map(|d| html! {
                     <li key={d.id.clone()} class="item">
@@ -29,11 +28,10 @@ pub fn DocumentsPage() -> Html {
 /// The building's other residents and its manager.
 #[function_component]
 pub fn NeighborsPage() -> Html {
-    let key = QueryKey::new(["neighbors"]);
-    let q = use_query::<Vec<Neighbor>>(key.clone(), "/neighbors");
+    let q = use_query(&NEIGHBORS);
     let list = q.data.clone().unwrap_or_default();
     html! {
-        <ListCard title="Neighbours" query={key} entry={q.entry.clone()} empty={list.is_empty()}>
+        <ListCard title="Neighbours" query={NEIGHBORS.key()} entry={q.entry.clone()} empty={list.is_empty()}>
             <ul class="item-list" data-testid="neighbor-list">
                 { for list.iter().map(|n| html! {
                     <li key={n.id.clone()} class="item item-row">

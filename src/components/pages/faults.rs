@@ -1,7 +1,6 @@
 //! Faults: the list with each fault's status; residents report faults, managers change status.
 
 use ppt_protocol::rest::{Fault, FaultStatus, ReportFault, Role, UpdateFault};
-use ppt_protocol::QueryKey;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 use yewdux::use_store_value;
@@ -10,11 +9,8 @@ use super::create_form::{describe, CreateForm, Field};
 use super::list_card::ListCard;
 use crate::api::Method;
 use crate::hooks::{use_query, use_query_client};
+use crate::store::lists::FAULTS;
 use crate::store::session::Session;
-
-fn key() -> QueryKey {
-    QueryKey::new(["faults"])
-}
 
 #[derive(Properties, PartialEq)]
 pub struct FaultsPageProps {
@@ -25,7 +21,7 @@ pub struct FaultsPageProps {
 
 #[function_component]
 pub fn FaultsPage(props: &FaultsPageProps) -> Html {
-    let q = use_query::<Vec<Fault>>(key(), "/faults");
+    let q = use_query(&FAULTS);
     let session = use_store_value::<Session>();
     let client = use_query_client();
     let error = use_state(|| None::<String>);
@@ -43,7 +39,7 @@ pub fn FaultsPage(props: &FaultsPageProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let path = format!("/faults/{id}");
                 match client
-                    .mutate::<Fault, _>(Method::Patch, &path, &UpdateFault { status }, key())
+                    .mutate::<Fault, _>(Method::Patch, &path, &UpdateFault { status }, FAULTS.key())
                     .await
                 {
                     Ok(_) => error.set(None),
@@ -55,7 +51,7 @@ pub fn FaultsPage(props: &FaultsPageProps) -> Html {
     html! {
         <>
             <ReportFaultForm />
-            <ListCard title="Faults" query={key()} entry={q.entry.clone()} empty={list.is_empty()}>
+            <ListCard title="Faults" query={FAULTS.key()} entry={q.entry.clone()} empty={list.is_empty()}>
                 if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
                 <ul class="item-list" data-testid="fault-list">
                     { for list.iter().map(|f| {
@@ -120,7 +116,7 @@ fn ReportFaultForm() -> Html {
             submit="Report"
             submit_testid={Some("fault-submit")}
             path="/faults"
-            affects={key()}
+            affects={FAULTS.key()}
             body={Callback::from(|(title, description)| {
                 serde_json::to_value(ReportFault { title, description }).unwrap_or_default()
             })}

@@ -1,7 +1,6 @@
 //! Votes: each vote with its options and counts; residents vote once, managers open votes.
 
 use ppt_protocol::rest::{CastBallot, OpenVote, Role, Vote};
-use ppt_protocol::QueryKey;
 use yew::prelude::*;
 use yewdux::use_store_value;
 
@@ -9,15 +8,12 @@ use super::create_form::{describe, CreateForm, Field};
 use super::list_card::ListCard;
 use crate::api::Method;
 use crate::hooks::{use_query, use_query_client};
+use crate::store::lists::VOTES;
 use crate::store::session::Session;
-
-fn key() -> QueryKey {
-    QueryKey::new(["votes"])
-}
 
 #[function_component]
 pub fn VotesPage() -> Html {
-    let q = use_query::<Vec<Vote>>(key(), "/votes");
+    let q = use_query(&VOTES);
     let session = use_store_value::<Session>();
     let client = use_query_client();
     let error = use_state(|| None::<String>);
@@ -32,7 +28,7 @@ pub fn VotesPage() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let path = format!("/votes/{id}/ballots");
                 match client
-                    .mutate::<Vote, _>(Method::Post, &path, &CastBallot { option }, key())
+                    .mutate::<Vote, _>(Method::Post, &path, &CastBallot { option }, VOTES.key())
                     .await
                 {
                     Ok(_) => error.set(None),
@@ -44,7 +40,7 @@ pub fn VotesPage() -> Html {
     html! {
         <>
             if role == Some(Role::Manager) { <OpenVoteForm /> }
-            <ListCard title="Votes" query={key()} entry={q.entry.clone()} empty={list.is_empty()}>
+            <ListCard title="Votes" query={VOTES.key()} entry={q.entry.clone()} empty={list.is_empty()}>
                 if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
                 <ul class="item-list" data-testid="vote-list">
                     { for list.iter().map(|v| {
@@ -90,7 +86,7 @@ fn OpenVoteForm() -> Html {
             second={Field { placeholder: "Options, separated by commas", label: "Options", testid: None }}
             submit="Open vote"
             path="/votes"
-            affects={key()}
+            affects={VOTES.key()}
             body={Callback::from(|(title, options): (String, String)| {
                 let options = options
                     .split(',')
