@@ -51,7 +51,7 @@ fn load_cursor(user_id: &str) -> Cursor {
     web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .and_then(|s| s.get_item(&cursor_key(user_id)).ok().flatten())
-        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .and_then(|raw| crate::api::from_json(&raw).ok())
         .unwrap_or_default()
 }
 

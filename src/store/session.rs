@@ -78,7 +78,12 @@ impl Reducer<Session> for SessionAction {
 #[cfg(target_arch = "wasm32")]
 fn load() -> Session {
     use gloo_storage::{LocalStorage, Storage};
-    LocalStorage::get(STORAGE_KEY).unwrap_or_default()
+    LocalStorage::raw()
+        .get_item(STORAGE_KEY)
+        .ok()
+        .flatten()
+        .and_then(|raw| crate::api::from_json(&raw).ok())
+        .unwrap_or_default()
 }
 
 #[cfg(not(target_arch = "wasm32"))]
