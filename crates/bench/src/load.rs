@@ -71,10 +71,26 @@ pub async fn connect_authenticated(url: &str, token: &str) -> Result<(Ws, Authen
 
 /// Opens `n` authenticated sockets, 64 handshakes at a time, spread over the residents.
 pub async fn open_sockets(server: &ServerProcess, n: usize) -> Result<Vec<Ws>, String> {
+    let tokens = resident_tokens(server).await?;
+    open_sockets_as(server, &tokens, n).await
+}
+
+/// A token for each of [`RESIDENTS`] (each a login: an argon2 hash, 19 MiB of memory for a
+/// moment in the server, so memory is measured only after them).
+pub async fn resident_tokens(server: &ServerProcess) -> Result<Vec<String>, String> {
     let mut tokens = Vec::new();
     for u in RESIDENTS {
         tokens.push(server.token(u).await?);
     }
+    Ok(tokens)
+}
+
+/// Opens `n` authenticated sockets with these tokens, in turn.
+pub async fn open_sockets_as(
+    server: &ServerProcess,
+    tokens: &[String],
+    n: usize,
+) -> Result<Vec<Ws>, String> {
     let url = server.ws();
     futures::stream::iter(0..n)
         .map(|i| {

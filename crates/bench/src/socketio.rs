@@ -15,6 +15,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::fanout::IdleMemory;
 use crate::fanout::{climb, FanOut, Step};
 use crate::load::{rss_kib, Readers, Ws, RESIDENTS};
 use crate::report::Report;
@@ -210,11 +211,15 @@ pub async fn run(
     let warm_tasks = readers.spawn(warm);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = rss_kib(&node.pid());
-    let idle = open(&node.addr, &tokens, n).await?;
-    let idle_tasks = readers.spawn(idle);
+    let first = open(&node.addr, &tokens, n / 2).await?;
+    let mut idle_tasks = readers.spawn(first);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let half = rss_kib(&node.pid());
+    let second = open(&node.addr, &tokens, n - n / 2).await?;
+    idle_tasks.extend(readers.spawn(second));
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = rss_kib(&node.pid());
-    let theirs_per_socket = after.saturating_sub(before) as f64 * 1024.0 / n as f64;
+    let theirs_per_socket = IdleMemory::new(n, before, half, after).per_socket();
     for t in warm_tasks.into_iter().chain(idle_tasks) {
         t.abort();
     }
@@ -281,8 +286,8 @@ pub async fn run(
     report.limit(
         "at the same low rate both servers wake every socket for every event, which costs about \
          the same system calls; ppt-server pulls ahead as rates rise (frames written in batches) \
-         while Socket.IO saturates. Memory: ppt-server's 5-6 KiB is mostly the kernel-facing \
-         connection, the WebSocket state and the session task",
+         while Socket.IO saturates. Memory: ppt-server's per-socket cost is the WebSocket state \
+         (its 1 KiB read buffer), the session task and its hub queue",
     );
     Ok(())
 }
