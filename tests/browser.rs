@@ -303,15 +303,15 @@ mod toasts {
 
     use super::*;
 
-    fn toast(id: u64, kind: ToastKind) -> Toast {
-        Toast {
+    fn toast(id: u64, kind: ToastKind) -> Rc<Toast> {
+        Rc::new(Toast {
             id,
             kind,
             title: format!("Title {id}"),
             body: "Body".into(),
             link: Some("/faults".into()),
             created_at: 0,
-        }
+        })
     }
 
     /// Each toast has the contract's test id and kind, sits in a live region, and can be

@@ -1,6 +1,8 @@
 //! Toasts: an ARIA live region in the corner; each toast dismissible and gone after a few
 //! seconds; at most three at once with the rest summarised.
 
+use std::rc::Rc;
+
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -11,7 +13,7 @@ use crate::store::toasts::{Toast, ToastAction, Toasts};
 
 #[derive(Properties, PartialEq)]
 pub struct ToastStackProps {
-    pub toasts: Vec<Toast>,
+    pub toasts: Vec<Rc<Toast>>,
     /// How many more wait behind the shown ones.
     #[prop_or_default]
     pub more: usize,

@@ -11,8 +11,9 @@ use crate::api::ApiError;
 /// My messages and the unread badge's number.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
 pub struct Messages {
-    /// Newest first.
-    pub list: Vec<Message>,
+    /// Newest first. Shared copies: an update clones pointers, not a thousand messages, and
+    /// the inbox's rows compare them by address.
+    pub list: Vec<Rc<Message>>,
     pub loaded: bool,
     pub unread: u64,
     pub error: Option<ApiError>,
@@ -33,13 +34,13 @@ pub struct Conversation {
     /// The other participant.
     pub partner_id: String,
     /// The newest message.
-    pub last: Message,
+    pub last: Rc<Message>,
     /// Unread messages to me in it.
     pub unread: usize,
 }
 
 /// The conversations in `list` (newest first), newest conversation first.
-pub fn conversations(list: &[Message], me: &str) -> Vec<Conversation> {
+pub fn conversations(list: &[Rc<Message>], me: &str) -> Vec<Conversation> {
     let mut out: Vec<Conversation> = Vec::new();
     for m in list {
         let unread = usize::from(m.to_user_id == me && !m.read);
@@ -66,7 +67,7 @@ fn order_key(id: &str) -> (u64, &str) {
 }
 
 /// Whether `id` is newer than every message in `list` (newest first).
-fn newer_than_all(list: &[Message], id: &str) -> bool {
+fn newer_than_all(list: &[Rc<Message>], id: &str) -> bool {
     list.first()
         .is_none_or(|head| order_key(&head.id) < order_key(id))
 }
@@ -76,7 +77,7 @@ fn newer_than_all(list: &[Message], id: &str) -> bool {
 pub const MAX_CACHED: usize = 1000;
 
 /// Inserts a message unless held; keeps newest first. Returns whether it was new.
-pub fn merge_message(list: &mut Vec<Message>, m: Message) -> bool {
+pub fn merge_message(list: &mut Vec<Rc<Message>>, m: Rc<Message>) -> bool {
     // The common case: a live arrival newer than everything held.
     if newer_than_all(list, &m.id) {
         list.insert(0, m);
@@ -84,7 +85,9 @@ pub fn merge_message(list: &mut Vec<Message>, m: Message) -> bool {
     }
     if let Some(existing) = list.iter_mut().find(|x| x.id == m.id) {
         // The later copy knows more (e.g. that it was read).
-        existing.read |= m.read;
+        if m.read && !existing.read {
+            Rc::make_mut(existing).read = true;
+        }
         return false;
     }
     let pos = list
@@ -97,7 +100,7 @@ pub fn merge_message(list: &mut Vec<Message>, m: Message) -> bool {
 
 fn receive(s: &mut Messages, message: Message, me: &str) {
     let counts = message.to_user_id == me && !message.read;
-    if merge_message(&mut s.list, message) && counts {
+    if merge_message(&mut s.list, Rc::new(message)) && counts {
         s.unread += 1;
     }
 }
@@ -135,7 +138,7 @@ impl Reducer<Messages> for MessagesAction {
         match self {
             MessagesAction::Loaded(list) => {
                 // The server's copy wins for what it knows; live arrivals it lacks stay.
-                let mut merged = list;
+                let mut merged: Vec<Rc<Message>> = list.into_iter().map(Rc::new).collect();
                 merged.sort_by(|a, b| order_key(&b.id).cmp(&order_key(&a.id)));
                 for m in std::mem::take(&mut s.list) {
                     merge_message(&mut merged, m);
@@ -155,12 +158,10 @@ impl Reducer<Messages> for MessagesAction {
                 conversation_id,
                 me,
             } => {
-                for m in s
-                    .list
-                    .iter_mut()
-                    .filter(|m| m.conversation_id == conversation_id && m.to_user_id == me)
-                {
-                    m.read = true;
+                for m in s.list.iter_mut().filter(|m| {
+                    m.conversation_id == conversation_id && m.to_user_id == me && !m.read
+                }) {
+                    Rc::make_mut(m).read = true;
                 }
             }
             MessagesAction::Failed(e) => s.error = Some(e),
@@ -272,7 +273,7 @@ mod tests {
             m("7", "2", "1"),
             m("5", "3", "1"),
         ] {
-            merge_message(&mut list, msg);
+            merge_message(&mut list, Rc::new(msg));
         }
         let cs = conversations(&list, "1");
         let summary: Vec<(&str, &str, &str, usize)> = cs

@@ -2,6 +2,7 @@
 //! are summarised; each hides itself after [`TTL_MS`] unless dismissed sooner; an alert key
 //! seen before is not shown again.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use yewdux::{Reducer, Store};
@@ -46,17 +47,31 @@ pub struct Toast {
     pub created_at: u64,
 }
 
-/// Toasts on screen, oldest first.
+/// Toasts on screen, oldest first. Shared copies: an update during a burst clones
+/// pointers, not a hundred toasts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
 pub struct Toasts {
-    pub items: Vec<Toast>,
+    pub items: Vec<Rc<Toast>>,
     next_id: u64,
-    seen: Recent<SEEN_KEYS>,
+    seen: SeenKeys,
 }
+
+/// The alert keys shown so far. A history rather than view state: every snapshot of the store
+/// shares the one memory (a new snapshot does not copy 256 keys), so it equals itself only.
+#[derive(Debug, Clone, Default)]
+struct SeenKeys(Rc<RefCell<Recent<SEEN_KEYS>>>);
+
+impl PartialEq for SeenKeys {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SeenKeys {}
 
 impl Toasts {
     /// The toasts to show (the newest [`MAX_VISIBLE`]) and how many more wait behind them.
-    pub fn visible(&self) -> (&[Toast], usize) {
+    pub fn visible(&self) -> (&[Rc<Toast>], usize) {
         let hidden = self.items.len().saturating_sub(MAX_VISIBLE);
         (&self.items[hidden..], hidden)
     }
@@ -123,20 +138,20 @@ fn add(s: &mut Toasts, push: ToastAction) {
         return;
     };
     if let Some(k) = key {
-        if !s.seen.insert(&k) {
+        if !s.seen.0.borrow_mut().insert(&k) {
             return;
         }
     }
     s.next_id += 1;
     let id = s.next_id;
-    s.items.push(Toast {
+    s.items.push(Rc::new(Toast {
         id,
         kind,
         title,
         body,
         link,
         created_at: now,
-    });
+    }));
     if s.items.len() > MAX_HELD {
         s.items.remove(0);
     }

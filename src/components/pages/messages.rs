@@ -1,6 +1,8 @@
 //! The inbox: my conversations with neighbours (newest first) and their messages, compose to
 //! a neighbour, open (and so read) a message.
 
+use std::rc::Rc;
+
 use ppt_protocol::rest::{Message, Neighbor, ReadReceipt, SendMessageRequest};
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -14,25 +16,28 @@ use crate::hooks::use_query_client;
 use crate::store::messages::{conversations, Messages, MessagesAction};
 use crate::store::session::Session;
 
+/// A row's props are all cheap to compare: the message is the store's shared copy (equal by
+/// address first), `me` a shared string, `on_open` the page's one callback. A render of the
+/// inbox then redraws only the rows that changed, not all of them.
 #[derive(Properties, PartialEq)]
 pub struct MessageItemProps {
-    pub message: Message,
-    pub me: String,
+    pub message: Rc<Message>,
+    pub me: AttrValue,
     /// The recipient's name, for messages I sent.
     #[prop_or_default]
     pub to_name: Option<AttrValue>,
     #[prop_or_default]
-    pub on_open: Callback<Message>,
+    pub on_open: Callback<Rc<Message>>,
 }
 
-/// One message in the inbox.
 /// Messages the inbox shows at first, and how many more each "Show older messages" adds.
 const ROWS: usize = 100;
 
+/// One message in the inbox.
 #[function_component]
 pub fn MessageItem(props: &MessageItemProps) -> Html {
     let m = &props.message;
-    let incoming = m.to_user_id == props.me;
+    let incoming = m.to_user_id == props.me.as_str();
     let unread = incoming && !m.read;
     let onclick = {
         let (m, cb) = (m.clone(), props.on_open.clone());
@@ -92,27 +97,32 @@ pub fn MessagesPage() -> Html {
         });
     }
 
+    // One callback for as long as the token and user stay (rows compare it by address).
     let on_open = {
-        let (token, me, dispatch) = (token.clone(), me.clone(), dispatch.clone());
-        Callback::from(move |m: Message| {
-            if m.to_user_id != me || m.read {
-                return;
-            }
-            let (token, me, dispatch) = (token.clone(), me.clone(), dispatch.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let path = format!("/messages/{}/read", m.id);
-                if let Ok(r) =
-                    api::post::<ReadReceipt, _>(&path, &token, &serde_json::json!({})).await
-                {
-                    dispatch.apply(MessagesAction::ConversationRead {
-                        conversation_id: r.conversation_id,
-                        me,
-                    });
-                    dispatch.apply(MessagesAction::Unread(r.unread_count));
+        let dispatch = dispatch.clone();
+        use_callback(
+            (token.clone(), me.clone()),
+            move |m: Rc<Message>, (token, me)| {
+                if m.to_user_id != *me || m.read {
+                    return;
                 }
-            });
-        })
+                let (token, me, dispatch) = (token.clone(), me.clone(), dispatch.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let path = format!("/messages/{}/read", m.id);
+                    if let Ok(r) =
+                        api::post::<ReadReceipt, _>(&path, &token, &serde_json::json!({})).await
+                    {
+                        dispatch.apply(MessagesAction::ConversationRead {
+                            conversation_id: r.conversation_id,
+                            me,
+                        });
+                        dispatch.apply(MessagesAction::Unread(r.unread_count));
+                    }
+                });
+            },
+        )
     };
+    let me_attr = use_memo(me.clone(), |me| AttrValue::from(me.clone()));
 
     let on_send = {
         let (client, me, dispatch) = (client.clone(), me.clone(), dispatch.clone());
@@ -192,7 +202,7 @@ pub fn MessagesPage() -> Html {
         let selected = selected.clone();
         Callback::from(move |_: MouseEvent| selected.set(None))
     };
-    let mut shown: Vec<&Message> = messages
+    let mut shown: Vec<&Rc<Message>> = messages
         .list
         .iter()
         .filter(|m| selected.as_ref().is_none_or(|c| m.conversation_id == *c))
@@ -267,7 +277,7 @@ pub fn MessagesPage() -> Html {
                 }
                 <ul class="message-list" data-testid="message-list">
                     { for shown.into_iter().map(|m| html! {
-                        <MessageItem key={m.id.clone()} message={m.clone()} me={me.clone()} to_name={name_of(&m.to_user_id)} on_open={on_open.clone()} />
+                        <MessageItem key={m.id.clone()} message={m.clone()} me={(*me_attr).clone()} to_name={name_of(&m.to_user_id)} on_open={on_open.clone()} />
                     }) }
                 </ul>
                 if more {
