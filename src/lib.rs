@@ -8,7 +8,7 @@
 //!   `use_live_events` (frames through catch-up to stores, toasts, sound, notifications).
 //! - [`browser`]: the notification sound, system notifications, tab visibility.
 //! - [`store`]: yewdux stores and their reducers: session, messages, preferences, toasts,
-//!   queries.
+//!   queries; and the lists the pages show ([`store::lists`]: key, path, type of each).
 //! - [`realtime`]: pure logic: connection state machine, backoff, heartbeat, status,
 //!   subscriptions, catch-up, event routing, preference filter, invalidation. No browser in
 //!   it; tested natively.

@@ -34,7 +34,7 @@ use report::Report;
 pub const SIZE_TARGET_GZIP: u64 = 150 * 1024;
 /// The gate CI enforces today: the app may not grow past this while it works down to the
 /// target (a ratchet; lower it as the app shrinks).
-pub const SIZE_GATE_GZIP: u64 = 300 * 1024;
+pub const SIZE_GATE_GZIP: u64 = 285 * 1024;
 
 fn usage() -> ! {
     eprintln!("usage: ppt-bench [--quick] [--no-write] [size|missed|idle|fanout|storm|browser|all] (needs dist/ and a release ppt-server)");
