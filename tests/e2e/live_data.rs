@@ -10,6 +10,16 @@ fn list_has_js(list: &str, text: &str) -> String {
     format!("[...document.querySelectorAll('[data-testid={list}] > *')].some(e => e.textContent.includes({text:?}))")
 }
 
+/// Waits until the faults list shows (fault 1 is open in the demo world) and the socket is up.
+async fn faults_shown_and_connected(b: &Browser) {
+    b.wait_until(
+        "the faults list",
+        &item_status_js("fault-list", "1", "open"),
+    )
+    .await;
+    b.wait_for_state("connected").await;
+}
+
 const CHIP: &str = "!!document.querySelector('[data-testid=data-updated-chip]')";
 
 /// Alice watches the faults list; Martin changes a fault's status elsewhere. Her list shows
@@ -20,13 +30,7 @@ async fn someone_elses_change_refreshes_the_list() {
     let alice = Browser::start().await;
     alice.login(&server, "alice@demo.ppt").await;
     alice.go("/faults").await;
-    alice
-        .wait_until(
-            "the faults list",
-            &item_status_js("fault-list", "1", "open"),
-        )
-        .await;
-    alice.wait_for_state("connected").await;
+    faults_shown_and_connected(&alice).await;
     assert_eq!(alice.js(&format!("return {CHIP};")).await, json!(false));
 
     let api = server.api().await;
@@ -59,13 +63,7 @@ async fn a_page_opened_by_address_fetches_its_list_once() {
     let alice = Browser::start().await;
     alice.login(&server, "alice@demo.ppt").await;
     alice.client.goto(&server.url("/faults")).await.unwrap();
-    alice
-        .wait_until(
-            "the faults list",
-            &item_status_js("fault-list", "1", "open"),
-        )
-        .await;
-    alice.wait_for_state("connected").await;
+    faults_shown_and_connected(&alice).await;
     let fetches = |path: &str| {
         format!(
             "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/api/v1{path}').length;"
