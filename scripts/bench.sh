@@ -5,7 +5,7 @@
 # (start-up, events applied in one tab, publish to screen).
 #   scripts/bench.sh                 everything, full size (about 10 minutes on 2 cores)
 #   scripts/bench.sh --quick         every benchmark, small (what CI runs)
-#   scripts/bench.sh fanout storm    some of them (size missed idle fanout storm browser)
+#   scripts/bench.sh fanout storm    some of them, printed only (size missed idle fanout storm browser)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PPT_ROOT"

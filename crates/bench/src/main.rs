@@ -54,7 +54,10 @@ async fn main() -> std::process::ExitCode {
             _ => usage(),
         }
     }
-    if which.is_empty() || which.iter().any(|w| w == "all") {
+    // Only a whole run (every benchmark, full size) rewrites docs/performance.md: a partial or
+    // exploratory run would leave the page with some of its rows.
+    let whole = which.is_empty() || which.iter().any(|w| w == "all");
+    if whole {
         which = vec![
             "size".into(),
             "missed".into(),
@@ -90,7 +93,7 @@ async fn main() -> std::process::ExitCode {
         }
     }
     report.print();
-    if write && !quick {
+    if write && whole && !quick && std::env::var_os("PPT_BENCH_PROBE").is_none() {
         if let Err(e) = report.write(&root.join("docs/performance.md")) {
             eprintln!("ppt-bench: cannot write docs/performance.md: {e}");
         }
