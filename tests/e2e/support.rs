@@ -2,11 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
+use ppt_headless::Chromedriver;
 use ppt_server::{build, run, AppState, Config};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -252,61 +252,20 @@ impl Api {
 /// A chromedriver process and one headless Chromium session driven through it.
 pub struct Browser {
     pub client: Client,
-    driver: Child,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    driver: Chromedriver,
 }
 
 impl Browser {
     pub async fn start() -> Browser {
-        let port = free_port();
-        let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let driver = Command::new(&driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {driver_bin}: {e} (scripts/setup.sh --browser installs it)")
-            });
-        let url = format!("http://127.0.0.1:{port}");
-        let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": chrome,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                    "--autoplay-policy=no-user-gesture-required"
-                ]
-            }),
-        );
-        // chromedriver needs a moment to listen: retry the connection until it answers.
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        let client = loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(c) => break c,
-                Err(e) if tokio::time::Instant::now() < deadline => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                Err(e) => panic!("chromedriver did not answer: {e}"),
-            }
-        };
+        let driver = Chromedriver::start().unwrap_or_else(|e| panic!("{e}"));
+        let extra = [
+            "--disable-quic",
+            "--autoplay-policy=no-user-gesture-required",
+        ];
+        let client = driver
+            .session(&extra, PATIENCE)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         Browser { client, driver }
     }
 
@@ -481,15 +440,10 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
-    pub async fn close(mut self) {
+    /// Ends the session. Dropping the browser without it (a test that panicked) still stops
+    /// the browser and chromedriver.
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
+        drop(self.driver);
     }
 }

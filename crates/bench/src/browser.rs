@@ -10,98 +10,15 @@
 //! - publish to screen: at 1,000 events/s, a MutationObserver on the inbox sees each new
 //!   message row; its body carries the server's send time (µs), so latency is one clock.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::Client;
+use ppt_headless::Chromedriver;
 use serde_json::{json, Value};
 
 use crate::load::{now_us, Latencies};
 use crate::report::Report;
 use crate::server::ServerProcess;
-
-/// A chromedriver process; each [`Driver::session`] is a fresh browser profile in a folder
-/// of the driver's own, so every browser it started can be found and stopped at the end,
-/// even after an error left a session open.
-struct Driver {
-    process: Child,
-    url: String,
-    profiles: tempfile::TempDir,
-    sessions: std::cell::Cell<u32>,
-}
-
-impl Driver {
-    fn start() -> Result<Self, String> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
-        let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let process = Command::new(&bin)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start {bin}: {e} (scripts/setup.sh --browser)"))?;
-        Ok(Driver {
-            process,
-            url: format!("http://127.0.0.1:{port}"),
-            profiles: tempfile::Builder::new()
-                .prefix("ppt-bench-chromium-")
-                .tempdir()
-                .map_err(err)?,
-            sessions: std::cell::Cell::new(0),
-        })
-    }
-
-    async fn session(&self) -> Result<Client, String> {
-        let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        self.sessions.set(self.sessions.get() + 1);
-        let profile = self
-            .profiles
-            .path()
-            .join(format!("profile-{}", self.sessions.get()));
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": chrome,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.display()),
-                ]
-            }),
-        );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(caps.clone())
-                .connect(&self.url)
-                .await
-            {
-                Ok(c) => return Ok(c),
-                Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(50)).await
-                }
-                Err(e) => return Err(format!("chromedriver did not answer: {e}")),
-            }
-        }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-        // Browsers whose session an error left open.
-        let _ = Command::new("pkill")
-            .args(["-f", &self.profiles.path().display().to_string()])
-            .status();
-    }
-}
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -198,7 +115,7 @@ pub async fn run(quick: bool, dist: &std::path::Path, report: &mut Report) -> Re
     .await?;
     let base = server.base();
     wait_for_compressed_copies(dist).await;
-    let driver = Driver::start()?;
+    let driver = Chromedriver::start()?;
     startup(quick, &driver, &base, report).await?;
     one_tab(quick, &driver, &server, report).await?;
     Ok(())
@@ -231,17 +148,17 @@ async fn wait_for_compressed_copies(dist: &std::path::Path) {
 
 async fn startup(
     quick: bool,
-    driver: &Driver,
+    driver: &Chromedriver,
     base: &str,
     report: &mut Report,
 ) -> Result<(), String> {
     let runs = if quick { 2 } else { 20 };
-    let first = driver.session().await?;
+    let first = driver.session(&[], Duration::from_secs(20)).await?;
     let session = login(&first, base, "alice@demo.ppt").await?;
     let _ = first.close().await;
     let mut times = Vec::new();
     for _ in 0..runs {
-        let c = driver.session().await?;
+        let c = driver.session(&[], Duration::from_secs(20)).await?;
         // A tiny same-origin page to hold the session; the app itself is not cached yet.
         c.goto(&format!("{base}/healthz")).await.map_err(err)?;
         c.execute(
@@ -293,12 +210,12 @@ struct TabStep {
 
 async fn one_tab(
     quick: bool,
-    driver: &Driver,
+    driver: &Chromedriver,
     server: &ServerProcess,
     report: &mut Report,
 ) -> Result<(), String> {
     let base = server.base();
-    let c = driver.session().await?;
+    let c = driver.session(&[], Duration::from_secs(20)).await?;
     login(&c, &base, "alice@demo.ppt").await?;
     c.goto(&format!("{base}/messages")).await.map_err(err)?;
     wait_js(
