@@ -3,6 +3,15 @@ use serde_json::json;
 
 use crate::support::*;
 
+/// Opens Alice's inbox and waits until it shows, her badge counts Carol's seeded message and
+/// the socket is up.
+async fn in_the_inbox_connected(alice: &Browser) {
+    alice.go("/messages").await;
+    alice.testid("message-list").await;
+    alice.wait_for_unread(1).await;
+    alice.wait_for_state("connected").await;
+}
+
 /// Bob writes to Alice through the compose form; Alice's open inbox shows it and her badge
 /// rises without a reload, and a sound is asked for.
 #[tokio::test]
@@ -11,10 +20,7 @@ async fn a_message_reaches_the_open_inbox_at_once() {
     let alice = Browser::start().await;
     let bob = Browser::start().await;
     alice.login(&server, "alice@demo.ppt").await;
-    alice.go("/messages").await;
-    alice.testid("message-list").await;
-    alice.wait_for_unread(1).await; // Carol's seeded message
-    alice.wait_for_state("connected").await;
+    in_the_inbox_connected(&alice).await;
     let sounds_before = alice.sounds_played().await;
 
     bob.login(&server, "bob@demo.ppt").await;
@@ -215,10 +221,7 @@ async fn a_burst_fills_the_inbox_a_page_at_a_time() {
     let server = Server::start_with(|c| c.bench_api = true).await;
     let alice = Browser::start().await;
     alice.login(&server, "alice@demo.ppt").await;
-    alice.go("/messages").await;
-    alice.testid("message-list").await;
-    alice.wait_for_unread(1).await; // Carol's seeded message
-    alice.wait_for_state("connected").await;
+    in_the_inbox_connected(&alice).await;
 
     let api = server.api().await;
     let bob = api.token("bob@demo.ppt").await;
@@ -250,4 +253,5 @@ async fn a_burst_fills_the_inbox_a_page_at_a_time() {
         .await;
     assert_eq!(alice.message_count("Benchmark message 1 sent").await, 1);
     alice.screenshot("inbox-after-a-burst").await;
+    alice.close().await;
 }
