@@ -182,6 +182,13 @@ pub async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiE
     request(Method::Get, path, Some(token), None::<&()>).await
 }
 
+/// `GET` a JSON answer as it is, untyped (read once: [`get`] as `Value` would read it into a
+/// `Value` and then copy that into another).
+pub async fn get_value(path: &str, token: &str) -> Result<serde_json::Value, ApiError> {
+    let text = send(Method::Get, path, Some(token), None, None).await?;
+    serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+}
+
 /// `POST` a JSON body.
 pub async fn post<T: DeserializeOwned, B: Serialize>(
     path: &str,

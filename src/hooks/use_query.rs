@@ -201,7 +201,7 @@ impl QueryClient {
         self.queries.apply(QueriesAction::Fetching(key.clone()));
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = api::get::<serde_json::Value>(&path, &token)
+            let result = api::get_value(&path, &token)
                 .await
                 .and_then(|v| decoder(v).map_err(ApiError::Decode));
             let cmds = match result {
