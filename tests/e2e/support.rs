@@ -52,7 +52,7 @@ impl Server {
         let db = dir.path().join("e2e.sqlite3");
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (state, stop, done) = Self::launch(listener, &db, tweak);
+        let (state, stop, done) = Self::launch(listener, &db, tweak).await;
         Server {
             addr,
             db,
@@ -64,14 +64,14 @@ impl Server {
         }
     }
 
-    fn launch(
+    async fn launch(
         listener: TcpListener,
         db: &std::path::Path,
         tweak: fn(&mut Config),
     ) -> (AppState, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-        let mut config = Config::for_paths(db.to_path_buf(), dist_dir());
+        let mut config = Config::for_db(db.display().to_string(), dist_dir());
         tweak(&mut config);
-        let built = build(config).expect("server builds");
+        let built = build(config).await.expect("server builds");
         let state = built.state.clone();
         let (stop, rx) = oneshot::channel::<()>();
         let done = tokio::spawn(async move {
@@ -103,7 +103,7 @@ impl Server {
         let listener = TcpListener::bind(self.addr)
             .await
             .expect("the port is free again");
-        let (state, stop, done) = Self::launch(listener, &self.db, self.tweak);
+        let (state, stop, done) = Self::launch(listener, &self.db, self.tweak).await;
         self.state = state;
         self.stop = Some(stop);
         self.done = Some(done);

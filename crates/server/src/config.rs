@@ -14,9 +14,33 @@ pub struct Config {
     #[arg(long, env = "PPT_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
-    /// SQLite database file; created and seeded with the demo world when missing.
-    #[arg(long, env = "PPT_DB", default_value = "ppt.sqlite3")]
-    pub db: PathBuf,
+    /// The database: a SQLite file (created when missing), or a `postgres://` URL that any
+    /// number of servers may share. A new database is seeded with the demo world.
+    #[arg(
+        long,
+        env = "PPT_DB",
+        default_value = "ppt.sqlite3",
+        hide_env_values = true
+    )]
+    pub db: String,
+
+    /// Most database connections this server opens.
+    #[arg(long, env = "PPT_DB_CONNECTIONS", default_value_t = 8)]
+    pub db_connections: u32,
+
+    /// How long a request waits for a database connection before it is answered 503, in
+    /// milliseconds.
+    #[arg(long, env = "PPT_DB_TIMEOUT_MS", default_value_t = 5000)]
+    pub db_timeout_ms: u64,
+
+    /// How often the server reads the event log for events it was not woken for, in
+    /// milliseconds (a lost PostgreSQL notification delays delivery at most this long).
+    #[arg(long, env = "PPT_LOG_POLL_MS", default_value_t = 1000)]
+    pub log_poll_ms: u64,
+
+    /// On PostgreSQL, be woken by `LISTEN` when other servers commit (off: the poll alone).
+    #[arg(long, env = "PPT_LOG_LISTEN", default_value_t = true, action = clap::ArgAction::Set)]
+    pub log_listen: bool,
 
     /// The built app (Trunk's dist); `/` and unknown non-API paths serve its index.html.
     #[arg(long, env = "PPT_STATIC_DIR", default_value = "dist")]
@@ -75,12 +99,25 @@ pub struct Config {
 }
 
 impl Config {
-    /// Settings for tests and embedding: every default, with the given database and static dir.
-    pub fn for_paths(db: PathBuf, static_dir: PathBuf) -> Self {
+    /// Settings for tests and embedding: every default, with the given database (a SQLite
+    /// path or a `postgres://` URL) and static dir.
+    pub fn for_db(db: impl Into<String>, static_dir: PathBuf) -> Self {
         let mut c = Config::parse_from(["ppt-server"]);
-        c.db = db;
+        c.db = db.into();
         c.static_dir = static_dir;
         c
+    }
+
+    /// Connection pool settings.
+    pub fn pool(&self) -> crate::db::PoolSettings {
+        crate::db::PoolSettings {
+            max_connections: self.db_connections,
+            acquire_timeout: Duration::from_millis(self.db_timeout_ms),
+        }
+    }
+
+    pub fn log_poll(&self) -> Duration {
+        Duration::from_millis(self.log_poll_ms.max(10))
     }
 
     pub fn token_ttl(&self) -> Duration {

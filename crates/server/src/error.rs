@@ -23,6 +23,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(&'static str, String),
+    /// The database cannot be reached or is not serving: 503, try again (nothing was written).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -36,9 +39,13 @@ impl AppError {
     }
 }
 
-impl From<rusqlite::Error> for AppError {
-    fn from(e: rusqlite::Error) -> Self {
-        AppError::Internal(e.to_string())
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        if crate::db::is_unavailable(&e) {
+            AppError::Unavailable(e.to_string())
+        } else {
+            AppError::Internal(e.to_string())
+        }
     }
 }
 
@@ -87,6 +94,23 @@ impl IntoResponse for AppError {
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, BTreeMap::new()),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m, BTreeMap::new()),
             AppError::Conflict(code, m) => (StatusCode::CONFLICT, code, m, BTreeMap::new()),
+            AppError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                let body = ApiError {
+                    error: ApiErrorDetail {
+                        code: "unavailable".to_owned(),
+                        message: "the database cannot be reached right now; try again shortly"
+                            .to_owned(),
+                        fields: BTreeMap::new(),
+                    },
+                };
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "1")],
+                    Json(body),
+                )
+                    .into_response();
+            }
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (

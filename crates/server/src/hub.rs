@@ -1,15 +1,22 @@
-//! The hub: which sockets are open for which users, and fan-out of committed events.
+//! The hub: which sockets are open on this server for which users, and fan-out of the log's
+//! events to them, in id order, by this server's log follower (`eventlog::follower`).
 //!
 //! Fan-out never waits: each socket has a bounded queue, and a socket whose queue is full
 //! is dropped from the hub (its session then closes it with 1013 and the client catches up
 //! through `/events/missed`). One slow reader never holds up the others.
+//!
+//! The hub knows how far it has delivered the log (`delivered`): a socket that joins gets
+//! every event after that point and none before it, which makes it the socket's exact
+//! hand-over point (`connection:authenticated.lastEventId`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+
+use crate::eventlog::Committed;
 
 /// A frame as queued for sockets: one text shared by every socket it goes to (8 bytes a slot;
 /// handing it to the socket is a reference-count increment, not a copy).
@@ -27,7 +34,7 @@ pub enum Audience {
 /// Why the hub let go of a socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dropped {
-    /// Its queue was full.
+    /// Its queue was full, or this server missed events it should have delivered.
     Lagged,
 }
 
@@ -59,17 +66,31 @@ struct Inner {
     by_building: HashMap<i64, HashSet<u64>>,
     /// For each connected user, the id of the last event sent to them (`prevId` of the next).
     last_sent: HashMap<i64, u64>,
+    /// The newest log id handed to the sockets.
+    delivered: u64,
 }
 
 /// Open sockets, indexed by user and building.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Hub {
     inner: Arc<Mutex<Inner>>,
     next_id: Arc<AtomicU64>,
+    delivered: Arc<watch::Sender<u64>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            inner: Arc::default(),
+            next_id: Arc::default(),
+            delivered: Arc::new(watch::Sender::new(0)),
+        }
+    }
 }
 
 impl Hub {
-    /// Registers a socket for a user; frames published from now on reach it.
+    /// Registers a socket for a user; every event delivered from now on reaches it. Returns
+    /// the subscription and the newest id delivered before it joined (the hand-over point).
     /// `last_visible` is the newest event in the log this user may see (used when the user
     /// has no other socket open).
     pub fn join(
@@ -78,7 +99,7 @@ impl Hub {
         building_id: i64,
         queue: usize,
         last_visible: u64,
-    ) -> Subscription {
+    ) -> (Subscription, u64) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let (tx, rx) = mpsc::channel(queue.max(1));
         let dropped = Arc::new(Mutex::new(None));
@@ -95,7 +116,55 @@ impl Hub {
         inner.by_user.entry(user_id).or_default().insert(id);
         inner.last_sent.entry(user_id).or_insert(last_visible);
         inner.by_building.entry(building_id).or_default().insert(id);
-        Subscription { id, rx, dropped }
+        (Subscription { id, rx, dropped }, inner.delivered)
+    }
+
+    /// Starts the delivered mark at `id` (the log's head when the server starts).
+    pub fn start_at(&self, id: u64) {
+        let mut inner = self.lock();
+        inner.delivered = inner.delivered.max(id);
+        self.delivered.send_replace(inner.delivered);
+    }
+
+    /// The newest log id handed to the sockets.
+    pub fn delivered(&self) -> u64 {
+        *self.delivered.borrow()
+    }
+
+    /// Waits until the hub has delivered `id` (false if `patience` ran out first).
+    pub async fn wait_delivered(&self, id: u64, patience: std::time::Duration) -> bool {
+        let mut rx = self.delivered.subscribe();
+        let reached = tokio::time::timeout(patience, rx.wait_for(|d| *d >= id))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        reached
+    }
+
+    /// Hands committed events, in id order, to the sockets of their audiences, and moves the
+    /// delivered mark past them: one lock for the whole batch.
+    pub fn deliver(&self, events: &[Committed]) {
+        let Some(last) = events.last() else {
+            return;
+        };
+        let mut inner = self.lock();
+        for e in events {
+            publish(&mut inner, &e.audience, e.chain_id(), &e.frame);
+        }
+        inner.delivered = inner.delivered.max(last.id);
+        self.delivered.send_replace(inner.delivered);
+    }
+
+    /// Drops every socket as lagged (their clients reconnect and catch up): this server
+    /// missed events it should have delivered.
+    pub fn drop_all(&self) {
+        let mut inner = self.lock();
+        let all: Vec<u64> = inner.sockets.keys().copied().collect();
+        for sid in all {
+            if let Some(entry) = inner.sockets.get(&sid) {
+                *entry.dropped.lock().unwrap_or_else(|e| e.into_inner()) = Some(Dropped::Lagged);
+            }
+            remove(&mut inner, sid);
+        }
     }
 
     /// Unregisters a socket (idempotent).
@@ -118,66 +187,69 @@ impl Hub {
     /// user's copy gets `"prevId"` (the previous event sent to that user) spliced in, when
     /// the event has an `id`.
     pub fn publish(&self, audience: &Audience, id: Option<u64>, frame: &str) {
-        let mut inner = self.lock();
-        let users: Vec<i64> = match audience {
-            Audience::Building(b) => {
-                let mut users: Vec<i64> = inner
-                    .by_building
-                    .get(b)
-                    .map(|s| {
-                        s.iter()
-                            .filter_map(|sid| inner.sockets.get(sid).map(|e| e.user_id))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                users.sort_unstable();
-                users.dedup();
-                users
-            }
-            Audience::Users(users) => users
-                .iter()
-                .copied()
-                .filter(|u| inner.by_user.contains_key(u))
-                .collect(),
-        };
-        let plain: Frame = Arc::new(Utf8Bytes::from(frame.to_owned()));
-        let mut lagged = Vec::new();
-        for user in users {
-            let copy: Frame = match (id, frame.strip_suffix('}')) {
-                (Some(id), Some(open)) => {
-                    let prev = inner.last_sent.insert(user, id).unwrap_or(0);
-                    Arc::new(format!("{open},\"prevId\":{prev}}}").into())
-                }
-                _ => plain.clone(),
-            };
-            let sockets: Vec<u64> = inner
-                .by_user
-                .get(&user)
-                .map(|s| s.iter().copied().collect())
-                .unwrap_or_default();
-            for sid in sockets {
-                if let Some(entry) = inner.sockets.get(&sid) {
-                    match entry.tx.try_send(copy.clone()) {
-                        Ok(()) => {}
-                        Err(mpsc::error::TrySendError::Full(_)) => {
-                            *entry.dropped.lock().unwrap_or_else(|e| e.into_inner()) =
-                                Some(Dropped::Lagged);
-                            lagged.push(sid);
-                        }
-                        // The session has gone; it removes itself.
-                        Err(mpsc::error::TrySendError::Closed(_)) => {}
-                    }
-                }
-            }
-        }
-        for sid in lagged {
-            tracing::info!(socket = sid, "socket fell behind; dropping it");
-            remove(&mut inner, sid);
-        }
+        publish(&mut self.lock(), audience, id, frame);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn publish(inner: &mut Inner, audience: &Audience, id: Option<u64>, frame: &str) {
+    let users: Vec<i64> = match audience {
+        Audience::Building(b) => {
+            let mut users: Vec<i64> = inner
+                .by_building
+                .get(b)
+                .map(|s| {
+                    s.iter()
+                        .filter_map(|sid| inner.sockets.get(sid).map(|e| e.user_id))
+                        .collect()
+                })
+                .unwrap_or_default();
+            users.sort_unstable();
+            users.dedup();
+            users
+        }
+        Audience::Users(users) => users
+            .iter()
+            .copied()
+            .filter(|u| inner.by_user.contains_key(u))
+            .collect(),
+    };
+    let plain: Frame = Arc::new(Utf8Bytes::from(frame.to_owned()));
+    let mut lagged = Vec::new();
+    for user in users {
+        let copy: Frame = match (id, frame.strip_suffix('}')) {
+            (Some(id), Some(open)) => {
+                let prev = inner.last_sent.insert(user, id).unwrap_or(0);
+                Arc::new(format!("{open},\"prevId\":{prev}}}").into())
+            }
+            _ => plain.clone(),
+        };
+        let sockets: Vec<u64> = inner
+            .by_user
+            .get(&user)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        for sid in sockets {
+            if let Some(entry) = inner.sockets.get(&sid) {
+                match entry.tx.try_send(copy.clone()) {
+                    Ok(()) => {}
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        *entry.dropped.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(Dropped::Lagged);
+                        lagged.push(sid);
+                    }
+                    // The session has gone; it removes itself.
+                    Err(mpsc::error::TrySendError::Closed(_)) => {}
+                }
+            }
+        }
+    }
+    for sid in lagged {
+        tracing::info!(socket = sid, "socket fell behind; dropping it");
+        remove(inner, sid);
     }
 }
 
@@ -207,9 +279,9 @@ mod tests {
     #[test]
     fn publish_reaches_only_the_audience() {
         let hub = Hub::default();
-        let mut a = hub.join(1, 10, 8, 0);
-        let mut b = hub.join(2, 10, 8, 0);
-        let mut c = hub.join(3, 20, 8, 0);
+        let (mut a, _) = hub.join(1, 10, 8, 0);
+        let (mut b, _) = hub.join(2, 10, 8, 0);
+        let (mut c, _) = hub.join(3, 20, 8, 0);
         hub.publish(&Audience::Users(vec![1]), None, "x");
         hub.publish(&Audience::Building(10), None, "y");
         assert_eq!(a.rx.try_recv().unwrap().as_str(), "x");
@@ -223,8 +295,8 @@ mod tests {
     #[test]
     fn full_queue_drops_only_that_socket() {
         let hub = Hub::default();
-        let mut slow = hub.join(1, 10, 1, 0);
-        let mut fast = hub.join(2, 10, 8, 0);
+        let (mut slow, _) = hub.join(1, 10, 1, 0);
+        let (mut fast, _) = hub.join(2, 10, 8, 0);
         hub.publish(&Audience::Building(10), None, "1");
         assert_eq!(fast.rx.try_recv().unwrap().as_str(), "1");
         hub.publish(&Audience::Building(10), None, "2");
@@ -242,8 +314,8 @@ mod tests {
     #[test]
     fn prev_id_chains_per_user() {
         let hub = Hub::default();
-        let mut a = hub.join(1, 10, 8, 4);
-        let mut b = hub.join(2, 10, 8, 0);
+        let (mut a, _) = hub.join(1, 10, 8, 4);
+        let (mut b, _) = hub.join(2, 10, 8, 0);
         hub.publish(&Audience::Users(vec![1]), Some(5), "{\"id\":5}");
         hub.publish(&Audience::Building(10), Some(7), "{\"id\":7}");
         assert_eq!(a.rx.try_recv().unwrap().as_str(), "{\"id\":5,\"prevId\":4}");

@@ -2,10 +2,14 @@
 //!
 //! # Layout
 //! - [`config`]: flags and their environment twins (contract section 8).
-//! - [`db`]: SQLite: open, migrate (`migrations/`), seed the demo world ([`db::seed`]).
-//! - [`store`]: the shared connection; a write's events join the log in its transaction and
-//!   are fanned out in commit order.
-//! - [`hub`]: open sockets by user and building; non-blocking fan-out with bounded queues.
+//! - [`db`]: SQLite or PostgreSQL through one pool: open, migrate (`migrations/`), seed the
+//!   demo world ([`db::seed`]); what differs between the two is in [`db::dialect`].
+//! - [`store`]: reads, write transactions (a write's events join the log as it commits), and
+//!   joining a socket at an exact point of the log.
+//! - [`eventlog`]: the log: ids in commit order across servers, reading it back, pruning;
+//!   [`eventlog::follower`] hands every server's commits to this server's sockets in order.
+//! - [`hub`]: this server's open sockets by user and building; non-blocking fan-out with
+//!   bounded queues.
 //! - [`auth`]: JWTs, password hashes, the `AuthUser` extractor.
 //! - [`routes`]: the REST API under `/api/v1`, one module per resource.
 //! - [`ws`]: `/ws`: Origin check, authentication, heartbeat answers, limits.
@@ -19,6 +23,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod eventlog;
 pub mod hub;
 pub mod routes;
 pub mod simulate;
@@ -31,7 +36,9 @@ pub mod ws;
 use std::future::Future;
 use std::sync::Arc;
 
+use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
@@ -41,7 +48,6 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::auth::jwt::JwtKeys;
 pub use crate::config::Config;
-use crate::hub::Hub;
 pub use crate::state::AppState;
 use crate::store::Store;
 
@@ -54,8 +60,11 @@ pub enum StartError {
     Db(String),
 }
 
-/// Read-only SQLite connections beside the writer's.
-const READERS: usize = 4;
+impl From<sqlx::Error> for StartError {
+    fn from(e: sqlx::Error) -> Self {
+        StartError::Db(e.to_string())
+    }
+}
 
 /// A ready server: its state, its router, and whether the database was just seeded.
 pub struct Built {
@@ -64,35 +73,31 @@ pub struct Built {
     pub seeded: bool,
 }
 
-/// Opens the database and makes the state and the router.
-pub fn build(config: Config) -> Result<Built, StartError> {
-    let opened = db::open(&config.db)?;
+/// Opens (and migrates, and seeds when new) the database and makes the state and the router.
+pub async fn build(config: Config) -> Result<Built, StartError> {
+    let opened = db::open(&config.db, config.pool()).await?;
+    // The secret and the epoch belong to the database: every server on it shares them.
     let secret = match &config.jwt_secret {
         Some(s) => s.clone(),
-        None => match db::get_meta(&opened.conn, "jwt_secret")
-            .map_err(|e| StartError::Db(e.to_string()))?
-        {
-            Some(s) => s,
-            None => {
-                let s = db::random_token(48);
-                db::set_meta(&opened.conn, "jwt_secret", &s)
-                    .map_err(|e| StartError::Db(e.to_string()))?;
-                s
-            }
-        },
+        None => {
+            opened
+                .db
+                .meta_or_init("jwt_secret", || db::random_token(48))
+                .await?
+        }
     };
-    let readers = (0..READERS)
-        .map(|_| db::open_reader(&config.db))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| StartError::Db(e.to_string()))?;
-    let store = Store::new(
-        opened.conn,
-        Hub::default(),
+    let epoch = opened
+        .db
+        .meta_or_init("epoch", || db::random_token(16))
+        .await?;
+    let store = Store::open(
+        opened.db,
+        epoch,
         config.event_retention,
         config.omit_event_ids,
     )
-    .map_err(|e| StartError::Db(e.to_string()))?
-    .with_readers(readers);
+    .await
+    .map_err(|e| StartError::Db(e.to_string()))?;
     let state = AppState {
         jwt: JwtKeys::new(secret.as_bytes(), config.token_ttl()),
         config: Arc::new(config),
@@ -123,10 +128,21 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", routes::router())
         .route("/ws", get(ws::upgrade))
-        .route("/healthz", get(|| async { (StatusCode::OK, "ok") }))
+        .route("/healthz", get(healthz))
         .fallback_service(app)
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// 200 while this server can reach its database (a balancer takes it out of rotation
+/// otherwise); 503 with the error body when it cannot.
+async fn healthz(State(state): State<AppState>) -> Response {
+    let patience = std::time::Duration::from_secs(2);
+    match tokio::time::timeout(patience, state.store.db().ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok").into_response(),
+        Ok(Err(e)) => error::AppError::from(e).into_response(),
+        Err(_) => error::AppError::Unavailable("no answer in time".into()).into_response(),
+    }
 }
 
 /// Serves until `shutdown` resolves; then closes every socket with 1001 and drains requests.
@@ -143,7 +159,16 @@ pub async fn run(
         Ok(n) => tracing::info!(files = n, "compressed the app's files once"),
         Err(e) => tracing::warn!(error = %e, "could not precompress the app's files"),
     });
-    if built.state.config.simulate {
+    let config = &built.state.config;
+    let listen = (built.state.store.db().backend == db::Backend::Postgres && config.log_listen)
+        .then(|| config.db.clone());
+    tokio::spawn(eventlog::follower::run(
+        built.state.store.clone(),
+        listen,
+        config.log_poll(),
+        token.clone(),
+    ));
+    if config.simulate {
         tokio::spawn(simulate::run(built.state.clone()));
     }
     axum::serve(listener, built.router)

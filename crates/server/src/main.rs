@@ -20,7 +20,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let config = Config::parse();
     let addr = config.addr;
-    let built = match build(config) {
+    let built = match build(config).await {
         Ok(b) => b,
         Err(e) => {
             eprintln!("ppt-server: {e}");

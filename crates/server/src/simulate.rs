@@ -14,6 +14,7 @@ use ppt_protocol::rest::{
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use sqlx::Row;
 
 use crate::auth::{AuthUser, RequestId};
 use crate::error::{AppError, AppResult};
@@ -80,23 +81,21 @@ pub async fn run(state: AppState) {
 
 /// Everyone in building 1, as callers.
 async fn people(state: &AppState) -> AppResult<Vec<AuthUser>> {
-    state
-        .store
-        .read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT id, building_id, role FROM users WHERE building_id = 1 ORDER BY id",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(AuthUser {
-                    id: r.get(0)?,
-                    building_id: r.get(1)?,
-                    role: crate::users::role(&r.get::<_, String>(2)?),
-                    exp: u64::MAX,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    let rows =
+        sqlx::query("SELECT id, building_id, role FROM users WHERE building_id = 1 ORDER BY id")
+            .fetch_all(state.store.pool())
+            .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            Ok(AuthUser {
+                id: r.try_get(0)?,
+                building_id: r.try_get(1)?,
+                role: crate::users::role(&r.try_get::<String, _>(2)?),
+                exp: u64::MAX,
+            })
         })
-        .await
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// One random action by a random person.
@@ -212,21 +211,18 @@ mod tests {
     #[tokio::test]
     async fn simulated_actions_write_events() {
         let dir = tempfile::tempdir().unwrap();
-        let built = build(Config::for_paths(
-            dir.path().join("sim.sqlite3"),
+        let built = build(Config::for_db(
+            dir.path().join("sim.sqlite3").display().to_string(),
             dir.path().into(),
         ))
+        .await
         .unwrap();
         let mut rng = StdRng::seed_from_u64(3);
         for _ in 0..40 {
             act(&built.state, &mut rng).await.unwrap();
         }
-        let latest = built
-            .state
-            .store
-            .read(crate::store::latest_event_id)
-            .await
-            .unwrap();
+        let mut conn = built.state.store.pool().acquire().await.unwrap();
+        let latest = crate::eventlog::head(&mut conn).await.unwrap();
         assert!(
             latest >= 40,
             "every action logs at least one event ({latest})"

@@ -1,7 +1,8 @@
 //! Reading users: the one place that knows the users table's columns.
 
 use ppt_protocol::rest::{Role, User};
-use rusqlite::{Connection, OptionalExtension, Row};
+use sqlx::AnyConnection;
+use sqlx::{Executor, Row};
 
 use crate::error::AppResult;
 
@@ -14,43 +15,50 @@ pub fn role(s: &str) -> Role {
     }
 }
 
-fn user_row(r: &Row<'_>) -> rusqlite::Result<(User, i64)> {
-    Ok((
-        User {
-            id: r.get::<_, i64>(0)?.to_string(),
-            name: r.get(1)?,
-            email: r.get(2)?,
-            role: role(&r.get::<_, String>(3)?),
-        },
-        r.get(4)?,
-    ))
+/// An email as stored: trimmed and in lower case, so that lookups and uniqueness ignore case
+/// on both backends.
+pub fn fold_email(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// A user and their building.
-pub fn by_id(c: &Connection, id: i64) -> AppResult<Option<(User, i64)>> {
-    Ok(c.query_row(
-        "SELECT id, name, email, role, building_id FROM users WHERE id = ?1",
-        [id],
-        user_row,
-    )
-    .optional()?)
+pub async fn by_id<'c, E>(c: E, id: i64) -> AppResult<Option<(User, i64)>>
+where
+    E: Executor<'c, Database = sqlx::Any>,
+{
+    let row = sqlx::query("SELECT id, name, email, role, building_id FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(c)
+        .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    Ok(Some((
+        User {
+            id: r.try_get::<i64, _>(0)?.to_string(),
+            name: r.try_get(1)?,
+            email: r.try_get(2)?,
+            role: role(&r.try_get::<String, _>(3)?),
+        },
+        r.try_get(4)?,
+    )))
 }
 
 /// The users of a building with a role (or all, with `None`).
-pub fn in_building(
-    c: &Connection,
+pub async fn in_building(
+    c: &mut AnyConnection,
     building: i64,
     role_filter: Option<Role>,
 ) -> AppResult<Vec<i64>> {
-    let mut stmt =
-        c.prepare_cached("SELECT id, role FROM users WHERE building_id = ?1 ORDER BY id")?;
-    let rows = stmt.query_map([building], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-    })?;
+    let rows = sqlx::query("SELECT id, role FROM users WHERE building_id = $1 ORDER BY id")
+        .bind(building)
+        .fetch_all(c)
+        .await?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, r) = row?;
-        if role_filter.is_none_or(|want| role(&r) == want) {
+    for r in rows {
+        let id: i64 = r.try_get(0)?;
+        let theirs = role(&r.try_get::<String, _>(1)?);
+        if role_filter.is_none_or(|want| theirs == want) {
             out.push(id);
         }
     }

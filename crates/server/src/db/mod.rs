@@ -1,96 +1,191 @@
-//! The SQLite database: opening, migrations, the meta table, and the clock format.
+//! The database: a SQLite file (the default, one server) or PostgreSQL (a `postgres://` URL,
+//! any number of servers), both through one sqlx pool; migrated at start-up and seeded once.
 //!
-//! One connection serves the whole server behind a mutex (see [`crate::store`]): SQLite
-//! writes one transaction at a time anyway, and holding the lock across commit *and*
-//! fan-out is what keeps event ids in commit order on every socket.
+//! Every query is written once for both backends; [`dialect`] holds what differs. Reads and
+//! writes go through [`crate::store::Store`], which keeps the rules of the event log.
 
+pub mod dialect;
 pub mod seed;
 
-use std::path::Path;
+use std::time::Duration;
 
 use rand::distributions::Alphanumeric;
 use rand::Rng;
-use rusqlite::{Connection, OptionalExtension};
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::AnyPool;
+use sqlx::{Executor, Row};
 
-/// Migrations in order; `PRAGMA user_version` is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+pub use dialect::Backend;
 
 /// Errors while opening the database.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("cannot open database {path}: {source}")]
-    Open {
-        path: String,
-        source: rusqlite::Error,
-    },
+    #[error("cannot open database {target}: {source}")]
+    Connect { target: String, source: sqlx::Error },
     #[error("database migration failed: {0}")]
-    Migrate(rusqlite::Error),
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "{0} was made by an older ppt-server whose schema is not carried over; \
+         move it away (or pass another --db) to start afresh"
+    )]
+    Legacy(String),
+    #[error("database: {0}")]
+    Query(#[from] sqlx::Error),
     #[error("seeding the demo world failed: {0}")]
     Seed(String),
 }
 
-/// An open, migrated database and what was learnt opening it.
+/// An open, migrated database.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// An open database and what was learnt opening it.
 pub struct Opened {
-    pub conn: Connection,
-    /// True when the file was new and has just been seeded.
+    pub db: Db,
+    /// True when the database was empty and has just been seeded with the demo world.
     pub seeded: bool,
 }
 
-/// Opens (creating, migrating and seeding when new) the database at `path`.
-pub fn open(path: &Path) -> Result<Opened, OpenError> {
-    let conn = Connection::open(path).map_err(|source| OpenError::Open {
-        path: path.display().to_string(),
-        source,
-    })?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-    )
-    .map_err(OpenError::Migrate)?;
-    let version: usize = conn
-        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-        .map_err(OpenError::Migrate)? as usize;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        conn.execute_batch(&format!(
-            "BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;",
-            i + 1
-        ))
-        .map_err(OpenError::Migrate)?;
+/// Settings for [`open`].
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    /// Most connections this server opens (SQLite: readers beside the one writer).
+    pub max_connections: u32,
+    /// How long a request waits for a connection before it is answered 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
-    let mut conn = conn;
-    let seeded = if version == 0 {
-        set_meta(&conn, "epoch", &random_token(16)).map_err(OpenError::Migrate)?;
-        seed::demo_world(&mut conn).map_err(|e| OpenError::Seed(e.to_string()))?;
-        true
-    } else {
-        false
-    };
-    Ok(Opened { conn, seeded })
 }
 
-/// Opens another connection to an opened database, for reads only (WAL lets it read while
-/// the writer writes).
-pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
-    Ok(conn)
+/// Opens `target` (a SQLite path or a `postgres://` URL), migrates it, and seeds the demo
+/// world into it when it is empty. Safe to run on several servers at once against one
+/// PostgreSQL: migrations take a lock, and exactly one server seeds.
+pub async fn open(target: &str, settings: PoolSettings) -> Result<Opened, OpenError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of(target);
+    let pool = AnyPoolOptions::new()
+        .max_connections(settings.max_connections.max(2))
+        .acquire_timeout(settings.acquire_timeout)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                for statement in backend.on_connect() {
+                    conn.execute(*statement).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&backend.url(target))
+        .await
+        .map_err(|source| OpenError::Connect {
+            target: display_target(target),
+            source,
+        })?;
+    if backend == Backend::Sqlite && is_legacy_sqlite(&pool).await? {
+        return Err(OpenError::Legacy(target.to_owned()));
+    }
+    Migrator::new(backend.migrations())
+        .await?
+        .run(&pool)
+        .await?;
+    let db = Db { pool, backend };
+    let seeded = seed::demo_world_once(&db)
+        .await
+        .map_err(|e| OpenError::Seed(e.to_string()))?;
+    Ok(Opened { db, seeded })
 }
 
-/// Reads a meta value.
-pub fn get_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()
+/// A database URL without its password, for messages.
+pub fn display_target(target: &str) -> String {
+    match (target.find("://"), target.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &target[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &target[..scheme + 3], &target[at..]),
+                None => target.to_owned(),
+            }
+        }
+        _ => target.to_owned(),
+    }
 }
 
-/// Writes a meta value.
-pub fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )?;
-    Ok(())
+/// A file made by the server before sqlx's migrator (`PRAGMA user_version`, no migration table).
+async fn is_legacy_sqlite(pool: &AnyPool) -> Result<bool, sqlx::Error> {
+    let version: i64 = sqlx::query("PRAGMA user_version")
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    let migrated: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(pool)
+    .await?
+    .try_get(0)?;
+    Ok(version > 0 && migrated == 0)
+}
+
+impl Db {
+    /// A meta value, set to `make()` first if it has none (the first of several servers to
+    /// get here wins; every server reads the winner's value).
+    pub async fn meta_or_init(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> String,
+    ) -> Result<String, sqlx::Error> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(make())
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)
+    }
+
+    /// Whether the database answers now.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Whether an error means the database cannot be reached or is not serving (so the request
+/// may be tried again), as opposed to a bug in a query.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::BeginFailed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // PostgreSQL: connection exceptions (08…), shutting down or starting up (57P0…),
+            // too many connections (53300), read-only standby (25006). SQLite: busy (5).
+            code.starts_with("08")
+                || code.starts_with("57P0")
+                || code == "53300"
+                || code == "25006"
+                || code == "5"
+        }
+        _ => false,
+    }
 }
 
 /// A random alphanumeric string (epochs, generated secrets).
@@ -113,4 +208,23 @@ pub fn normalize_ts(s: &str) -> Option<String> {
         t.with_timezone(&chrono::Utc)
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Passwords never reach a message.
+    #[test]
+    fn targets_are_shown_without_passwords() {
+        assert_eq!(
+            display_target("postgres://ppt:secret@db:5432/ppt"),
+            "postgres://ppt:***@db:5432/ppt"
+        );
+        assert_eq!(
+            display_target("postgres://ppt@db/ppt"),
+            "postgres://ppt@db/ppt"
+        );
+        assert_eq!(display_target("ppt.sqlite3"), "ppt.sqlite3");
+    }
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use ppt_protocol::rest::{LoginRequest, LoginResponse, TokenResponse, User};
-use rusqlite::OptionalExtension;
+use sqlx::Row;
 
 use super::AppJson;
 use crate::auth::{password, AuthUser, RefreshingUser};
@@ -14,20 +14,13 @@ pub async fn login(
     State(state): State<AppState>,
     AppJson(req): AppJson<LoginRequest>,
 ) -> AppResult<AppJson<LoginResponse>> {
-    let email = req.email.trim().to_owned();
-    let found = state
-        .store
-        .read(move |c| {
-            Ok(c.query_row(
-                "SELECT id, password_hash FROM users WHERE email = ?1",
-                [&email],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?)
-        })
+    let found = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
+        .bind(users::fold_email(&req.email))
+        .fetch_optional(state.store.pool())
         .await?;
     let bad = || AppError::Unauthorized("wrong email or password".into());
-    let (id, hash) = found.ok_or_else(bad)?;
+    let row = found.ok_or_else(bad)?;
+    let (id, hash): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
     // Hashing is deliberately slow: keep it off the async threads.
     let ok = tokio::task::spawn_blocking(move || password::verify(&req.password, &hash))
         .await
@@ -58,11 +51,7 @@ pub async fn me(State(state): State<AppState>, auth: AuthUser) -> AppResult<AppJ
 }
 
 async fn load(state: &AppState, id: i64) -> AppResult<(User, i64)> {
-    state
-        .store
-        .read(move |c| {
-            users::by_id(c, id)?
-                .ok_or_else(|| AppError::Unauthorized("the account no longer exists".into()))
-        })
-        .await
+    users::by_id(state.store.pool(), id)
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("the account no longer exists".into()))
 }

@@ -138,43 +138,44 @@ pub async fn publish(
         let n = (due - done).min(MAX_PER_TX);
         let first_version = done;
         let auth = auth.clone();
-        let ids = state
+        let ((), appended) = state
             .store
-            .write(Some(request_id(req.frame_bytes)), move |tx| {
-                let mut ids = Vec::with_capacity(n as usize * 2);
-                for i in 0..n {
-                    match to {
-                        Some(to) => {
-                            let body = format!(
-                                "Benchmark message {} sent {}",
-                                first_version + i + 1,
-                                micros_now()
-                            );
-                            send_in(tx, &auth, to, &body)?;
-                            let last = tx.last_event_id();
-                            ids.extend([last - 1, last]);
-                        }
-                        None => ids.push(tx.emit(
-                            ServerEvent::Entity(
-                                EntityAction::Updated,
-                                EntityChange {
-                                    entity: EntityKind::Announcement,
-                                    id: "bench".into(),
-                                    version: Some((first_version + i + 1) as u64),
-                                },
+            .write_logged(Some(request_id(req.frame_bytes)), move |tx| {
+                Box::pin(async move {
+                    for i in 0..n {
+                        match to {
+                            Some(to) => {
+                                let body = format!(
+                                    "Benchmark message {} sent {}",
+                                    first_version + i + 1,
+                                    micros_now()
+                                );
+                                send_in(tx, &auth, to, &body).await?;
+                            }
+                            None => tx.emit(
+                                ServerEvent::Entity(
+                                    EntityAction::Updated,
+                                    EntityChange {
+                                        entity: EntityKind::Announcement,
+                                        id: "bench".into(),
+                                        version: Some((first_version + i + 1) as u64),
+                                    },
+                                ),
+                                Audience::Building(auth.building_id),
                             ),
-                            Audience::Building(auth.building_id),
-                        )?),
+                        }
                     }
-                }
-                Ok(ids)
+                    Ok(())
+                })
             })
             .await?;
-        if first_id == 0 {
-            first_id = ids.first().copied().unwrap_or(0);
+        if let Some((first, last)) = appended {
+            if first_id == 0 {
+                first_id = first;
+            }
+            last_id = last;
+            published += last - first + 1;
         }
-        last_id = ids.last().copied().unwrap_or(last_id);
-        published += ids.len() as u64;
         done += n;
     }
     Ok(AppJson(PublishResult {

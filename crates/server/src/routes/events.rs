@@ -7,15 +7,14 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use ppt_protocol::rest::MissedEvents;
-use ppt_protocol::{Envelope, ServerEvent, Timestamp};
-use rusqlite::{params, Connection};
+use sqlx::AnyConnection;
 
 use super::AppJson;
 use crate::auth::AuthUser;
 use crate::db::normalize_ts;
 use crate::error::{AppError, AppResult};
+use crate::eventlog::{self, EVENT_COLUMNS};
 use crate::state::AppState;
-use crate::store::{latest_event_id, pruned_through};
 
 /// Page size when none is asked for.
 pub const DEFAULT_LIMIT: usize = 500;
@@ -94,11 +93,11 @@ pub async fn missed(
 ) -> AppResult<AppJson<MissedEvents>> {
     let Query(pairs) = query?;
     let q = MissedQuery::parse(&pairs)?;
-    let epoch = state.store.epoch().to_owned();
-    let mut page = state
-        .store
-        .read(move |c| read_page(c, &q, &epoch, auth.id, auth.building_id))
-        .await?;
+    // One snapshot for the page and its `latestId`: pruning or commits in between could
+    // otherwise hand out a cursor past events the page does not hold.
+    let mut tx = state.store.snapshot().await?;
+    let mut page = read_page(&mut tx, &q, state.store.epoch(), auth.id, auth.building_id).await?;
+    tx.commit().await?;
     if state.store.omits_ids() {
         page.events.iter_mut().for_each(|e| e.id = None);
     }
@@ -106,15 +105,15 @@ pub async fn missed(
 }
 
 /// One page for one user.
-pub fn read_page(
-    c: &Connection,
+pub async fn read_page(
+    c: &mut AnyConnection,
     q: &MissedQuery,
     epoch: &str,
     user: i64,
     building: i64,
 ) -> AppResult<MissedEvents> {
-    let latest = latest_event_id(c)?;
-    let (pruned, pruned_ts) = pruned_through(c)?;
+    let latest = eventlog::head(c).await?;
+    let (pruned, pruned_ts) = eventlog::pruned_through(c).await?;
     let reset = match &q.cursor {
         Cursor::After { id, epoch: asked } => {
             asked.as_deref().is_some_and(|e| e != epoch) || *id > latest || *id < pruned
@@ -132,55 +131,28 @@ pub fn read_page(
     }
     // Both halves are index range scans: building-wide events, and the user's own.
     let (cond, recipient_cond) = match &q.cursor {
-        Cursor::After { .. } => ("e.id > ?3", "r.event_id > ?3"),
-        Cursor::Since(_) => ("e.ts > ?3", "e.ts > ?3"),
+        Cursor::After { .. } => ("e.id > $3", "r.event_id > $3"),
+        Cursor::Since(_) => ("e.ts > $3", "e.ts > $3"),
     };
     let sql = format!(
-        "SELECT e.id, e.type, e.payload, e.ts, e.request_id FROM events e WHERE e.building_id = ?1 AND {cond}
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.building_id = $1 AND {cond}
          UNION ALL
-         SELECT e.id, e.type, e.payload, e.ts, e.request_id FROM event_recipients r JOIN events e ON e.id = r.event_id
-           WHERE r.user_id = ?2 AND {recipient_cond}
-         ORDER BY 1 LIMIT ?4"
+         SELECT {EVENT_COLUMNS} FROM event_recipients r JOIN events e ON e.id = r.event_id
+           WHERE r.user_id = $2 AND {recipient_cond}
+         ORDER BY 1 LIMIT $4"
     );
-    let mut stmt = c.prepare_cached(&sql)?;
-    let cursor_value: rusqlite::types::Value = match &q.cursor {
-        Cursor::After { id, .. } => rusqlite::types::Value::Integer(*id as i64),
-        Cursor::Since(ts) => rusqlite::types::Value::Text(ts.clone()),
+    let query = sqlx::query(&sql).bind(building).bind(user);
+    let query = match &q.cursor {
+        Cursor::After { id, .. } => query.bind(*id as i64),
+        Cursor::Since(ts) => query.bind(ts.clone()),
     };
-    let rows = stmt.query_map(
-        params![building, user, cursor_value, (q.limit + 1) as i64],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        },
-    )?;
-    let mut events = Vec::with_capacity(q.limit.min(64));
-    let mut has_more = false;
-    for row in rows {
-        let (id, event_type, payload, ts, request_id) = row?;
-        if events.len() == q.limit {
-            has_more = true;
-            break;
-        }
-        let payload = serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null);
-        // A row this build cannot read (written by a newer one) is passed on as unknown.
-        let event = ServerEvent::from_parts(&event_type, payload).unwrap_or(ServerEvent::Unknown {
-            event_type,
-            payload: serde_json::Value::Null,
-        });
-        events.push(Envelope {
-            event,
-            timestamp: Timestamp(ts),
-            request_id,
-            id: Some(id as u64),
-            prev_id: None,
-        });
-    }
+    let rows = query.bind((q.limit + 1) as i64).fetch_all(&mut *c).await?;
+    let has_more = rows.len() > q.limit;
+    let events = rows
+        .iter()
+        .take(q.limit)
+        .map(eventlog::envelope)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(MissedEvents {
         events,
         has_more,

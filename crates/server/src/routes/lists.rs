@@ -10,7 +10,8 @@ use ppt_protocol::rest::{
     ReportFault, Role, UpdateFault,
 };
 use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
-use rusqlite::{params, OptionalExtension, Row};
+use sqlx::any::AnyRow;
+use sqlx::Row;
 
 use super::{parse_id, text_field, AppJson};
 use crate::auth::{AuthUser, RequestId};
@@ -26,13 +27,13 @@ const MAX_TEXT: usize = 10_000;
 
 /// Emits `entity:<action>` for the building.
 pub fn emit_entity(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     action: EntityAction,
     entity: EntityKind,
     id: i64,
     version: Option<u64>,
     building: i64,
-) -> AppResult<()> {
+) {
     tx.emit(
         ServerEvent::Entity(
             action,
@@ -43,25 +44,22 @@ pub fn emit_entity(
             },
         ),
         Audience::Building(building),
-    )?;
-    Ok(())
+    );
 }
 
 /// Emits a `notification:*` to the given users.
 pub fn emit_notification(
-    tx: &mut Tx<'_>,
+    tx: &mut Tx,
     category: NotificationCategory,
     n: Notification,
     users: Vec<i64>,
-) -> AppResult<()> {
-    if users.is_empty() {
-        return Ok(());
+) {
+    if !users.is_empty() {
+        tx.emit(
+            ServerEvent::Notification(category, n),
+            Audience::Users(users),
+        );
     }
-    tx.emit(
-        ServerEvent::Notification(category, n),
-        Audience::Users(users),
-    )?;
-    Ok(())
 }
 
 /// A notification about one entity.
@@ -81,14 +79,14 @@ pub fn notification(
     }
 }
 
-fn announcement_row(r: &Row<'_>) -> rusqlite::Result<Announcement> {
+fn announcement_row(r: &AnyRow) -> Result<Announcement, sqlx::Error> {
     Ok(Announcement {
-        id: r.get::<_, i64>(0)?.to_string(),
-        title: r.get(1)?,
-        body: r.get(2)?,
-        author_name: r.get(3)?,
-        created_at: Timestamp(r.get(4)?),
-        version: r.get::<_, i64>(5)? as u64,
+        id: r.try_get::<i64, _>(0)?.to_string(),
+        title: r.try_get(1)?,
+        body: r.try_get(2)?,
+        author_name: r.try_get(3)?,
+        created_at: Timestamp(r.try_get(4)?),
+        version: r.try_get::<i64, _>(5)? as u64,
     })
 }
 
@@ -99,17 +97,16 @@ pub async fn announcements(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<AppJson<Vec<Announcement>>> {
-    let out = state
-        .store
-        .read(move |c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "{ANNOUNCEMENTS} WHERE a.building_id = ?1 ORDER BY a.id DESC"
-            ))?;
-            let rows = stmt.query_map([auth.building_id], announcement_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
+    let sql = format!("{ANNOUNCEMENTS} WHERE a.building_id = $1 ORDER BY a.id DESC");
+    let rows = sqlx::query(&sql)
+        .bind(auth.building_id)
+        .fetch_all(state.store.pool())
         .await?;
-    Ok(AppJson(out))
+    Ok(AppJson(
+        rows.iter()
+            .map(announcement_row)
+            .collect::<Result<_, _>>()?,
+    ))
 }
 
 pub async fn create_announcement(
@@ -123,39 +120,54 @@ pub async fn create_announcement(
     let body = text_field("body", &req.body, MAX_TEXT)?;
     let created = state
         .store
-        .write(rid, move |tx| {
-            tx.sql().execute(
-                "INSERT INTO announcements (building_id, author_id, title, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![auth.building_id, auth.id, title, body, now_ts()],
-            )?;
-            let id = tx.sql().last_insert_rowid();
-            let a = tx.sql().query_row(&format!("{ANNOUNCEMENTS} WHERE a.id = ?1"), [id], announcement_row)?;
-            emit_entity(tx, EntityAction::Created, EntityKind::Announcement, id, Some(1), auth.building_id)?;
-            let residents = users::in_building(tx.sql(), auth.building_id, Some(Role::Resident))?;
+        .write(rid, move |tx| Box::pin(async move {
+            let id: i64 = sqlx::query(
+                "INSERT INTO announcements (building_id, author_id, title, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(auth.building_id)
+            .bind(auth.id)
+            .bind(title)
+            .bind(body)
+            .bind(now_ts())
+            .fetch_one(tx.sql())
+            .await?
+            .try_get(0)?;
+            let sql = format!("{ANNOUNCEMENTS} WHERE a.id = $1");
+            let a = announcement_row(&sqlx::query(&sql).bind(id).fetch_one(tx.sql()).await?)?;
+            emit_entity(tx, EntityAction::Created, EntityKind::Announcement, id, Some(1), auth.building_id);
+            let residents = users::in_building(tx.sql(), auth.building_id, Some(Role::Resident)).await?;
             emit_notification(
                 tx,
                 NotificationCategory::Announcement,
                 notification(format!("announcement-{id}"), a.title.clone(), a.body.chars().take(200).collect(), id, "/announcements".into()),
                 residents,
-            )?;
+            );
             Ok(a)
-        })
+        }))
         .await?;
     Ok((StatusCode::CREATED, AppJson(created)))
 }
 
-fn fault_row(r: &Row<'_>) -> rusqlite::Result<Fault> {
+fn fault_row(r: &AnyRow) -> Result<Fault, sqlx::Error> {
     Ok(Fault {
-        id: r.get::<_, i64>(0)?.to_string(),
-        title: r.get(1)?,
-        description: r.get(2)?,
-        status: FaultStatus::parse(&r.get::<_, String>(3)?).unwrap_or(FaultStatus::Open),
-        reporter_id: r.get::<_, i64>(4)?.to_string(),
-        reporter_name: r.get(5)?,
-        created_at: Timestamp(r.get(6)?),
-        updated_at: Timestamp(r.get(7)?),
-        version: r.get::<_, i64>(8)? as u64,
+        id: r.try_get::<i64, _>(0)?.to_string(),
+        title: r.try_get(1)?,
+        description: r.try_get(2)?,
+        status: FaultStatus::parse(&r.try_get::<String, _>(3)?).unwrap_or(FaultStatus::Open),
+        reporter_id: r.try_get::<i64, _>(4)?.to_string(),
+        reporter_name: r.try_get(5)?,
+        created_at: Timestamp(r.try_get(6)?),
+        updated_at: Timestamp(r.try_get(7)?),
+        version: r.try_get::<i64, _>(8)? as u64,
     })
+}
+
+/// One fault by id, as the list shows it.
+async fn fault(conn: &mut sqlx::AnyConnection, id: i64) -> AppResult<Fault> {
+    let sql = format!("{FAULTS} WHERE f.id = $1");
+    Ok(fault_row(
+        &sqlx::query(&sql).bind(id).fetch_one(conn).await?,
+    )?)
 }
 
 const FAULTS: &str = "SELECT f.id, f.title, f.description, f.status, f.reporter_id, u.name, f.created_at, f.updated_at, f.version
@@ -165,22 +177,19 @@ pub async fn faults(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<AppJson<Vec<Fault>>> {
-    let out = state
-        .store
-        .read(move |c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "{FAULTS} WHERE f.building_id = ?1 ORDER BY f.id DESC"
-            ))?;
-            let rows = stmt.query_map([auth.building_id], fault_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
+    let sql = format!("{FAULTS} WHERE f.building_id = $1 ORDER BY f.id DESC");
+    let rows = sqlx::query(&sql)
+        .bind(auth.building_id)
+        .fetch_all(state.store.pool())
         .await?;
-    Ok(AppJson(out))
+    Ok(AppJson(
+        rows.iter().map(fault_row).collect::<Result<_, _>>()?,
+    ))
 }
 
 /// The fault's reporter and the building's managers: who hears about a fault.
-fn fault_watchers(tx: &Tx<'_>, building: i64, reporter: i64) -> AppResult<Vec<i64>> {
-    let mut users = users::in_building(tx.sql(), building, Some(Role::Manager))?;
+async fn fault_watchers(tx: &mut Tx, building: i64, reporter: i64) -> AppResult<Vec<i64>> {
+    let mut users = users::in_building(tx.sql(), building, Some(Role::Manager)).await?;
     if !users.contains(&reporter) {
         users.push(reporter);
     }
@@ -197,24 +206,30 @@ pub async fn report_fault(
     let description = text_field("description", &req.description, MAX_TEXT)?;
     let created = state
         .store
-        .write(rid, move |tx| {
+        .write(rid, move |tx| Box::pin(async move {
             let now = now_ts();
-            tx.sql().execute(
-                "INSERT INTO faults (building_id, reporter_id, title, description, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?5)",
-                params![auth.building_id, auth.id, title, description, now],
-            )?;
-            let id = tx.sql().last_insert_rowid();
-            let f = tx.sql().query_row(&format!("{FAULTS} WHERE f.id = ?1"), [id], fault_row)?;
-            emit_entity(tx, EntityAction::Created, EntityKind::Fault, id, Some(1), auth.building_id)?;
-            let watchers = fault_watchers(tx, auth.building_id, auth.id)?;
+            let id: i64 = sqlx::query(
+                "INSERT INTO faults (building_id, reporter_id, title, description, status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'open', $5, $5) RETURNING id",
+            )
+            .bind(auth.building_id)
+            .bind(auth.id)
+            .bind(title)
+            .bind(description)
+            .bind(now)
+            .fetch_one(tx.sql())
+            .await?
+            .try_get(0)?;
+            let f = fault(tx.sql(), id).await?;
+            emit_entity(tx, EntityAction::Created, EntityKind::Fault, id, Some(1), auth.building_id);
+            let watchers = fault_watchers(tx, auth.building_id, auth.id).await?;
             emit_notification(
                 tx,
                 NotificationCategory::Fault,
                 notification(format!("fault-{id}-v1"), format!("New fault: {}", f.title), format!("Reported by {}", f.reporter_name), id, format!("/faults/{id}")),
                 watchers,
-            )?;
+            );
             Ok(f)
-        })
+        }))
         .await?;
     Ok((StatusCode::CREATED, AppJson(created)))
 }
@@ -230,31 +245,31 @@ pub async fn update_fault(
     auth.require_manager("change a fault's status")?;
     let updated = state
         .store
-        .write(rid, move |tx| {
-            let exists: Option<i64> = tx
-                .sql()
-                .query_row(
-                    "SELECT reporter_id FROM faults WHERE id = ?1 AND building_id = ?2",
-                    params![id, auth.building_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let reporter = exists.ok_or_else(|| AppError::NotFound("no such fault".into()))?;
-            tx.sql().execute(
-                "UPDATE faults SET status = ?1, updated_at = ?2, version = version + 1 WHERE id = ?3",
-                params![req.status.as_str(), now_ts(), id],
-            )?;
-            let f = tx.sql().query_row(&format!("{FAULTS} WHERE f.id = ?1"), [id], fault_row)?;
-            emit_entity(tx, EntityAction::Updated, EntityKind::Fault, id, Some(f.version), auth.building_id)?;
-            let watchers = fault_watchers(tx, auth.building_id, reporter)?;
+        .write(rid, move |tx| Box::pin(async move {
+            let reporter: i64 = sqlx::query("SELECT reporter_id FROM faults WHERE id = $1 AND building_id = $2")
+                .bind(id)
+                .bind(auth.building_id)
+                .fetch_optional(tx.sql())
+                .await?
+                .ok_or_else(|| AppError::NotFound("no such fault".into()))?
+                .try_get(0)?;
+            sqlx::query("UPDATE faults SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3")
+                .bind(req.status.as_str())
+                .bind(now_ts())
+                .bind(id)
+                .execute(tx.sql())
+                .await?;
+            let f = fault(tx.sql(), id).await?;
+            emit_entity(tx, EntityAction::Updated, EntityKind::Fault, id, Some(f.version), auth.building_id);
+            let watchers = fault_watchers(tx, auth.building_id, reporter).await?;
             emit_notification(
                 tx,
                 NotificationCategory::Fault,
                 notification(format!("fault-{id}-v{}", f.version), format!("{}: {}", f.status.label(), f.title), format!("The fault is now {}", f.status.label().to_lowercase()), id, format!("/faults/{id}")),
                 watchers,
-            )?;
+            );
             Ok(f)
-        })
+        }))
         .await?;
     Ok(AppJson(updated))
 }
@@ -263,23 +278,23 @@ pub async fn documents(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<AppJson<Vec<Document>>> {
-    let out = state
-        .store
-        .read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, title, url, uploaded_at FROM documents WHERE building_id = ?1 ORDER BY id DESC",
-            )?;
-            let rows = stmt.query_map([auth.building_id], |r| {
-                Ok(Document {
-                    id: r.get::<_, i64>(0)?.to_string(),
-                    title: r.get(1)?,
-                    url: r.get(2)?,
-                    uploaded_at: Timestamp(r.get(3)?),
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    let rows = sqlx::query(
+        "SELECT id, title, url, uploaded_at FROM documents WHERE building_id = $1 ORDER BY id DESC",
+    )
+    .bind(auth.building_id)
+    .fetch_all(state.store.pool())
+    .await?;
+    let out = rows
+        .iter()
+        .map(|r| {
+            Ok(Document {
+                id: r.try_get::<i64, _>(0)?.to_string(),
+                title: r.try_get(1)?,
+                url: r.try_get(2)?,
+                uploaded_at: Timestamp(r.try_get(3)?),
+            })
         })
-        .await?;
+        .collect::<Result<_, sqlx::Error>>()?;
     Ok(AppJson(out))
 }
 
@@ -287,22 +302,23 @@ pub async fn neighbors(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<AppJson<Vec<Neighbor>>> {
-    let out = state
-        .store
-        .read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, name, apartment, role FROM users WHERE building_id = ?1 AND id != ?2 ORDER BY name",
-            )?;
-            let rows = stmt.query_map(params![auth.building_id, auth.id], |r| {
-                Ok(Neighbor {
-                    id: r.get::<_, i64>(0)?.to_string(),
-                    name: r.get(1)?,
-                    apartment: r.get(2)?,
-                    role: users::role(&r.get::<_, String>(3)?),
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    let rows = sqlx::query(
+        "SELECT id, name, apartment, role FROM users WHERE building_id = $1 AND id <> $2 ORDER BY name",
+    )
+    .bind(auth.building_id)
+    .bind(auth.id)
+    .fetch_all(state.store.pool())
+    .await?;
+    let out = rows
+        .iter()
+        .map(|r| {
+            Ok(Neighbor {
+                id: r.try_get::<i64, _>(0)?.to_string(),
+                name: r.try_get(1)?,
+                apartment: r.try_get(2)?,
+                role: users::role(&r.try_get::<String, _>(3)?),
+            })
         })
-        .await?;
+        .collect::<Result<_, sqlx::Error>>()?;
     Ok(AppJson(out))
 }

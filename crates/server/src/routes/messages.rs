@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use ppt_protocol::envelope::{EntityAction, EntityChange, MessageNew, MessageRead};
 use ppt_protocol::rest::{Message, ReadReceipt, SendMessageRequest, UnreadCount};
 use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use sqlx::any::AnyRow;
+use sqlx::{Executor, Row};
 
 use super::{parse_id, text_field, AppJson};
 use crate::auth::{AuthUser, RequestId};
@@ -27,48 +28,51 @@ pub fn conversation_id(a: i64, b: i64) -> String {
     format!("{}-{}", a.min(b), a.max(b))
 }
 
-const SELECT: &str =
-    "SELECT m.id, m.from_user, u.name, m.to_user, m.body, m.sent_at, m.read_at IS NOT NULL
+const SELECT: &str = "SELECT m.id, m.from_user, u.name, m.to_user, m.body, m.sent_at, m.read_at
      FROM messages m JOIN users u ON u.id = m.from_user";
 
-fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
-    let from: i64 = r.get(1)?;
-    let to: i64 = r.get(3)?;
+fn message_row(r: &AnyRow) -> Result<Message, sqlx::Error> {
+    let from: i64 = r.try_get(1)?;
+    let to: i64 = r.try_get(3)?;
     Ok(Message {
-        id: r.get::<_, i64>(0)?.to_string(),
+        id: r.try_get::<i64, _>(0)?.to_string(),
         conversation_id: conversation_id(from, to),
         from_user_id: from.to_string(),
-        from_name: r.get(2)?,
+        from_name: r.try_get(2)?,
         to_user_id: to.to_string(),
-        body: r.get(4)?,
-        sent_at: Timestamp(r.get(5)?),
-        read: r.get(6)?,
+        body: r.try_get(4)?,
+        sent_at: Timestamp(r.try_get(5)?),
+        read: r.try_get::<Option<String>, _>(6)?.is_some(),
     })
 }
 
-fn unread(c: &Connection, user: i64) -> AppResult<u64> {
-    Ok(c.query_row(
-        "SELECT COUNT(*) FROM messages WHERE to_user = ?1 AND read_at IS NULL",
-        [user],
-        |r| r.get::<_, i64>(0),
-    )? as u64)
+async fn unread<'c, E>(c: E, user: i64) -> AppResult<u64>
+where
+    E: Executor<'c, Database = sqlx::Any>,
+{
+    let count: i64 =
+        sqlx::query("SELECT COUNT(*) FROM messages WHERE to_user = $1 AND read_at IS NULL")
+            .bind(user)
+            .fetch_one(c)
+            .await?
+            .try_get(0)?;
+    Ok(count.max(0) as u64)
 }
 
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<AppJson<Vec<Message>>> {
-    let out = state
-        .store
-        .read(move |c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "{SELECT} WHERE m.from_user = ?1 OR m.to_user = ?1 ORDER BY m.id DESC LIMIT ?2"
-            ))?;
-            let rows = stmt.query_map(params![auth.id, LIST_LIMIT], message_row)?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
+    let sql =
+        format!("{SELECT} WHERE m.from_user = $1 OR m.to_user = $1 ORDER BY m.id DESC LIMIT $2");
+    let rows = sqlx::query(&sql)
+        .bind(auth.id)
+        .bind(LIST_LIMIT)
+        .fetch_all(state.store.pool())
         .await?;
-    Ok(AppJson(out))
+    Ok(AppJson(
+        rows.iter().map(message_row).collect::<Result<_, _>>()?,
+    ))
 }
 
 pub async fn send(
@@ -91,38 +95,45 @@ pub async fn send(
     }
     let msg = state
         .store
-        .write(rid, move |tx| send_in(tx, &auth, to, &body))
+        .write(rid, move |tx| {
+            Box::pin(async move { send_in(tx, &auth, to, &body).await })
+        })
         .await?;
     Ok((StatusCode::CREATED, AppJson(msg)))
 }
 
 /// Sends a message inside a write: the row, then `message:new` and `entity:created` to both
 /// participants. The recipient must live in the sender's building.
-pub fn send_in(tx: &mut Tx<'_>, from: &AuthUser, to: i64, body: &str) -> AppResult<Message> {
-    let recipient_building: Option<i64> = tx
-        .sql()
-        .query_row("SELECT building_id FROM users WHERE id = ?1", [to], |r| {
-            r.get(0)
-        })
-        .optional()?;
+pub async fn send_in(tx: &mut Tx, from: &AuthUser, to: i64, body: &str) -> AppResult<Message> {
+    let recipient_building: Option<i64> =
+        sqlx::query("SELECT building_id FROM users WHERE id = $1")
+            .bind(to)
+            .fetch_optional(tx.sql())
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
     if recipient_building != Some(from.building_id) {
         return Err(AppError::NotFound("no such neighbour".into()));
     }
-    tx.sql().execute(
-        "INSERT INTO messages (from_user, to_user, body, sent_at) VALUES (?1, ?2, ?3, ?4)",
-        params![from.id, to, body, now_ts()],
-    )?;
-    let id = tx.sql().last_insert_rowid();
-    let msg = tx
-        .sql()
-        .query_row(&format!("{SELECT} WHERE m.id = ?1"), [id], message_row)?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO messages (from_user, to_user, body, sent_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(from.id)
+    .bind(to)
+    .bind(body.to_owned())
+    .bind(now_ts())
+    .fetch_one(tx.sql())
+    .await?
+    .try_get(0)?;
+    let sql = format!("{SELECT} WHERE m.id = $1");
+    let msg = message_row(&sqlx::query(&sql).bind(id).fetch_one(tx.sql()).await?)?;
     let both = Audience::Users(vec![to, from.id]);
     tx.emit(
         ServerEvent::MessageNew(MessageNew {
             message: msg.clone(),
         }),
         both.clone(),
-    )?;
+    );
     tx.emit(
         ServerEvent::Entity(
             EntityAction::Created,
@@ -133,7 +144,7 @@ pub fn send_in(tx: &mut Tx<'_>, from: &AuthUser, to: i64, body: &str) -> AppResu
             },
         ),
         both,
-    )?;
+    );
     Ok(msg)
 }
 
@@ -147,23 +158,27 @@ pub async fn mark_read(
     let id = parse_id(&raw, "message")?;
     let receipt = state
         .store
-        .write(rid, move |tx| {
-            let from: i64 = tx
-                .sql()
-                .query_row(
-                    "SELECT from_user FROM messages WHERE id = ?1 AND to_user = ?2",
-                    params![id, auth.id],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .ok_or_else(|| AppError::NotFound("no such message".into()))?;
-            let changed = tx.sql().execute(
-                "UPDATE messages SET read_at = ?1 WHERE to_user = ?2 AND from_user = ?3 AND id <= ?4 AND read_at IS NULL",
-                params![now_ts(), auth.id, from, id],
-            )?;
+        .write(rid, move |tx| Box::pin(async move {
+            let from: i64 = sqlx::query("SELECT from_user FROM messages WHERE id = $1 AND to_user = $2")
+                .bind(id)
+                .bind(auth.id)
+                .fetch_optional(tx.sql())
+                .await?
+                .ok_or_else(|| AppError::NotFound("no such message".into()))?
+                .try_get(0)?;
+            let changed = sqlx::query(
+                "UPDATE messages SET read_at = $1 WHERE to_user = $2 AND from_user = $3 AND id <= $4 AND read_at IS NULL",
+            )
+            .bind(now_ts())
+            .bind(auth.id)
+            .bind(from)
+            .bind(id)
+            .execute(tx.sql())
+            .await?
+            .rows_affected();
             let receipt = ReadReceipt {
                 conversation_id: conversation_id(auth.id, from),
-                unread_count: unread(tx.sql(), auth.id)?,
+                unread_count: unread(tx.sql(), auth.id).await?,
             };
             if changed > 0 {
                 tx.emit(
@@ -172,17 +187,17 @@ pub async fn mark_read(
                         unread_count: receipt.unread_count,
                     }),
                     Audience::Users(vec![auth.id]),
-                )?;
+                );
                 tx.emit(
                     ServerEvent::Entity(
                         EntityAction::Updated,
                         EntityChange { entity: EntityKind::Message, id: id.to_string(), version: None },
                     ),
                     Audience::Users(vec![auth.id, from]),
-                )?;
+                );
             }
             Ok(receipt)
-        })
+        }))
         .await?;
     Ok(AppJson(receipt))
 }
@@ -191,6 +206,6 @@ pub async fn unread_count(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<AppJson<UnreadCount>> {
-    let count = state.store.read(move |c| unread(c, auth.id)).await?;
+    let count = unread(state.store.pool(), auth.id).await?;
     Ok(AppJson(UnreadCount { count }))
 }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use ppt_protocol::rest::NotificationPreferences;
 use ppt_protocol::ServerEvent;
-use rusqlite::params;
+use sqlx::Row;
 
 use super::AppJson;
 use crate::auth::{AuthUser, RequestId};
@@ -15,20 +15,17 @@ pub async fn get(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<AppJson<NotificationPreferences>> {
-    let prefs = state
-        .store
-        .read(move |c| {
-            let raw: Option<String> = c.query_row(
-                "SELECT preferences FROM users WHERE id = ?1",
-                [auth.id],
-                |r| r.get(0),
-            )?;
-            Ok(raw
-                .and_then(|r| serde_json::from_str(&r).ok())
-                .unwrap_or_default())
-        })
-        .await?;
-    Ok(AppJson(prefs))
+    let raw: Option<Option<String>> = sqlx::query("SELECT preferences FROM users WHERE id = $1")
+        .bind(auth.id)
+        .fetch_optional(state.store.pool())
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    Ok(AppJson(
+        raw.flatten()
+            .and_then(|r| serde_json::from_str(&r).ok())
+            .unwrap_or_default(),
+    ))
 }
 
 /// Replaces the preferences and tells the user's other sessions (`preferences:updated`).
@@ -41,16 +38,19 @@ pub async fn put(
     let saved = state
         .store
         .write(rid, move |tx| {
-            let json = serde_json::to_string(&prefs).unwrap_or_default();
-            tx.sql().execute(
-                "UPDATE users SET preferences = ?1 WHERE id = ?2",
-                params![json, auth.id],
-            )?;
-            tx.emit(
-                ServerEvent::PreferencesUpdated(prefs.clone()),
-                Audience::Users(vec![auth.id]),
-            )?;
-            Ok(prefs)
+            Box::pin(async move {
+                let json = serde_json::to_string(&prefs).unwrap_or_default();
+                sqlx::query("UPDATE users SET preferences = $1 WHERE id = $2")
+                    .bind(json)
+                    .bind(auth.id)
+                    .execute(tx.sql())
+                    .await?;
+                tx.emit(
+                    ServerEvent::PreferencesUpdated(prefs.clone()),
+                    Audience::Users(vec![auth.id]),
+                );
+                Ok(prefs)
+            })
         })
         .await?;
     Ok(AppJson(saved))

@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use ppt_protocol::envelope::EntityAction;
 use ppt_protocol::rest::{CastBallot, NotificationCategory, OpenVote, Role, Vote, VoteOption};
 use ppt_protocol::{EntityKind, Timestamp};
-use rusqlite::{params, Connection, OptionalExtension};
+use sqlx::AnyConnection;
+use sqlx::Row;
 
 use super::lists::{emit_entity, emit_notification, notification};
 use super::{parse_id, text_field, AppJson};
@@ -17,68 +18,95 @@ use crate::users;
 
 const MAX_OPTIONS: usize = 10;
 
-/// One vote as `user` sees it, if it is in `building`.
-fn load(c: &Connection, id: i64, building: i64, user: i64) -> AppResult<Option<Vote>> {
-    let row: Option<(String, String, String, i64)> = c
-        .query_row(
-            "SELECT title, options, created_at, version FROM votes WHERE id = ?1 AND building_id = ?2",
-            params![id, building],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let Some((title, options, created_at, version)) = row else {
-        return Ok(None);
-    };
-    let labels: Vec<String> = serde_json::from_str(&options).unwrap_or_default();
-    let mut stmt = c.prepare_cached(
-        "SELECT option, COUNT(*) FROM ballots WHERE vote_id = ?1 GROUP BY option",
-    )?;
-    let counts = stmt
-        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
-    let my_choice = c
-        .query_row(
-            "SELECT option FROM ballots WHERE vote_id = ?1 AND user_id = ?2",
-            params![id, user],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(Some(Vote {
-        id: id.to_string(),
-        title,
-        options: labels
-            .into_iter()
-            .map(|label| {
-                let count = counts
-                    .iter()
-                    .find(|(l, _)| *l == label)
-                    .map_or(0, |(_, n)| *n as u64);
-                VoteOption { label, count }
+/// The votes of `building` as `user` sees them, newest first: all of them, or the one with
+/// id `only`. Three queries however many votes there are.
+async fn load(
+    c: &mut AnyConnection,
+    building: i64,
+    user: i64,
+    only: Option<i64>,
+) -> AppResult<Vec<Vote>> {
+    // `only` of 0 matches no vote id; `$3 = 0` then keeps every vote of the building.
+    let only = only.unwrap_or(0);
+    let votes = sqlx::query(
+        "SELECT id, title, options, created_at, version FROM votes
+         WHERE building_id = $1 AND ($2 = 0 OR id = $2) ORDER BY id DESC",
+    )
+    .bind(building)
+    .bind(only)
+    .fetch_all(&mut *c)
+    .await?;
+    let counts = sqlx::query(
+        "SELECT b.vote_id, b.option, COUNT(*) FROM ballots b JOIN votes v ON v.id = b.vote_id
+         WHERE v.building_id = $1 AND ($2 = 0 OR v.id = $2) GROUP BY b.vote_id, b.option",
+    )
+    .bind(building)
+    .bind(only)
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get::<i64, _>(0)?,
+            r.try_get::<String, _>(1)?,
+            r.try_get::<i64, _>(2)?,
+        ))
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let mine = sqlx::query(
+        "SELECT b.vote_id, b.option FROM ballots b JOIN votes v ON v.id = b.vote_id
+         WHERE v.building_id = $1 AND ($2 = 0 OR v.id = $2) AND b.user_id = $3",
+    )
+    .bind(building)
+    .bind(only)
+    .bind(user)
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    votes
+        .iter()
+        .map(|r| {
+            let id: i64 = r.try_get(0)?;
+            let labels: Vec<String> =
+                serde_json::from_str(&r.try_get::<String, _>(2)?).unwrap_or_default();
+            Ok(Vote {
+                id: id.to_string(),
+                title: r.try_get(1)?,
+                options: labels
+                    .into_iter()
+                    .map(|label| {
+                        let count = counts
+                            .iter()
+                            .find(|(v, l, _)| *v == id && *l == label)
+                            .map_or(0, |(_, _, n)| *n as u64);
+                        VoteOption { label, count }
+                    })
+                    .collect(),
+                my_choice: mine.iter().find(|(v, _)| *v == id).map(|(_, o)| o.clone()),
+                created_at: Timestamp(r.try_get(3)?),
+                version: r.try_get::<i64, _>(4)? as u64,
             })
-            .collect(),
-        my_choice,
-        created_at: Timestamp(created_at),
-        version: version as u64,
-    }))
+        })
+        .collect()
+}
+
+/// One vote as `user` sees it, if it is in `building`.
+async fn load_one(
+    c: &mut AnyConnection,
+    id: i64,
+    building: i64,
+    user: i64,
+) -> AppResult<Option<Vote>> {
+    Ok(load(c, building, user, Some(id)).await?.pop())
 }
 
 pub async fn list(State(state): State<AppState>, auth: AuthUser) -> AppResult<AppJson<Vec<Vote>>> {
-    let out = state
-        .store
-        .read(move |c| {
-            let mut stmt =
-                c.prepare_cached("SELECT id FROM votes WHERE building_id = ?1 ORDER BY id DESC")?;
-            let ids = stmt
-                .query_map([auth.building_id], |r| r.get::<_, i64>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                out.extend(load(c, id, auth.building_id, auth.id)?);
-            }
-            Ok(out)
-        })
-        .await?;
-    Ok(AppJson(out))
+    let mut conn = state.store.pool().acquire().await?;
+    Ok(AppJson(
+        load(&mut conn, auth.building_id, auth.id, None).await?,
+    ))
 }
 
 pub async fn open(
@@ -105,24 +133,29 @@ pub async fn open(
     }
     let vote = state
         .store
-        .write(rid, move |tx| {
-            tx.sql().execute(
-                "INSERT INTO votes (building_id, title, options, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![auth.building_id, title, serde_json::to_string(&options).unwrap_or_default(), now_ts()],
-            )?;
-            let id = tx.sql().last_insert_rowid();
-            let vote = load(tx.sql(), id, auth.building_id, auth.id)?
+        .write(rid, move |tx| Box::pin(async move {
+            let id: i64 = sqlx::query(
+                "INSERT INTO votes (building_id, title, options, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(auth.building_id)
+            .bind(title)
+            .bind(serde_json::to_string(&options).unwrap_or_default())
+            .bind(now_ts())
+            .fetch_one(tx.sql())
+            .await?
+            .try_get(0)?;
+            let vote = load_one(tx.sql(), id, auth.building_id, auth.id).await?
                 .ok_or_else(|| AppError::Internal("vote vanished".into()))?;
-            emit_entity(tx, EntityAction::Created, EntityKind::Vote, id, Some(1), auth.building_id)?;
-            let residents = users::in_building(tx.sql(), auth.building_id, Some(Role::Resident))?;
+            emit_entity(tx, EntityAction::Created, EntityKind::Vote, id, Some(1), auth.building_id);
+            let residents = users::in_building(tx.sql(), auth.building_id, Some(Role::Resident)).await?;
             emit_notification(
                 tx,
                 NotificationCategory::Vote,
                 notification(format!("vote-{id}"), format!("New vote: {}", vote.title), "Cast your vote on the votes page.".into(), id, "/votes".into()),
                 residents,
-            )?;
+            );
             Ok(vote)
-        })
+        }))
         .await?;
     Ok((StatusCode::CREATED, AppJson(vote)))
 }
@@ -141,34 +174,49 @@ pub async fn cast(
     let vote = state
         .store
         .write(rid, move |tx| {
-            let vote = load(tx.sql(), id, auth.building_id, auth.id)?
-                .ok_or_else(|| AppError::NotFound("no such vote".into()))?;
-            if vote.my_choice.is_some() {
-                return Err(AppError::Conflict(
-                    "already_voted",
-                    "you have already voted".into(),
-                ));
-            }
-            if !vote.options.iter().any(|o| o.label == req.option) {
-                return Err(AppError::field("option", "not one of this vote's options"));
-            }
-            tx.sql().execute(
-                "INSERT INTO ballots (vote_id, user_id, option) VALUES (?1, ?2, ?3)",
-                params![id, auth.id, req.option],
-            )?;
-            tx.sql()
-                .execute("UPDATE votes SET version = version + 1 WHERE id = ?1", [id])?;
-            let vote = load(tx.sql(), id, auth.building_id, auth.id)?
-                .ok_or_else(|| AppError::Internal("vote vanished".into()))?;
-            emit_entity(
-                tx,
-                EntityAction::Updated,
-                EntityKind::Vote,
-                id,
-                Some(vote.version),
-                auth.building_id,
-            )?;
-            Ok(vote)
+            Box::pin(async move {
+                let vote = load_one(tx.sql(), id, auth.building_id, auth.id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("no such vote".into()))?;
+                if vote.my_choice.is_some() {
+                    return Err(AppError::Conflict(
+                        "already_voted",
+                        "you have already voted".into(),
+                    ));
+                }
+                if !vote.options.iter().any(|o| o.label == req.option) {
+                    return Err(AppError::field("option", "not one of this vote's options"));
+                }
+                sqlx::query("INSERT INTO ballots (vote_id, user_id, option) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(auth.id)
+                    .bind(req.option)
+                    .execute(tx.sql())
+                    .await
+                    .map_err(|e| match e.as_database_error() {
+                        // The same user voting at once on two servers: the second ballot loses.
+                        Some(d) if d.is_unique_violation() => {
+                            AppError::Conflict("already_voted", "you have already voted".into())
+                        }
+                        _ => AppError::from(e),
+                    })?;
+                sqlx::query("UPDATE votes SET version = version + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(tx.sql())
+                    .await?;
+                let vote = load_one(tx.sql(), id, auth.building_id, auth.id)
+                    .await?
+                    .ok_or_else(|| AppError::Internal("vote vanished".into()))?;
+                emit_entity(
+                    tx,
+                    EntityAction::Updated,
+                    EntityKind::Vote,
+                    id,
+                    Some(vote.version),
+                    auth.building_id,
+                );
+                Ok(vote)
+            })
         })
         .await?;
     Ok(AppJson(vote))

@@ -216,6 +216,15 @@ where
         .await
     {
         Ok(v) => v,
+        // The database is away or this server is behind it: come back a little later.
+        Err(crate::error::AppError::Unavailable(e)) => {
+            tracing::warn!(error = %e, "a socket could not join the log");
+            return Some(Ending::new(
+                CloseCode::TryAgainLater,
+                "unavailable",
+                "the server cannot reach its database; reconnect shortly",
+            ));
+        }
         Err(e) => {
             tracing::error!(error = %e, "could not join the hub");
             return Some(Ending::new(

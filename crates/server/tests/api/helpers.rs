@@ -37,10 +37,13 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         "<!doctype html><title>ppt-web</title>",
     )
     .unwrap();
-    let mut config = Config::for_paths(dir.path().join("test.sqlite3"), static_dir);
+    let mut config = Config::for_db(
+        dir.path().join("test.sqlite3").display().to_string(),
+        static_dir,
+    );
     config.jwt_secret = Some(SECRET.into());
     tweak(&mut config);
-    let built = build(config).expect("server builds");
+    let built = build(config).await.expect("server builds");
     let epoch = built.state.store.epoch().to_owned();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

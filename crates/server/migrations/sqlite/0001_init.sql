@@ -1,4 +1,5 @@
--- The schema of a fresh database. Applied once; `PRAGMA user_version` records it.
+-- The schema of a fresh SQLite database (its PostgreSQL twin: ../postgres/0001_init.sql).
+-- Applied once by sqlx's migrator, which records it in _sqlx_migrations.
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -6,19 +7,21 @@ CREATE TABLE meta (
 
 CREATE TABLE buildings (
     id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL
+    name TEXT NOT NULL UNIQUE
 );
 
+-- Emails are stored in lower case (the server folds them), so UNIQUE is case-blind.
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
     building_id   INTEGER NOT NULL REFERENCES buildings(id),
-    email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    email         TEXT NOT NULL UNIQUE,
     name          TEXT NOT NULL,
     apartment     TEXT NOT NULL,
     role          TEXT NOT NULL CHECK (role IN ('resident', 'manager')),
     password_hash TEXT NOT NULL,
     preferences   TEXT
 );
+CREATE INDEX users_building ON users(building_id);
 
 CREATE TABLE messages (
     id        INTEGER PRIMARY KEY,
@@ -40,6 +43,7 @@ CREATE TABLE announcements (
     created_at  TEXT NOT NULL,
     version     INTEGER NOT NULL DEFAULT 1
 );
+CREATE INDEX announcements_building ON announcements(building_id, id);
 
 CREATE TABLE faults (
     id          INTEGER PRIMARY KEY,
@@ -52,6 +56,7 @@ CREATE TABLE faults (
     updated_at  TEXT NOT NULL,
     version     INTEGER NOT NULL DEFAULT 1
 );
+CREATE INDEX faults_building ON faults(building_id, id);
 
 CREATE TABLE votes (
     id          INTEGER PRIMARY KEY,
@@ -61,6 +66,7 @@ CREATE TABLE votes (
     created_at  TEXT NOT NULL,
     version     INTEGER NOT NULL DEFAULT 1
 );
+CREATE INDEX votes_building ON votes(building_id, id);
 
 CREATE TABLE ballots (
     vote_id INTEGER NOT NULL REFERENCES votes(id),
@@ -76,16 +82,20 @@ CREATE TABLE documents (
     url         TEXT NOT NULL,
     uploaded_at TEXT NOT NULL
 );
+CREATE INDEX documents_building ON documents(building_id, id);
 
--- The event log. AUTOINCREMENT: ids are never reused, even after pruning.
--- building_id set: every member of that building may see it; NULL: only event_recipients.
+-- The event log. Ids come from log_head, one counter row that every appending transaction
+-- advances (see crates/server/src/store.rs): ids are never reused, even after pruning.
+-- building_id set: every member of that building may see the event; NULL: only the users in
+-- `recipients` (comma-separated ids, also indexed in event_recipients).
 CREATE TABLE events (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          INTEGER PRIMARY KEY,
     type        TEXT NOT NULL,
     payload     TEXT NOT NULL,
     ts          TEXT NOT NULL,
     request_id  TEXT,
-    building_id INTEGER
+    building_id INTEGER,
+    recipients  TEXT
 );
 CREATE INDEX events_building ON events(building_id, id);
 
@@ -95,3 +105,19 @@ CREATE TABLE event_recipients (
     PRIMARY KEY (user_id, event_id)
 ) WITHOUT ROWID;
 CREATE INDEX event_recipients_event ON event_recipients(event_id);
+
+-- The newest id the log has given. One row.
+CREATE TABLE log_head (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id INTEGER NOT NULL
+);
+INSERT INTO log_head (id, last_id) VALUES (1, 0);
+
+-- How far retention has pruned the log, and the timestamp of the last pruned event. One row,
+-- apart from log_head so that pruning never waits on appends.
+CREATE TABLE log_pruned (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    through  INTEGER NOT NULL,
+    through_ts TEXT
+);
+INSERT INTO log_pruned (id, through, through_ts) VALUES (1, 0, NULL);

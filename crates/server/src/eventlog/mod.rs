@@ -1,0 +1,338 @@
+//! The event log: every change's events, numbered in commit order, read back in that order
+//! by every server ([`follower`]) and by clients catching up (`/events/missed`).
+//!
+//! # Why ids are in commit order on every backend
+//!
+//! A transaction takes its ids as its very last step before `COMMIT`, by advancing the one
+//! counter row `log_head` (`UPDATE … SET last_id = last_id + n RETURNING last_id`). The
+//! update holds that row's lock until the transaction ends, so a second appender (on this
+//! server or any other) waits at the same statement until the first has committed, and only
+//! then reads the advanced counter. So the transaction holding ids up to N has committed
+//! before any transaction can even be given N+1, and ids are given in commit order. A
+//! rolled-back transaction rolls its counter update back too: no holes.
+//!
+//! Readers never see N+1 without N. PostgreSQL makes a transaction visible to new snapshots
+//! before it releases its locks (ProcArray end, then lock release, in `CommitTransaction`),
+//! so when the next appender can advance the counter, N is already visible; any snapshot
+//! that sees N+1 also sees N. SQLite has one writer at a time and one server per file. A
+//! `SEQUENCE` or identity column would not do: it hands out numbers at insert time, and a
+//! transaction that took 7 could commit after one that took 8, so a reader that saw 8 and
+//! moved its cursor past it would never see 7.
+//!
+//! The lock is held only from the id assignment to the commit (two or three statements and
+//! the commit's flush), so appends from many servers queue for a short moment each.
+
+pub mod follower;
+
+use ppt_protocol::{Envelope, ServerEvent, Timestamp};
+use sqlx::AnyConnection;
+use sqlx::Row;
+
+use crate::db::{now_ts, Db};
+use crate::error::{AppError, AppResult};
+use crate::hub::Audience;
+
+/// An event waiting in a transaction for its id.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub event: ServerEvent,
+    pub audience: Audience,
+}
+
+/// A committed event, ready for the hub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    pub id: u64,
+    pub audience: Audience,
+    /// The envelope's JSON as sockets receive it (without `prevId`, which is per user).
+    pub frame: String,
+    /// Whether the frame carries its id (off with `--omit-event-ids`).
+    pub numbered: bool,
+}
+
+impl Committed {
+    fn new(envelope: Envelope, audience: Audience, omit_ids: bool) -> Self {
+        let id = envelope.id.unwrap_or(0);
+        let envelope = Envelope {
+            id: (!omit_ids).then_some(id),
+            ..envelope
+        };
+        Committed {
+            id,
+            audience,
+            frame: envelope.to_json(),
+            numbered: !omit_ids,
+        }
+    }
+
+    /// The id the hub chains `prevId` on, when frames carry ids.
+    pub fn chain_id(&self) -> Option<u64> {
+        self.numbered.then_some(self.id)
+    }
+}
+
+/// Columns of an event row, in the order [`envelope`] reads them.
+pub const EVENT_COLUMNS: &str = "e.id, e.type, e.payload, e.ts, e.request_id";
+
+/// Reads an event row (`EVENT_COLUMNS` first) back into its envelope. A row this build cannot
+/// read (written by a newer one) is passed on as an unknown event.
+pub fn envelope(row: &sqlx::any::AnyRow) -> Result<Envelope, sqlx::Error> {
+    let event_type: String = row.try_get(1)?;
+    let payload: String = row.try_get(2)?;
+    let payload = serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null);
+    let event = ServerEvent::from_parts(&event_type, payload).unwrap_or(ServerEvent::Unknown {
+        event_type,
+        payload: serde_json::Value::Null,
+    });
+    Ok(Envelope {
+        event,
+        timestamp: Timestamp(row.try_get(3)?),
+        request_id: row.try_get(4)?,
+        id: Some(row.try_get::<i64, _>(0)? as u64),
+        prev_id: None,
+    })
+}
+
+/// The audience stored with an event: a building, or a list of users.
+fn audience(building: Option<i64>, recipients: Option<String>) -> Audience {
+    match building {
+        Some(b) => Audience::Building(b),
+        None => Audience::Users(
+            recipients
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|u| u.parse().ok())
+                .collect(),
+        ),
+    }
+}
+
+/// Appends a transaction's events, as its last step before `COMMIT` (see the module docs).
+pub async fn append(
+    conn: &mut AnyConnection,
+    db: &Db,
+    request_id: Option<&str>,
+    pending: Vec<Pending>,
+    omit_ids: bool,
+) -> AppResult<Vec<Committed>> {
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = pending.len() as i64;
+    let last: i64 =
+        sqlx::query("UPDATE log_head SET last_id = last_id + $1 WHERE id = 1 RETURNING last_id")
+            .bind(n)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+    let first = last - n + 1;
+    let ts = now_ts();
+
+    let mut rows = Vec::with_capacity(pending.len());
+    let mut recipients: Vec<(i64, i64)> = Vec::new();
+    for (i, p) in pending.into_iter().enumerate() {
+        let id = first + i as i64;
+        let payload = p
+            .event
+            .payload_value()
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .to_string();
+        let (building, users) = match &p.audience {
+            Audience::Building(b) => (Some(*b), None),
+            Audience::Users(users) => {
+                let mut users = users.clone();
+                users.sort_unstable();
+                users.dedup();
+                recipients.extend(users.iter().map(|u| (id, *u)));
+                let list = users
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                (None, Some(list))
+            }
+        };
+        rows.push((id, payload, building, users, p));
+    }
+
+    let mut sql = String::from(
+        "INSERT INTO events (id, type, payload, ts, request_id, building_id, recipients) VALUES ",
+    );
+    for i in 0..rows.len() {
+        let b = i * 7;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7
+        ));
+    }
+    let mut q = sqlx::query(&sql);
+    for (id, payload, building, users, p) in &rows {
+        q = q
+            .bind(*id)
+            .bind(p.event.event_type().to_owned())
+            .bind(payload.clone())
+            .bind(ts.clone())
+            .bind(request_id.map(str::to_owned))
+            .bind(*building)
+            .bind(users.clone());
+    }
+    q.execute(&mut *conn).await?;
+
+    if !recipients.is_empty() {
+        let mut sql = String::from("INSERT INTO event_recipients (event_id, user_id) VALUES ");
+        for i in 0..recipients.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${})", i * 2 + 1, i * 2 + 2));
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        let mut q = sqlx::query(&sql);
+        for (event, user) in &recipients {
+            q = q.bind(*event).bind(*user);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    if let Some(notify) = db.backend.notify() {
+        sqlx::query(notify).execute(&mut *conn).await?;
+    }
+
+    Ok(rows
+        .into_iter()
+        .map(|(id, _, _, _, p)| {
+            let envelope = Envelope {
+                event: p.event,
+                timestamp: Timestamp(ts.clone()),
+                request_id: request_id.map(str::to_owned),
+                id: Some(id as u64),
+                prev_id: None,
+            };
+            Committed::new(envelope, p.audience, omit_ids)
+        })
+        .collect())
+}
+
+/// Up to `limit` committed events after `after`, in id order, with their audiences.
+pub async fn read_after(
+    db: &Db,
+    after: u64,
+    limit: usize,
+    omit_ids: bool,
+) -> AppResult<Vec<Committed>> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.type, e.payload, e.ts, e.request_id, e.building_id, e.recipients
+         FROM events e WHERE e.id > $1 ORDER BY e.id LIMIT $2",
+    )
+    .bind(after as i64)
+    .bind(limit as i64)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let audience = audience(row.try_get(5)?, row.try_get(6)?);
+            Ok(Committed::new(envelope(row)?, audience, omit_ids))
+        })
+        .collect()
+}
+
+/// The newest id the log has given (pruning does not lower it).
+pub async fn head(conn: &mut AnyConnection) -> AppResult<u64> {
+    let last: i64 = sqlx::query("SELECT last_id FROM log_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    Ok(last.max(0) as u64)
+}
+
+/// The log's newest id and the newest event in it that a user may see (0 if none), read in
+/// one statement so that the second is never newer than the first.
+pub async fn head_and_visible(db: &Db, user: i64, building: i64) -> AppResult<(u64, u64)> {
+    let row = sqlx::query(
+        "SELECT (SELECT last_id FROM log_head WHERE id = 1),
+                (SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM events WHERE building_id = $1
+                                     UNION ALL
+                                     SELECT MAX(event_id) FROM event_recipients WHERE user_id = $2) v)",
+    )
+    .bind(building)
+    .bind(user)
+    .fetch_one(&db.pool)
+    .await?;
+    let head: i64 = row.try_get(0)?;
+    let visible: Option<i64> = row.try_get(1)?;
+    Ok((head.max(0) as u64, visible.unwrap_or(0).max(0) as u64))
+}
+
+/// The highest id pruned from the log, and that event's timestamp.
+pub async fn pruned_through(conn: &mut AnyConnection) -> AppResult<(u64, Option<String>)> {
+    let row = sqlx::query("SELECT through, through_ts FROM log_pruned WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((row.try_get::<i64, _>(0)?.max(0) as u64, row.try_get(1)?))
+}
+
+/// Deletes the events older than the newest `retention` as of `head`, remembering how far it
+/// went; returns that point. Several servers may call it at once: one prunes, the others
+/// find the lock taken and leave it.
+pub async fn prune(db: &Db, head: u64, retention: u64) -> AppResult<u64> {
+    let cutoff = head.saturating_sub(retention) as i64;
+    let mut tx = db.pool.begin().await?;
+    if let Some(lock) = db.backend.prune_lock() {
+        let mine: bool = sqlx::query(lock).fetch_one(&mut *tx).await?.try_get(0)?;
+        if !mine {
+            return Ok(0);
+        }
+    }
+    let (done, _) = pruned_through(&mut tx).await?;
+    if cutoff <= done as i64 {
+        return Ok(done);
+    }
+    let last_ts: Option<String> =
+        sqlx::query("SELECT ts FROM events WHERE id <= $1 ORDER BY id DESC LIMIT 1")
+            .bind(cutoff)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+    sqlx::query("DELETE FROM event_recipients WHERE event_id <= $1")
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM events WHERE id <= $1")
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE log_pruned SET through = $1, through_ts = COALESCE($2, through_ts) WHERE id = 1",
+    )
+    .bind(cutoff)
+    .bind(last_ts)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(cutoff as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stored audience reads back as it was written.
+    #[test]
+    fn audiences_read_back() {
+        assert_eq!(audience(Some(3), None), Audience::Building(3));
+        assert_eq!(
+            audience(None, Some("1,4".into())),
+            Audience::Users(vec![1, 4])
+        );
+        assert_eq!(audience(None, None), Audience::Users(vec![]));
+    }
+}
