@@ -5,6 +5,7 @@
 //! writes go through [`crate::store::Store`], which keeps the rules of the event log.
 
 pub mod dialect;
+pub mod scratch;
 pub mod seed;
 
 use std::time::Duration;

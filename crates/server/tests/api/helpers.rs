@@ -1,4 +1,8 @@
-//! `spawn_app`: a real server on port 0 with a fresh SQLite file, and typed helpers.
+//! `spawn_app`: a real server on port 0 with a fresh database, and typed helpers.
+//!
+//! The backend is SQLite (a new file per test) unless `PPT_TEST_DB=postgres`: then every test
+//! gets a new database on the PostgreSQL at `PPT_TEST_PG` (scripts/test.sh runs the suite
+//! both ways).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -6,6 +10,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use ppt_protocol::rest::LoginResponse;
 use ppt_protocol::{ClientFrame, Envelope, ServerEvent};
+use ppt_server::db::scratch::ScratchDb;
 use ppt_server::{build, run, Config};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
@@ -25,6 +30,13 @@ pub struct TestApp {
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
+    // Dropped after the server has been told to stop.
+    _pg: Option<ScratchDb>,
+}
+
+/// Whether this run's tests use PostgreSQL (`PPT_TEST_DB=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("PPT_TEST_DB").is_ok_and(|v| v == "postgres")
 }
 
 /// Starts a server with default settings changed by `tweak`.
@@ -37,10 +49,16 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         "<!doctype html><title>ppt-web</title>",
     )
     .unwrap();
-    let mut config = Config::for_db(
-        dir.path().join("test.sqlite3").display().to_string(),
-        static_dir,
-    );
+    let pg = if on_postgres() {
+        Some(ScratchDb::for_tests().await)
+    } else {
+        None
+    };
+    let db = match &pg {
+        Some(pg) => pg.url.clone(),
+        None => dir.path().join("test.sqlite3").display().to_string(),
+    };
+    let mut config = Config::for_db(db, static_dir);
     config.jwt_secret = Some(SECRET.into());
     tweak(&mut config);
     let built = build(config).await.expect("server builds");
@@ -62,6 +80,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         shutdown: Some(tx),
         server: Some(server),
         _dir: dir,
+        _pg: pg,
     }
 }
 
