@@ -41,6 +41,25 @@ pub fn on_postgres() -> bool {
 
 /// Starts a server with default settings changed by `tweak`.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let pg = if on_postgres() {
+        Some(ScratchDb::for_tests().await)
+    } else {
+        None
+    };
+    spawn(pg, None, tweak).await
+}
+
+/// Starts one more server on an existing database (a `postgres://` URL several share).
+#[allow(dead_code)] // the cluster tests' (tests/cluster), which include these helpers
+pub async fn spawn_node(db: &str, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(None, Some(db.to_owned()), tweak).await
+}
+
+async fn spawn(
+    pg: Option<ScratchDb>,
+    shared: Option<String>,
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let static_dir = dir.path().join("dist");
     std::fs::create_dir_all(&static_dir).unwrap();
@@ -49,14 +68,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         "<!doctype html><title>ppt-web</title>",
     )
     .unwrap();
-    let pg = if on_postgres() {
-        Some(ScratchDb::for_tests().await)
-    } else {
-        None
-    };
-    let db = match &pg {
-        Some(pg) => pg.url.clone(),
-        None => dir.path().join("test.sqlite3").display().to_string(),
+    let db = match (&pg, shared) {
+        (Some(pg), _) => pg.url.clone(),
+        (None, Some(url)) => url,
+        (None, None) => dir.path().join("test.sqlite3").display().to_string(),
     };
     let mut config = Config::for_db(db, static_dir);
     config.jwt_secret = Some(SECRET.into());

@@ -1,0 +1,11 @@
+//! Several servers on one PostgreSQL (contract section 9): real servers on port 0, a fresh
+//! database per test on the PostgreSQL at `PPT_TEST_PG` (or a private one for the restart
+//! test), real HTTP and WebSockets.
+
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+mod pg;
+
+mod fanout;
+mod faults;
