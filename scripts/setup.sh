@@ -2,7 +2,8 @@
 # Installs only what is missing for building and testing ppt-web; safe to run again.
 #   scripts/setup.sh            toolchain for building the app (wasm32, trunk, wasm-bindgen, wasm-opt)
 #   scripts/setup.sh --browser  the same plus Chromium and chromedriver for the browser tests
-#   scripts/setup.sh --bench    the same plus socket.io (npm) for the benchmarks' comparison
+#   scripts/setup.sh --cluster  the same plus HAProxy, the load balancer of scripts/cluster.sh
+#   scripts/setup.sh --bench    all of the above plus socket.io (npm) for the benchmarks' comparison
 # Prints the PATH addition needed for wasm-opt; scripts/env.sh sources the same settings.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,10 +12,12 @@ source "$here/env.sh"
 
 want_browser=0
 want_bench=0
+want_cluster=0
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=1 ;;
-    --bench) want_browser=1; want_bench=1 ;;
+    --cluster) want_cluster=1 ;;
+    --bench) want_browser=1; want_bench=1; want_cluster=1 ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -54,6 +57,12 @@ if [ "$want_browser" = 1 ]; then
     apt-get update -qq
     apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
+fi
+if [ "$want_cluster" = 1 ] && ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then
+  say "installing haproxy"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq haproxy >/dev/null
 fi
 # The benchmarks compare ppt-server with a Node.js Socket.IO server doing the same job.
 if [ "$want_bench" = 1 ] && [ ! -f "$PPT_TOOLS/node_modules/socket.io/package.json" ]; then

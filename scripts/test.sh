@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test layer: formatting and lints (native and wasm), native tests (protocol,
-# server integration, the app's pure logic), the release build of the app, browser tests
-# (wasm-bindgen-test in headless Chromium) and end-to-end tests (real server, real Chromium).
+# server integration on SQLite and on PostgreSQL, several servers on one PostgreSQL, the app's
+# pure logic), the release build of the app, browser tests (wasm-bindgen-test in headless
+# Chromium) and end-to-end tests (real server, real Chromium, HAProxy in front of a cluster).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PPT_ROOT"
@@ -12,6 +13,12 @@ step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
 
 step "set-up (installs only what is missing)"
 bash scripts/setup.sh --bench
+
+step "PostgreSQL for the tests (PPT_TEST_PG, else the one on 127.0.0.1:5432, installed if missing)"
+if [ -z "${PPT_TEST_PG:-}" ]; then
+  bash scripts/pg.sh >/dev/null
+  export PPT_TEST_PG="postgres://ppt:ppt@127.0.0.1:5432/postgres"
+fi
 
 step "format"
 cargo fmt --all -- --check
@@ -24,8 +31,11 @@ cargo clippy -p ppt-web --all-targets --target wasm32-unknown-unknown -- -D warn
 step "release build of the app"
 bash scripts/build-app.sh
 
-step "native tests: protocol, server, app logic, end-to-end in Chromium"
+step "native tests: protocol, server (SQLite), cluster (PostgreSQL), app logic, end-to-end in Chromium"
 cargo test --workspace
+
+step "the server's API and WebSocket suite again, on PostgreSQL"
+PPT_TEST_DB=postgres cargo test -p ppt-server --test api
 
 step "browser tests: wasm-bindgen-test in headless Chromium"
 cargo test -p ppt-web --target wasm32-unknown-unknown --test browser

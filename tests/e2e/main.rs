@@ -11,6 +11,7 @@ mod support;
 
 mod proxy;
 
+mod cluster;
 mod connection;
 mod live_data;
 mod login;

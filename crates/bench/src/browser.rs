@@ -16,9 +16,9 @@ use fantoccini::Client;
 use ppt_headless::Chromedriver;
 use serde_json::{json, Value};
 
+use crate::load::ServerProcess;
 use crate::load::{now_us, Latencies};
 use crate::report::Report;
-use crate::server::ServerProcess;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -108,7 +108,7 @@ pub async fn run(quick: bool, dist: &std::path::Path, report: &mut Report) -> Re
     }
     let dir = tempfile::tempdir().map_err(err)?;
     let server = ServerProcess::start_serving(
-        &dir.path().join("browser.sqlite3"),
+        &dir.path().join("browser.sqlite3").display().to_string(),
         Some(dist),
         &["--send-queue", "65536"],
     )

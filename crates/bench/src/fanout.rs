@@ -9,11 +9,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::load::ServerProcess;
 use crate::load::{
     cpu_seconds, open_sockets, open_sockets_as, resident_tokens, Latencies, Readers,
 };
 use crate::report::Report;
-use crate::server::ServerProcess;
 
 /// One rate step's result.
 #[derive(Clone)]
@@ -86,7 +86,7 @@ where
 async fn rising(sockets: usize, rates: &[u32], secs: f64) -> Result<Vec<Step>, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let server = ServerProcess::start(
-        &dir.path().join("fanout.sqlite3"),
+        &dir.path().join("fanout.sqlite3").display().to_string(),
         &["--send-queue", "16384"],
     )
     .await?;
@@ -278,7 +278,8 @@ pub async fn run(quick: bool, report: &mut Report) -> Result<FanOut, String> {
 pub async fn idle(quick: bool, report: &mut Report) -> Result<f64, String> {
     let n = if quick { 200 } else { 10_000 };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let server = ServerProcess::start(&dir.path().join("idle.sqlite3"), &[]).await?;
+    let server =
+        ServerProcess::start(&dir.path().join("idle.sqlite3").display().to_string(), &[]).await?;
     // Warm up before measuring: the first connections, and the threads (with their allocator
     // arenas) that opening 64 sockets at a time brings up, are not per-socket costs.
     // Logins first: each is an argon2 hash, whose 19 MiB the allocator may keep or give back.

@@ -13,7 +13,7 @@ use ppt_protocol::envelope::Authenticated;
 use ppt_protocol::{ClientFrame, Envelope, ServerEvent};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::server::ServerProcess;
+pub use ppt_cluster::server::{cpu_seconds, rss_kib, ServerProcess};
 
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -263,27 +263,6 @@ impl Readers {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
-}
-
-/// CPU seconds (user + system) of a process, from `/proc/<pid>/stat`.
-pub fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after_name = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-    ticks as f64 / 100.0
-}
-
-/// Resident memory of a process, in KiB.
-pub fn rss_kib(pid: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -21,7 +21,6 @@ mod histogram;
 mod load;
 mod missed;
 mod report;
-mod server;
 mod size;
 mod socketio;
 mod storm;

@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use ppt_server::db::{self, PoolSettings};
 
+use crate::load::ServerProcess;
+use crate::report::percentile;
 use crate::report::Report;
-use crate::server::{percentile, ServerProcess};
 
 pub async fn run(quick: bool, report: &mut Report) -> Result<(), String> {
     let (events, requests) = if quick {
@@ -17,7 +18,7 @@ pub async fn run(quick: bool, report: &mut Report) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let db = dir.path().join("missed.sqlite3");
     fill_log(&db, events).await.map_err(|e| e.to_string())?;
-    let server = ServerProcess::start(&db, &[]).await?;
+    let server = ServerProcess::start(&db.display().to_string(), &[]).await?;
     let token = server.token("alice@demo.ppt").await?;
     let http = reqwest::Client::new();
     let mut seed = 42u64;

@@ -142,3 +142,12 @@ fn machine() -> String {
         .unwrap_or(0);
     format!("{cpus} cores ({model}), {mem} GiB memory, loopback only")
 }
+
+/// Percentile of sorted values.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}

@@ -17,9 +17,9 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::fanout::IdleMemory;
 use crate::fanout::{climb, FanOut, Step};
+use crate::load::ServerProcess;
 use crate::load::{rss_kib, Readers, Ws, RESIDENTS};
 use crate::report::Report;
-use crate::server::ServerProcess;
 
 /// The Node.js server process.
 struct Node {
@@ -155,7 +155,11 @@ pub async fn run(
 ) -> Result<(), String> {
     // Tokens from a ppt-server with the same secret (the Node server checks them the same way).
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let ppt = ServerProcess::start(&dir.path().join("tokens.sqlite3"), &[]).await?;
+    let ppt = ServerProcess::start(
+        &dir.path().join("tokens.sqlite3").display().to_string(),
+        &[],
+    )
+    .await?;
     let mut tokens = Vec::new();
     for u in RESIDENTS {
         tokens.push(ppt.token(u).await?);

@@ -1,5 +1,5 @@
-//! A `ppt-server` process for benchmarks: the release binary beside this one, a database of
-//! the benchmark's choosing, loopback only.
+//! A `ppt-server` process: the binary beside the running one (or `PPT_SERVER_BIN`), a
+//! database of the caller's choosing (a SQLite path or a `postgres://` URL), loopback only.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -8,37 +8,48 @@ use std::time::Duration;
 pub struct ServerProcess {
     child: Child,
     pub addr: String,
-    db: PathBuf,
+    db: String,
     static_dir: PathBuf,
     extra: Vec<String>,
     _static: Option<tempfile::TempDir>,
 }
 
-fn server_binary() -> Result<PathBuf, String> {
+/// The `ppt-server` binary: `PPT_SERVER_BIN`, else the one cargo built beside this program
+/// (a test's executable sits one folder further down, in `deps/`).
+pub fn server_binary() -> Result<PathBuf, String> {
     if let Ok(p) = std::env::var("PPT_SERVER_BIN") {
         return Ok(p.into());
     }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let bin = exe.with_file_name("ppt-server");
-    if bin.exists() {
-        Ok(bin)
-    } else {
-        Err(format!(
-            "{} is missing: build it with `cargo build --release -p ppt-server`",
-            bin.display()
-        ))
+    let dir = exe.parent().ok_or("no folder")?;
+    for candidate in [dir.join("ppt-server"), dir.join("../ppt-server")] {
+        if candidate.exists() {
+            return Ok(candidate);
+        }
     }
+    Err(format!(
+        "ppt-server is missing beside {}: build it with `cargo build -p ppt-server` (add \
+         --release for benchmarks)",
+        exe.display()
+    ))
 }
 
-fn spawn(addr: &str, db: &Path, static_dir: &Path, extra: &[String]) -> Result<Child, String> {
+/// A free loopback port (free when asked; taken by whoever binds it first).
+pub fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+fn spawn(addr: &str, db: &str, static_dir: &Path, extra: &[String]) -> Result<Child, String> {
     Command::new(server_binary()?)
-        .args(["--addr", addr, "--db"])
-        .arg(db)
+        .args(["--addr", addr, "--db", db])
         .arg("--static-dir")
         .arg(static_dir)
         .args([
             "--jwt-secret",
-            "bench-secret",
+            "cluster-test-secret-of-at-least-32-bytes",
             "--event-retention",
             "5000000",
             "--bench-api",
@@ -53,21 +64,33 @@ fn spawn(addr: &str, db: &Path, static_dir: &Path, extra: &[String]) -> Result<C
 
 impl ServerProcess {
     /// Starts the server on a free loopback port with `db` and waits until it answers.
-    pub async fn start(db: &Path, extra: &[&str]) -> Result<Self, String> {
+    pub async fn start(db: &str, extra: &[&str]) -> Result<Self, String> {
         Self::start_serving(db, None, extra).await
     }
 
     /// Like [`ServerProcess::start`], serving the built app from `static_dir`.
     pub async fn start_serving(
-        db: &Path,
+        db: &str,
         static_dir: Option<&Path>,
         extra: &[&str],
     ) -> Result<Self, String> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
-        let addr = format!("127.0.0.1:{port}");
+        Self::start_at(
+            &format!("127.0.0.1:{}", free_port()?),
+            db,
+            static_dir,
+            extra,
+        )
+        .await
+    }
+
+    /// Like [`ServerProcess::start_serving`], on a given address.
+    pub async fn start_at(
+        addr: &str,
+        db: &str,
+        static_dir: Option<&Path>,
+        extra: &[&str],
+    ) -> Result<Self, String> {
+        let addr = addr.to_owned();
         let (static_dir, temp) = match static_dir {
             Some(d) => (d.to_path_buf(), None),
             None => {
@@ -80,7 +103,7 @@ impl ServerProcess {
         let server = ServerProcess {
             child,
             addr,
-            db: db.to_path_buf(),
+            db: db.to_owned(),
             static_dir,
             extra,
             _static: temp,
@@ -115,6 +138,12 @@ impl ServerProcess {
         self.wait_ready().await
     }
 
+    /// Kills the server at once (SIGKILL): no goodbye to its sockets, nothing flushed.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn base(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -128,19 +157,7 @@ impl ServerProcess {
     }
 
     pub async fn token(&self, email: &str) -> Result<String, String> {
-        let r: serde_json::Value = reqwest::Client::new()
-            .post(self.api("/auth/login"))
-            .json(&serde_json::json!({ "email": email, "password": "demo1234" }))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        r["token"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| "login failed".into())
+        token_at(&self.base(), email).await
     }
 
     /// The server's process id.
@@ -150,7 +167,12 @@ impl ServerProcess {
 
     /// Resident memory of the server, in KiB.
     pub fn rss_kib(&self) -> u64 {
-        crate::load::rss_kib(&self.pid())
+        rss_kib(&self.pid())
+    }
+
+    /// CPU time the server has used so far, in seconds.
+    pub fn cpu_seconds(&self) -> f64 {
+        cpu_seconds(&self.pid())
     }
 
     /// Publishes `count` 200-byte building-wide events at `rate`/s as `token`'s user.
@@ -188,16 +210,44 @@ impl ServerProcess {
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
-/// Percentile of sorted values.
-pub fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
+/// Logs a demo user in at `base` (a server or a balancer) and returns the token.
+pub async fn token_at(base: &str, email: &str) -> Result<String, String> {
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": "demo1234" }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    r["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("login of {email} failed: {r}"))
+}
+
+/// Resident memory of a process, in KiB (0 if unknown).
+pub fn rss_kib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// CPU seconds (user + system) of a process, from `/proc/<pid>/stat` ("self": this one).
+pub fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+    ticks as f64 / 100.0
 }
