@@ -47,7 +47,8 @@ impl Step {
 }
 
 /// Has `publish(count, rate)` send `count` events at `rate`/s to sockets already being read
-/// (by `readers`), and measures the deliveries, their latency and the server's CPU.
+/// (by `readers`), and measures the deliveries, their latency and the CPU of the server (or
+/// of all the servers, `server_pids` separated by commas).
 pub async fn step<F, Fut>(
     readers: &Readers,
     sockets: usize,
@@ -64,12 +65,13 @@ where
     let expected = count as u64 * sockets as u64;
     readers.received.store(0, Ordering::Relaxed);
     readers.latency.take();
-    let (cpu0, me0) = (cpu_seconds(server_pid), cpu_seconds("self"));
+    let servers_cpu = || server_pid.split(',').map(cpu_seconds).sum::<f64>();
+    let (cpu0, me0) = (servers_cpu(), cpu_seconds("self"));
     let start = Instant::now();
     publish(count, rate).await?;
     let delivered = readers.wait_for(expected, Duration::from_secs(3)).await;
     let elapsed = start.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(server_pid) - cpu0;
+    let cpu = servers_cpu() - cpu0;
     Ok(Step {
         sockets,
         events_per_sec: rate,

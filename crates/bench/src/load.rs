@@ -91,7 +91,12 @@ pub async fn open_sockets_as(
     tokens: &[String],
     n: usize,
 ) -> Result<Vec<Ws>, String> {
-    let url = server.ws();
+    open_sockets_at(&server.ws(), tokens, n).await
+}
+
+/// Opens `n` authenticated sockets at a `ws://` URL with these tokens, in turn.
+pub async fn open_sockets_at(url: &str, tokens: &[String], n: usize) -> Result<Vec<Ws>, String> {
+    let url = url.to_owned();
     futures::stream::iter(0..n)
         .map(|i| {
             let (url, token) = (url.clone(), tokens[i % tokens.len()].clone());

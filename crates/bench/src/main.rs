@@ -11,11 +11,14 @@
 //!   backoff): time to recover, and every event applied exactly once and in order.
 //! - `browser`: the app in headless Chromium: cold start-up, events applied in one tab,
 //!   publish-to-screen latency.
+//! - `cluster`: on PostgreSQL beside SQLite: appends per second, cross-node latency, CPU per
+//!   delivery over three nodes, a node killed under its clients (HAProxy in front).
 //!
 //! The server runs as its own process (the release `ppt-server` binary), so its memory and
 //! CPU are its own. Figures are printed, never asserted, except the deterministic size budget.
 
 mod browser;
+mod cluster;
 mod fanout;
 mod histogram;
 mod load;
@@ -36,7 +39,7 @@ pub const SIZE_TARGET_GZIP: u64 = 150 * 1024;
 pub const SIZE_GATE_GZIP: u64 = 285 * 1024;
 
 fn usage() -> ! {
-    eprintln!("usage: ppt-bench [--quick] [--no-write] [size|missed|idle|fanout|storm|browser|all] (needs dist/ and a release ppt-server)");
+    eprintln!("usage: ppt-bench [--quick] [--no-write] [size|missed|idle|fanout|storm|cluster|browser|all] (needs dist/ and a release ppt-server)");
     std::process::exit(2);
 }
 
@@ -49,7 +52,9 @@ async fn main() -> std::process::ExitCode {
         match a.as_str() {
             "--quick" => quick = true,
             "--no-write" => write = false,
-            "size" | "missed" | "idle" | "fanout" | "storm" | "browser" | "all" => which.push(a),
+            "size" | "missed" | "idle" | "fanout" | "storm" | "cluster" | "browser" | "all" => {
+                which.push(a)
+            }
             _ => usage(),
         }
     }
@@ -63,6 +68,7 @@ async fn main() -> std::process::ExitCode {
             "idle".into(),
             "fanout".into(),
             "storm".into(),
+            "cluster".into(),
             "browser".into(),
         ];
     }
@@ -80,6 +86,7 @@ async fn main() -> std::process::ExitCode {
                 Err(e) => Err(e),
             },
             "storm" => storm::run(quick, &mut report).await,
+            "cluster" => cluster::run(quick, &mut report).await,
             "browser" => browser::run(quick, &root.join("dist"), &mut report).await,
             "idle" => fanout::idle(quick, &mut report)
                 .await

@@ -160,22 +160,30 @@ impl Store {
             request_id,
             pending: Vec::new(),
         };
-        // An error drops the transaction, which rolls it back: nothing half written.
-        let out = f(&mut tx).await?;
-        let Tx {
-            mut tx,
-            request_id,
-            pending,
-        } = tx;
-        let committed = eventlog::append(
-            &mut tx,
-            &self.db,
-            request_id.as_deref(),
-            pending,
-            self.omit_ids,
-        )
-        .await?;
-        tx.commit().await?;
+        let done = async {
+            let out = f(&mut tx).await?;
+            let pending = std::mem::take(&mut tx.pending);
+            let committed = eventlog::append(
+                &mut tx.tx,
+                &self.db,
+                tx.request_id.as_deref(),
+                pending,
+                self.omit_ids,
+            )
+            .await?;
+            Ok::<_, AppError>((out, committed))
+        }
+        .await;
+        // Rolled back here on an error, not when dropped: a dropped transaction is rolled back
+        // later, in the background, keeping its locks (perhaps the log's counter) until then.
+        let (out, committed) = match done {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = tx.tx.rollback().await;
+                return Err(e);
+            }
+        };
+        tx.tx.commit().await?;
         let appended = committed
             .first()
             .zip(committed.last())

@@ -82,22 +82,61 @@ impl Backend {
         }
     }
 
-    /// Run inside an appending transaction: wakes every server's log follower when (and only
-    /// if) the transaction commits. SQLite has one server, woken in memory.
-    pub fn notify(self) -> Option<&'static str> {
-        match self {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some("SELECT pg_notify('ppt_events', '')"),
+    /// PostgreSQL's append (see [`crate::eventlog`]) as one statement: advance the counter,
+    /// insert the `rows` events and their `recipients`, and notify every server's follower
+    /// (delivered when, and only if, the transaction commits). Returns the new `last_id`.
+    ///
+    /// Parameters: `$1` the number of events, `$2` the timestamp, `$3` the request id, then
+    /// per event (ord, type, payload, building_id, recipients) and per recipient (ord, user).
+    /// SQLite cannot modify data in a `WITH`: `None`, and the store runs the same steps one
+    /// by one (it has one writer at a time, so nobody waits on them).
+    pub fn append_statement(self, rows: usize, recipients: usize) -> Option<String> {
+        if self == Backend::Sqlite {
+            return None;
         }
+        let values = |count: usize, start: usize, types: &[&str]| -> String {
+            (0..count)
+                .map(|r| {
+                    let cols: Vec<String> = types
+                        .iter()
+                        .enumerate()
+                        .map(|(c, t)| format!("${}::{t}", start + r * types.len() + c))
+                        .collect();
+                    format!("({})", cols.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let events = values(rows, 4, &["bigint", "text", "text", "bigint", "text"]);
+        let mut sql = format!(
+            "WITH head AS (UPDATE log_head SET last_id = last_id + $1 WHERE id = 1 RETURNING last_id), \
+             ev AS (INSERT INTO events (id, type, payload, ts, request_id, building_id, recipients) \
+                    SELECT head.last_id - $1 + v.ord, v.type, v.payload, $2::text, $3::text, v.building_id, v.recipients \
+                    FROM head, (VALUES {events}) AS v(ord, type, payload, building_id, recipients)), "
+        );
+        if recipients > 0 {
+            let pairs = values(recipients, 4 + rows * 5, &["bigint", "bigint"]);
+            sql.push_str(&format!(
+                "rc AS (INSERT INTO event_recipients (event_id, user_id) \
+                        SELECT head.last_id - $1 + r.ord, r.user_id \
+                        FROM head, (VALUES {pairs}) AS r(ord, user_id) ON CONFLICT DO NOTHING), "
+            ));
+        }
+        sql.push_str(&format!(
+            "woken AS (SELECT pg_notify('{EVENTS_CHANNEL}', '') AS done) \
+             SELECT head.last_id FROM head, woken"
+        ));
+        Some(sql)
     }
 
-    /// Run first in a pruning transaction: `true` when this server may prune now. Several
-    /// PostgreSQL servers would otherwise delete the same rows at once and wait on each other.
+    /// Run first in a pruning transaction: prunes take turns (held to the transaction's end).
+    /// Several PostgreSQL servers would otherwise delete the same rows at once and deadlock on
+    /// them; SQLite's writers take turns anyway.
     pub fn prune_lock(self) -> Option<&'static str> {
         match self {
             Backend::Sqlite => None,
             // Any constant key: it only has to be the same on every server.
-            Backend::Postgres => Some("SELECT pg_try_advisory_xact_lock(7010)"),
+            Backend::Postgres => Some("SELECT pg_advisory_xact_lock(7010)"),
         }
     }
 
@@ -166,6 +205,20 @@ mod tests {
             Backend::Postgres.url("postgres://u@h/db"),
             "postgres://u@h/db"
         );
+    }
+
+    /// PostgreSQL's one-statement append numbers its parameters in the documented order.
+    #[test]
+    fn postgres_append_statement() {
+        assert_eq!(Backend::Sqlite.append_statement(1, 0), None);
+        let sql = Backend::Postgres.append_statement(2, 1).unwrap();
+        assert!(sql.contains("($4::bigint, $5::text, $6::text, $7::bigint, $8::text), ($9::bigint"));
+        assert!(sql.contains("($14::bigint, $15::bigint)"));
+        assert!(!sql.contains("$16"));
+        assert!(Backend::Postgres
+            .append_statement(1, 0)
+            .unwrap()
+            .contains("pg_notify"));
     }
 
     /// Both backends have the same migrations, version for version.

@@ -119,19 +119,12 @@ pub async fn append(
         return Ok(Vec::new());
     }
     let n = pending.len() as i64;
-    let last: i64 =
-        sqlx::query("UPDATE log_head SET last_id = last_id + $1 WHERE id = 1 RETURNING last_id")
-            .bind(n)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-    let first = last - n + 1;
     let ts = now_ts();
-
+    // Each event by its place in the transaction (1..=n); ids are known once the counter moved.
     let mut rows = Vec::with_capacity(pending.len());
     let mut recipients: Vec<(i64, i64)> = Vec::new();
     for (i, p) in pending.into_iter().enumerate() {
-        let id = first + i as i64;
+        let ord = i as i64 + 1;
         let payload = p
             .event
             .payload_value()
@@ -143,7 +136,7 @@ pub async fn append(
                 let mut users = users.clone();
                 users.sort_unstable();
                 users.dedup();
-                recipients.extend(users.iter().map(|u| (id, *u)));
+                recipients.extend(users.iter().map(|u| (ord, *u)));
                 let list = users
                     .iter()
                     .map(i64::to_string)
@@ -152,73 +145,96 @@ pub async fn append(
                 (None, Some(list))
             }
         };
-        rows.push((id, payload, building, users, p));
+        rows.push((ord, payload, building, users, p));
     }
 
-    let mut sql = String::from(
-        "INSERT INTO events (id, type, payload, ts, request_id, building_id, recipients) VALUES ",
-    );
-    for i in 0..rows.len() {
-        let b = i * 7;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7
-        ));
-    }
-    let mut q = sqlx::query(&sql);
-    for (id, payload, building, users, p) in &rows {
-        q = q
-            .bind(*id)
-            .bind(p.event.event_type().to_owned())
-            .bind(payload.clone())
-            .bind(ts.clone())
-            .bind(request_id.map(str::to_owned))
-            .bind(*building)
-            .bind(users.clone());
-    }
-    q.execute(&mut *conn).await?;
-
-    if !recipients.is_empty() {
-        let mut sql = String::from("INSERT INTO event_recipients (event_id, user_id) VALUES ");
-        for i in 0..recipients.len() {
-            if i > 0 {
-                sql.push_str(", ");
+    let last: i64 = match db.backend.append_statement(rows.len(), recipients.len()) {
+        // PostgreSQL: the counter, both inserts and the notification in one statement, so
+        // the counter's lock is held for one round trip and the commit.
+        Some(sql) => {
+            let mut q = sqlx::query(&sql)
+                .bind(n)
+                .bind(ts.clone())
+                .bind(request_id.map(str::to_owned));
+            for (ord, payload, building, users, p) in &rows {
+                q = q
+                    .bind(*ord)
+                    .bind(p.event.event_type().to_owned())
+                    .bind(payload.clone())
+                    .bind(*building)
+                    .bind(users.clone());
             }
-            sql.push_str(&format!("(${}, ${})", i * 2 + 1, i * 2 + 2));
+            for (ord, user) in &recipients {
+                q = q.bind(*ord).bind(*user);
+            }
+            q.fetch_one(&mut *conn).await?.try_get(0)?
         }
-        sql.push_str(" ON CONFLICT DO NOTHING");
-        let mut q = sqlx::query(&sql);
-        for (event, user) in &recipients {
-            q = q.bind(*event).bind(*user);
+        // SQLite (one writer at a time): the same, statement by statement.
+        None => {
+            let last: i64 = sqlx::query(
+                "UPDATE log_head SET last_id = last_id + $1 WHERE id = 1 RETURNING last_id",
+            )
+            .bind(n)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+            let first = last - n;
+            let mut sql = String::from(
+                "INSERT INTO events (id, type, payload, ts, request_id, building_id, recipients) VALUES ",
+            );
+            sql.push_str(&placeholders(rows.len(), 7));
+            let mut q = sqlx::query(&sql);
+            for (ord, payload, building, users, p) in &rows {
+                q = q
+                    .bind(first + ord)
+                    .bind(p.event.event_type().to_owned())
+                    .bind(payload.clone())
+                    .bind(ts.clone())
+                    .bind(request_id.map(str::to_owned))
+                    .bind(*building)
+                    .bind(users.clone());
+            }
+            q.execute(&mut *conn).await?;
+            if !recipients.is_empty() {
+                let sql = format!(
+                    "INSERT INTO event_recipients (event_id, user_id) VALUES {} ON CONFLICT DO NOTHING",
+                    placeholders(recipients.len(), 2)
+                );
+                let mut q = sqlx::query(&sql);
+                for (ord, user) in &recipients {
+                    q = q.bind(first + ord).bind(*user);
+                }
+                q.execute(&mut *conn).await?;
+            }
+            last
         }
-        q.execute(&mut *conn).await?;
-    }
-    if let Some(notify) = db.backend.notify() {
-        sqlx::query(notify).execute(&mut *conn).await?;
-    }
+    };
+    let first = last - n;
 
     Ok(rows
         .into_iter()
-        .map(|(id, _, _, _, p)| {
+        .map(|(ord, _, _, _, p)| {
             let envelope = Envelope {
                 event: p.event,
                 timestamp: Timestamp(ts.clone()),
                 request_id: request_id.map(str::to_owned),
-                id: Some(id as u64),
+                id: Some((first + ord) as u64),
                 prev_id: None,
             };
             Committed::new(envelope, p.audience, omit_ids)
         })
         .collect())
+}
+
+/// `rows` groups of `width` numbered placeholders: `($1, $2), ($3, $4)` for 2 and 2.
+pub fn placeholders(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cols: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", cols.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Up to `limit` committed events after `after`, in id order, with their audiences.
@@ -280,50 +296,69 @@ pub async fn pruned_through(conn: &mut AnyConnection) -> AppResult<(u64, Option<
 }
 
 /// Deletes the events older than the newest `retention` as of `head`, remembering how far it
-/// went; returns that point. Several servers may call it at once: one prunes, the others
-/// find the lock taken and leave it.
+/// went; returns that point. Several servers (or writers) may call it at once: they take
+/// turns, and each finds what the one before it pruned.
 pub async fn prune(db: &Db, head: u64, retention: u64) -> AppResult<u64> {
     let cutoff = head.saturating_sub(retention) as i64;
     let mut tx = db.pool.begin().await?;
-    if let Some(lock) = db.backend.prune_lock() {
-        let mine: bool = sqlx::query(lock).fetch_one(&mut *tx).await?.try_get(0)?;
-        if !mine {
-            return Ok(0);
+    let outcome = prune_in(&mut tx, db, cutoff).await;
+    // Ended here, not when dropped: a dropped transaction is rolled back later, in the
+    // background, and would hold the pruning lock until then.
+    match outcome {
+        Ok(through) => {
+            tx.commit().await?;
+            Ok(through)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
         }
     }
-    let (done, _) = pruned_through(&mut tx).await?;
+}
+
+async fn prune_in(conn: &mut AnyConnection, db: &Db, cutoff: i64) -> AppResult<u64> {
+    if let Some(lock) = db.backend.prune_lock() {
+        sqlx::query(lock).execute(&mut *conn).await?;
+    }
+    let (done, _) = pruned_through(conn).await?;
     if cutoff <= done as i64 {
         return Ok(done);
     }
     let last_ts: Option<String> =
         sqlx::query("SELECT ts FROM events WHERE id <= $1 ORDER BY id DESC LIMIT 1")
             .bind(cutoff)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?
             .map(|r| r.try_get(0))
             .transpose()?;
     sqlx::query("DELETE FROM event_recipients WHERE event_id <= $1")
         .bind(cutoff)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query("DELETE FROM events WHERE id <= $1")
         .bind(cutoff)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query(
         "UPDATE log_pruned SET through = $1, through_ts = COALESCE($2, through_ts) WHERE id = 1",
     )
     .bind(cutoff)
     .bind(last_ts)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(cutoff as u64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Placeholders are numbered across rows.
+    #[test]
+    fn numbered_placeholders() {
+        assert_eq!(placeholders(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(placeholders(1, 3), "($1, $2, $3)");
+    }
 
     /// A stored audience reads back as it was written.
     #[test]
