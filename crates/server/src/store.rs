@@ -35,6 +35,8 @@ pub struct Store {
     hub: Hub,
     follow: Arc<Follow>,
     epoch: Arc<str>,
+    /// This server's name among those sharing the database (random, new at each start).
+    name: Arc<str>,
     retention: u64,
     /// The log is pruned in steps, not on every write (at least one event at a time).
     prune_step: u64,
@@ -86,6 +88,7 @@ impl Store {
             hub,
             follow: Arc::default(),
             epoch: epoch.into(),
+            name: crate::db::random_token(12).into(),
             retention,
             prune_step: (retention / 1000).max(1),
             pruned_hint: Arc::new(AtomicU64::new(pruned)),
@@ -116,6 +119,11 @@ impl Store {
     /// The hub of this server's open sockets.
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// This server's name among those sharing the database.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// What this server's log follower shares with its writers.
@@ -166,6 +174,7 @@ impl Store {
             let committed = eventlog::append(
                 &mut tx.tx,
                 &self.db,
+                &self.name,
                 tx.request_id.as_deref(),
                 pending,
                 self.omit_ids,

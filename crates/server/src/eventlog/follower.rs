@@ -147,6 +147,7 @@ async fn deliver(store: &Store, mut read_log: bool) -> AppResult<()> {
 /// Wakes the follower on every notification; reconnects when the connection is lost (a lost
 /// connection may have swallowed notifications, so that wakes it too).
 async fn listen_loop(store: Store, url: String, shutdown: CancellationToken) {
+    let mine = format!("{}:", store.name());
     let mut backoff = Duration::from_millis(100);
     loop {
         let connected = async {
@@ -177,12 +178,18 @@ async fn listen_loop(store: Store, url: String, shutdown: CancellationToken) {
                 _ = shutdown.cancelled() => return,
                 n = listener.try_recv() => n,
             };
-            store.follow().nudge();
             match next {
-                Ok(Some(_)) => {}
-                Ok(None) => {} // reconnects on the next call
+                // Our own commits reach the follower in memory; others' mean reading the log.
+                Ok(Some(n)) => {
+                    if !n.payload().starts_with(&mine) {
+                        store.follow().nudge();
+                    }
+                }
+                // Lost (it reconnects on the next call): notifications may have gone with it.
+                Ok(None) => store.follow().nudge(),
                 Err(e) => {
                     tracing::warn!(error = %e, "lost the log's notifications; reconnecting");
+                    store.follow().nudge();
                     break;
                 }
             }

@@ -111,6 +111,7 @@ fn audience(building: Option<i64>, recipients: Option<String>) -> Audience {
 pub async fn append(
     conn: &mut AnyConnection,
     db: &Db,
+    server: &str,
     request_id: Option<&str>,
     pending: Vec<Pending>,
     omit_ids: bool,
@@ -155,7 +156,8 @@ pub async fn append(
             let mut q = sqlx::query(&sql)
                 .bind(n)
                 .bind(ts.clone())
-                .bind(request_id.map(str::to_owned));
+                .bind(request_id.map(str::to_owned))
+                .bind(server.to_owned());
             for (ord, payload, building, users, p) in &rows {
                 q = q
                     .bind(*ord)

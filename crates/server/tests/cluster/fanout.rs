@@ -278,6 +278,7 @@ async fn an_append_held_open_holds_back_every_later_one() {
     let mine = eventlog::append(
         &mut held,
         &database,
+        "the test",
         Some("held"),
         vec![Pending {
             event: change,
