@@ -13,7 +13,11 @@ const crypto = require("crypto");
 const { Server } = require("socket.io");
 
 const port = Number(process.argv[2] || 0);
-const secret = process.argv[3] || "bench-secret";
+const secret = process.argv[3];
+if (!secret) {
+  console.error("usage: node server.js <port> <jwt-secret>");
+  process.exit(2);
+}
 
 function b64url(buf) {
   return buf.toString("base64").replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");

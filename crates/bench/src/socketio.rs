@@ -49,7 +49,7 @@ impl Node {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("socketio/server.js");
         let child = Command::new("node")
             .arg(script)
-            .args([port.to_string().as_str(), "bench-secret"])
+            .args([port.to_string().as_str(), ppt_cluster::server::JWT_SECRET])
             .env("NODE_PATH", &modules)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// The JWT secret every server process here signs with (a peer that checks the same tokens,
+/// like the benchmarks' Socket.IO server, uses it too).
+pub const JWT_SECRET: &str = "cluster-test-secret-of-at-least-32-bytes";
+
 pub struct ServerProcess {
     child: Child,
     pub addr: String,
@@ -49,7 +53,7 @@ fn spawn(addr: &str, db: &str, static_dir: &Path, extra: &[String]) -> Result<Ch
         .arg(static_dir)
         .args([
             "--jwt-secret",
-            "cluster-test-secret-of-at-least-32-bytes",
+            JWT_SECRET,
             "--event-retention",
             "5000000",
             "--bench-api",
