@@ -9,7 +9,7 @@ use axum::Json;
 use ppt_protocol::rest::{ApiError, ApiErrorDetail};
 
 /// A failed request. Client mistakes are 4xx with a clear message; internals stay in the log.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     #[error("{1}")]
     BadRequest(&'static str, String),

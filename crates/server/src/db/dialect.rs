@@ -86,10 +86,10 @@ impl Backend {
     /// insert the `rows` events and their `recipients`, and notify every server's follower
     /// (delivered when, and only if, the transaction commits). Returns the new `last_id`.
     ///
-    /// Parameters: `$1` the number of events, `$2` the timestamp, `$3` the request id, `$4`
-    /// this server's name (the notification says `<server>:<new last_id>`, so a server can
-    /// pass over its own), then per event (ord, type, payload, building_id, recipients) and
-    /// per recipient (ord, user).
+    /// Parameters: `$1` the number of events, `$2` the timestamp, `$3` this server's name
+    /// (the notification says `<server>:<new last_id>`, so a server can pass over its own),
+    /// then per event (ord, type, payload, building_id, recipients, request_id) and per
+    /// recipient (ord, user).
     /// SQLite cannot modify data in a `WITH`: `None`, and the store runs the same steps one
     /// by one (it has one writer at a time, so nobody waits on them).
     pub fn append_statement(self, rows: usize, recipients: usize) -> Option<String> {
@@ -109,15 +109,19 @@ impl Backend {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let events = values(rows, 5, &["bigint", "text", "text", "bigint", "text"]);
+        let events = values(
+            rows,
+            4,
+            &["bigint", "text", "text", "bigint", "text", "text"],
+        );
         let mut sql = format!(
             "WITH head AS (UPDATE log_head SET last_id = last_id + $1 WHERE id = 1 RETURNING last_id), \
              ev AS (INSERT INTO events (id, type, payload, ts, request_id, building_id, recipients) \
-                    SELECT head.last_id - $1 + v.ord, v.type, v.payload, $2::text, $3::text, v.building_id, v.recipients \
-                    FROM head, (VALUES {events}) AS v(ord, type, payload, building_id, recipients)), "
+                    SELECT head.last_id - $1 + v.ord, v.type, v.payload, $2::text, v.request_id, v.building_id, v.recipients \
+                    FROM head, (VALUES {events}) AS v(ord, type, payload, building_id, recipients, request_id)), "
         );
         if recipients > 0 {
-            let pairs = values(recipients, 5 + rows * 5, &["bigint", "bigint"]);
+            let pairs = values(recipients, 4 + rows * 6, &["bigint", "bigint"]);
             sql.push_str(&format!(
                 "rc AS (INSERT INTO event_recipients (event_id, user_id) \
                         SELECT head.last_id - $1 + r.ord, r.user_id \
@@ -125,7 +129,7 @@ impl Backend {
             ));
         }
         sql.push_str(&format!(
-            "woken AS (SELECT pg_notify('{EVENTS_CHANNEL}', $4::text || ':' || head.last_id) FROM head) \
+            "woken AS (SELECT pg_notify('{EVENTS_CHANNEL}', $3::text || ':' || head.last_id) FROM head) \
              SELECT head.last_id FROM head, woken"
         ));
         Some(sql)
@@ -214,11 +218,11 @@ mod tests {
     fn postgres_append_statement() {
         assert_eq!(Backend::Sqlite.append_statement(1, 0), None);
         let sql = Backend::Postgres.append_statement(2, 1).unwrap();
-        assert!(
-            sql.contains("($5::bigint, $6::text, $7::text, $8::bigint, $9::text), ($10::bigint")
-        );
-        assert!(sql.contains("($15::bigint, $16::bigint)"));
-        assert!(!sql.contains("$17"));
+        assert!(sql.contains(
+            "($4::bigint, $5::text, $6::text, $7::bigint, $8::text, $9::text), ($10::bigint"
+        ));
+        assert!(sql.contains("($16::bigint, $17::bigint)"));
+        assert!(!sql.contains("$18"));
         assert!(Backend::Postgres
             .append_statement(1, 0)
             .unwrap()

@@ -178,11 +178,15 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
             // PostgreSQL: connection exceptions (08…), shutting down or starting up (57P0…),
-            // too many connections (53300), read-only standby (25006). SQLite: busy (5).
+            // too many connections (53300), read-only standby (25006), a deadlock or a
+            // serialization failure that chose this transaction (40P01, 40001: trying again
+            // succeeds). SQLite: busy (5).
             code.starts_with("08")
                 || code.starts_with("57P0")
                 || code == "53300"
                 || code == "25006"
+                || code == "40P01"
+                || code == "40001"
                 || code == "5"
         }
         _ => false,

@@ -37,6 +37,8 @@ use crate::hub::Audience;
 pub struct Pending {
     pub event: ServerEvent,
     pub audience: Audience,
+    /// The `X-Request-Id` of the write that emitted it.
+    pub request_id: Option<String>,
 }
 
 /// A committed event, ready for the hub.
@@ -112,7 +114,6 @@ pub async fn append(
     conn: &mut AnyConnection,
     db: &Db,
     server: &str,
-    request_id: Option<&str>,
     pending: Vec<Pending>,
     omit_ids: bool,
 ) -> AppResult<Vec<Committed>> {
@@ -156,7 +157,6 @@ pub async fn append(
             let mut q = sqlx::query(&sql)
                 .bind(n)
                 .bind(ts.clone())
-                .bind(request_id.map(str::to_owned))
                 .bind(server.to_owned());
             for (ord, payload, building, users, p) in &rows {
                 q = q
@@ -164,7 +164,8 @@ pub async fn append(
                     .bind(p.event.event_type().to_owned())
                     .bind(payload.clone())
                     .bind(*building)
-                    .bind(users.clone());
+                    .bind(users.clone())
+                    .bind(p.request_id.clone());
             }
             for (ord, user) in &recipients {
                 q = q.bind(*ord).bind(*user);
@@ -192,7 +193,7 @@ pub async fn append(
                     .bind(p.event.event_type().to_owned())
                     .bind(payload.clone())
                     .bind(ts.clone())
-                    .bind(request_id.map(str::to_owned))
+                    .bind(p.request_id.clone())
                     .bind(*building)
                     .bind(users.clone());
             }
@@ -219,7 +220,7 @@ pub async fn append(
             let envelope = Envelope {
                 event: p.event,
                 timestamp: Timestamp(ts.clone()),
-                request_id: request_id.map(str::to_owned),
+                request_id: p.request_id,
                 id: Some((first + ord) as u64),
                 prev_id: None,
             };

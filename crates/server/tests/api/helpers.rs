@@ -25,6 +25,8 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The server's state, for tests that go beneath HTTP.
+    pub state: ppt_server::AppState,
     pub http: reqwest::Client,
     pub epoch: String,
     shutdown: Option<oneshot::Sender<()>>,
@@ -78,6 +80,7 @@ async fn spawn(
     tweak(&mut config);
     let built = build(config).await.expect("server builds");
     let epoch = built.state.store.epoch().to_owned();
+    let state = built.state.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
@@ -90,6 +93,7 @@ async fn spawn(
     });
     TestApp {
         addr,
+        state,
         http: reqwest::Client::new(),
         epoch,
         shutdown: Some(tx),

@@ -9,4 +9,5 @@ mod events;
 mod missed;
 mod permissions;
 mod static_files;
+mod writes;
 mod ws;

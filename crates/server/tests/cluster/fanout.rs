@@ -279,10 +279,10 @@ async fn an_append_held_open_holds_back_every_later_one() {
         &mut held,
         &database,
         "the test",
-        Some("held"),
         vec![Pending {
             event: change,
             audience: Audience::Building(1),
+            request_id: Some("held".into()),
         }],
         false,
     )

@@ -2,26 +2,29 @@
 //!
 //! - Reads go straight to the pool ([`Store::pool`]), or through one snapshot
 //!   ([`Store::snapshot`]) when several must agree.
-//! - A write is one transaction ([`Store::write`]); the events it emits join the log as its
-//!   last step, numbered in commit order (see [`crate::eventlog`]), and reach the sockets
-//!   through this server's log follower, like every other server's events.
+//! - A write is one transaction's worth of work ([`Store::write`]); the events it emits join
+//!   the log as the transaction's last step, numbered in commit order (see
+//!   [`crate::eventlog`]), and reach the sockets through this server's log follower, like
+//!   every other server's events. Writes that arrive together share one database transaction
+//!   and one commit, each in a savepoint of its own ([`writer`]).
 //! - A socket joins the hub at an exact point of the log ([`Store::join`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+pub mod writer;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use ppt_protocol::ServerEvent;
-use sqlx::{Any, Transaction};
-use sqlx::{AnyConnection, AnyPool};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use tokio::sync::oneshot;
 
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::eventlog::follower::Follow;
 use crate::eventlog::{self, Pending};
 use crate::hub::{Audience, Hub, Subscription};
+use writer::{Writer, WriterSettings};
 
 /// How long a joining socket waits for this server to deliver the log up to its head.
 const JOIN_PATIENCE: Duration = Duration::from_secs(10);
@@ -30,17 +33,12 @@ const JOIN_PATIENCE: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct Store {
     db: Db,
-    /// SQLite takes one writer at a time: writers queue here, without a thread each.
-    write_gate: Option<Arc<Semaphore>>,
+    writer: Writer,
     hub: Hub,
     follow: Arc<Follow>,
     epoch: Arc<str>,
     /// This server's name among those sharing the database (random, new at each start).
     name: Arc<str>,
-    retention: u64,
-    /// The log is pruned in steps, not on every write (at least one event at a time).
-    prune_step: u64,
-    pruned_hint: Arc<AtomicU64>,
     omit_ids: bool,
 }
 
@@ -60,12 +58,11 @@ impl Tx {
     /// Emits an event: it joins the log when the transaction commits, and then goes to its
     /// audience on every server.
     pub fn emit(&mut self, event: ServerEvent, audience: Audience) {
-        self.pending.push(Pending { event, audience });
-    }
-
-    /// How many events this transaction has emitted so far.
-    pub fn emitted(&self) -> usize {
-        self.pending.len()
+        self.pending.push(Pending {
+            event,
+            audience,
+            request_id: self.request_id.clone(),
+        });
     }
 }
 
@@ -73,7 +70,7 @@ impl Tx {
 pub type Appended = Option<(u64, u64)>;
 
 impl Store {
-    /// A store over an opened database; `head` and `pruned` are the log's state at start-up.
+    /// A store over an opened database; starts its writers (they end with the last clone).
     pub async fn open(db: Db, epoch: String, retention: u64, omit_ids: bool) -> AppResult<Self> {
         let mut conn = db.pool.acquire().await?;
         let head = eventlog::head(&mut conn).await?;
@@ -81,17 +78,23 @@ impl Store {
         drop(conn);
         let hub = Hub::default();
         hub.start_at(head);
-        let retention = retention.max(1);
-        Ok(Store {
-            write_gate: (!db.backend.concurrent_writers()).then(|| Arc::new(Semaphore::new(1))),
-            db,
-            hub,
-            follow: Arc::default(),
-            epoch: epoch.into(),
-            name: crate::db::random_token(12).into(),
+        let follow: Arc<Follow> = Arc::default();
+        let name: Arc<str> = crate::db::random_token(12).into();
+        let writer = Writer::start(WriterSettings {
+            db: db.clone(),
+            follow: follow.clone(),
+            server: name.clone(),
+            omit_ids,
             retention,
-            prune_step: (retention / 1000).max(1),
-            pruned_hint: Arc::new(AtomicU64::new(pruned)),
+            pruned,
+        });
+        Ok(Store {
+            db,
+            writer,
+            hub,
+            follow,
+            epoch: epoch.into(),
+            name,
             omit_ids,
         })
     }
@@ -140,13 +143,24 @@ impl Store {
         Ok(tx)
     }
 
-    /// Runs `f` in a write transaction and commits it with the events it emitted.
+    /// Runs `f` as one write: everything it does and every event it emits commits together,
+    /// or nothing does (an error undoes all of it).
     pub async fn write<T, F>(&self, request_id: Option<String>, f: F) -> AppResult<T>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, AppResult<T>> + Send,
+        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, AppResult<T>> + Send + 'static,
     {
         self.write_logged(request_id, f).await.map(|(out, _)| out)
+    }
+
+    /// How many batches of writes may run at once (one on SQLite).
+    pub fn write_lanes(&self) -> u32 {
+        self.writer.lanes()
+    }
+
+    /// How many writes wait for a lane.
+    pub fn writes_queued(&self) -> usize {
+        self.writer.queued()
     }
 
     /// [`Store::write`], also telling which ids the write appended.
@@ -157,66 +171,15 @@ impl Store {
     ) -> AppResult<(T, Appended)>
     where
         T: Send + 'static,
-        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, AppResult<T>> + Send,
+        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, AppResult<T>> + Send + 'static,
     {
-        let _permit = match &self.write_gate {
-            Some(gate) => Some(acquire(gate).await?),
-            None => None,
-        };
-        let mut tx = Tx {
-            tx: self.db.pool.begin().await?,
-            request_id,
-            pending: Vec::new(),
-        };
-        let done = async {
-            let out = f(&mut tx).await?;
-            let pending = std::mem::take(&mut tx.pending);
-            let committed = eventlog::append(
-                &mut tx.tx,
-                &self.db,
-                &self.name,
-                tx.request_id.as_deref(),
-                pending,
-                self.omit_ids,
-            )
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .submit(writer::job(request_id, f, reply))
             .await?;
-            Ok::<_, AppError>((out, committed))
-        }
-        .await;
-        // Rolled back here on an error, not when dropped: a dropped transaction is rolled back
-        // later, in the background, keeping its locks (perhaps the log's counter) until then.
-        let (out, committed) = match done {
-            Ok(v) => v,
-            Err(e) => {
-                let _ = tx.tx.rollback().await;
-                return Err(e);
-            }
-        };
-        tx.tx.commit().await?;
-        let appended = committed
-            .first()
-            .zip(committed.last())
-            .map(|(a, b)| (a.id, b.id));
-        self.follow.committed(committed);
-        if let Some((_, last)) = appended {
-            self.prune_if_due(last).await;
-        }
-        Ok((out, appended))
-    }
-
-    /// Prunes the log beyond the retention once it has grown by a step past the last prune.
-    async fn prune_if_due(&self, head: u64) {
-        let cutoff = head.saturating_sub(self.retention);
-        if cutoff < self.pruned_hint.load(Ordering::Relaxed) + self.prune_step {
-            return;
-        }
-        match eventlog::prune(&self.db, head, self.retention).await {
-            Ok(through) => {
-                self.pruned_hint.fetch_max(through, Ordering::Relaxed);
-            }
-            // The write itself has committed; pruning is tried again after the next one.
-            Err(e) => tracing::warn!(error = %e, "pruning the event log failed"),
-        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err(AppError::Internal("the writer stopped".into())))
     }
 
     /// Registers a socket at an exact point of the log: every event after the returned id
@@ -243,11 +206,4 @@ impl Store {
         }
         Ok(self.hub.join(user_id, building_id, queue, visible))
     }
-}
-
-async fn acquire(s: &Arc<Semaphore>) -> AppResult<OwnedSemaphorePermit> {
-    s.clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))
 }
