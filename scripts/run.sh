@@ -9,10 +9,12 @@ bash scripts/setup.sh
 bash scripts/build-app.sh
 cargo build --release -p ppt-server
 addr="${PPT_ADDR:-127.0.0.1:8080}"
+# A postgres:// URL is shown without its password.
+db_shown="$(printf '%s' "${PPT_DB:-ppt.sqlite3}" | sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#')"
 cat <<MSG
 
   ppt-web is starting on http://$addr
-  database: ${PPT_DB:-ppt.sqlite3}   (delete it to start again from the demo world)
+  database: $db_shown   (a new one is seeded with the demo world)
 
   demo logins (password demo1234):
     alice@demo.ppt   resident

@@ -219,6 +219,37 @@ pub fn normalize_ts(s: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A file made by the server before its migrations moved to sqlx is refused with a clear
+    /// message, not half migrated; a new file is created, migrated and seeded once.
+    #[tokio::test]
+    async fn old_files_are_refused_and_new_ones_seeded_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old.sqlite3").display().to_string();
+        {
+            sqlx::any::install_default_drivers();
+            let pool = AnyPoolOptions::new()
+                .connect(&Backend::Sqlite.url(&old))
+                .await
+                .unwrap();
+            sqlx::query("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query("PRAGMA user_version = 1")
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        let err = open(&old, PoolSettings::default()).await.err().unwrap();
+        assert!(matches!(err, OpenError::Legacy(_)), "{err}");
+        assert!(err.to_string().contains("move it away"), "{err}");
+
+        let new = dir.path().join("new.sqlite3").display().to_string();
+        assert!(open(&new, PoolSettings::default()).await.unwrap().seeded);
+        assert!(!open(&new, PoolSettings::default()).await.unwrap().seeded);
+    }
+
     /// Passwords never reach a message.
     #[test]
     fn targets_are_shown_without_passwords() {
