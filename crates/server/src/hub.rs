@@ -8,15 +8,23 @@
 //! The hub knows how far it has delivered the log (`delivered`): a socket that joins gets
 //! every event after that point and none before it, which makes it the socket's exact
 //! hand-over point (`connection:authenticated.lastEventId`).
+//!
+//! It also keeps the newest events it delivered ([`RECENT`] of them), so that clients
+//! catching up from a recent cursor, the common case after a drop, are answered from memory
+//! instead of the database (`routes/events.rs`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::ws::Utf8Bytes;
+use ppt_protocol::Envelope;
 use tokio::sync::{mpsc, watch};
 
 use crate::eventlog::Committed;
+
+/// How many of the newest delivered events the hub keeps for catch-up.
+pub const RECENT: usize = 10_000;
 
 /// A frame as queued for sockets: one text shared by every socket it goes to (8 bytes a slot;
 /// handing it to the socket is a reference-count increment, not a copy).
@@ -76,6 +84,9 @@ pub struct Hub {
     inner: Arc<Mutex<Inner>>,
     next_id: Arc<AtomicU64>,
     delivered: Arc<watch::Sender<u64>>,
+    /// The newest events delivered, in id order (beside `inner`, so that catching up clients
+    /// do not hold up fan-out).
+    recent: Arc<RwLock<VecDeque<Arc<Committed>>>>,
 }
 
 impl Default for Hub {
@@ -84,8 +95,19 @@ impl Default for Hub {
             inner: Arc::default(),
             next_id: Arc::default(),
             delivered: Arc::new(watch::Sender::new(0)),
+            recent: Arc::default(),
         }
     }
+}
+
+/// A page of catch-up answered from memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentPage {
+    pub events: Vec<Envelope>,
+    pub has_more: bool,
+    /// The newest id the page covers: every event up to it that the user may see is in this
+    /// page or, with `has_more`, in the next ones.
+    pub latest: u64,
 }
 
 impl Hub {
@@ -119,11 +141,54 @@ impl Hub {
         (Subscription { id, rx, dropped }, inner.delivered)
     }
 
-    /// Starts the delivered mark at `id` (the log's head when the server starts).
-    pub fn start_at(&self, id: u64) {
+    /// Starts the delivered mark at `head` (the log's head when the server starts), with the
+    /// newest events up to it (in id order) for catch-up.
+    pub fn start_at(&self, head: u64, newest: Vec<Committed>) {
         let mut inner = self.lock();
-        inner.delivered = inner.delivered.max(id);
+        inner.delivered = inner.delivered.max(head);
+        self.remember(newest);
         self.delivered.send_replace(inner.delivered);
+    }
+
+    fn remember(&self, events: Vec<Committed>) {
+        let mut recent = self.recent.write().unwrap_or_else(|e| e.into_inner());
+        recent.extend(events.into_iter().map(Arc::new));
+        let excess = recent.len().saturating_sub(RECENT);
+        recent.drain(..excess);
+    }
+
+    /// The events after `after` that a user may see, from memory, if the hub still holds
+    /// every event after `after` (`None`: the cursor is older than what it keeps, or newer
+    /// than what it delivered).
+    pub fn recent_page(
+        &self,
+        after: u64,
+        limit: usize,
+        user: i64,
+        building: i64,
+    ) -> Option<RecentPage> {
+        let recent = self.recent.read().unwrap_or_else(|e| e.into_inner());
+        let (first, last) = (recent.front()?.id, recent.back()?.id);
+        if after.saturating_add(1) < first || after > last {
+            return None;
+        }
+        let start = recent.partition_point(|e| e.id <= after);
+        let mut events = Vec::new();
+        let mut has_more = false;
+        for e in recent.range(start..) {
+            if e.visible_to(user, building) {
+                if events.len() == limit {
+                    has_more = true;
+                    break;
+                }
+                events.push(e.envelope.clone());
+            }
+        }
+        Some(RecentPage {
+            events,
+            has_more,
+            latest: last,
+        })
     }
 
     /// The newest log id handed to the sockets.
@@ -140,17 +205,19 @@ impl Hub {
         reached
     }
 
-    /// Hands committed events, in id order, to the sockets of their audiences, and moves the
-    /// delivered mark past them: one lock for the whole batch.
-    pub fn deliver(&self, events: &[Committed]) {
-        let Some(last) = events.last() else {
+    /// Hands committed events, in id order, to the sockets of their audiences, keeps them for
+    /// catch-up, and moves the delivered mark past them: one lock for the whole batch.
+    pub fn deliver(&self, events: Vec<Committed>) {
+        let Some(last) = events.last().map(|e| e.id) else {
             return;
         };
         let mut inner = self.lock();
-        for e in events {
+        for e in &events {
             publish(&mut inner, &e.audience, e.chain_id(), &e.frame);
         }
-        inner.delivered = inner.delivered.max(last.id);
+        // Kept before the mark moves: whoever waits for the mark finds them.
+        self.remember(events);
+        inner.delivered = inner.delivered.max(last);
         self.delivered.send_replace(inner.delivered);
     }
 
@@ -158,6 +225,11 @@ impl Hub {
     /// missed events it should have delivered.
     pub fn drop_all(&self) {
         let mut inner = self.lock();
+        // What it keeps for catch-up has the same hole: nobody is answered from it.
+        self.recent
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         let all: Vec<u64> = inner.sockets.keys().copied().collect();
         for sid in all {
             if let Some(entry) = inner.sockets.get(&sid) {
@@ -321,5 +393,63 @@ mod tests {
         assert_eq!(a.rx.try_recv().unwrap().as_str(), "{\"id\":5,\"prevId\":4}");
         assert_eq!(a.rx.try_recv().unwrap().as_str(), "{\"id\":7,\"prevId\":5}");
         assert_eq!(b.rx.try_recv().unwrap().as_str(), "{\"id\":7,\"prevId\":0}");
+    }
+
+    fn event(id: u64, audience: Audience) -> Committed {
+        let envelope = Envelope {
+            id: Some(id),
+            ..Envelope::control(
+                ppt_protocol::ServerEvent::Pong,
+                ppt_protocol::Timestamp(String::new()),
+            )
+        };
+        Committed {
+            id,
+            audience,
+            frame: envelope.to_json(),
+            envelope,
+            numbered: true,
+        }
+    }
+
+    /// Catch-up from memory: what a user may see after the cursor, in pages; nothing when
+    /// the cursor is older than what the hub keeps or newer than what it delivered.
+    #[test]
+    fn recent_pages_from_memory() {
+        let hub = Hub::default();
+        hub.start_at(
+            5,
+            vec![
+                event(4, Audience::Building(10)),
+                event(5, Audience::Users(vec![2])),
+            ],
+        );
+        hub.deliver(vec![
+            event(6, Audience::Building(20)),
+            event(7, Audience::Users(vec![1, 2])),
+            event(8, Audience::Building(10)),
+        ]);
+        let ids = |p: &RecentPage| p.events.iter().map(|e| e.id.unwrap()).collect::<Vec<_>>();
+        let p = hub.recent_page(3, 10, 1, 10).unwrap();
+        assert_eq!((ids(&p), p.has_more, p.latest), (vec![4, 7, 8], false, 8));
+        let p = hub.recent_page(4, 1, 1, 10).unwrap();
+        assert_eq!((ids(&p), p.has_more), (vec![7], true));
+        assert_eq!(
+            ids(&hub.recent_page(8, 10, 1, 10).unwrap()),
+            Vec::<u64>::new()
+        );
+        assert!(
+            hub.recent_page(2, 10, 1, 10).is_none(),
+            "4 and older are not all kept"
+        );
+        assert!(
+            hub.recent_page(9, 10, 1, 10).is_none(),
+            "beyond what was delivered"
+        );
+        hub.drop_all();
+        assert!(
+            hub.recent_page(7, 10, 1, 10).is_none(),
+            "a hole forgets them"
+        );
     }
 }

@@ -78,6 +78,9 @@ pub async fn open(target: &str, settings: PoolSettings) -> Result<Opened, OpenEr
     let pool = AnyPoolOptions::new()
         .max_connections(settings.max_connections.max(2))
         .acquire_timeout(settings.acquire_timeout)
+        // A PostgreSQL connection can die with its server (a restart), so a pooled one is
+        // tested before use; a SQLite connection is a file in this process and cannot.
+        .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 for statement in backend.on_connect() {

@@ -115,7 +115,7 @@ async fn deliver(store: &Store, mut read_log: bool) -> AppResult<()> {
     loop {
         let (run, more_own) = store.follow().take_next(hub.delivered());
         if !run.is_empty() {
-            hub.deliver(&run);
+            hub.deliver(run);
             continue;
         }
         // Our own next event is not here (another server's commit is before it), or we
@@ -124,7 +124,9 @@ async fn deliver(store: &Store, mut read_log: bool) -> AppResult<()> {
             return Ok(());
         }
         let after = hub.delivered();
-        let page = read_after(store.db(), after, PAGE, store.omits_ids()).await?;
+        let mut conn = store.pool().acquire().await?;
+        let page = read_after(&mut conn, after, PAGE, store.omits_ids()).await?;
+        drop(conn);
         let Some(first) = page.first() else {
             return Ok(());
         };
@@ -139,7 +141,7 @@ async fn deliver(store: &Store, mut read_log: bool) -> AppResult<()> {
             hub.drop_all();
         }
         let full = page.len() == PAGE;
-        hub.deliver(&page);
+        hub.deliver(page);
         read_log = full;
     }
 }
@@ -206,6 +208,10 @@ mod tests {
         Committed {
             id,
             audience: Audience::Building(1),
+            envelope: ppt_protocol::Envelope::control(
+                ppt_protocol::ServerEvent::Pong,
+                ppt_protocol::Timestamp(String::new()),
+            ),
             frame: format!("{{\"id\":{id}}}"),
             numbered: true,
         }

@@ -46,6 +46,8 @@ pub struct Pending {
 pub struct Committed {
     pub id: u64,
     pub audience: Audience,
+    /// The envelope, with its id (as `/events/missed` hands it out).
+    pub envelope: Envelope,
     /// The envelope's JSON as sockets receive it (without `prevId`, which is per user).
     pub frame: String,
     /// Whether the frame carries its id (off with `--omit-event-ids`).
@@ -55,14 +57,16 @@ pub struct Committed {
 impl Committed {
     fn new(envelope: Envelope, audience: Audience, omit_ids: bool) -> Self {
         let id = envelope.id.unwrap_or(0);
-        let envelope = Envelope {
+        let frame = Envelope {
             id: (!omit_ids).then_some(id),
-            ..envelope
-        };
+            ..envelope.clone()
+        }
+        .to_json();
         Committed {
             id,
             audience,
-            frame: envelope.to_json(),
+            envelope,
+            frame,
             numbered: !omit_ids,
         }
     }
@@ -70,6 +74,14 @@ impl Committed {
     /// The id the hub chains `prevId` on, when frames carry ids.
     pub fn chain_id(&self) -> Option<u64> {
         self.numbered.then_some(self.id)
+    }
+
+    /// Whether a user of a building may see this event.
+    pub fn visible_to(&self, user: i64, building: i64) -> bool {
+        match &self.audience {
+            Audience::Building(b) => *b == building,
+            Audience::Users(users) => users.contains(&user),
+        }
     }
 }
 
@@ -242,7 +254,7 @@ pub fn placeholders(rows: usize, width: usize) -> String {
 
 /// Up to `limit` committed events after `after`, in id order, with their audiences.
 pub async fn read_after(
-    db: &Db,
+    conn: &mut AnyConnection,
     after: u64,
     limit: usize,
     omit_ids: bool,
@@ -253,7 +265,7 @@ pub async fn read_after(
     )
     .bind(after as i64)
     .bind(limit as i64)
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|row| {
@@ -288,6 +300,22 @@ pub async fn head_and_visible(db: &Db, user: i64, building: i64) -> AppResult<(u
     let head: i64 = row.try_get(0)?;
     let visible: Option<i64> = row.try_get(1)?;
     Ok((head.max(0) as u64, visible.unwrap_or(0).max(0) as u64))
+}
+
+/// Where the log stands: its newest id, the highest id pruned from it and that event's
+/// timestamp, read in one statement.
+pub async fn bounds(conn: &mut AnyConnection) -> AppResult<(u64, u64, Option<String>)> {
+    let row = sqlx::query(
+        "SELECT h.last_id, p.through, p.through_ts FROM log_head h, log_pruned p
+         WHERE h.id = 1 AND p.id = 1",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((
+        row.try_get::<i64, _>(0)?.max(0) as u64,
+        row.try_get::<i64, _>(1)?.max(0) as u64,
+        row.try_get(2)?,
+    ))
 }
 
 /// The highest id pruned from the log, and that event's timestamp.

@@ -93,6 +93,12 @@ pub async fn missed(
 ) -> AppResult<AppJson<MissedEvents>> {
     let Query(pairs) = query?;
     let q = MissedQuery::parse(&pairs)?;
+    if let Some(mut page) = from_memory(&state, &q, auth.id, auth.building_id).await? {
+        if state.store.omits_ids() {
+            page.events.iter_mut().for_each(|e| e.id = None);
+        }
+        return Ok(AppJson(page));
+    }
     // One snapshot for the page and its `latestId`: pruning or commits in between could
     // otherwise hand out a cursor past events the page does not hold.
     let mut tx = state.store.snapshot().await?;
@@ -104,7 +110,49 @@ pub async fn missed(
     Ok(AppJson(page))
 }
 
-/// One page for one user.
+/// A page from the newest events this server keeps (`hub::RECENT`), when the cursor is
+/// recent enough: the common case after a drop, answered with one small read (where the log
+/// stands) instead of a range of it.
+///
+/// The log decides first (a foreign epoch, a cursor beyond the log's head or older than what
+/// retention kept: `None`, and the log answers `resetRequired`); then this server catches
+/// up with the head it read, so the page's `latestId` is never older than the log was when
+/// the client asked (the client may have seen that far on another server).
+async fn from_memory(
+    state: &AppState,
+    q: &MissedQuery,
+    user: i64,
+    building: i64,
+) -> AppResult<Option<MissedEvents>> {
+    let Cursor::After { id: after, epoch } = &q.cursor else {
+        return Ok(None);
+    };
+    let store = &state.store;
+    if epoch.as_deref().is_some_and(|e| e != store.epoch())
+        || store.hub().recent_page(*after, 0, user, building).is_none()
+    {
+        return Ok(None);
+    }
+    let mut conn = store.pool().acquire().await?;
+    let (head, pruned, _) = eventlog::bounds(&mut conn).await?;
+    drop(conn);
+    if *after > head || *after < pruned {
+        return Ok(None);
+    }
+    store.caught_up_to(head).await?;
+    Ok(store
+        .hub()
+        .recent_page(*after, q.limit, user, building)
+        .map(|p| MissedEvents {
+            events: p.events,
+            has_more: p.has_more,
+            latest_id: p.latest,
+            epoch: store.epoch().to_owned(),
+            reset_required: false,
+        }))
+}
+
+/// One page for one user, from the log.
 pub async fn read_page(
     c: &mut AnyConnection,
     q: &MissedQuery,
@@ -112,8 +160,7 @@ pub async fn read_page(
     user: i64,
     building: i64,
 ) -> AppResult<MissedEvents> {
-    let latest = eventlog::head(c).await?;
-    let (pruned, pruned_ts) = eventlog::pruned_through(c).await?;
+    let (latest, pruned, pruned_ts) = eventlog::bounds(c).await?;
     let reset = match &q.cursor {
         Cursor::After { id, epoch: asked } => {
             asked.as_deref().is_some_and(|e| e != epoch) || *id > latest || *id < pruned

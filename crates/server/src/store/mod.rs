@@ -23,7 +23,7 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::eventlog::follower::Follow;
 use crate::eventlog::{self, Pending};
-use crate::hub::{Audience, Hub, Subscription};
+use crate::hub::{Audience, Hub, Subscription, RECENT};
 use writer::{Writer, WriterSettings};
 
 /// How long a joining socket waits for this server to deliver the log up to its head.
@@ -72,12 +72,15 @@ pub type Appended = Option<(u64, u64)>;
 impl Store {
     /// A store over an opened database; starts its writers (they end with the last clone).
     pub async fn open(db: Db, epoch: String, retention: u64, omit_ids: bool) -> AppResult<Self> {
-        let mut conn = db.pool.acquire().await?;
-        let head = eventlog::head(&mut conn).await?;
-        let (pruned, _) = eventlog::pruned_through(&mut conn).await?;
-        drop(conn);
+        // The log's head and its newest events, in one snapshot (other servers may be
+        // appending): the hub starts there, and answers recent cursors from memory at once.
+        let mut tx = snapshot(&db).await?;
+        let (head, pruned, _) = eventlog::bounds(&mut tx).await?;
+        let from = head.saturating_sub(RECENT as u64).max(pruned);
+        let newest = eventlog::read_after(&mut tx, from, RECENT, omit_ids).await?;
+        tx.commit().await?;
         let hub = Hub::default();
-        hub.start_at(head);
+        hub.start_at(head, newest);
         let follow: Arc<Follow> = Arc::default();
         let name: Arc<str> = crate::db::random_token(12).into();
         let writer = Writer::start(WriterSettings {
@@ -136,11 +139,21 @@ impl Store {
 
     /// A read-only transaction in which every query sees the same snapshot.
     pub async fn snapshot(&self) -> AppResult<Transaction<'static, Any>> {
-        let mut tx = self.db.pool.begin().await?;
-        if let Some(statement) = self.db.backend.snapshot() {
-            sqlx::query(statement).execute(&mut *tx).await?;
+        snapshot(&self.db).await
+    }
+
+    /// Waits until this server has handed its sockets the log up to `head` (at once when it
+    /// has): then nothing this server says about the log is older than `head`.
+    pub async fn caught_up_to(&self, head: u64) -> AppResult<()> {
+        if self.hub.delivered() < head {
+            self.follow.nudge();
+            if !self.hub.wait_delivered(head, JOIN_PATIENCE).await {
+                return Err(AppError::Unavailable(
+                    "this server is behind the event log".into(),
+                ));
+            }
         }
-        Ok(tx)
+        Ok(())
     }
 
     /// Runs `f` as one write: everything it does and every event it emits commits together,
@@ -196,14 +209,15 @@ impl Store {
         queue: usize,
     ) -> AppResult<(Subscription, u64)> {
         let (head, visible) = eventlog::head_and_visible(&self.db, user_id, building_id).await?;
-        if self.hub.delivered() < head {
-            self.follow.nudge();
-            if !self.hub.wait_delivered(head, JOIN_PATIENCE).await {
-                return Err(AppError::Unavailable(
-                    "this server is behind the event log".into(),
-                ));
-            }
-        }
+        self.caught_up_to(head).await?;
         Ok(self.hub.join(user_id, building_id, queue, visible))
     }
+}
+
+async fn snapshot(db: &Db) -> AppResult<Transaction<'static, Any>> {
+    let mut tx = db.pool.begin().await?;
+    if let Some(statement) = db.backend.snapshot() {
+        sqlx::query(statement).execute(&mut *tx).await?;
+    }
+    Ok(tx)
 }

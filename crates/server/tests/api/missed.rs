@@ -204,3 +204,70 @@ async fn bad_parameters_are_400() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Recent cursors are answered from the events the server keeps in memory, older ones from
+/// the log: for every cursor, limit and user, both give the same page.
+#[tokio::test]
+async fn memory_and_log_give_the_same_pages() {
+    use ppt_protocol::rest::MissedEvents;
+    use ppt_server::routes::events::{read_page, Cursor, MissedQuery};
+
+    let app = spawn_app().await;
+    send_many(&app, "bob", "1", 6).await;
+    send_many(&app, "carol", "2", 5).await;
+    let martin = app.token("martin").await;
+    for i in 0..4 {
+        let r = app
+            .post(
+                "/announcements",
+                &martin,
+                json!({ "title": format!("a{i}"), "body": "-" }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let users = [("alice", 1), ("bob", 2), ("carol", 3), ("martin", 4)];
+    let head = app.get_json("/events/missed?after=0", &martin).await["latestId"]
+        .as_u64()
+        .unwrap();
+    assert!(head >= 30, "{head}");
+    let store = &app.state.store;
+    let mut compared = 0;
+    for (who, id) in users {
+        let token = app.token(who).await;
+        for after in 0..=head {
+            for limit in [1usize, 7, 500] {
+                let served: MissedEvents = app
+                    .get(
+                        &format!("/events/missed?after={after}&limit={limit}"),
+                        &token,
+                    )
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                let q = MissedQuery {
+                    cursor: Cursor::After {
+                        id: after,
+                        epoch: None,
+                    },
+                    limit,
+                };
+                let mut tx = store.snapshot().await.unwrap();
+                let logged = read_page(&mut tx, &q, store.epoch(), id, 1).await.unwrap();
+                let kept = store
+                    .hub()
+                    .recent_page(after, limit, id, 1)
+                    .expect("every event of this test is kept in memory");
+                assert_eq!(
+                    (&kept.events, kept.has_more, kept.latest),
+                    (&logged.events, logged.has_more, logged.latest_id),
+                    "{who} after {after} limit {limit}: memory and log"
+                );
+                assert_eq!(served, logged, "{who} after {after} limit {limit}: served");
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 300);
+}
