@@ -4,12 +4,13 @@
 //! - [`config`]: flags and their environment twins (contract section 8).
 //! - [`db`]: SQLite or PostgreSQL through one pool: open, migrate (`migrations/`), seed the
 //!   demo world ([`db::seed`]); what differs between the two is in [`db::dialect`].
-//! - [`store`]: reads, write transactions (a write's events join the log as it commits), and
-//!   joining a socket at an exact point of the log.
+//! - [`store`]: reads, writes (a write's events join the log as it commits; writes that
+//!   arrive together share a transaction, [`store::writer`]), and joining a socket at an
+//!   exact point of the log.
 //! - [`eventlog`]: the log: ids in commit order across servers, reading it back, pruning;
 //!   [`eventlog::follower`] hands every server's commits to this server's sockets in order.
 //! - [`hub`]: this server's open sockets by user and building; non-blocking fan-out with
-//!   bounded queues.
+//!   bounded queues; the newest events it delivered, for catch-up from memory.
 //! - [`auth`]: JWTs, password hashes, the `AuthUser` extractor.
 //! - [`routes`]: the REST API under `/api/v1`, one module per resource.
 //! - [`ws`]: `/ws`: Origin check, authentication, heartbeat answers, limits.
