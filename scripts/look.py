@@ -24,6 +24,7 @@ def main():
     p.add_argument("--password", default="demo1234")
     p.add_argument("--out", default="/tmp/ppt-look")
     p.add_argument("--wait", type=float, default=2.0)
+    p.add_argument("--width", type=int, default=1280, help="window width in CSS pixels (390: a phone)")
     p.add_argument("paths", nargs="*", default=["/"])
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -40,7 +41,7 @@ def main():
         caps = {"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
             "binary": os.environ.get("CHROME_BIN", "/usr/bin/chromium"),
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--no-first-run", "--disable-background-networking", "--window-size=1280,860"]}}}}
+                     "--no-first-run", "--disable-background-networking", f"--window-size={a.width},860"]}}}}
         sid = call(base, "POST", "/session", caps)["sessionId"]
         sess = f"/session/{sid}"
 

@@ -91,11 +91,9 @@ pub async fn run(
             Ok(()) => backoff = Duration::from_millis(50),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the event log; retrying");
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(backoff) => {}
+                if !pause(&shutdown, &mut backoff).await {
+                    return;
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
                 read_log = true;
                 continue;
             }
@@ -107,6 +105,16 @@ pub async fn run(
             _ = tokio::time::sleep(poll) => true,
         };
     }
+}
+
+/// Waits `backoff` and doubles it (up to [`MAX_BACKOFF`]); false when shutting down.
+async fn pause(shutdown: &CancellationToken, backoff: &mut Duration) -> bool {
+    tokio::select! {
+        _ = shutdown.cancelled() => return false,
+        _ = tokio::time::sleep(*backoff) => {}
+    }
+    *backoff = (*backoff * 2).min(MAX_BACKOFF);
+    true
 }
 
 /// Delivers everything there is to deliver now.
@@ -163,11 +171,9 @@ async fn listen_loop(store: Store, url: String, shutdown: CancellationToken) {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot listen for the log's notifications; retrying");
-                    tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(backoff) => {}
+                    if !pause(&shutdown, &mut backoff).await {
+                        return;
                     }
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
                     continue;
                 }
             },

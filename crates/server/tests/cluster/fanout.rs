@@ -72,6 +72,26 @@ pub fn check_stream(who: &str, hello: &Envelope, events: &[Envelope]) -> Vec<u64
     ids
 }
 
+/// The marker that ends a test's traffic: an announcement everyone in the building sees
+/// after everything before it (request id `end`).
+async fn announce_end(node: &TestApp, manager: &str) {
+    let r = node
+        .http
+        .post(node.url("/announcements"))
+        .bearer_auth(manager)
+        .header("x-request-id", "end")
+        .json(&json!({ "title": "end", "body": "-" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
+/// Whether an event is the marker's `entity:created`.
+fn is_end(e: &Envelope) -> bool {
+    e.request_id.as_deref() == Some("end") && e.event.event_type() == "entity:created"
+}
+
 /// Starts `n` servers on one fresh database.
 pub async fn cluster(n: usize, tweak: fn(&mut ppt_server::Config)) -> (ScratchDb, Vec<TestApp>) {
     let db = ScratchDb::for_tests().await;
@@ -196,24 +216,12 @@ async fn concurrent_writers_on_two_servers_leave_no_socket_a_gap() {
         w.await.unwrap();
     }
     // The marker: seen by everyone in the building, after everything else.
-    let r = nodes[0]
-        .http
-        .post(nodes[0].url("/announcements"))
-        .bearer_auth(&tokens[3])
-        .header("x-request-id", "end")
-        .json(&json!({ "title": "end", "body": "-" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
+    announce_end(&nodes[0], &tokens[3]).await;
 
     let mut total = 0;
     for (who, mut s) in sockets {
         let token = &tokens[users.iter().position(|u| who.starts_with(u)).unwrap()];
-        let events = read_until(&mut s, |e| {
-            e.request_id.as_deref() == Some("end") && e.event.event_type() == "entity:created"
-        })
-        .await;
+        let events = read_until(&mut s, is_end).await;
         let hello = s.hello.clone().unwrap();
         let ids = check_stream(&who, &hello, &events);
         let ServerEvent::Authenticated(a) = &hello.event else {
@@ -336,24 +344,10 @@ async fn an_append_held_open_holds_back_every_later_one() {
     for w in writers {
         w.await.unwrap();
     }
-    let r = nodes[0]
-        .http
-        .post(nodes[0].url("/announcements"))
-        .bearer_auth(&martin)
-        .header("x-request-id", "end")
-        .json(&json!({ "title": "end", "body": "-" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
+    announce_end(&nodes[0], &martin).await;
     for (i, (who, mut s)) in sockets.into_iter().enumerate() {
         let mut events = if i == 1 { early.clone() } else { Vec::new() };
-        events.extend(
-            read_until(&mut s, |e| {
-                e.request_id.as_deref() == Some("end") && e.event.event_type() == "entity:created"
-            })
-            .await,
-        );
+        events.extend(read_until(&mut s, is_end).await);
         let ids = check_stream(who, &s.hello.clone().unwrap(), &events);
         assert!(
             ids.contains(&held_id),
