@@ -157,6 +157,16 @@ impl Hub {
         recent.drain(..excess);
     }
 
+    /// Whether the hub holds every event after `after` that it delivered (none of them
+    /// forgotten, and `after` not beyond them).
+    pub fn keeps_after(&self, after: u64) -> bool {
+        let recent = self.recent.read().unwrap_or_else(|e| e.into_inner());
+        match (recent.front(), recent.back()) {
+            (Some(first), Some(last)) => after.saturating_add(1) >= first.id && after <= last.id,
+            _ => false,
+        }
+    }
+
     /// The events after `after` that a user may see, from memory, if the hub still holds
     /// every event after `after` (`None`: the cursor is older than what it keeps, or newer
     /// than what it delivered).
@@ -257,8 +267,9 @@ impl Hub {
 
     /// Queues an event for every socket in the audience. `frame` is the event's JSON; each
     /// user's copy gets `"prevId"` (the previous event sent to that user) spliced in, when
-    /// the event has an `id`.
-    pub fn publish(&self, audience: &Audience, id: Option<u64>, frame: &str) {
+    /// the event has an `id`. (The server delivers through [`Hub::deliver`].)
+    #[cfg(test)]
+    fn publish(&self, audience: &Audience, id: Option<u64>, frame: &str) {
         publish(&mut self.lock(), audience, id, frame);
     }
 

@@ -128,9 +128,7 @@ async fn from_memory(
         return Ok(None);
     };
     let store = &state.store;
-    if epoch.as_deref().is_some_and(|e| e != store.epoch())
-        || store.hub().recent_page(*after, 0, user, building).is_none()
-    {
+    if epoch.as_deref().is_some_and(|e| e != store.epoch()) || !store.hub().keeps_after(*after) {
         return Ok(None);
     }
     let mut conn = store.pool().acquire().await?;
