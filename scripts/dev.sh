@@ -7,7 +7,7 @@ cd "$PPT_ROOT"
 bash scripts/setup.sh
 cargo build -p ppt-server
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-"$target_dir/debug/ppt-server" --static-dir "$PPT_ROOT/dist" "$@" &
+"$target_dir/debug/ppt-server" --demo --static-dir "$PPT_ROOT/dist" "$@" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT INT TERM
 echo "dev server: http://127.0.0.1:8081 (API and /ws proxied to ppt-server on :8080)"

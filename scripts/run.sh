@@ -8,7 +8,15 @@ cd "$PPT_ROOT"
 bash scripts/setup.sh
 bash scripts/build-app.sh
 cargo build --release -p ppt-server
+# The address it will really serve: --addr among the arguments, else PPT_ADDR, else the default.
 addr="${PPT_ADDR:-127.0.0.1:8080}"
+args=("$@")
+for i in "${!args[@]}"; do
+  case "${args[$i]}" in
+    --addr=*) addr="${args[$i]#--addr=}" ;;
+    --addr) addr="${args[$((i + 1))]:-$addr}" ;;
+  esac
+done
 # A postgres:// URL is shown without its password.
 db_shown="$(printf '%s' "${PPT_DB:-ppt.sqlite3}" | sed -E 's#(://[^:/@]+):[^@]*@#\1:***@#')"
 cat <<MSG
@@ -24,4 +32,4 @@ cat <<MSG
 
 MSG
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-exec "$target_dir/release/ppt-server" --static-dir "$PPT_ROOT/dist" "$@"
+exec "$target_dir/release/ppt-server" --demo --static-dir "$PPT_ROOT/dist" "$@"

@@ -70,6 +70,7 @@ impl Server {
         tweak: fn(&mut Config),
     ) -> (AppState, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
         let mut config = Config::for_db(db.display().to_string(), dist_dir());
+        config.demo = true;
         tweak(&mut config);
         let built = build(config).await.expect("server builds");
         let state = built.state.clone();

@@ -55,7 +55,7 @@ pub async fn run(quick: bool, report: &mut Report) -> Result<(), String> {
 /// Writes `events` building-wide events straight into a new database's log, a thousand rows
 /// a statement, and moves the log's head past them.
 async fn fill_log(path: &std::path::Path, events: u64) -> Result<(), Box<dyn std::error::Error>> {
-    let opened = db::open(&path.display().to_string(), PoolSettings::default()).await?;
+    let opened = db::open(&path.display().to_string(), PoolSettings::default(), true).await?;
     let mut tx = opened.db.pool.begin().await?;
     const ROWS: u64 = 1000;
     let mut first = 0;

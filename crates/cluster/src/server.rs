@@ -57,6 +57,7 @@ fn spawn(addr: &str, db: &str, static_dir: &Path, extra: &[String]) -> Result<Ch
             "--event-retention",
             "5000000",
             "--bench-api",
+            "--demo",
         ])
         .args(extra)
         .env("RUST_LOG", "warn")

@@ -4,25 +4,35 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 /// `ppt-server` settings.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ppt-server", version, about = "The ppt-web server")]
 pub struct Config {
+    /// Set up a deployment instead of serving (against the same `--db`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on.
     #[arg(long, env = "PPT_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
     /// The database: a SQLite file (created when missing), or a `postgres://` URL that any
-    /// number of servers may share. A new database is seeded with the demo world.
+    /// number of servers may share.
     #[arg(
         long,
         env = "PPT_DB",
         default_value = "ppt.sqlite3",
-        hide_env_values = true
+        hide_env_values = true,
+        global = true
     )]
     pub db: String,
+
+    /// Seed the demo world (two buildings, their residents and managers; password demo1234)
+    /// into an empty database.
+    #[arg(long, env = "PPT_DEMO", default_value_t = false)]
+    pub demo: bool,
 
     /// Most database connections this server opens.
     #[arg(long, env = "PPT_DB_CONNECTIONS", default_value_t = 8)]
@@ -46,7 +56,8 @@ pub struct Config {
     #[arg(long, env = "PPT_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
 
-    /// HS256 secret for JWTs; default: a random secret generated once and kept in the database.
+    /// HS256 secret for JWTs, at least 32 bytes; default: a random secret generated once and
+    /// kept in the database.
     #[arg(long, env = "PPT_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
 
@@ -97,6 +108,47 @@ pub struct Config {
     #[arg(long, env = "PPT_SIMULATE_EVERY_MS", default_value_t = 8000)]
     pub simulate_every_ms: u64,
 }
+
+/// Administrative commands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Buildings.
+    #[command(subcommand)]
+    Building(BuildingCommand),
+    /// Accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum BuildingCommand {
+    /// Adds a building.
+    Add {
+        /// Its name, as residents know it ("Sunny Court 12").
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Adds an account; its password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["resident", "manager"])]
+        role: String,
+        /// The building's name.
+        #[arg(long)]
+        building: String,
+        #[arg(long, default_value = "")]
+        apartment: String,
+    },
+}
+
+/// Shortest `--jwt-secret` accepted, in bytes (HS256's key should be at least its hash size).
+pub const MIN_JWT_SECRET: usize = 32;
 
 impl Config {
     /// Settings for tests and embedding: every default, with the given database (a SQLite

@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - [`config`]: flags and their environment twins (contract section 8).
+//! - [`admin`]: `ppt-server building add` and `user add`, for a real deployment.
 //! - [`db`]: SQLite or PostgreSQL through one pool: open, migrate (`migrations/`), seed the
 //!   demo world ([`db::seed`]); what differs between the two is in [`db::dialect`].
 //! - [`store`]: reads, writes (a write's events join the log as it commits; writes that
@@ -20,6 +21,7 @@
 //!
 //! [`build`] makes the state and router; [`run`] serves on a listener the caller bound.
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -59,6 +61,12 @@ pub enum StartError {
     Open(#[from] db::OpenError),
     #[error("database: {0}")]
     Db(String),
+    #[error(
+        "--jwt-secret must be at least {min} bytes (it is {0}); leave it out to have one \
+         generated and kept in the database",
+        min = config::MIN_JWT_SECRET
+    )]
+    WeakSecret(usize),
 }
 
 impl From<sqlx::Error> for StartError {
@@ -76,7 +84,12 @@ pub struct Built {
 
 /// Opens (and migrates, and seeds when new) the database and makes the state and the router.
 pub async fn build(config: Config) -> Result<Built, StartError> {
-    let opened = db::open(&config.db, config.pool()).await?;
+    if let Some(s) = &config.jwt_secret {
+        if s.len() < config::MIN_JWT_SECRET {
+            return Err(StartError::WeakSecret(s.len()));
+        }
+    }
+    let opened = db::open(&config.db, config.pool(), config.demo).await?;
     // The secret and the epoch belong to the database: every server on it shares them.
     let secret = match &config.jwt_secret {
         Some(s) => s.clone(),

@@ -1,7 +1,10 @@
 //! `ppt-server`: parses flags, binds, serves, shuts down gracefully on Ctrl-C or SIGTERM.
 
+use std::io::BufRead;
+
 use clap::Parser;
-use ppt_server::{build, run, Config};
+use ppt_server::config::{BuildingCommand, Command, UserCommand};
+use ppt_server::{admin, build, run, Config};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -19,6 +22,9 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let config = Config::parse();
+    if let Some(command) = &config.command {
+        return administer(&config.db, command).await;
+    }
     let addr = config.addr;
     let built = match build(config).await {
         Ok(b) => b,
@@ -51,6 +57,56 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::FAILURE;
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// Runs an administrative command and says what it did (or why not).
+async fn administer(db: &str, command: &Command) -> std::process::ExitCode {
+    let db = match admin::open(db).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("ppt-server: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let done = match command {
+        Command::Building(BuildingCommand::Add { name }) => admin::add_building(&db, name)
+            .await
+            .map(|id| format!("added building {name:?} (id {id})")),
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            role,
+            building,
+            apartment,
+        }) => {
+            eprintln!("password for {email} (one line):");
+            let mut password = String::new();
+            if let Err(e) = std::io::stdin().lock().read_line(&mut password) {
+                eprintln!("ppt-server: cannot read the password: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+            let user = admin::NewUser {
+                email: email.clone(),
+                name: name.clone(),
+                apartment: apartment.clone(),
+                role: role.clone(),
+            };
+            let password = password.trim_end_matches(['\r', '\n']);
+            admin::add_user(&db, building, &user, password)
+                .await
+                .map(|id| format!("added {role} {email} to {building:?} (id {id})"))
+        }
+    };
+    match done {
+        Ok(said) => {
+            println!("{said}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ppt-server: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 async fn shutdown_signal() {

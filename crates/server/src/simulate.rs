@@ -211,12 +211,12 @@ mod tests {
     #[tokio::test]
     async fn simulated_actions_write_events() {
         let dir = tempfile::tempdir().unwrap();
-        let built = build(Config::for_db(
+        let mut config = Config::for_db(
             dir.path().join("sim.sqlite3").display().to_string(),
             dir.path().into(),
-        ))
-        .await
-        .unwrap();
+        );
+        config.demo = true;
+        let built = build(config).await.unwrap();
         let mut rng = StdRng::seed_from_u64(3);
         for _ in 0..40 {
             act(&built.state, &mut rng).await.unwrap();

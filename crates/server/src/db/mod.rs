@@ -69,10 +69,10 @@ impl Default for PoolSettings {
     }
 }
 
-/// Opens `target` (a SQLite path or a `postgres://` URL), migrates it, and seeds the demo
-/// world into it when it is empty. Safe to run on several servers at once against one
-/// PostgreSQL: migrations take a lock, and exactly one server seeds.
-pub async fn open(target: &str, settings: PoolSettings) -> Result<Opened, OpenError> {
+/// Opens `target` (a SQLite path or a `postgres://` URL), migrates it, and with `demo` seeds
+/// the demo world into it when it is empty. Safe to run on several servers at once against
+/// one PostgreSQL: migrations take a lock, and exactly one server seeds.
+pub async fn open(target: &str, settings: PoolSettings, demo: bool) -> Result<Opened, OpenError> {
     sqlx::any::install_default_drivers();
     let backend = Backend::of(target);
     let pool = AnyPoolOptions::new()
@@ -103,9 +103,10 @@ pub async fn open(target: &str, settings: PoolSettings) -> Result<Opened, OpenEr
         .run(&pool)
         .await?;
     let db = Db { pool, backend };
-    let seeded = seed::demo_world_once(&db)
-        .await
-        .map_err(|e| OpenError::Seed(e.to_string()))?;
+    let seeded = demo
+        && seed::demo_world_once(&db)
+            .await
+            .map_err(|e| OpenError::Seed(e.to_string()))?;
     Ok(Opened { db, seeded })
 }
 
@@ -223,7 +224,8 @@ mod tests {
     use super::*;
 
     /// A file made by the server before its migrations moved to sqlx is refused with a clear
-    /// message, not half migrated; a new file is created, migrated and seeded once.
+    /// message, not half migrated; a new file is created and migrated, and seeded once, only
+    /// when asked to.
     #[tokio::test]
     async fn old_files_are_refused_and_new_ones_seeded_once() {
         let dir = tempfile::tempdir().unwrap();
@@ -244,13 +246,32 @@ mod tests {
                 .unwrap();
             pool.close().await;
         }
-        let err = open(&old, PoolSettings::default()).await.err().unwrap();
+        let err = open(&old, PoolSettings::default(), true)
+            .await
+            .err()
+            .unwrap();
         assert!(matches!(err, OpenError::Legacy(_)), "{err}");
         assert!(err.to_string().contains("move it away"), "{err}");
 
         let new = dir.path().join("new.sqlite3").display().to_string();
-        assert!(open(&new, PoolSettings::default()).await.unwrap().seeded);
-        assert!(!open(&new, PoolSettings::default()).await.unwrap().seeded);
+        assert!(
+            !open(&new, PoolSettings::default(), false)
+                .await
+                .unwrap()
+                .seeded
+        );
+        assert!(
+            open(&new, PoolSettings::default(), true)
+                .await
+                .unwrap()
+                .seeded
+        );
+        assert!(
+            !open(&new, PoolSettings::default(), true)
+                .await
+                .unwrap()
+                .seeded
+        );
     }
 
     /// Passwords never reach a message.

@@ -76,6 +76,7 @@ async fn spawn(
         (None, None) => dir.path().join("test.sqlite3").display().to_string(),
     };
     let mut config = Config::for_db(db, static_dir);
+    config.demo = true;
     config.jwt_secret = Some(SECRET.into());
     tweak(&mut config);
     let built = build(config).await.expect("server builds");

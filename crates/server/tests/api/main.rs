@@ -1,10 +1,12 @@
-//! Integration tests: the real server on port 0, a fresh SQLite file each, real HTTP and
-//! real WebSockets.
+//! Integration tests: the real server on port 0, a fresh database each (SQLite, or
+//! PostgreSQL with `PPT_TEST_DB=postgres`), real HTTP and real WebSockets.
 
 mod helpers;
 
+mod admin;
 mod auth;
 mod bench;
+mod buildings;
 mod events;
 mod missed;
 mod permissions;

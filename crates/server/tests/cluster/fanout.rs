@@ -263,7 +263,7 @@ async fn an_append_held_open_holds_back_every_later_one() {
         ("alice@A", nodes[0].socket(&alice).await),
         ("alice@B", nodes[1].socket(&alice).await),
     ];
-    let opened = db::open(&db_guard.url, PoolSettings::default())
+    let opened = db::open(&db_guard.url, PoolSettings::default(), false)
         .await
         .unwrap();
     let database = opened.db;
