@@ -224,10 +224,11 @@ async fn a_burst_fills_the_inbox_a_page_at_a_time() {
     in_the_inbox_connected(&alice).await;
 
     let api = server.api().await;
-    let bob = api.token("bob@demo.ppt").await;
+    // The load source is a manager's: Martin's messages.
+    let martin = api.token("martin@demo.ppt").await;
     let (status, _) = api
         .post(
-            &bob,
+            &martin,
             "/bench/publish",
             json!({ "kind": "message", "toUserId": "1", "count": 120, "perSec": 2000 }),
         )

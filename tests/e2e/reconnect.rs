@@ -159,7 +159,8 @@ async fn catch_up_across_a_server_restart() {
 #[tokio::test]
 async fn a_fresh_database_refetches_everything() {
     let mut server =
-        Server::start_with(|c| c.jwt_secret = Some("kept-across-databases".into())).await;
+        Server::start_with(|c| c.jwt_secret = Some("a-secret-kept-across-both-databases".into()))
+            .await;
     let alice = Browser::start().await;
     alice
         .set_realtime_config(&server.url(""), r#"{"backoffMaxMs":1000}"#)

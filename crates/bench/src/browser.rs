@@ -233,7 +233,8 @@ async fn one_tab(
         Duration::from_secs(20),
     )
     .await?;
-    let bob = server.token("bob@demo.ppt").await?;
+    // The load source is a manager's: Martin's messages fill Alice's inbox.
+    let sender = server.token("martin@demo.ppt").await?;
     let alice_id = "1";
 
     // Publish to screen first, at 1,000 events/s (500 messages), on a quiet tab.
@@ -251,7 +252,7 @@ async fn one_tab(
     let messages = ((rate as f64 / 2.0) * secs) as u64;
     server
         .publish(
-            &bob,
+            &sender,
             json!({ "kind": "message", "toUserId": alice_id, "count": messages, "perSec": rate / 2 }),
         )
         .await?;
@@ -322,7 +323,7 @@ async fn one_tab(
         let start_ms = now_us() as f64 / 1000.0;
         server
             .publish(
-                &bob,
+                &sender,
                 json!({ "kind": "message", "toUserId": alice_id, "count": messages, "perSec": rate / 2 }),
             )
             .await?;

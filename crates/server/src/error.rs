@@ -53,6 +53,7 @@ impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         let code = match r {
             JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
+            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
             _ => "bad_request",
         };
         AppError::BadRequest(code, r.body_text())
@@ -75,10 +76,10 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message, fields) = match self {
             AppError::BadRequest(code, m) => {
-                let status = if code == "unsupported_media_type" {
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE
-                } else {
-                    StatusCode::BAD_REQUEST
+                let status = match code {
+                    "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+                    _ => StatusCode::BAD_REQUEST,
                 };
                 (status, code, m, BTreeMap::new())
             }

@@ -17,6 +17,7 @@
 //! - [`ws`]: `/ws`: Origin check, authentication, heartbeat answers, limits.
 //! - [`simulate`]: `--simulate`, neighbours who act on their own for demos.
 //! - [`static_files`]: the built app, compressed once (brotli and gzip) and served as is.
+//! - [`headers`]: security and cache headers on every response.
 //! - [`error`]: `AppError`, answered with the contract's error body.
 //!
 //! [`build`] makes the state and router; [`run`] serves on a listener the caller bound.
@@ -27,6 +28,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod eventlog;
+pub mod headers;
 pub mod hub;
 pub mod routes;
 pub mod simulate;
@@ -139,11 +141,15 @@ pub fn router(state: AppState) -> Router {
                 .precompressed_br()
                 .precompressed_gzip(),
         );
+    let policy = headers::Policy::new(dir);
     Router::new()
         .nest("/api/v1", routes::router())
+        // Any other API path is an API 404, not the app's page.
+        .route("/api/{*rest}", axum::routing::any(routes::not_found))
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
         .fallback_service(app)
+        .layer(axum::middleware::from_fn_with_state(policy, headers::set))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

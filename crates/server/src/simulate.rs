@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use ppt_protocol::rest::{
     CastBallot, CreateAnnouncement, FaultStatus, OpenVote, ReportFault, Role, SendMessageRequest,
     UpdateFault,
@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use crate::auth::{AuthUser, RequestId};
 use crate::error::{AppError, AppResult};
-use crate::routes::{lists, messages, votes, AppJson};
+use crate::routes::{lists, messages, votes, AppJson, AppPath};
 use crate::state::AppState;
 
 const LINES: &[&str] = &[
@@ -152,7 +152,7 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
                 s(),
                 manager.clone(),
                 rid(),
-                Path(f.id.clone()),
+                AppPath(f.id.clone()),
                 AppJson(UpdateFault { status }),
             )
             .await?;
@@ -181,7 +181,7 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
                     s(),
                     voter.clone(),
                     rid(),
-                    Path(vote.id.clone()),
+                    AppPath(vote.id.clone()),
                     AppJson(CastBallot {
                         option: option.label.clone(),
                     }),

@@ -59,7 +59,7 @@ pub fn VotesPage() -> Html {
                                         let pct = (o.count * 100).checked_div(total).unwrap_or(0);
                                         html! {
                                             <li class={classes!("option", mine.then_some("mine"))}>
-                                                <span class="option-bar" style={format!("width: {pct}%")}></span>
+                                                <progress class="option-bar" value={pct.to_string()} max="100" aria-hidden="true"></progress>
                                                 <span class="option-label">{ o.label.clone() }{ if mine { " ✓" } else { "" } }</span>
                                                 <span class="option-count" data-testid="vote-count">{ o.count }</span>
                                                 if can_vote { <button class="link-button" data-testid="vote-option" {onclick}>{ "Vote" }</button> }

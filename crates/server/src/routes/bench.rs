@@ -1,5 +1,6 @@
 //! `POST /api/v1/bench/publish`: a load source for `ppt-bench`, answered only when the server
-//! runs with `--bench-api` (otherwise 404, as for any unknown path).
+//! runs with `--bench-api` (otherwise 404 to everyone, as for any unknown path), and then only
+//! to managers (403 to residents).
 //!
 //! It publishes through the same path as every real change (a write transaction appends the
 //! events to the log, and the hub fans them out after the commit), so what a benchmark
@@ -36,7 +37,8 @@ const MAX_PER_TX: u32 = 64;
 pub enum BenchKind {
     /// `entity:updated` of an announcement, to the caller's whole building.
     Entity,
-    /// A real message from the caller to `toUserId` (`message:new` + `entity:created`).
+    /// A real message from the caller (a manager) to `toUserId` (`message:new` +
+    /// `entity:created`).
     Message,
 }
 
@@ -96,6 +98,7 @@ pub async fn publish(
     if !state.config.bench_api {
         return Err(AppError::NotFound("no such API path".into()));
     }
+    auth.require_manager("publish benchmark events")?;
     if req.count == 0 || req.count > MAX_COUNT {
         return Err(AppError::field(
             "count",

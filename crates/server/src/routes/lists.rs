@@ -2,7 +2,7 @@
 //!
 //! Everything here is visible to every member of the caller's building and to nobody else.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use ppt_protocol::envelope::{EntityAction, EntityChange, Notification};
 use ppt_protocol::rest::{
@@ -13,7 +13,7 @@ use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{parse_id, text_field, AppJson};
+use super::{parse_id, text_field, AppJson, AppPath};
 use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
@@ -238,7 +238,7 @@ pub async fn update_fault(
     State(state): State<AppState>,
     auth: AuthUser,
     RequestId(rid): RequestId,
-    Path(raw): Path<String>,
+    AppPath(raw): AppPath<String>,
     AppJson(req): AppJson<UpdateFault>,
 ) -> AppResult<AppJson<Fault>> {
     let id = parse_id(&raw, "fault")?;

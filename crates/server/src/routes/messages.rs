@@ -2,7 +2,7 @@
 //!
 //! A message is visible only to its two participants; anyone else asking for it gets 404.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use ppt_protocol::envelope::{EntityAction, EntityChange, MessageNew, MessageRead};
 use ppt_protocol::rest::{Message, ReadReceipt, SendMessageRequest, UnreadCount};
@@ -10,7 +10,7 @@ use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Executor, Row};
 
-use super::{parse_id, text_field, AppJson};
+use super::{parse_id, text_field, AppJson, AppPath};
 use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
@@ -153,7 +153,7 @@ pub async fn mark_read(
     State(state): State<AppState>,
     auth: AuthUser,
     RequestId(rid): RequestId,
-    Path(raw): Path<String>,
+    AppPath(raw): AppPath<String>,
 ) -> AppResult<AppJson<ReadReceipt>> {
     let id = parse_id(&raw, "message")?;
     let receipt = state

@@ -8,7 +8,7 @@ pub mod messages;
 pub mod preferences;
 pub mod votes;
 
-use axum::extract::FromRequest;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::Router;
@@ -21,6 +21,11 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Copy, Default, FromRequest)]
 #[from_request(via(axum::Json), rejection(AppError))]
 pub struct AppJson<T>(pub T);
+
+/// A path parameter, with the contract's error body when it cannot be read (not UTF-8).
+#[derive(Debug, Clone, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct AppPath<T>(pub T);
 
 impl<T: Serialize> IntoResponse for AppJson<T> {
     fn into_response(self) -> Response {
@@ -55,9 +60,14 @@ pub fn router() -> Router<AppState> {
         .route("/bench/publish", post(bench::publish))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
-async fn not_found() -> AppError {
+/// Largest request body, in bytes (the longest text field is 10,000 characters).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// 404 with the error body, for API paths that name nothing.
+pub async fn not_found() -> AppError {
     AppError::NotFound("no such API path".into())
 }
 

@@ -1,6 +1,6 @@
 //! `/votes`: managers open votes, residents vote once each.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use ppt_protocol::envelope::EntityAction;
 use ppt_protocol::rest::{CastBallot, NotificationCategory, OpenVote, Role, Vote, VoteOption};
@@ -9,7 +9,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 
 use super::lists::{emit_entity, emit_notification, notification};
-use super::{parse_id, text_field, AppJson};
+use super::{parse_id, text_field, AppJson, AppPath};
 use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
@@ -164,7 +164,7 @@ pub async fn cast(
     State(state): State<AppState>,
     auth: AuthUser,
     RequestId(rid): RequestId,
-    Path(raw): Path<String>,
+    AppPath(raw): AppPath<String>,
     AppJson(req): AppJson<CastBallot>,
 ) -> AppResult<AppJson<Vote>> {
     let id = parse_id(&raw, "vote")?;

@@ -29,7 +29,7 @@ async fn bench_api_is_off_by_default() {
 #[tokio::test]
 async fn bench_api_rejects_bad_input() {
     let app = spawn_app_with(|c| c.bench_api = true).await;
-    let t = app.token("bob").await;
+    let t = app.token("martin").await;
     for (body, field) in [
         (json!({ "kind": "entity", "count": 0 }), "count"),
         (
@@ -38,7 +38,7 @@ async fn bench_api_rejects_bad_input() {
         ),
         (json!({ "kind": "message", "count": 5 }), "toUserId"),
         (
-            json!({ "kind": "message", "count": 5, "toUserId": "2" }),
+            json!({ "kind": "message", "count": 5, "toUserId": "4" }),
             "toUserId",
         ),
     ] {
@@ -97,7 +97,7 @@ async fn bench_api_publishes_through_the_log() {
     let r = app
         .post(
             "/bench/publish",
-            &app.token("bob").await,
+            &app.token("martin").await,
             json!({ "kind": "message", "count": 3, "toUserId": "1" }),
         )
         .await;
@@ -111,4 +111,21 @@ async fn bench_api_publishes_through_the_log() {
         panic!("not a message: {e:?}");
     };
     assert!(m.message.body.starts_with("Benchmark message 1 sent "));
+}
+
+/// With `--bench-api` the load source is a manager's: residents are refused.
+#[tokio::test]
+async fn bench_api_is_for_managers() {
+    let app = spawn_app_with(|c| c.bench_api = true).await;
+    let r = app
+        .post(
+            "/bench/publish",
+            &app.token("bob").await,
+            json!({ "kind": "entity", "count": 1 }),
+        )
+        .await;
+    assert_eq!(
+        error_code(r).await,
+        (StatusCode::FORBIDDEN, "forbidden".into())
+    );
 }

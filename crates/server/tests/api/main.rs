@@ -8,6 +8,7 @@ mod auth;
 mod bench;
 mod buildings;
 mod events;
+mod http;
 mod missed;
 mod permissions;
 mod static_files;
