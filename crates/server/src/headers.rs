@@ -21,12 +21,15 @@ use axum::response::Response;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+/// The policy as last made, and the `index.html` modification time it was made for.
+type Cached = Option<(Option<SystemTime>, HeaderValue)>;
+
 /// What the header layer needs: the app's `index.html`, whose inline scripts the policy
 /// names (read again when the file changes).
 #[derive(Clone)]
 pub struct Policy {
     index: PathBuf,
-    cached: Arc<Mutex<Option<(Option<SystemTime>, HeaderValue)>>>,
+    cached: Arc<Mutex<Cached>>,
 }
 
 impl Policy {
