@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use crate::auth::{AuthUser, RequestId};
 use crate::error::{AppError, AppResult};
-use crate::routes::{lists, messages, votes, AppJson, AppPath};
+use crate::routes::{lists, messages, votes, AppJson, AppPath, Page};
 use crate::state::AppState;
 
 const LINES: &[&str] = &[
@@ -137,7 +137,7 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
         )
         .await?;
     } else if roll < 75 {
-        let AppJson(faults) = lists::faults(s(), manager.clone()).await?;
+        let AppJson(faults) = lists::faults(s(), manager.clone(), Page::default()).await?;
         let open: Vec<_> = faults
             .iter()
             .filter(|f| f.status != FaultStatus::Resolved)
@@ -170,11 +170,11 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
         )
         .await?;
     } else {
-        let AppJson(all) = votes::list(s(), manager.clone()).await?;
+        let AppJson(all) = votes::list(s(), manager.clone(), Page::default()).await?;
         let voter = *residents.choose(rng).unwrap_or(&residents[0]);
         let mut cast = false;
         for v in &all {
-            let AppJson(mine) = votes::list(s(), voter.clone()).await?;
+            let AppJson(mine) = votes::list(s(), voter.clone(), Page::default()).await?;
             let unvoted = mine.iter().find(|m| m.id == v.id && m.my_choice.is_none());
             if let (Some(vote), Some(option)) = (unvoted, v.options.choose(rng)) {
                 votes::cast(

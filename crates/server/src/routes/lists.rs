@@ -13,7 +13,7 @@ use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{parse_id, text_field, AppJson, AppPath};
+use super::{parse_id, text_field, AppJson, AppPath, Page};
 use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
@@ -96,10 +96,15 @@ const ANNOUNCEMENTS: &str = "SELECT a.id, a.title, a.body, u.name, a.created_at,
 pub async fn announcements(
     State(state): State<AppState>,
     auth: AuthUser,
+    page: Page,
 ) -> AppResult<AppJson<Vec<Announcement>>> {
-    let sql = format!("{ANNOUNCEMENTS} WHERE a.building_id = $1 ORDER BY a.id DESC");
+    let sql = format!(
+        "{ANNOUNCEMENTS} WHERE a.building_id = $1 AND a.id < $2 ORDER BY a.id DESC LIMIT $3"
+    );
     let rows = sqlx::query(&sql)
         .bind(auth.building_id)
+        .bind(page.before)
+        .bind(page.limit)
         .fetch_all(state.store.pool())
         .await?;
     Ok(AppJson(
@@ -176,10 +181,14 @@ const FAULTS: &str = "SELECT f.id, f.title, f.description, f.status, f.reporter_
 pub async fn faults(
     State(state): State<AppState>,
     auth: AuthUser,
+    page: Page,
 ) -> AppResult<AppJson<Vec<Fault>>> {
-    let sql = format!("{FAULTS} WHERE f.building_id = $1 ORDER BY f.id DESC");
+    let sql =
+        format!("{FAULTS} WHERE f.building_id = $1 AND f.id < $2 ORDER BY f.id DESC LIMIT $3");
     let rows = sqlx::query(&sql)
         .bind(auth.building_id)
+        .bind(page.before)
+        .bind(page.limit)
         .fetch_all(state.store.pool())
         .await?;
     Ok(AppJson(
@@ -277,11 +286,15 @@ pub async fn update_fault(
 pub async fn documents(
     State(state): State<AppState>,
     auth: AuthUser,
+    page: Page,
 ) -> AppResult<AppJson<Vec<Document>>> {
     let rows = sqlx::query(
-        "SELECT id, title, url, uploaded_at FROM documents WHERE building_id = $1 ORDER BY id DESC",
+        "SELECT id, title, url, uploaded_at FROM documents
+         WHERE building_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
     )
     .bind(auth.building_id)
+    .bind(page.before)
+    .bind(page.limit)
     .fetch_all(state.store.pool())
     .await?;
     let out = rows

@@ -81,6 +81,73 @@ async fn method_not_allowed() -> Response {
     r
 }
 
+/// Which part of a list to answer: `?limit=` (default 50, at most 200; more is served 200)
+/// and `?before=<id>` (only items older than that one). Lists are newest first; a page's
+/// last id is the next page's `before`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    /// Items with smaller ids only (`i64::MAX`: from the newest).
+    pub before: i64,
+}
+
+/// A list's page size when none is asked for.
+pub const PAGE_DEFAULT: i64 = 50;
+/// The largest page.
+pub const PAGE_MAX: i64 = 200;
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            limit: PAGE_DEFAULT,
+            before: i64::MAX,
+        }
+    }
+}
+
+impl Page {
+    /// Reads `limit` and `before`; anything else in the query is left alone.
+    pub fn parse(pairs: &[(String, String)]) -> Result<Self, AppError> {
+        let mut page = Page::default();
+        let bad = |m: &str| AppError::BadRequest("bad_query", m.to_owned());
+        let mut seen = (false, false);
+        for (k, v) in pairs {
+            match k.as_str() {
+                "limit" if !seen.0 => {
+                    seen.0 = true;
+                    page.limit = match v.parse::<i64>() {
+                        Ok(n) if n >= 1 => n.min(PAGE_MAX),
+                        _ => return Err(bad("`limit` must be a whole number from 1 to 200")),
+                    };
+                }
+                "before" if !seen.1 => {
+                    seen.1 = true;
+                    page.before =
+                        v.parse::<i64>().ok().filter(|b| *b > 0).ok_or_else(|| {
+                            bad("`before` must be an id (a whole number, 1 or more)")
+                        })?;
+                }
+                "limit" | "before" => return Err(bad(&format!("`{k}` is given more than once"))),
+                _ => {}
+            }
+        }
+        Ok(page)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(pairs) =
+            axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state).await?;
+        Page::parse(&pairs)
+    }
+}
+
 /// Parses a path id; anything that is not one names nothing, so 404.
 pub fn parse_id(raw: &str, what: &str) -> Result<i64, AppError> {
     raw.parse::<i64>()

@@ -9,7 +9,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 
 use super::lists::{emit_entity, emit_notification, notification};
-use super::{parse_id, text_field, AppJson, AppPath};
+use super::{parse_id, text_field, AppJson, AppPath, Page};
 use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
@@ -18,30 +18,50 @@ use crate::users;
 
 const MAX_OPTIONS: usize = 10;
 
-/// The votes of `building` as `user` sees them, newest first: all of them, or the one with
-/// id `only`. Three queries however many votes there are.
+/// Which votes to load.
+enum Which {
+    One(i64),
+    Page(Page),
+}
+
+/// The votes of `building` as `user` sees them, newest first: a page of them, or one. Three
+/// queries however many votes there are.
 async fn load(
     c: &mut AnyConnection,
     building: i64,
     user: i64,
-    only: Option<i64>,
+    which: Which,
 ) -> AppResult<Vec<Vote>> {
-    // `only` of 0 matches no vote id; `$3 = 0` then keeps every vote of the building.
-    let only = only.unwrap_or(0);
+    let (only, page) = match which {
+        Which::One(id) => (id, Page::default()),
+        // `only` of 0 matches no vote id; `$2 = 0` then keeps every vote of the page.
+        Which::Page(page) => (0, page),
+    };
     let votes = sqlx::query(
         "SELECT id, title, options, created_at, version FROM votes
-         WHERE building_id = $1 AND ($2 = 0 OR id = $2) ORDER BY id DESC",
+         WHERE building_id = $1 AND ($2 = 0 OR id = $2) AND id < $3 ORDER BY id DESC LIMIT $4",
     )
     .bind(building)
     .bind(only)
+    .bind(page.before)
+    .bind(page.limit)
     .fetch_all(&mut *c)
     .await?;
+    let ids: Vec<i64> = votes
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let (Some(&newest), Some(&oldest)) = (ids.first(), ids.last()) else {
+        return Ok(Vec::new());
+    };
+    // The page's votes are exactly the building's votes between its oldest and newest ids.
     let counts = sqlx::query(
         "SELECT b.vote_id, b.option, COUNT(*) FROM ballots b JOIN votes v ON v.id = b.vote_id
-         WHERE v.building_id = $1 AND ($2 = 0 OR v.id = $2) GROUP BY b.vote_id, b.option",
+         WHERE v.building_id = $1 AND v.id BETWEEN $2 AND $3 GROUP BY b.vote_id, b.option",
     )
     .bind(building)
-    .bind(only)
+    .bind(oldest)
+    .bind(newest)
     .fetch_all(&mut *c)
     .await?
     .iter()
@@ -55,10 +75,11 @@ async fn load(
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let mine = sqlx::query(
         "SELECT b.vote_id, b.option FROM ballots b JOIN votes v ON v.id = b.vote_id
-         WHERE v.building_id = $1 AND ($2 = 0 OR v.id = $2) AND b.user_id = $3",
+         WHERE v.building_id = $1 AND v.id BETWEEN $2 AND $3 AND b.user_id = $4",
     )
     .bind(building)
-    .bind(only)
+    .bind(oldest)
+    .bind(newest)
     .bind(user)
     .fetch_all(&mut *c)
     .await?
@@ -99,13 +120,17 @@ async fn load_one(
     building: i64,
     user: i64,
 ) -> AppResult<Option<Vote>> {
-    Ok(load(c, building, user, Some(id)).await?.pop())
+    Ok(load(c, building, user, Which::One(id)).await?.pop())
 }
 
-pub async fn list(State(state): State<AppState>, auth: AuthUser) -> AppResult<AppJson<Vec<Vote>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    page: Page,
+) -> AppResult<AppJson<Vec<Vote>>> {
     let mut conn = state.store.pool().acquire().await?;
     Ok(AppJson(
-        load(&mut conn, auth.building_id, auth.id, None).await?,
+        load(&mut conn, auth.building_id, auth.id, Which::Page(page)).await?,
     ))
 }
 

@@ -9,6 +9,7 @@ mod bench;
 mod buildings;
 mod events;
 mod http;
+mod lists;
 mod missed;
 mod permissions;
 mod static_files;

@@ -1,0 +1,136 @@
+//! Lists in pages: `?limit=` (default 50, at most 200) and `?before=<id>`, newest first.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn ids(list: &Value) -> Vec<u64> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// 62 announcements: 50 by default, all with a larger limit, and the pages after any one
+/// continue it exactly; bad parameters are 400 with the error body.
+#[tokio::test]
+async fn lists_come_in_pages() {
+    let app = spawn_app().await;
+    let martin = app.token("martin").await;
+    for i in 0..60 {
+        let r = app
+            .post(
+                "/announcements",
+                &martin,
+                json!({ "title": format!("a{i}"), "body": "-" }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let all = ids(&app.get_json("/announcements?limit=200", &martin).await);
+    assert_eq!(all.len(), 62);
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first");
+    assert_eq!(
+        ids(&app.get_json("/announcements", &martin).await),
+        all[..50]
+    );
+    assert_eq!(
+        ids(&app.get_json("/announcements?limit=1000", &martin).await),
+        all,
+        "more than 200 is served 200"
+    );
+    let mut walked = Vec::new();
+    let mut before = None;
+    loop {
+        let path = match before {
+            Some(b) => format!("/announcements?limit=7&before={b}"),
+            None => "/announcements?limit=7".into(),
+        };
+        let page = ids(&app.get_json(&path, &martin).await);
+        if page.is_empty() {
+            break;
+        }
+        before = page.last().copied();
+        walked.extend(page);
+    }
+    assert_eq!(walked, all, "pages of 7 walk the whole list once");
+    assert_eq!(
+        ids(&app.get_json("/faults?limit=1", &martin).await).len(),
+        1
+    );
+    assert_eq!(
+        ids(&app.get_json("/documents?limit=1", &martin).await).len(),
+        1
+    );
+    for q in [
+        "limit=0",
+        "limit=x",
+        "limit=-3",
+        "before=abc",
+        "before=0",
+        "limit=5&limit=6",
+    ] {
+        let r = app.get(&format!("/announcements?{q}"), &martin).await;
+        assert_eq!(
+            error_code(r).await,
+            (StatusCode::BAD_REQUEST, "bad_query".into()),
+            "{q}"
+        );
+    }
+}
+
+/// Votes page the same way, each page with its own counts and the caller's choices.
+#[tokio::test]
+async fn votes_come_in_pages_with_their_counts() {
+    let app = spawn_app().await;
+    let (martin, alice, bob) = (
+        app.token("martin").await,
+        app.token("alice").await,
+        app.token("bob").await,
+    );
+    for t in ["v1", "v2", "v3"] {
+        let r = app
+            .post(
+                "/votes",
+                &martin,
+                json!({ "title": t, "options": ["Yes", "No"] }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let all = app.get_json("/votes", &alice).await;
+    let all_ids = ids(&all);
+    assert_eq!(all_ids.len(), 4);
+    for (who, id, option) in [(&alice, all_ids[3], "No"), (&bob, all_ids[2], "Yes")] {
+        let r = app
+            .post(
+                &format!("/votes/{id}/ballots"),
+                who,
+                json!({ "option": option }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let first = app.get_json("/votes?limit=2", &alice).await;
+    assert_eq!(ids(&first), all_ids[..2]);
+    let rest = app
+        .get_json(&format!("/votes?limit=10&before={}", all_ids[1]), &alice)
+        .await;
+    assert_eq!(ids(&rest), all_ids[2..]);
+    let counts = |v: &Value| -> Vec<u64> {
+        v["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["count"].as_u64().unwrap())
+            .collect()
+    };
+    // The seeded vote: Bob's "Yes" from the seed and Alice's "No"; v1: Bob's "Yes".
+    assert_eq!(counts(&rest[1]), [1, 1, 0]);
+    assert_eq!(rest[1]["myChoice"], "No");
+    assert_eq!(counts(&rest[0]), [1, 0]);
+    assert_eq!(rest[0]["myChoice"], Value::Null);
+    assert_eq!(counts(&first[0]), [0, 0]);
+}
