@@ -397,6 +397,13 @@ impl Machine {
             CloseCode::Forbidden => {
                 self.stop(Stop::Forbidden, "The server refused this connection.")
             }
+            // Too many sockets for this account: not soon; at the backoff's cap.
+            CloseCode::TooManySockets => {
+                self.last_error = Some("Too many connections for this account.".into());
+                // Any attempt from 5 on is at the cap (1 s · 2^5 > 30 s).
+                self.attempt = self.attempt.max(16);
+                self.schedule_retry(now, jitter, out);
+            }
             _ => {
                 self.last_error = Some(match code {
                     1001 => "The server is restarting.".into(),

@@ -16,8 +16,11 @@ pub enum CloseCode {
     Unauthorized,
     /// 4403: forbidden.
     Forbidden,
-    /// 4408: no `auth` frame in time.
+    /// 4408: no `auth` frame in time, or nothing at all (not even a pong) for too long.
     AuthTimeout,
+    /// 4429: the user already holds as many sockets as the server allows; the client retries
+    /// at its backoff cap.
+    TooManySockets,
     /// Any other code.
     Other(u16),
 }
@@ -33,6 +36,7 @@ impl CloseCode {
             CloseCode::Unauthorized => 4401,
             CloseCode::Forbidden => 4403,
             CloseCode::AuthTimeout => 4408,
+            CloseCode::TooManySockets => 4429,
             CloseCode::Other(c) => c,
         }
     }
@@ -47,6 +51,7 @@ impl CloseCode {
             4401 => CloseCode::Unauthorized,
             4403 => CloseCode::Forbidden,
             4408 => CloseCode::AuthTimeout,
+            4429 => CloseCode::TooManySockets,
             other => CloseCode::Other(other),
         }
     }

@@ -218,7 +218,7 @@ fn client_frames_match_contract() {
 /// Close codes map both ways.
 #[test]
 fn close_codes() {
-    for code in [1000, 1001, 1008, 1013, 4401, 4403, 4408, 4000] {
+    for code in [1000, 1001, 1008, 1013, 4401, 4403, 4408, 4429, 4000] {
         assert_eq!(CloseCode::from_code(code).code(), code);
     }
     assert_eq!(CloseCode::from_code(4401), CloseCode::Unauthorized);

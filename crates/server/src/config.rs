@@ -87,6 +87,24 @@ pub struct Config {
     #[arg(long, env = "PPT_EVENT_RETENTION", default_value_t = 100_000)]
     pub event_retention: u64,
 
+    /// How often the server sends a WebSocket ping on each socket, in milliseconds (browsers
+    /// answer it themselves, even in throttled background tabs).
+    #[arg(long, env = "PPT_WS_PING_MS", default_value_t = 30_000)]
+    pub ws_ping_ms: u64,
+
+    /// A socket from which nothing at all (not even a pong) arrives for this long is closed
+    /// with 4408, in milliseconds.
+    #[arg(long, env = "PPT_WS_IDLE_MS", default_value_t = 75_000)]
+    pub ws_idle_ms: u64,
+
+    /// A socket whose writes stall this long is dropped, in milliseconds.
+    #[arg(long, env = "PPT_WS_WRITE_TIMEOUT_MS", default_value_t = 10_000)]
+    pub ws_write_timeout_ms: u64,
+
+    /// Most sockets one user may hold on this server; the next is closed with 4429.
+    #[arg(long, env = "PPT_WS_MAX_PER_USER", default_value_t = 32)]
+    pub ws_max_per_user: usize,
+
     /// Frames queued for one socket before it counts as too slow and is closed (1013).
     #[arg(long, env = "PPT_SEND_QUEUE", default_value_t = 1024)]
     pub send_queue: usize,

@@ -39,6 +39,10 @@ pub enum Audience {
     Users(Vec<i64>),
 }
 
+/// The user already holds the most sockets allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooMany;
+
 /// Why the hub let go of a socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dropped {
@@ -115,6 +119,7 @@ impl Hub {
     /// the subscription and the newest id delivered before it joined (the hand-over point).
     /// `last_visible` is the newest event in the log this user may see (used when the user
     /// has no other socket open).
+    #[cfg(test)]
     pub fn join(
         &self,
         user_id: i64,
@@ -122,10 +127,29 @@ impl Hub {
         queue: usize,
         last_visible: u64,
     ) -> (Subscription, u64) {
+        self.join_at_most(user_id, building_id, queue, last_visible, usize::MAX)
+            .unwrap_or_else(|TooMany| unreachable!("no limit"))
+    }
+
+    /// Registers a socket for a user, unless the user already holds `max_per_user` sockets
+    /// here; every event delivered from now on reaches it. Returns the subscription and the
+    /// newest id delivered before it joined (the hand-over point). `last_visible` is the
+    /// newest event in the log this user may see (used when the user has no other socket open).
+    pub fn join_at_most(
+        &self,
+        user_id: i64,
+        building_id: i64,
+        queue: usize,
+        last_visible: u64,
+        max_per_user: usize,
+    ) -> Result<(Subscription, u64), TooMany> {
+        let mut inner = self.lock();
+        if inner.by_user.get(&user_id).map_or(0, HashSet::len) >= max_per_user {
+            return Err(TooMany);
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let (tx, rx) = mpsc::channel(queue.max(1));
         let dropped = Arc::new(Mutex::new(None));
-        let mut inner = self.lock();
         inner.sockets.insert(
             id,
             Entry {
@@ -138,7 +162,7 @@ impl Hub {
         inner.by_user.entry(user_id).or_default().insert(id);
         inner.last_sent.entry(user_id).or_insert(last_visible);
         inner.by_building.entry(building_id).or_default().insert(id);
-        (Subscription { id, rx, dropped }, inner.delivered)
+        Ok((Subscription { id, rx, dropped }, inner.delivered))
     }
 
     /// Starts the delivered mark at `head` (the log's head when the server starts), with the
@@ -372,6 +396,18 @@ mod tests {
         assert_eq!(b.rx.try_recv().unwrap().as_str(), "y");
         assert!(b.rx.try_recv().is_err());
         assert!(c.rx.try_recv().is_err());
+    }
+
+    /// A user holds at most the allowed sockets; one leaving makes room.
+    #[test]
+    fn sockets_per_user_are_limited() {
+        let hub = Hub::default();
+        let (a, _) = hub.join_at_most(1, 10, 8, 0, 2).unwrap();
+        let _b = hub.join_at_most(1, 10, 8, 0, 2).unwrap();
+        assert_eq!(hub.join_at_most(1, 10, 8, 0, 2).err(), Some(TooMany));
+        assert!(hub.join_at_most(2, 10, 8, 0, 2).is_ok(), "per user");
+        hub.leave(a.id);
+        assert!(hub.join_at_most(1, 10, 8, 0, 2).is_ok());
     }
 
     /// A socket whose queue is full is dropped with the reason `Lagged`; the others go on.

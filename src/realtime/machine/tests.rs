@@ -379,6 +379,25 @@ fn other_codes_retry() {
     }
 }
 
+/// 4429 (too many sockets for the account) retries at the backoff cap, not at once.
+#[test]
+fn too_many_sockets_retries_at_the_cap() {
+    let closed = Input::Closed {
+        socket: 1,
+        code: 4429,
+    };
+    let mut m = connected();
+    m.step(closed.clone(), 0, J);
+    assert_eq!(state(&m), Reconnecting);
+    assert_eq!(m.status().retry_at, Some(30_000));
+    for jitter in [0.0, 0.99] {
+        let mut m = connected();
+        m.step(closed.clone(), 0, jitter);
+        let at = m.status().retry_at.unwrap();
+        assert!((22_500..=30_000).contains(&at), "{at}");
+    }
+}
+
 /// Pings every 30 s after the last frame; 10 s of silence after a ping closes and retries.
 #[test]
 fn heartbeat_detects_a_dead_link() {

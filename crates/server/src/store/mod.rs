@@ -202,15 +202,21 @@ impl Store {
     /// server's follower is a moment behind another server's commits: it waits for the
     /// follower first. So a client that has seen an id on any server is never told a
     /// smaller one here (it would take that for a log that went backwards).
+    ///
+    /// `Ok(None)`: the user already holds `max_per_user` sockets on this server.
     pub async fn join(
         &self,
         user_id: i64,
         building_id: i64,
         queue: usize,
-    ) -> AppResult<(Subscription, u64)> {
+        max_per_user: usize,
+    ) -> AppResult<Option<(Subscription, u64)>> {
         let (head, visible) = eventlog::head_and_visible(&self.db, user_id, building_id).await?;
         self.caught_up_to(head).await?;
-        Ok(self.hub.join(user_id, building_id, queue, visible))
+        Ok(self
+            .hub
+            .join_at_most(user_id, building_id, queue, visible, max_per_user)
+            .ok())
     }
 }
 

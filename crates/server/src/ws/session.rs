@@ -23,9 +23,18 @@ use crate::state::AppState;
 pub struct SessionConfig {
     pub auth_timeout: Duration,
     pub send_queue: usize,
-    /// Frames a client may send in a burst, and per second after it.
+    /// Frames a client may send in a burst, and per second after it (before and after it
+    /// authenticates).
     pub rate_burst: u32,
     pub rate_per_sec: u32,
+    /// A WebSocket ping this often.
+    pub ping_interval: Duration,
+    /// Closed (4408) when nothing at all arrives for this long.
+    pub idle_timeout: Duration,
+    /// Dropped when a write takes longer than this.
+    pub write_timeout: Duration,
+    /// Sockets one user may hold on this server.
+    pub max_per_user: usize,
 }
 
 impl From<&Config> for SessionConfig {
@@ -35,6 +44,10 @@ impl From<&Config> for SessionConfig {
             send_queue: c.send_queue,
             rate_burst: 60,
             rate_per_sec: 20,
+            ping_interval: Duration::from_millis(c.ws_ping_ms.max(10)),
+            idle_timeout: Duration::from_millis(c.ws_idle_ms.max(10)),
+            write_timeout: Duration::from_millis(c.ws_write_timeout_ms.max(10)),
+            max_per_user: c.ws_max_per_user.max(1),
         }
     }
 }
@@ -78,20 +91,27 @@ pub async fn run_session<S>(
         Ok(user) => serve(&mut socket, &state, &cfg, user).await,
         Err(ending) => ending,
     };
+    // Every write below is bounded: a peer that stopped reading cannot hold this task.
+    let wrote =
+        |r: Result<Result<(), axum::Error>, tokio::time::error::Elapsed>| matches!(r, Ok(Ok(())));
     if let Some(ending) = ending {
+        let mut open = true;
         if let Some((code, message)) = ending.error {
             let frame = control(ServerEvent::ConnectionError(ConnectionError {
                 code: code.to_owned(),
                 message,
             }));
-            let _ = socket.send(frame).await;
+            open = wrote(tokio::time::timeout(cfg.write_timeout, socket.send(frame)).await);
         }
-        let _ = socket
-            .send(Message::Close(Some(CloseFrame {
-                code: ending.code.code(),
-                reason: "".into(),
-            })))
-            .await;
+        let close = Message::Close(Some(CloseFrame {
+            code: ending.code.code(),
+            reason: "".into(),
+        }));
+        open = open && wrote(tokio::time::timeout(cfg.write_timeout, socket.send(close)).await);
+        if !open {
+            let _ = tokio::time::timeout(LINGER, socket.close()).await;
+            return;
+        }
         // Finish the closing handshake: read (and drop) what the client still sends until its
         // Close arrives. Dropping the TCP connection with unread data would reset it, and the
         // client would lose the close code it needs to decide what to do next.
@@ -110,7 +130,7 @@ pub async fn run_session<S>(
             tokio::time::sleep_until((started + LINGER).max(Instant::now())).await;
         }
     }
-    let _ = socket.close().await;
+    let _ = tokio::time::timeout(cfg.write_timeout, socket.close()).await;
 }
 
 /// How long to wait for the client's half of the closing handshake.
@@ -142,6 +162,7 @@ where
         return check_token(state, &token).map_err(Some);
     }
     let deadline = Instant::now() + cfg.auth_timeout;
+    let mut bucket = TokenBucket::new(cfg.rate_burst, cfg.rate_per_sec, Instant::now());
     loop {
         let msg = tokio::select! {
             msg = socket.next() => msg,
@@ -149,6 +170,10 @@ where
                 return Err(Some(Ending::new(CloseCode::AuthTimeout, "auth_timeout", "no auth frame in time")));
             }
         };
+        // Flooding before authenticating is flooding too.
+        if !bucket.take(Instant::now()) {
+            return Err(Some(rate_limited()));
+        }
         match msg {
             None | Some(Ok(Message::Close(_))) => return Err(None),
             Some(Err(e)) => return Err(Some(protocol_error(&e))),
@@ -157,7 +182,11 @@ where
                     return check_token(state, &payload.token).map_err(Some)
                 }
                 Ok(ClientFrame::Ping { .. }) => {
-                    if socket.send(control(ServerEvent::Pong)).await.is_err() {
+                    let pong = socket.send(control(ServerEvent::Pong));
+                    if !matches!(
+                        tokio::time::timeout(cfg.write_timeout, pong).await,
+                        Ok(Ok(()))
+                    ) {
                         return Err(None);
                     }
                 }
@@ -171,6 +200,10 @@ where
             Some(Ok(_)) => {} // transport ping/pong
         }
     }
+}
+
+fn rate_limited() -> Ending {
+    Ending::new(CloseCode::Policy, "rate_limited", "too many frames")
 }
 
 fn malformed(detail: String) -> Ending {
@@ -212,10 +245,20 @@ where
 {
     let (mut sub, last_event_id) = match state
         .store
-        .join(user.id, user.building_id, cfg.send_queue)
+        .join(user.id, user.building_id, cfg.send_queue, cfg.max_per_user)
         .await
     {
-        Ok(v) => v,
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            return Some(Ending::new(
+                CloseCode::TooManySockets,
+                "too_many_sockets",
+                format!(
+                    "this account already has {} connections to this server",
+                    cfg.max_per_user
+                ),
+            ))
+        }
         // The database is away or this server is behind it: come back a little later.
         Err(crate::error::AppError::Unavailable(e)) => {
             tracing::warn!(error = %e, "a socket could not join the log");
@@ -243,10 +286,15 @@ where
     }));
     let mut bucket = TokenBucket::new(cfg.rate_burst, cfg.rate_per_sec, Instant::now());
     let shutdown = state.shutdown.clone();
-    let mut ending = if socket.send(hello).await.is_err() {
-        Some(None)
-    } else {
+    let bounded = |r: Result<Result<(), ()>, tokio::time::error::Elapsed>| matches!(r, Ok(Ok(())));
+    let mut ending = if bounded(
+        tokio::time::timeout(cfg.write_timeout, socket.send(hello))
+            .await
+            .map(|r| r.map_err(|_| ())),
+    ) {
         None
+    } else {
+        Some(None)
     };
     // Made once and polled in place: a timer and a shutdown waiter made afresh for every
     // frame cost more than the frame itself when a thousand sockets are busy.
@@ -254,6 +302,10 @@ where
     tokio::pin!(shutting_down);
     let expiry = sleep_until(token_deadline(user.exp));
     tokio::pin!(expiry);
+    let idle = sleep_until(Instant::now() + cfg.idle_timeout);
+    tokio::pin!(idle);
+    let mut ping = tokio::time::interval_at(Instant::now() + cfg.ping_interval, cfg.ping_interval);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while ending.is_none() {
         tokio::select! {
             biased;
@@ -263,9 +315,21 @@ where
             _ = &mut expiry => {
                 ending = Some(Some(Ending::new(CloseCode::Unauthorized, "token_expired", "the token has expired; authenticate again")));
             }
+            _ = &mut idle => {
+                ending = Some(Some(Ending::new(CloseCode::AuthTimeout, "idle_timeout", "nothing was heard from this connection for too long")));
+            }
+            _ = ping.tick() => {
+                let sent = socket.send(Message::Ping(Default::default()));
+                if !bounded(tokio::time::timeout(cfg.write_timeout, sent).await.map(|r| r.map_err(|_| ()))) {
+                    ending = Some(None);
+                }
+            }
             frame = sub.rx.recv() => match frame {
                 Some(frame) => {
-                    if forward(socket, &mut sub, frame).await.is_err() {
+                    // A peer that stopped reading stalls the write: after the timeout it is
+                    // dropped, and its client reconnects and catches up.
+                    let wrote = tokio::time::timeout(cfg.write_timeout, forward(socket, &mut sub, frame)).await;
+                    if !bounded(wrote) {
                         ending = Some(None);
                     }
                 }
@@ -277,8 +341,10 @@ where
                 }
             },
             msg = socket.next() => {
+                // Anything at all, a pong too, shows the connection is alive.
+                idle.as_mut().reset(Instant::now() + cfg.idle_timeout);
                 if !bucket.take(Instant::now()) {
-                    ending = Some(Some(Ending::new(CloseCode::Policy, "rate_limited", "too many frames")));
+                    ending = Some(Some(rate_limited()));
                     continue;
                 }
                 match msg {
@@ -286,7 +352,8 @@ where
                     Some(Err(e)) => ending = Some(Some(protocol_error(&e))),
                     Some(Ok(Message::Text(text))) => match ClientFrame::from_json(&text) {
                         Ok(ClientFrame::Ping { .. }) => {
-                            if socket.send(control(ServerEvent::Pong)).await.is_err() {
+                            let pong = socket.send(control(ServerEvent::Pong));
+                            if !bounded(tokio::time::timeout(cfg.write_timeout, pong).await.map(|r| r.map_err(|_| ()))) {
                                 ending = Some(None);
                             }
                         }

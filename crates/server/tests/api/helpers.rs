@@ -192,11 +192,30 @@ impl TestApp {
 
     /// Stops the server gracefully and waits for it.
     pub async fn stop(&mut self) {
+        self.stopped_within(PATIENCE).await;
+    }
+
+    /// Stops the server gracefully; whether it finished within `patience`.
+    pub async fn stopped_within(&mut self, patience: Duration) -> bool {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(h) = self.server.take() {
-            let _ = tokio::time::timeout(PATIENCE, h).await;
+        match self.server.take() {
+            Some(h) => tokio::time::timeout(patience, h).await.is_ok(),
+            None => true,
+        }
+    }
+
+    /// Waits until the server holds `n` sockets.
+    pub async fn wait_for_sockets(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while self.state.store.hub().len() != n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "expected {n} sockets, have {}",
+                self.state.store.hub().len()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }

@@ -1,4 +1,4 @@
-use futures::SinkExt;
+use futures::{SinkExt, StreamExt};
 use ppt_protocol::{ClientFrame, ServerEvent};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -193,4 +193,178 @@ async fn shutdown_closes_sockets_with_1001() {
     });
     assert_eq!(s.closed().await.code, 1001);
     stopping.await.unwrap();
+}
+
+/// The server pings every socket; one that answers stays, one from which nothing arrives
+/// (a half-open connection: this client never reads, so it never answers) is closed with
+/// 4408 after the idle time, and its session ends.
+#[tokio::test]
+async fn silent_sockets_are_closed_after_the_idle_time() {
+    let app = spawn_app_with(|c| {
+        c.ws_ping_ms = 100;
+        c.ws_idle_ms = 600;
+    })
+    .await;
+    let token = app.token("alice").await;
+    let mut answering = app.socket(&token).await;
+    let mut silent = app.socket(&token).await;
+    // Reading answers pings (tungstenite replies on its own); this one keeps reading.
+    let reader = tokio::spawn(async move {
+        let mut pings = 0;
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout(PATIENCE, answering.ws.next()).await {
+            if matches!(msg, Message::Ping(_)) {
+                pings += 1;
+            }
+            if pings == 12 {
+                break;
+            }
+        }
+        (pings, answering)
+    });
+    app.wait_for_sockets(1).await;
+    let closed = silent.closed().await;
+    assert_eq!(
+        (closed.code, closed.error.as_deref()),
+        (4408, Some("idle_timeout"))
+    );
+    let (pings, mut answering) = reader.await.unwrap();
+    assert_eq!(pings, 12, "the server kept pinging the answering socket");
+    answering.send_frame(&ClientFrame::ping()).await;
+    let pong = answering.next_envelope().await.expect("still open");
+    assert!(matches!(pong.event, ServerEvent::Pong));
+}
+
+/// A user holds at most 32 sockets on a server: the 33rd is closed with 4429; when one
+/// closes, there is room again.
+#[tokio::test]
+async fn a_user_holds_at_most_32_sockets() {
+    let app = spawn_app().await;
+    let token = app.token("bob").await;
+    let mut held = Vec::new();
+    for _ in 0..32 {
+        held.push(app.socket(&token).await);
+    }
+    let mut extra = Socket::open(&app.ws_url()).await;
+    extra
+        .send_frame(&ClientFrame::auth(token.clone(), None))
+        .await;
+    let closed = extra.closed().await;
+    assert_eq!(
+        (closed.code, closed.error.as_deref()),
+        (4429, Some("too_many_sockets"))
+    );
+    let other = app.socket(&app.token("carol").await).await;
+    drop(other);
+    let mut one = held.pop().unwrap();
+    let _ = one.ws.close(None).await;
+    app.wait_for_sockets(31).await;
+    app.socket(&token).await;
+}
+
+/// Frames are rate-limited before authentication too: a ping flood is closed with 1008.
+#[tokio::test]
+async fn a_ping_flood_before_auth_is_refused() {
+    let app = spawn_app().await;
+    let mut s = Socket::open(&app.ws_url()).await;
+    for _ in 0..100 {
+        s.send_frame(&ClientFrame::ping()).await;
+    }
+    let closed = s.closed().await;
+    assert_eq!(
+        (closed.code, closed.error.as_deref()),
+        (1008, Some("rate_limited"))
+    );
+}
+
+/// A socket that stops reading while events pile up is closed with 1013 when its queue is
+/// full; its client then catches up through `/events/missed` with nothing lost.
+#[tokio::test]
+async fn a_socket_that_stops_reading_catches_up_after_1013() {
+    let app = spawn_app_with(|c| {
+        c.send_queue = 8;
+        c.bench_api = true;
+    })
+    .await;
+    let alice = app.token("alice").await;
+    let martin = app.token("martin").await;
+    let mut s = app.socket(&alice).await;
+    let r = app
+        .post(
+            "/bench/publish",
+            &martin,
+            json!({ "kind": "entity", "count": 200 }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let published: serde_json::Value = r.json().await.unwrap();
+    let (first, last) = (
+        published["firstId"].as_u64().unwrap(),
+        published["lastId"].as_u64().unwrap(),
+    );
+    let mut got = Vec::new();
+    let closed = loop {
+        match tokio::time::timeout(PATIENCE, s.ws.next()).await.unwrap() {
+            Some(Ok(Message::Text(t))) => {
+                let e = ppt_protocol::Envelope::from_json(&t).unwrap();
+                if let Some(id) = e.id {
+                    got.push(id);
+                }
+            }
+            Some(Ok(Message::Close(f))) => break f.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(closed, Some(1013));
+    assert!((got.len() as u64) < last - first + 1, "it fell behind");
+    let after = got.last().copied().unwrap_or(0);
+    let mut cursor = after;
+    loop {
+        let page = app
+            .get_json(&format!("/events/missed?after={cursor}"), &alice)
+            .await;
+        for e in page["events"].as_array().unwrap() {
+            cursor = e["id"].as_u64().unwrap();
+            got.push(cursor);
+        }
+        if page["hasMore"] != true {
+            break;
+        }
+    }
+    assert_eq!(
+        got,
+        (first..=last).collect::<Vec<_>>(),
+        "nothing lost, nothing twice"
+    );
+}
+
+/// A peer that stops reading while big frames fill the connection stalls the server's
+/// writes: after the write timeout it is dropped and its session ends.
+#[tokio::test]
+async fn a_stalled_write_drops_the_socket() {
+    let app = spawn_app_with(|c| {
+        c.send_queue = 100_000;
+        c.ws_write_timeout_ms = 300;
+        c.ws_idle_ms = 60_000;
+        c.bench_api = true;
+    })
+    .await;
+    let _stalled = app.socket(&app.token("alice").await).await;
+    let r = app
+        .post(
+            "/bench/publish",
+            &app.token("martin").await,
+            json!({ "kind": "entity", "count": 4000, "frameBytes": 4000 }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.wait_for_sockets(0).await;
+}
+
+/// Shutdown completes while a socket that never reads is open.
+#[tokio::test]
+async fn shutdown_completes_with_a_silent_socket() {
+    let mut app = spawn_app().await;
+    let _silent = app.socket(&app.token("alice").await).await;
+    assert!(app.stopped_within(PATIENCE).await);
 }
