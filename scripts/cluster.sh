@@ -35,7 +35,7 @@ servers=""
 for i in "${!ports[@]}"; do
   n=$((i + 1))
   # Every node: the same database (accounts, data, the event log, the JWT secret).
-  PPT_DB="$db" "$target_dir/release/ppt-server" --demo --addr "127.0.0.1:${ports[$i]}" \
+  PPT_DB="$db" "$target_dir/release/ppt-server" --demo --trusted-proxy 127.0.0.1 --addr "127.0.0.1:${ports[$i]}" \
     --static-dir "$PPT_ROOT/dist" "$@" >"$run_dir/n$n.log" 2>&1 &
   pids+=($!)
   servers+="    server n$n 127.0.0.1:${ports[$i]} check"$'\n'

@@ -70,6 +70,23 @@ pub struct Config {
     )]
     pub allowed_origins: Vec<String>,
 
+    /// Proxies whose `X-Forwarded-For` names the client (comma-separated addresses); from
+    /// anyone else the header is ignored.
+    #[arg(long, env = "PPT_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
+
+    /// Failed logins an account may have at once; then one more a minute (429 meanwhile).
+    #[arg(long, env = "PPT_LOGIN_ACCOUNT_BURST", default_value_t = 5)]
+    pub login_account_burst: u32,
+
+    /// Failed logins a client address may have at once; then one more every 6 s.
+    #[arg(long, env = "PPT_LOGIN_ADDRESS_BURST", default_value_t = 20)]
+    pub login_address_burst: u32,
+
+    /// Password checks (argon2) that may run at once (default: the number of cores).
+    #[arg(long, env = "PPT_ARGON2_CONCURRENCY")]
+    pub argon2_concurrency: Option<usize>,
+
     /// Lifetime of an issued token, in seconds.
     #[arg(long, env = "PPT_TOKEN_TTL_SECS", default_value_t = 3600)]
     pub token_ttl_secs: u64,
@@ -183,6 +200,17 @@ impl Config {
         crate::db::PoolSettings {
             max_connections: self.db_connections,
             acquire_timeout: Duration::from_millis(self.db_timeout_ms),
+        }
+    }
+
+    /// Login limits.
+    pub fn login(&self) -> crate::auth::limits::LoginSettings {
+        crate::auth::limits::LoginSettings {
+            account_burst: self.login_account_burst,
+            address_burst: self.login_address_burst,
+            argon2_concurrency: self
+                .argon2_concurrency
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         }
     }
 

@@ -23,6 +23,12 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(&'static str, String),
+    /// Too many failed logins for an account or an address: 429, with when to try again.
+    #[error("too many attempts; try again in {0:?}")]
+    TooManyRequests(std::time::Duration),
+    /// The server is too busy to take this request now: 503, try again shortly.
+    #[error("busy")]
+    Busy,
     /// The database cannot be reached or is not serving: 503, try again (nothing was written).
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -95,6 +101,23 @@ impl IntoResponse for AppError {
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, BTreeMap::new()),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m, BTreeMap::new()),
             AppError::Conflict(code, m) => (StatusCode::CONFLICT, code, m, BTreeMap::new()),
+            AppError::TooManyRequests(wait) => {
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                return error_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("too many failed attempts; try again in {secs} s"),
+                    secs.max(1),
+                );
+            }
+            AppError::Busy => {
+                return error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "the server is busy; try again shortly".to_owned(),
+                    1,
+                );
+            }
             AppError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 let body = ApiError {
@@ -131,6 +154,23 @@ impl IntoResponse for AppError {
         };
         (status, Json(body)).into_response()
     }
+}
+
+/// An error body with `Retry-After`.
+fn error_response(status: StatusCode, code: &str, message: String, retry_after: u64) -> Response {
+    let body = ApiError {
+        error: ApiErrorDetail {
+            code: code.to_owned(),
+            message,
+            fields: BTreeMap::new(),
+        },
+    };
+    (
+        status,
+        [(axum::http::header::RETRY_AFTER, retry_after.to_string())],
+        Json(body),
+    )
+        .into_response()
 }
 
 /// Result of a handler.

@@ -114,8 +114,17 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     )
     .await
     .map_err(|e| StartError::Db(e.to_string()))?;
+    let login = Arc::new(
+        tokio::task::spawn_blocking({
+            let settings = config.login();
+            move || auth::limits::LoginLimits::new(settings)
+        })
+        .await
+        .map_err(|e| StartError::Db(e.to_string()))?,
+    );
     let state = AppState {
         jwt: JwtKeys::new(secret.as_bytes(), config.token_ttl()),
+        login,
         config: Arc::new(config),
         store,
         shutdown: CancellationToken::new(),
@@ -191,10 +200,15 @@ pub async fn run(
     if config.simulate {
         tokio::spawn(simulate::run(built.state.clone()));
     }
-    axum::serve(listener, built.router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            token.cancel();
-        })
-        .await
+    axum::serve(
+        listener,
+        built
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        token.cancel();
+    })
+    .await
 }

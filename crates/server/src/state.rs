@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::limits::LoginLimits;
 use crate::config::Config;
 use crate::store::Store;
 
@@ -14,6 +15,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
     pub jwt: JwtKeys,
+    /// Failed-login limits and the bounded password checks.
+    pub login: Arc<LoginLimits>,
     /// Cancelled when the server shuts down; sockets close with 1001.
     pub shutdown: CancellationToken,
 }

@@ -2,6 +2,7 @@
 //! extractor that every protected handler takes.
 
 pub mod jwt;
+pub mod limits;
 pub mod password;
 
 use axum::extract::FromRequestParts;

@@ -5,29 +5,38 @@ use ppt_protocol::rest::{LoginRequest, LoginResponse, TokenResponse, User};
 use sqlx::Row;
 
 use super::AppJson;
-use crate::auth::{password, AuthUser, RefreshingUser};
+use crate::auth::limits::ClientAddr;
+use crate::auth::{AuthUser, RefreshingUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users;
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     AppJson(req): AppJson<LoginRequest>,
 ) -> AppResult<AppJson<LoginResponse>> {
+    let account = users::fold_email(&req.email);
+    if let Some(wait) = state.login.refused(&account, address) {
+        return Err(AppError::TooManyRequests(wait));
+    }
     let found = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
-        .bind(users::fold_email(&req.email))
+        .bind(account.clone())
         .fetch_optional(state.store.pool())
         .await?;
-    let bad = || AppError::Unauthorized("wrong email or password".into());
-    let row = found.ok_or_else(bad)?;
-    let (id, hash): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
-    // Hashing is deliberately slow: keep it off the async threads.
-    let ok = tokio::task::spawn_blocking(move || password::verify(&req.password, &hash))
-        .await
-        .unwrap_or(false);
-    if !ok {
-        return Err(bad());
-    }
+    let found: Option<(i64, String)> = match found {
+        Some(row) => Some((row.try_get(0)?, row.try_get(1)?)),
+        None => None,
+    };
+    // An unknown email is checked too (against a decoy): the same time as a wrong password.
+    let ok = state
+        .login
+        .verify(req.password, found.as_ref().map(|(_, hash)| hash.clone()))
+        .await?;
+    let Some((id, _)) = found.filter(|_| ok) else {
+        state.login.failed(&account, address);
+        return Err(AppError::Unauthorized("wrong email or password".into()));
+    };
     let user = load(&state, id).await?;
     let token = state.jwt.issue(id, user.1, user.0.role);
     Ok(AppJson(LoginResponse {

@@ -217,3 +217,124 @@ pub fn alg_none_token() -> String {
         b64(json!({ "sub": "1", "bid": 1, "role": "manager", "iat": 1, "exp": 9_999_999_999u64 }))
     )
 }
+
+/// Posts a login; the response.
+async fn login_as(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    forwarded: Option<&str>,
+) -> reqwest::Response {
+    let mut r = app
+        .http
+        .post(app.url("/auth/login"))
+        .json(&json!({ "email": email, "password": password }));
+    if let Some(f) = forwarded {
+        r = r.header("x-forwarded-for", f);
+    }
+    r.send().await.unwrap()
+}
+
+/// After its burst of failures an account is answered 429 with `Retry-After`, even with the
+/// right password, before that is looked at; other accounts from the same address go on.
+#[tokio::test]
+async fn repeated_failures_on_an_account_are_429() {
+    let app = spawn_app_with(|c| c.login_account_burst = 3).await;
+    for _ in 0..3 {
+        let r = login_as(&app, "alice@demo.ppt", "wrong", None).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = login_as(&app, "Alice@Demo.ppt", "demo1234", None).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(
+        error_code(r).await,
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into())
+    );
+    let r = login_as(&app, "bob@demo.ppt", "demo1234", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// Failures are counted per client address too (unknown emails included); behind a trusted
+/// proxy the address is the one it forwards, and from anyone else `X-Forwarded-For` is
+/// ignored.
+#[tokio::test]
+async fn repeated_failures_from_an_address_are_429() {
+    let direct = spawn_app_with(|c| c.login_address_burst = 3).await;
+    for i in 0..3 {
+        let r = login_as(
+            &direct,
+            &format!("nobody{i}@demo.ppt"),
+            "x",
+            Some("198.51.100.9"),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = login_as(&direct, "alice@demo.ppt", "demo1234", Some("198.51.100.10")).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "an untrusted peer's X-Forwarded-For changes nothing"
+    );
+
+    let proxied = spawn_app_with(|c| {
+        c.login_address_burst = 2;
+        c.trusted_proxy = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    for i in 0..2 {
+        let r = login_as(
+            &proxied,
+            &format!("x{i}@demo.ppt"),
+            "x",
+            Some("198.51.100.1"),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = login_as(&proxied, "x9@demo.ppt", "x", Some("10.9.9.9, 198.51.100.1")).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = login_as(&proxied, "alice@demo.ppt", "demo1234", Some("198.51.100.2")).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "another client behind the same proxy"
+    );
+}
+
+/// An unknown email costs a password check, as a wrong password does (no hint which
+/// accounts exist); checks run at most `--argon2-concurrency` at once.
+#[tokio::test]
+async fn password_checks_are_the_same_for_everyone_and_bounded() {
+    let app = spawn_app_with(|c| c.argon2_concurrency = Some(1)).await;
+    let checks = || app.state.login.verifications();
+    let before = checks();
+    login_as(&app, "nobody@demo.ppt", "x", None).await;
+    assert_eq!(checks(), before + 1, "unknown email");
+    login_as(&app, "alice@demo.ppt", "x", None).await;
+    assert_eq!(checks(), before + 2, "wrong password");
+    let logins: Vec<_> = ["alice", "bob", "carol", "martin", "dana", "erik"]
+        .into_iter()
+        .map(|who| {
+            let (http, url) = (app.http.clone(), app.url("/auth/login"));
+            tokio::spawn(async move {
+                http.post(url)
+                    .json(&json!({ "email": format!("{who}@demo.ppt"), "password": "demo1234" }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for l in logins {
+        assert_eq!(l.await.unwrap(), StatusCode::OK);
+    }
+    assert_eq!(app.state.login.most_at_once(), 1);
+}
