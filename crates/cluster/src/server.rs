@@ -58,6 +58,9 @@ fn spawn(addr: &str, db: &str, static_dir: &Path, extra: &[String]) -> Result<Ch
             "5000000",
             "--bench-api",
             "--demo",
+            // The benchmarks open thousands of sockets as a handful of residents.
+            "--ws-max-per-user",
+            "1000000",
         ])
         .args(extra)
         .env("RUST_LOG", "warn")
