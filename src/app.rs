@@ -113,6 +113,13 @@ struct AuthenticatedProps {
 #[function_component]
 fn Authenticated(props: &AuthenticatedProps) -> Html {
     let session = use_store_value::<Session>();
+    if session.restoring {
+        return html! {
+            <main class="page restoring" data-testid="session-restoring" aria-busy="true">
+                <p class="muted">{ "Signing you in…" }</p>
+            </main>
+        };
+    }
     if !session.is_logged_in() {
         return html! { <Redirect<Route> to={Route::Login} /> };
     }

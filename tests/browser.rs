@@ -163,7 +163,7 @@ mod connection_status {
 }
 
 mod header {
-    use ppt_protocol::rest::{Role, User};
+    use ppt_protocol::rest::{LoginResponse, Role, User};
     use ppt_web::components::header::Header;
     use ppt_web::hooks::WsContext;
     use ppt_web::realtime::{ConnectionState, StatusView};
@@ -213,7 +213,7 @@ mod header {
             ConnectionState::Error,
         ] {
             // Outside a YewduxRoot, components use the global store.
-            Dispatch::<Session>::global().apply(SessionAction::LoggedIn {
+            Dispatch::<Session>::global().apply(SessionAction::LoggedIn(LoginResponse {
                 token: "t".into(),
                 user: User {
                     id: "1".into(),
@@ -221,7 +221,8 @@ mod header {
                     email: "a@x".into(),
                     role: Role::Resident,
                 },
-            });
+                expires_in: 900,
+            }));
             let root = mount();
             yew::Renderer::<Harness>::with_root_and_props(root.clone(), HarnessProps { state })
                 .render();
@@ -250,7 +251,7 @@ mod header {
     #[wasm_bindgen_test]
     async fn logout_clears_the_session() {
         let dispatch = Dispatch::<Session>::global();
-        dispatch.apply(SessionAction::LoggedIn {
+        dispatch.apply(SessionAction::LoggedIn(LoginResponse {
             token: "t".into(),
             user: User {
                 id: "1".into(),
@@ -258,7 +259,8 @@ mod header {
                 email: "a@x".into(),
                 role: Role::Resident,
             },
-        });
+            expires_in: 900,
+        }));
         let root = mount();
         yew::Renderer::<Harness>::with_root_and_props(
             root.clone(),

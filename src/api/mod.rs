@@ -177,6 +177,25 @@ pub async fn login(
     request(Method::Post, "/auth/login", None, Some(&body)).await
 }
 
+/// `POST /auth/refresh`: a new access token for the session in the refresh cookie (which
+/// the browser sends by itself and script never sees), and its user. One tab at a time: the
+/// cookie rotates, and a cookie spent twice ends the session.
+pub async fn refresh() -> Result<ppt_protocol::rest::LoginResponse, ApiError> {
+    crate::browser::locks::exclusive("ppt-web.refresh", async {
+        request(Method::Post, "/auth/refresh", None, None::<&()>).await
+    })
+    .await
+    .unwrap_or_else(|| Err(ApiError::Network("could not take the refresh lock".into())))
+}
+
+/// `POST /auth/logout`: ends the session on the server, on every device it is open in
+/// (`token` names it; the cookie does too).
+pub async fn logout(token: Option<&str>) -> Result<(), ApiError> {
+    send(Method::Post, "/auth/logout", token, None, None)
+        .await
+        .map(|_| ())
+}
+
 /// `GET` a JSON answer.
 pub async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiError> {
     request(Method::Get, path, Some(token), None::<&()>).await

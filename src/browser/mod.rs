@@ -1,6 +1,7 @@
 //! Browser features other than the socket: the notification sound, system notifications,
 //! whether the tab is hidden. Thin wrappers; every failure is quiet (an alert is a courtesy).
 
+pub mod locks;
 pub mod notifications;
 pub mod sound;
 

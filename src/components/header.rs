@@ -19,6 +19,12 @@ pub fn Header() -> Html {
     let logout = {
         let dispatch = dispatch.clone();
         Callback::from(move |_| {
+            // The server ends the session everywhere (this browser's other tabs, its
+            // sockets); the app forgets it at once either way.
+            let token = dispatch.get().token.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = crate::api::logout(token.as_deref()).await;
+            });
             dispatch.apply(SessionAction::LoggedOut);
             if let Some(n) = &navigator {
                 n.push(&Route::Login);

@@ -1,6 +1,9 @@
 //! `WebSocketProvider`: owns the app's one connection and shares it as [`WsContext`].
 //! Connects when someone is logged in, closes with 1000 on logout, and releases everything
 //! (a socket still connecting included) when it is dropped.
+//!
+//! At start it asks the server whether the browser still has a session (the refresh cookie
+//! survives reloads; the access token, held in memory only, does not).
 
 use yew::prelude::*;
 use yewdux::use_store;
@@ -38,7 +41,9 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
         let set_status = status.setter();
         let dispatch = dispatch.clone();
         use_memo((), move |_| {
-            let on_token = dispatch.apply_callback(SessionAction::TokenRefreshed);
+            let on_token = dispatch.apply_callback(|(token, lifetime_ms)| {
+                SessionAction::TokenRefreshed { token, lifetime_ms }
+            });
             let on_auth_lost = dispatch.apply_callback(|_: ()| SessionAction::Expired);
             WsService::new(
                 page_ws_url(),
@@ -51,9 +56,23 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
     };
     {
         let service = (*service).clone();
+        let lifetime = session.lifetime_ms;
         use_effect_with(session.token.clone(), move |token| match token {
-            Some(t) => service.start(t.clone()),
+            Some(t) => service.start(t.clone(), lifetime),
             None => service.logout(),
+        });
+    }
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            if dispatch.get().restoring {
+                wasm_bindgen_futures::spawn_local(async move {
+                    dispatch.apply(match crate::api::refresh().await {
+                        Ok(r) => SessionAction::LoggedIn(r),
+                        Err(_) => SessionAction::NothingToRestore,
+                    });
+                });
+            }
         });
     }
     let ctx = WsContext {

@@ -9,6 +9,11 @@
 //! Close-code policy: 4401 gets one fresh token (`RefreshToken`) and then the login page,
 //! never the same token again; 4403 stops; the user's logout (1000) stops; every other
 //! ending retries with backoff.
+//!
+//! Tokens are short-lived (15 minutes): told a token's lifetime, the machine renews it when
+//! four fifths of it have passed, and hands the fresh one to the open socket (an `auth`
+//! frame), so a connection outlives its tokens without a reconnect. A renewal the server
+//! refuses means the session ended (logout elsewhere, a stolen cookie): the login page.
 
 use ppt_protocol::{ClientFrame, CloseCode};
 
@@ -50,8 +55,12 @@ impl Default for ConnectionConfig {
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
-    /// Someone is logged in: connect with this token.
-    Start { token: String },
+    /// Someone is logged in: connect with this token, valid for `lifetime_ms` from now
+    /// (`None`: unknown, renewed only when the server refuses it).
+    Start {
+        token: String,
+        lifetime_ms: Option<u64>,
+    },
     /// The socket's `open` event.
     Opened { socket: SocketId },
     /// `connection:authenticated` arrived.
@@ -68,8 +77,11 @@ pub enum Input {
     Offline,
     /// The tab became visible.
     Visible,
-    /// A fresh token arrived.
-    TokenRefreshed { token: String },
+    /// A fresh token arrived, valid for `lifetime_ms` from now.
+    TokenRefreshed {
+        token: String,
+        lifetime_ms: Option<u64>,
+    },
     /// `/auth/refresh` failed; `unauthorized`: the server refused it (else: network trouble).
     TokenRefreshFailed { unauthorized: bool },
     /// The user pressed "Retry now".
@@ -147,6 +159,10 @@ pub struct Machine {
     refreshed_once: bool,
     /// The next attempt must fetch a token first.
     refresh_pending: bool,
+    /// When to renew the token ahead of its expiry.
+    renew_at: Option<u64>,
+    /// A renewal ahead of expiry is in flight.
+    renewing: bool,
     last_error: Option<String>,
     /// Since when there has been no connection (while logged in).
     down_since: Option<u64>,
@@ -165,6 +181,8 @@ impl Machine {
             has_connected: false,
             refreshed_once: false,
             refresh_pending: false,
+            renew_at: None,
+            renewing: false,
             last_error: None,
             down_since: None,
             degraded: false,
@@ -215,8 +233,10 @@ impl Machine {
     pub fn step(&mut self, input: Input, now: u64, jitter: f64) -> Vec<Command> {
         let mut out = Vec::new();
         match input {
-            Input::Start { token } => {
+            Input::Start { token, lifetime_ms } => {
                 self.token = Some(token);
+                self.renew_at = renewal(now, lifetime_ms);
+                self.renewing = false;
                 if matches!(self.phase, Phase::Idle | Phase::Stopped(_)) {
                     self.attempt = 0;
                     self.refreshed_once = false;
@@ -292,9 +312,14 @@ impl Machine {
                     self.connect(now, &mut out);
                 }
             }
-            Input::TokenRefreshed { token } => {
+            Input::TokenRefreshed { token, lifetime_ms } => {
                 self.token = Some(token.clone());
                 self.refresh_pending = false;
+                self.renewing = false;
+                self.renew_at = renewal(now, lifetime_ms);
+                if self.renew_at.is_some() {
+                    self.wake(now, &mut out);
+                }
                 match &self.phase {
                     Phase::Refreshing => self.open(now, &mut out),
                     // Keep the open socket's session alive with the new token.
@@ -306,7 +331,28 @@ impl Machine {
                 }
             }
             Input::TokenRefreshFailed { unauthorized } => {
-                if matches!(self.phase, Phase::Refreshing) {
+                let renewing = std::mem::take(&mut self.renewing);
+                if renewing && !matches!(self.phase, Phase::Refreshing) {
+                    if unauthorized {
+                        // The session is over (ended elsewhere): nothing to renew it with.
+                        if let Some(socket) = self.current_socket() {
+                            out.push(Command::Close {
+                                socket,
+                                code: CloseCode::Normal.code(),
+                            });
+                        }
+                        self.stop(
+                            Stop::AuthFailed,
+                            "Your session has ended. Please sign in again.",
+                        );
+                        out.push(Command::GoToLogin);
+                    } else {
+                        // The server is out of reach: try again a little later; the token
+                        // still works meanwhile.
+                        self.renew_at = Some(now + RENEW_RETRY_MS);
+                        self.wake(now, &mut out);
+                    }
+                } else if matches!(self.phase, Phase::Refreshing) {
                     if unauthorized {
                         self.stop(
                             Stop::AuthFailed,
@@ -328,6 +374,8 @@ impl Machine {
                     });
                 }
                 self.token = None;
+                self.renew_at = None;
+                self.renewing = false;
                 self.attempt = 0;
                 self.has_connected = false;
                 self.last_error = None;
@@ -361,6 +409,11 @@ impl Machine {
 
     /// Starts an attempt: a token first if one is needed, else a socket.
     fn connect(&mut self, now: u64, out: &mut Vec<Command>) {
+        // A token due for renewal is renewed before it is offered to a new socket.
+        if self.renew_at.is_some_and(|at| now >= at) {
+            self.renew_at = None;
+            self.refresh_pending = true;
+        }
         if !self.online {
             self.phase = Phase::Waiting { retry_at: None };
         } else if self.refresh_pending {
@@ -441,6 +494,14 @@ impl Machine {
     }
 
     fn tick(&mut self, now: u64, jitter: f64, out: &mut Vec<Command>) {
+        if matches!(self.phase, Phase::Connected { .. })
+            && !self.renewing
+            && self.renew_at.is_some_and(|at| now >= at)
+        {
+            self.renew_at = None;
+            self.renewing = true;
+            out.push(Command::RefreshToken);
+        }
         if let Some(since) = self.down_since {
             if !self.degraded && now >= since + self.cfg.degrade_after_ms {
                 self.degraded = true;
@@ -510,6 +571,9 @@ impl Machine {
             if self.attempt > 0 {
                 at = at.min(stable_at);
             }
+            if let (Some(renew), false) = (self.renew_at, self.renewing) {
+                at = at.min(renew);
+            }
             out.push(Command::WakeAt(at));
         }
     }
@@ -538,6 +602,14 @@ impl Machine {
             }
         }
     }
+}
+
+/// How long after a failed renewal (network trouble) to try again, in milliseconds.
+pub const RENEW_RETRY_MS: u64 = 30_000;
+
+/// When to renew a token valid for `lifetime_ms` from `now`: after four fifths of it.
+fn renewal(now: u64, lifetime_ms: Option<u64>) -> Option<u64> {
+    lifetime_ms.map(|l| now + l - l / 5)
 }
 
 #[cfg(test)]

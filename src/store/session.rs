@@ -1,23 +1,28 @@
-//! The session: who is logged in and their token, kept in localStorage so a reload stays
-//! logged in. Changes are reducer actions; saving is a listener's side effect.
+//! The session: who is logged in and their access token, held in memory only (contract
+//! section 10). Nothing of it is written to storage: a reload restores the session through
+//! the refresh cookie, which script cannot read (`api::auth::refresh`). Changes are reducer
+//! actions.
 
 use std::rc::Rc;
 
-use ppt_protocol::rest::User;
-use serde::{Deserialize, Serialize};
+use ppt_protocol::rest::{LoginResponse, User};
 use yewdux::{Context, Reducer, Store};
 
-/// localStorage key of the session.
-pub const STORAGE_KEY: &str = "ppt-web.session";
+/// Where earlier versions kept the session (token included); removed at start.
+pub const LEGACY_STORAGE_KEY: &str = "ppt-web.session";
 
 /// The logged-in user and their token, or nobody.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Session {
     pub token: Option<String>,
     pub user: Option<User>,
+    /// How long the token was valid when it arrived, in milliseconds (the connection renews
+    /// it before then).
+    pub lifetime_ms: Option<u64>,
     /// The last session ended because it could not be renewed (the login page says so).
-    #[serde(default)]
     pub expired: bool,
+    /// A reload is asking the server whether the browser still has a session.
+    pub restoring: bool,
 }
 
 impl Session {
@@ -28,9 +33,13 @@ impl Session {
 }
 
 impl Store for Session {
-    fn new(cx: &Context) -> Self {
-        init_persistence(cx);
-        load()
+    fn new(_cx: &Context) -> Self {
+        forget_legacy_storage();
+        Session {
+            // In the browser the app asks for its session at start (see `SessionRestore`).
+            restoring: cfg!(target_arch = "wasm32"),
+            ..Session::default()
+        }
     }
 
     fn should_notify(&self, old: &Self) -> bool {
@@ -41,28 +50,40 @@ impl Store for Session {
 /// What can happen to the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionAction {
-    LoggedIn {
+    /// A login, or a session restored at start.
+    LoggedIn(LoginResponse),
+    /// The start-up check found no session to restore.
+    NothingToRestore,
+    TokenRefreshed {
         token: String,
-        user: User,
+        lifetime_ms: Option<u64>,
     },
-    TokenRefreshed(String),
     LoggedOut,
     /// The session could not be renewed: log out and say why.
     Expired,
+}
+
+/// A login answer's token lifetime in milliseconds (`None` when the server did not say).
+pub fn lifetime_ms(r: &LoginResponse) -> Option<u64> {
+    (r.expires_in > 0).then(|| r.expires_in.saturating_mul(1000))
 }
 
 impl Reducer<Session> for SessionAction {
     fn apply(self, mut state: Rc<Session>) -> Rc<Session> {
         let s = Rc::make_mut(&mut state);
         match self {
-            SessionAction::LoggedIn { token, user } => {
-                s.token = Some(token);
-                s.user = Some(user);
+            SessionAction::LoggedIn(r) => {
+                s.lifetime_ms = lifetime_ms(&r);
+                s.token = Some(r.token);
+                s.user = Some(r.user);
                 s.expired = false;
+                s.restoring = false;
             }
-            SessionAction::TokenRefreshed(token) => {
+            SessionAction::NothingToRestore => s.restoring = false,
+            SessionAction::TokenRefreshed { token, lifetime_ms } => {
                 if s.user.is_some() {
                     s.token = Some(token);
+                    s.lifetime_ms = lifetime_ms;
                 }
             }
             SessionAction::LoggedOut => *s = Session::default(),
@@ -76,41 +97,13 @@ impl Reducer<Session> for SessionAction {
 }
 
 #[cfg(target_arch = "wasm32")]
-fn load() -> Session {
+fn forget_legacy_storage() {
     use gloo_storage::{LocalStorage, Storage};
-    LocalStorage::raw()
-        .get_item(STORAGE_KEY)
-        .ok()
-        .flatten()
-        .and_then(|raw| crate::api::from_json(&raw).ok())
-        .unwrap_or_default()
+    LocalStorage::delete(LEGACY_STORAGE_KEY);
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn load() -> Session {
-    Session::default()
-}
-
-#[cfg(target_arch = "wasm32")]
-fn init_persistence(cx: &Context) {
-    struct Save;
-    impl yewdux::Listener for Save {
-        type Store = Session;
-        fn on_change(&self, _cx: &Context, state: Rc<Session>) {
-            use gloo_storage::{LocalStorage, Storage};
-            if state.is_logged_in() {
-                let _ = LocalStorage::set(STORAGE_KEY, state.as_ref());
-            } else {
-                // Nothing of the user's stays behind; only whether the session expired.
-                LocalStorage::delete(STORAGE_KEY);
-            }
-        }
-    }
-    yewdux::init_listener(|| Save, cx);
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn init_persistence(_cx: &Context) {}
+fn forget_legacy_storage() {}
 
 #[cfg(test)]
 mod tests {
@@ -128,34 +121,55 @@ mod tests {
         }
     }
 
+    fn login(token: &str) -> LoginResponse {
+        LoginResponse {
+            token: token.into(),
+            user: alice(),
+            expires_in: 900,
+        }
+    }
+
+    /// A restore that finds nothing ends the restoring state and logs nobody in.
+    #[test]
+    fn restoring_ends_either_way() {
+        let cx = Context::new();
+        let dispatch = Dispatch::<Session>::new(&cx);
+        dispatch.reduce_mut(|s| s.restoring = true);
+        dispatch.apply(SessionAction::NothingToRestore);
+        assert!(!dispatch.get().restoring);
+        assert!(!dispatch.get().is_logged_in());
+        dispatch.reduce_mut(|s| s.restoring = true);
+        dispatch.apply(SessionAction::LoggedIn(login("t")));
+        assert!(!dispatch.get().restoring);
+        assert_eq!(dispatch.get().lifetime_ms, Some(900_000));
+    }
+
     /// Login fills the session, a refresh swaps only the token, logout clears everything.
     #[test]
     fn session_reducer() {
         let cx = Context::new();
         let dispatch = Dispatch::<Session>::new(&cx);
         assert!(!dispatch.get().is_logged_in());
-        dispatch.apply(SessionAction::LoggedIn {
-            token: "t1".into(),
-            user: alice(),
-        });
+        dispatch.apply(SessionAction::LoggedIn(login("t1")));
         assert!(dispatch.get().is_logged_in());
-        dispatch.apply(SessionAction::TokenRefreshed("t2".into()));
+        dispatch.apply(SessionAction::TokenRefreshed {
+            token: "t2".into(),
+            lifetime_ms: Some(5),
+        });
+        assert_eq!(dispatch.get().lifetime_ms, Some(5));
         assert_eq!(dispatch.get().token.as_deref(), Some("t2"));
         dispatch.apply(SessionAction::LoggedOut);
         assert_eq!(*dispatch.get(), Session::default());
-        dispatch.apply(SessionAction::TokenRefreshed("t3".into()));
-        assert_eq!(dispatch.get().token, None, "a refresh cannot log anyone in");
-        dispatch.apply(SessionAction::LoggedIn {
-            token: "t4".into(),
-            user: alice(),
+        dispatch.apply(SessionAction::TokenRefreshed {
+            token: "t3".into(),
+            lifetime_ms: None,
         });
+        assert_eq!(dispatch.get().token, None, "a refresh cannot log anyone in");
+        dispatch.apply(SessionAction::LoggedIn(login("t4")));
         dispatch.apply(SessionAction::Expired);
         assert!(!dispatch.get().is_logged_in());
         assert!(dispatch.get().expired);
-        dispatch.apply(SessionAction::LoggedIn {
-            token: "t5".into(),
-            user: alice(),
-        });
+        dispatch.apply(SessionAction::LoggedIn(login("t5")));
         assert!(!dispatch.get().expired);
     }
 }

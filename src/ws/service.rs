@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use yew::Callback;
 
-use crate::api::{self, ApiError, Method};
+use crate::api;
 use crate::realtime::machine::SocketId;
 use crate::realtime::subscriptions::{Pattern, Registry};
 use crate::realtime::{Command, ConnectionConfig, Input, Machine, StatusView};
@@ -45,7 +45,7 @@ struct Inner {
     queued: Vec<Rc<Envelope>>,
     delivery: Option<(AnimationFrame, Timeout)>,
     on_status: Callback<StatusView>,
-    on_token: Callback<String>,
+    on_token: Callback<(String, Option<u64>)>,
     on_auth_lost: Callback<()>,
     _listeners: Vec<EventListener>,
 }
@@ -74,7 +74,7 @@ impl WsService {
         url: String,
         config: ConnectionConfig,
         on_status: Callback<StatusView>,
-        on_token: Callback<String>,
+        on_token: Callback<(String, Option<u64>)>,
         on_auth_lost: Callback<()>,
     ) -> Self {
         let inner = Rc::new(RefCell::new(Inner {
@@ -127,10 +127,10 @@ impl WsService {
         }
     }
 
-    /// Connects (or keeps connecting) with this token.
-    pub fn start(&self, token: String) {
+    /// Connects (or keeps connecting) with this token, valid for `lifetime_ms` from now.
+    pub fn start(&self, token: String, lifetime_ms: Option<u64>) {
         self.inner.borrow_mut().token = Some(token.clone());
-        self.input(Input::Start { token });
+        self.input(Input::Start { token, lifetime_ms });
     }
 
     /// Logs out: closes with 1000 and stops.
@@ -246,22 +246,26 @@ fn execute(inner_rc: &Rc<RefCell<Inner>>, command: Command) {
             inner_rc.borrow_mut().wake = Some(timer);
         }
         Command::RefreshToken => {
-            let token = inner_rc.borrow().token.clone();
             let weak = Rc::downgrade(inner_rc);
             wasm_bindgen_futures::spawn_local(async move {
-                let result: Result<ppt_protocol::rest::TokenResponse, ApiError> =
-                    api::request(Method::Post, "/auth/refresh", token.as_deref(), None::<&()>)
-                        .await;
+                let result = api::refresh().await;
                 let Some(inner) = weak.upgrade() else { return };
                 match result {
                     Ok(r) => {
+                        let lifetime_ms = crate::store::session::lifetime_ms(&r);
                         let cb = {
                             let mut i = inner.borrow_mut();
                             i.token = Some(r.token.clone());
                             i.on_token.clone()
                         };
-                        cb.emit(r.token.clone());
-                        run(&inner, Input::TokenRefreshed { token: r.token });
+                        cb.emit((r.token.clone(), lifetime_ms));
+                        run(
+                            &inner,
+                            Input::TokenRefreshed {
+                                token: r.token,
+                                lifetime_ms,
+                            },
+                        );
                     }
                     Err(e) => run(
                         &inner,

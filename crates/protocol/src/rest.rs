@@ -33,18 +33,21 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// Answer to `POST /auth/login`.
+/// Answer to `POST /auth/login` and `POST /auth/refresh`: a short-lived access token, whose
+/// lifetime is `expiresIn` seconds, and its user. (The refresh token travels only in an
+/// `HttpOnly` cookie.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LoginResponse {
     pub token: String,
     pub user: User,
+    /// Seconds the token is valid from now (0 when a server did not say).
+    #[serde(default)]
+    pub expires_in: u64,
 }
 
-/// Answer to `POST /auth/refresh`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenResponse {
-    pub token: String,
-}
+/// Answer to `POST /auth/refresh`: the same as a login's.
+pub type TokenResponse = LoginResponse;
 
 /// One message between two users.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 use sqlx::{AnyConnection, Row};
 
 use crate::auth::password;
+use crate::auth::sessions::{self, EndReason};
 use crate::db::{self, Db};
 use crate::users;
 
@@ -134,6 +135,89 @@ pub async fn add_user(
                 AdminError::Db(e)
             }
         })
+}
+
+/// `user set`: a new role or building for an account. Its sessions end in the same
+/// transaction (its access tokens already name the old role and building), so it signs in
+/// again with the new ones. What changed, said plainly.
+pub async fn set_user(
+    db: &Db,
+    email: &str,
+    role: Option<&str>,
+    building: Option<&str>,
+) -> Result<String, AdminError> {
+    if role.is_none() && building.is_none() {
+        return Err(AdminError::Refused(
+            "say what changes: --role and/or --building".into(),
+        ));
+    }
+    if role.is_some_and(|r| r != "resident" && r != "manager") {
+        return Err(AdminError::Refused(
+            "the role is resident or manager".into(),
+        ));
+    }
+    let email = users::fold_email(email);
+    let mut tx = db.pool.begin().await?;
+    let Some(user_id) = user_id(&mut tx, &email).await? else {
+        return Err(AdminError::Refused(format!(
+            "there is no account for {email}"
+        )));
+    };
+    let mut said = Vec::new();
+    if let Some(role) = role {
+        sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(role.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        said.push(format!("is now a {role}"));
+    }
+    if let Some(name) = building {
+        let found = sqlx::query("SELECT id FROM buildings WHERE name = $1")
+            .bind(name.trim().to_owned())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = found else {
+            return Err(AdminError::Refused(format!(
+                "there is no building named {name:?}"
+            )));
+        };
+        let building_id: i64 = row.try_get(0)?;
+        sqlx::query("UPDATE users SET building_id = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(building_id)
+            .execute(&mut *tx)
+            .await?;
+        said.push(format!("lives in {name:?}"));
+    }
+    let ended = sessions::end_all(&mut *tx, user_id, EndReason::Admin).await?;
+    tx.commit().await?;
+    Ok(format!(
+        "{email} {}; {ended} session(s) ended",
+        said.join(" and ")
+    ))
+}
+
+/// `user logout`: ends every session of an account (its sockets close within a second).
+pub async fn logout_user(db: &Db, email: &str) -> Result<String, AdminError> {
+    let email = users::fold_email(email);
+    let mut conn = db.pool.acquire().await?;
+    let Some(user_id) = user_id(&mut conn, &email).await? else {
+        return Err(AdminError::Refused(format!(
+            "there is no account for {email}"
+        )));
+    };
+    let ended = sessions::end_all(&mut *conn, user_id, EndReason::Admin).await?;
+    Ok(format!("{email}: {ended} session(s) ended"))
+}
+
+async fn user_id(conn: &mut AnyConnection, email: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind(email.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
 }
 
 /// Opens `--db` for an administrative command: migrated, never seeded.

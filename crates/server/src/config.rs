@@ -87,14 +87,23 @@ pub struct Config {
     #[arg(long, env = "PPT_ARGON2_CONCURRENCY")]
     pub argon2_concurrency: Option<usize>,
 
-    /// Lifetime of an issued token, in seconds.
-    #[arg(long, env = "PPT_TOKEN_TTL_SECS", default_value_t = 3600)]
+    /// Lifetime of an access token, in seconds (at most 900: 15 minutes).
+    #[arg(long, env = "PPT_TOKEN_TTL_SECS", default_value_t = 900)]
     pub token_ttl_secs: u64,
 
-    /// How long after expiry a token may still be exchanged at `/auth/refresh`, in seconds
-    /// (a laptop that slept through its token's expiry reconnects without a login).
-    #[arg(long, env = "PPT_REFRESH_GRACE_SECS", default_value_t = 86_400)]
-    pub refresh_grace_secs: u64,
+    /// Longest a login session lives, in seconds (30 days); then the user signs in again.
+    #[arg(long, env = "PPT_SESSION_MAX_SECS", default_value_t = 30 * 86_400)]
+    pub session_max_secs: u64,
+
+    /// How often each server looks for sessions ended elsewhere (another server, an
+    /// administrative command) to close their sockets, in milliseconds.
+    #[arg(long, env = "PPT_SESSION_SWEEP_MS", default_value_t = 1000)]
+    pub session_sweep_ms: u64,
+
+    /// Whether the refresh cookie is marked `Secure`: `auto` (unless the request came to a
+    /// loopback address, such as a developer's http://localhost), `always` or `never`.
+    #[arg(long, env = "PPT_COOKIE_SECURE", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub cookie_secure: String,
 
     /// How long a new socket may take to send its `auth` frame, in milliseconds.
     #[arg(long, env = "PPT_AUTH_TIMEOUT_MS", default_value_t = 5000)]
@@ -180,7 +189,25 @@ pub enum UserCommand {
         #[arg(long, default_value = "")]
         apartment: String,
     },
+    /// Changes an account's role or building; its sessions end (it signs in again).
+    Set {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["resident", "manager"])]
+        role: Option<String>,
+        /// The new building's name.
+        #[arg(long)]
+        building: Option<String>,
+    },
+    /// Ends every session of an account at once (a lost phone, a departing resident).
+    Logout {
+        #[arg(long)]
+        email: String,
+    },
 }
+
+/// Longest access-token lifetime accepted, in seconds (contract section 10).
+pub const MAX_TOKEN_TTL: u64 = 900;
 
 /// Shortest `--jwt-secret` accepted, in bytes (HS256's key should be at least its hash size).
 pub const MIN_JWT_SECRET: usize = 32;
@@ -220,6 +247,10 @@ impl Config {
 
     pub fn token_ttl(&self) -> Duration {
         Duration::from_secs(self.token_ttl_secs)
+    }
+
+    pub fn session_sweep(&self) -> Duration {
+        Duration::from_millis(self.session_sweep_ms.max(10))
     }
 
     pub fn auth_timeout(&self) -> Duration {

@@ -48,6 +48,8 @@ pub struct TooMany;
 pub enum Dropped {
     /// Its queue was full, or this server missed events it should have delivered.
     Lagged,
+    /// Its login session ended (logout, a refresh token used twice, an administrator).
+    SessionEnded,
 }
 
 /// What a session holds: its queue and the way to learn why the hub dropped it.
@@ -67,6 +69,8 @@ impl Subscription {
 struct Entry {
     user_id: i64,
     building_id: i64,
+    /// The login session whose token authenticated the socket.
+    session: Option<Arc<str>>,
     tx: mpsc::Sender<Frame>,
     dropped: Arc<Mutex<Option<Dropped>>>,
 }
@@ -76,6 +80,7 @@ struct Inner {
     sockets: HashMap<u64, Entry>,
     by_user: HashMap<i64, HashSet<u64>>,
     by_building: HashMap<i64, HashSet<u64>>,
+    by_session: HashMap<Arc<str>, HashSet<u64>>,
     /// For each connected user, the id of the last event sent to them (`prevId` of the next).
     last_sent: HashMap<i64, u64>,
     /// The newest log id handed to the sockets.
@@ -155,6 +160,7 @@ impl Hub {
             Entry {
                 user_id,
                 building_id,
+                session: None,
                 tx,
                 dropped: dropped.clone(),
             },
@@ -273,6 +279,44 @@ impl Hub {
         }
     }
 
+    /// Records which login session a socket belongs to (again after it re-authenticates).
+    pub fn set_session(&self, socket_id: u64, session: &str) {
+        let mut inner = self.lock();
+        let Some(entry) = inner.sockets.get_mut(&socket_id) else {
+            return;
+        };
+        let old = entry.session.replace(Arc::from(session));
+        if let Some(old) = old {
+            unindex_session(&mut inner, &old, socket_id);
+        }
+        inner
+            .by_session
+            .entry(Arc::from(session))
+            .or_default()
+            .insert(socket_id);
+    }
+
+    /// Drops the sockets of these login sessions (their sessions close them with 4401);
+    /// how many.
+    pub fn end_sessions(&self, sessions: &[String]) -> usize {
+        let mut inner = self.lock();
+        let mut ended = 0;
+        for session in sessions {
+            let Some(ids) = inner.by_session.get(session.as_str()).cloned() else {
+                continue;
+            };
+            for id in ids {
+                if let Some(entry) = inner.sockets.get(&id) {
+                    *entry.dropped.lock().unwrap_or_else(|e| e.into_inner()) =
+                        Some(Dropped::SessionEnded);
+                }
+                remove(&mut inner, id);
+                ended += 1;
+            }
+        }
+        ended
+    }
+
     /// Unregisters a socket (idempotent).
     pub fn leave(&self, socket_id: u64) {
         let mut inner = self.lock();
@@ -375,12 +419,52 @@ fn remove(inner: &mut Inner, socket_id: u64) {
                 inner.by_building.remove(&entry.building_id);
             }
         }
+        if let Some(session) = entry.session {
+            unindex_session(inner, &session, socket_id);
+        }
+    }
+}
+
+fn unindex_session(inner: &mut Inner, session: &str, socket_id: u64) {
+    if let Some(set) = inner.by_session.get_mut(session) {
+        set.remove(&socket_id);
+        if set.is_empty() {
+            inner.by_session.remove(session);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ending a session drops its sockets and no others, with the reason.
+    #[test]
+    fn ending_a_session_drops_its_sockets() {
+        let hub = Hub::default();
+        let (mut a, _) = hub.join(1, 10, 8, 0);
+        let (mut b, _) = hub.join(1, 10, 8, 0);
+        let (mut c, _) = hub.join(1, 10, 8, 0);
+        hub.set_session(a.id, "s1");
+        hub.set_session(b.id, "s2");
+        hub.set_session(c.id, "s2");
+        // c re-authenticates with a token of another session.
+        hub.set_session(c.id, "s3");
+        assert_eq!(hub.end_sessions(&["s2".into(), "nope".into()]), 1);
+        assert!(b.rx.try_recv().is_err());
+        assert!(matches!(
+            b.rx.try_recv(),
+            Err(mpsc::error::TryRecvError::Disconnected)
+        ));
+        assert_eq!(b.dropped_reason(), Some(Dropped::SessionEnded));
+        assert_eq!(hub.len(), 2);
+        hub.publish(&Audience::Users(vec![1]), None, "x");
+        assert_eq!(a.rx.try_recv().unwrap().as_str(), "x");
+        assert_eq!(c.rx.try_recv().unwrap().as_str(), "x");
+        assert_eq!(hub.end_sessions(&["s3".into()]), 1);
+        assert_eq!(hub.end_sessions(&["s3".into()]), 0, "idempotent");
+        assert_eq!(hub.len(), 1);
+    }
 
     /// A frame reaches the sockets of its audience and nobody else's.
     #[test]

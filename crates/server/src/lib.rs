@@ -69,6 +69,12 @@ pub enum StartError {
         min = config::MIN_JWT_SECRET
     )]
     WeakSecret(usize),
+    #[error(
+        "--token-ttl-secs may be at most {max} (access tokens live at most 15 minutes; \
+         sessions last through refresh tokens); it is {0}",
+        max = config::MAX_TOKEN_TTL
+    )]
+    LongTokens(u64),
 }
 
 impl From<sqlx::Error> for StartError {
@@ -90,6 +96,9 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         if s.len() < config::MIN_JWT_SECRET {
             return Err(StartError::WeakSecret(s.len()));
         }
+    }
+    if config.token_ttl_secs > config::MAX_TOKEN_TTL {
+        return Err(StartError::LongTokens(config.token_ttl_secs));
     }
     let opened = db::open(&config.db, config.pool(), config.demo).await?;
     // The secret and the epoch belong to the database: every server on it shares them.
@@ -124,6 +133,10 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     );
     let state = AppState {
         jwt: JwtKeys::new(secret.as_bytes(), config.token_ttl()),
+        sessions: auth::sessions::Sessions::new(
+            secret.as_bytes(),
+            std::time::Duration::from_secs(config.session_max_secs),
+        ),
         login,
         config: Arc::new(config),
         store,
@@ -195,6 +208,12 @@ pub async fn run(
         built.state.store.clone(),
         listen,
         config.log_poll(),
+        token.clone(),
+    ));
+    tokio::spawn(auth::sessions::sweep(
+        built.state.store.pool().clone(),
+        built.state.store.hub().clone(),
+        config.session_sweep(),
         token.clone(),
     ));
     if config.simulate {

@@ -96,6 +96,12 @@ async fn administer(db: &str, command: &Command) -> std::process::ExitCode {
                 .await
                 .map(|id| format!("added {role} {email} to {building:?} (id {id})"))
         }
+        Command::User(UserCommand::Set {
+            email,
+            role,
+            building,
+        }) => admin::set_user(&db, email, role.as_deref(), building.as_deref()).await,
+        Command::User(UserCommand::Logout { email }) => admin::logout_user(&db, email).await,
     };
     match done {
         Ok(said) => {

@@ -6,6 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::limits::LoginLimits;
+use crate::auth::sessions::Sessions;
 use crate::config::Config;
 use crate::store::Store;
 
@@ -15,6 +16,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Store,
     pub jwt: JwtKeys,
+    /// Login sessions and their refresh tokens.
+    pub sessions: Sessions,
     /// Failed-login limits and the bounded password checks.
     pub login: Arc<LoginLimits>,
     /// Cancelled when the server shuts down; sockets close with 1001.

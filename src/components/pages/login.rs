@@ -88,10 +88,7 @@ pub fn LoginPage() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match api::login(&email, &password).await {
                     Ok(r) => {
-                        dispatch.apply(SessionAction::LoggedIn {
-                            token: r.token,
-                            user: r.user,
-                        });
+                        dispatch.apply(SessionAction::LoggedIn(r));
                         if let Some(n) = navigator {
                             n.push(&Route::Dashboard);
                         }

@@ -14,7 +14,14 @@ fn cfg() -> ConnectionConfig {
 /// A machine that has connected socket 1 at t=0.
 fn connected() -> Machine {
     let mut m = Machine::new(cfg());
-    m.step(Input::Start { token: "t".into() }, 0, J);
+    m.step(
+        Input::Start {
+            token: "t".into(),
+            lifetime_ms: None,
+        },
+        0,
+        J,
+    );
     m.step(Input::Opened { socket: 1 }, 0, J);
     m.step(Input::Authenticated { socket: 1 }, 0, J);
     m
@@ -40,6 +47,7 @@ fn connects_only_after_authenticated() {
     let c = m.step(
         Input::Start {
             token: "jwt".into(),
+            lifetime_ms: None,
         },
         0,
         J,
@@ -226,6 +234,7 @@ fn unauthorized_refreshes_once_then_logs_in() {
     let c = m.step(
         Input::TokenRefreshed {
             token: "fresh".into(),
+            lifetime_ms: None,
         },
         10,
         J,
@@ -264,7 +273,14 @@ fn refresh_is_rearmed_after_success() {
         0,
         J,
     );
-    m.step(Input::TokenRefreshed { token: "t2".into() }, 1, J);
+    m.step(
+        Input::TokenRefreshed {
+            token: "t2".into(),
+            lifetime_ms: None,
+        },
+        1,
+        J,
+    );
     m.step(Input::Opened { socket: 2 }, 2, J);
     m.step(Input::Authenticated { socket: 2 }, 3, J);
     assert_eq!(
@@ -363,7 +379,14 @@ fn forbidden_and_logout_stop() {
     assert_eq!(m.step(Input::Online, 7, J), vec![]);
     assert_eq!(state(&m), Disconnected);
     // Logging in again starts fresh.
-    let c = m.step(Input::Start { token: "t2".into() }, 8, J);
+    let c = m.step(
+        Input::Start {
+            token: "t2".into(),
+            lifetime_ms: None,
+        },
+        8,
+        J,
+    );
     assert_eq!(c[0], Command::Open { socket: 2 });
     assert_eq!(state(&m), Connecting);
 }
@@ -445,7 +468,14 @@ fn pong_keeps_the_link() {
 #[test]
 fn connect_timeout() {
     let mut m = Machine::new(cfg());
-    m.step(Input::Start { token: "t".into() }, 0, J);
+    m.step(
+        Input::Start {
+            token: "t".into(),
+            lifetime_ms: None,
+        },
+        0,
+        J,
+    );
     m.step(Input::Opened { socket: 1 }, 10, J);
     let c = m.step(Input::Tick, 10_000, J);
     assert_eq!(
@@ -525,6 +555,7 @@ fn refreshed_token_reauthenticates_the_open_socket() {
     let c = m.step(
         Input::TokenRefreshed {
             token: "new".into(),
+            lifetime_ms: None,
         },
         5,
         J,
@@ -627,4 +658,154 @@ fn the_pause_deadline_is_kept() {
         J,
     );
     assert_eq!(c, vec![Command::WakeAt(20_000)]);
+}
+
+/// A machine connected at t=0 with a token valid for `lifetime` ms.
+fn connected_for(lifetime: u64) -> Machine {
+    let mut m = Machine::new(cfg());
+    m.step(
+        Input::Start {
+            token: "t".into(),
+            lifetime_ms: Some(lifetime),
+        },
+        0,
+        J,
+    );
+    m.step(Input::Opened { socket: 1 }, 0, J);
+    m.step(Input::Authenticated { socket: 1 }, 0, J);
+    m
+}
+
+/// A token is renewed after four fifths of its lifetime, and the fresh one goes to the open
+/// socket: the connection never drops for a token's expiry.
+#[test]
+fn tokens_are_renewed_before_they_expire() {
+    let mut m = Machine::new(cfg());
+    m.step(
+        Input::Start {
+            token: "t".into(),
+            lifetime_ms: Some(20_000),
+        },
+        0,
+        J,
+    );
+    m.step(Input::Opened { socket: 1 }, 0, J);
+    let c = m.step(Input::Authenticated { socket: 1 }, 0, J);
+    assert_eq!(
+        wake(&c),
+        Some(16_000),
+        "woken for the renewal, before the heartbeat"
+    );
+    assert_eq!(
+        m.step(Input::Tick, 15_999, J),
+        vec![Command::WakeAt(16_000)]
+    );
+    let c = m.step(Input::Tick, 16_000, J);
+    assert!(c.contains(&Command::RefreshToken), "{c:?}");
+    assert_eq!(state(&m), Connected, "the socket stays up meanwhile");
+    // No second renewal while one is in flight.
+    let c = m.step(Input::Tick, 17_000, J);
+    assert!(!c.contains(&Command::RefreshToken), "{c:?}");
+    let c = m.step(
+        Input::TokenRefreshed {
+            token: "t2".into(),
+            lifetime_ms: Some(20_000),
+        },
+        17_000,
+        J,
+    );
+    assert_eq!(
+        c,
+        vec![
+            Command::Send {
+                socket: 1,
+                frame: ClientFrame::auth("t2", None),
+            },
+            Command::WakeAt(30_000),
+        ]
+    );
+    // The next renewal is due four fifths into the new token's life.
+    m.step(Input::Tick, 30_000, J);
+    m.step(Input::Frame { socket: 1 }, 30_001, J);
+    let c = m.step(Input::Tick, 33_000, J);
+    assert!(c.contains(&Command::RefreshToken), "{c:?}");
+}
+
+/// A renewal the server refuses means the session ended elsewhere: the socket closes and
+/// the login page shows, once.
+#[test]
+fn a_refused_renewal_goes_to_login() {
+    let mut m = connected_for(10_000);
+    let c = m.step(Input::Tick, 8_000, J);
+    assert!(c.contains(&Command::RefreshToken));
+    let c = m.step(Input::TokenRefreshFailed { unauthorized: true }, 8_100, J);
+    assert_eq!(
+        c,
+        vec![
+            Command::Close {
+                socket: 1,
+                code: 1000
+            },
+            Command::GoToLogin
+        ]
+    );
+    assert_eq!(state(&m), Error);
+    assert!(m.step(Input::Tick, 20_000, J).is_empty());
+}
+
+/// A renewal that cannot reach the server is tried again later; the connection goes on.
+#[test]
+fn a_renewal_without_network_is_retried() {
+    let mut m = connected_for(10_000);
+    m.step(Input::Tick, 8_000, J);
+    let c = m.step(
+        Input::TokenRefreshFailed {
+            unauthorized: false,
+        },
+        8_100,
+        J,
+    );
+    assert_eq!(state(&m), Connected);
+    assert!(!c.contains(&Command::GoToLogin));
+    let retry = 8_100 + RENEW_RETRY_MS;
+    // Heartbeats come and go; the renewal is asked for again at the retry time.
+    let mut t = 8_100;
+    let mut renewed_at = None;
+    while t <= retry {
+        t += 1_000;
+        let c = m.step(Input::Tick, t, J);
+        m.step(Input::Frame { socket: 1 }, t, J);
+        if c.contains(&Command::RefreshToken) {
+            renewed_at = Some(t);
+            break;
+        }
+    }
+    assert!(renewed_at.is_some_and(|at| at >= retry), "{renewed_at:?}");
+}
+
+/// A reconnect after the renewal time renews the token first, instead of offering the old
+/// one to the server and being refused.
+#[test]
+fn a_reconnect_with_a_stale_token_renews_it_first() {
+    let mut m = connected_for(5_000);
+    let c = m.step(
+        Input::Closed {
+            socket: 1,
+            code: 1006,
+        },
+        3_000,
+        J,
+    );
+    assert_eq!(wake(&c), Some(4_000));
+    let c = m.step(Input::Tick, 4_000, J);
+    assert_eq!(c, vec![Command::RefreshToken]);
+    let c = m.step(
+        Input::TokenRefreshed {
+            token: "fresh".into(),
+            lifetime_ms: Some(5_000),
+        },
+        4_100,
+        J,
+    );
+    assert!(c.contains(&Command::Open { socket: 2 }), "{c:?}");
 }

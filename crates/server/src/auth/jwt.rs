@@ -1,4 +1,5 @@
-//! HS256 JWTs with the algorithm pinned: `sub`, `bid` (building), `role`, `iat`, `exp`.
+//! HS256 JWTs with the algorithm pinned: `sub`, `bid` (building), `role`, `sid` (the login
+//! session, see [`super::sessions`]), `iat`, `exp`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -14,6 +15,7 @@ pub struct Claims {
     pub sub: String,
     pub bid: i64,
     pub role: Role,
+    pub sid: String,
     pub iat: u64,
     pub exp: u64,
 }
@@ -61,29 +63,38 @@ impl JwtKeys {
         }
     }
 
-    /// A fresh token for a user.
-    pub fn issue(&self, user_id: i64, building_id: i64, role: Role) -> String {
+    /// A fresh access token for a user's session, valid for the lifetime but never past
+    /// `not_after` (the session's end, Unix seconds).
+    pub fn issue(
+        &self,
+        user_id: i64,
+        building_id: i64,
+        role: Role,
+        session: &str,
+        not_after: u64,
+    ) -> String {
         let iat = unix_now();
         let claims = Claims {
             sub: user_id.to_string(),
             bid: building_id,
             role,
+            sid: session.to_owned(),
             iat,
-            exp: iat + self.ttl.as_secs().max(1),
+            exp: (iat + self.ttl.as_secs().max(1)).min(not_after),
         };
         // HS256 over a small struct does not fail.
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
     }
 
-    /// Verifies a token: HS256 only, signature, and expiry with no leeway.
-    pub fn verify(&self, token: &str) -> Result<AuthUser, TokenError> {
-        self.verify_with_leeway(token, 0)
+    /// How long an access token lives, in seconds.
+    pub fn ttl_secs(&self) -> u64 {
+        self.ttl.as_secs().max(1)
     }
 
-    /// Verifies a token for `/auth/refresh`: as [`verify`](Self::verify), but a token expired
-    /// less than `grace_secs` ago still counts.
-    pub fn verify_for_refresh(&self, token: &str, grace_secs: u64) -> Result<AuthUser, TokenError> {
-        self.verify_with_leeway(token, grace_secs)
+    /// Verifies a token: HS256 only, signature, and expiry with no leeway. (Whether its
+    /// session is still open is the caller's second question.)
+    pub fn verify(&self, token: &str) -> Result<AuthUser, TokenError> {
+        self.verify_with_leeway(token, 0)
     }
 
     fn verify_with_leeway(&self, token: &str, leeway: u64) -> Result<AuthUser, TokenError> {
@@ -100,6 +111,7 @@ impl JwtKeys {
             id,
             building_id: data.claims.bid,
             role: data.claims.role,
+            session: data.claims.sid,
             exp: data.claims.exp,
         })
     }

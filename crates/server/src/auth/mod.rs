@@ -4,6 +4,7 @@
 pub mod jwt;
 pub mod limits;
 pub mod password;
+pub mod sessions;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -18,6 +19,8 @@ pub struct AuthUser {
     pub id: i64,
     pub building_id: i64,
     pub role: Role,
+    /// The login session the token belongs to.
+    pub session: String,
     /// Expiry of the token, in seconds since the epoch.
     pub exp: u64,
 }
@@ -59,30 +62,34 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        state
-            .jwt
-            .verify(bearer(parts)?)
-            .map_err(|e| AppError::Unauthorized(e.to_string()))
+        authenticate(state, bearer(parts)?).await
     }
 }
 
-/// The caller of `/auth/refresh`: like [`AuthUser`], but a token expired within the refresh
-/// grace (`--refresh-grace-secs`) is accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefreshingUser(pub AuthUser);
-
-impl FromRequestParts<AppState> for RefreshingUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        state
-            .jwt
-            .verify_for_refresh(bearer(parts)?, state.config.refresh_grace_secs)
-            .map(RefreshingUser)
-            .map_err(|e| AppError::Unauthorized(e.to_string()))
+/// The caller behind an access token: a valid signature and expiry, and a session that is
+/// still open for the same user, role and building (so a logout, or an administrator's
+/// change, refuses the token at once on every server).
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, AppError> {
+    let user = state
+        .jwt
+        .verify(token)
+        .map_err(|e| AppError::Unauthorized(e.to_string()))?;
+    let role = match user.role {
+        Role::Manager => "manager",
+        Role::Resident => "resident",
+    };
+    let live = sessions::is_live(
+        state.store.pool(),
+        &user.session,
+        user.id,
+        user.building_id,
+        role,
+    )
+    .await?;
+    if live {
+        Ok(user)
+    } else {
+        Err(AppError::Unauthorized("the session has ended".into()))
     }
 }
 

@@ -159,16 +159,30 @@ impl Backend {
 #[derive(Debug, Clone, Copy)]
 pub struct Migrations(Backend);
 
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "sessions",
+        include_str!("../../migrations/sqlite/0002_sessions.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "sessions",
+        include_str!("../../migrations/postgres/0002_sessions.sql"),
+    ),
+];
 
 impl Migrations {
     fn list(self) -> Vec<Migration> {

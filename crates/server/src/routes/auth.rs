@@ -1,12 +1,22 @@
-//! `/auth/login`, `/auth/refresh`, `/me`.
+//! `/auth/login`, `/auth/refresh`, `/auth/logout`, `/me`.
+//!
+//! Login starts a session (see `auth::sessions`): the answer carries a short access token
+//! and sets the refresh token in an `HttpOnly`, `SameSite=Strict` cookie that only
+//! `/api/v1/auth` receives. Refresh reads only that cookie (never a bearer token) and
+//! rotates it. Logout ends the session everywhere.
 
 use axum::extract::State;
-use ppt_protocol::rest::{LoginRequest, LoginResponse, TokenResponse, User};
+use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use cookie::{Cookie, SameSite};
+use ppt_protocol::rest::{LoginRequest, LoginResponse, User};
 use sqlx::Row;
 
 use super::AppJson;
 use crate::auth::limits::ClientAddr;
-use crate::auth::{AuthUser, RefreshingUser};
+use crate::auth::sessions::{self, EndReason, Refreshed, COOKIE as REFRESH, COOKIE_PATH};
+use crate::auth::{authenticate, AuthUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users;
@@ -14,8 +24,10 @@ use crate::users;
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
+    headers: HeaderMap,
     AppJson(req): AppJson<LoginRequest>,
-) -> AppResult<AppJson<LoginResponse>> {
+) -> AppResult<Response> {
+    same_origin(&state, &headers)?;
     let account = users::fold_email(&req.email);
     if let Some(wait) = state.login.refused(&account, address) {
         return Err(AppError::TooManyRequests(wait));
@@ -37,30 +49,198 @@ pub async fn login(
         state.login.failed(&account, address);
         return Err(AppError::Unauthorized("wrong email or password".into()));
     };
-    let user = load(&state, id).await?;
-    let token = state.jwt.issue(id, user.1, user.0.role);
-    Ok(AppJson(LoginResponse {
-        token,
-        user: user.0,
-    }))
+    let started = state.sessions.start(state.store.pool(), id).await?;
+    signed_in(&state, &headers, started).await
 }
 
-pub async fn refresh(
-    State(state): State<AppState>,
-    RefreshingUser(auth): RefreshingUser,
-) -> AppResult<AppJson<TokenResponse>> {
-    let (user, building) = load(&state, auth.id).await?;
-    Ok(AppJson(TokenResponse {
-        token: state.jwt.issue(auth.id, building, user.role),
-    }))
+/// Exchanges the refresh cookie for a new access token and a new cookie.
+pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    same_origin(&state, &headers)?;
+    let Some(token) = refresh_cookie(&headers) else {
+        return Err(AppError::Unauthorized(
+            "no session to refresh; sign in".into(),
+        ));
+    };
+    match state.sessions.refresh(state.store.pool(), &token).await {
+        Ok(refreshed) => signed_in(&state, &headers, refreshed).await,
+        Err(e @ AppError::Unauthorized(_)) => {
+            // The cookie is worth nothing now: the browser may forget it.
+            let mut r = e.into_response();
+            r.headers_mut()
+                .append(SET_COOKIE, clear_cookie(&state, &headers));
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Ends the session of the access token, or else of the refresh cookie: its refresh token
+/// stops working, its access tokens are refused, its sockets close with 4401. Always 204 and
+/// a cleared cookie (logging out twice is not an error).
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    same_origin(&state, &headers)?;
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let mut session = None;
+    if let Some(token) = bearer {
+        match authenticate(&state, token).await {
+            Ok(user) => session = Some(user.session),
+            Err(AppError::Unauthorized(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if session.is_none() {
+        session = refresh_cookie(&headers)
+            .and_then(|t| state.sessions.parse(&t))
+            .map(|(s, _)| s);
+    }
+    if let Some(session) = session {
+        sessions::end(state.store.pool(), &session, EndReason::Logout).await?;
+        // This server's sockets at once; the others' within their next sweep.
+        state.store.hub().end_sessions(&[session]);
+    }
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut()
+        .append(SET_COOKIE, clear_cookie(&state, &headers));
+    Ok(r)
 }
 
 pub async fn me(State(state): State<AppState>, auth: AuthUser) -> AppResult<AppJson<User>> {
     Ok(AppJson(load(&state, auth.id).await?.0))
 }
 
+/// The answer to a login or refresh: the access token and user, and the refresh cookie.
+async fn signed_in(state: &AppState, headers: &HeaderMap, s: Refreshed) -> AppResult<Response> {
+    let (user, building) = load(state, s.user_id).await?;
+    let token = state
+        .jwt
+        .issue(s.user_id, building, user.role, &s.session, s.expires_at);
+    let expires_in = state
+        .jwt
+        .ttl_secs()
+        .min(s.expires_at.saturating_sub(crate::auth::jwt::unix_now()));
+    let max_age = s
+        .expires_at
+        .saturating_sub(crate::auth::jwt::unix_now())
+        .min(i64::MAX as u64) as i64;
+    let cookie = Cookie::build((REFRESH, s.refresh_token))
+        .path(COOKIE_PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure(state, headers))
+        .max_age(cookie::time::Duration::seconds(max_age))
+        .build();
+    let mut r = AppJson(LoginResponse {
+        token,
+        user,
+        expires_in,
+    })
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+        r.headers_mut().append(SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+fn clear_cookie(state: &AppState, headers: &HeaderMap) -> HeaderValue {
+    let cookie = Cookie::build((REFRESH, ""))
+        .path(COOKIE_PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure(state, headers))
+        .max_age(cookie::time::Duration::ZERO)
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// The refresh token from the request's cookies, if any.
+fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| Cookie::split_parse(v.to_owned()))
+        .filter_map(Result::ok)
+        .find(|c| c.name() == REFRESH && !c.value().is_empty())
+        .map(|c| c.value().to_owned())
+}
+
+/// Whether the refresh cookie is marked `Secure` (`--cookie-secure`): `auto` marks it unless
+/// the page was asked for at a loopback address (a developer's `http://localhost`, where
+/// browsers would otherwise not send it back).
+fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+    match state.config.cookie_secure.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => {
+            let host = headers
+                .get(HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            !is_loopback_host(host)
+        }
+    }
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The session endpoints refuse other sites' pages (defence in depth beside `SameSite`): a
+/// request that names an `Origin` must name this server's (or an allowed one).
+fn same_origin(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
+    let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok());
+    if crate::ws::origin_allowed(origin, host, &state.config.allowed_origins) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "this page's origin may not use the session".into(),
+        ))
+    }
+}
+
 async fn load(state: &AppState, id: i64) -> AppResult<(User, i64)> {
     users::by_id(state.store.pool(), id)
         .await?
         .ok_or_else(|| AppError::Unauthorized("the account no longer exists".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "localhost",
+            "localhost:8080",
+            "127.0.0.1:3000",
+            "[::1]:80",
+            "[::1]",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in [
+            "ppt.example",
+            "ppt.example:443",
+            "192.168.1.5:8080",
+            "[2001:db8::1]",
+            "",
+        ] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+    }
 }

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route("/messages", get(messages::list).post(messages::send))
         .route("/messages/unread-count", get(messages::unread_count))

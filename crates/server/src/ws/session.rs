@@ -138,11 +138,21 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// How long to keep a connection whose stream broke after we sent our close.
 const LINGER: Duration = Duration::from_millis(500);
 
-fn check_token(state: &AppState, token: &str) -> Result<AuthUser, Ending> {
-    state
-        .jwt
-        .verify(token)
-        .map_err(|e| Ending::new(CloseCode::Unauthorized, "unauthorized", e.to_string()))
+async fn check_token(state: &AppState, token: &str) -> Result<AuthUser, Ending> {
+    match crate::auth::authenticate(state, token).await {
+        Ok(user) => Ok(user),
+        Err(crate::error::AppError::Unauthorized(why)) => {
+            Err(Ending::new(CloseCode::Unauthorized, "unauthorized", why))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check a socket's session");
+            Err(Ending::new(
+                CloseCode::TryAgainLater,
+                "unavailable",
+                "the server cannot check the session now; reconnect shortly",
+            ))
+        }
+    }
 }
 
 /// Waits for the `auth` frame (or uses the query token). `Err(None)`: the client left.
@@ -159,7 +169,7 @@ where
         + Send,
 {
     if let Some(token) = query_token {
-        return check_token(state, &token).map_err(Some);
+        return check_token(state, &token).await.map_err(Some);
     }
     let deadline = Instant::now() + cfg.auth_timeout;
     let mut bucket = TokenBucket::new(cfg.rate_burst, cfg.rate_per_sec, Instant::now());
@@ -179,7 +189,7 @@ where
             Some(Err(e)) => return Err(Some(protocol_error(&e))),
             Some(Ok(Message::Text(text))) => match ClientFrame::from_json(&text) {
                 Ok(ClientFrame::Auth { payload, .. }) => {
-                    return check_token(state, &payload.token).map_err(Some)
+                    return check_token(state, &payload.token).await.map_err(Some)
                 }
                 Ok(ClientFrame::Ping { .. }) => {
                     let pong = socket.send(control(ServerEvent::Pong));
@@ -278,6 +288,7 @@ where
         }
     };
     let socket_id = sub.id;
+    state.store.hub().set_session(socket_id, &user.session);
     let hello = control(ServerEvent::Authenticated(Authenticated {
         user_id: user.id.to_string(),
         last_event_id,
@@ -336,6 +347,7 @@ where
                 None => {
                     let why = match sub.dropped_reason() {
                         Some(Dropped::Lagged) | None => Ending::new(CloseCode::TryAgainLater, "lagged", "this connection fell behind; reconnect and catch up"),
+                        Some(Dropped::SessionEnded) => Ending::new(CloseCode::Unauthorized, "session_ended", "the session has ended; sign in again"),
                     };
                     ending = Some(Some(why));
                 }
@@ -358,8 +370,11 @@ where
                             }
                         }
                         // A fresh token for the same user extends the session.
-                        Ok(ClientFrame::Auth { payload, .. }) => match check_token(state, &payload.token) {
+                        Ok(ClientFrame::Auth { payload, .. }) => match check_token(state, &payload.token).await {
                             Ok(fresh) if fresh.id == user.id => {
+                                if fresh.session != user.session {
+                                    state.store.hub().set_session(socket_id, &fresh.session);
+                                }
                                 user = fresh;
                                 expiry.as_mut().reset(token_deadline(user.exp));
                             }

@@ -12,6 +12,7 @@ mod http;
 mod lists;
 mod missed;
 mod permissions;
+mod sessions;
 mod static_files;
 mod writes;
 mod ws;

@@ -271,3 +271,95 @@ async fn memory_and_log_give_the_same_pages() {
     }
     assert!(compared > 300);
 }
+
+/// Cursors at the edges: the largest id (beyond the log: reset, not an overflow), one past it
+/// (400), a huge `limit` (capped), an empty epoch (not this log's: reset), a repeated one
+/// (400), and `since` in the future (nothing yet, no reset). Never a 500.
+#[tokio::test]
+async fn edge_cursors() {
+    let app = spawn_app().await;
+    let alice = app.token("alice").await;
+    send_many(&app, "bob", "1", 2).await;
+    let epoch = app.epoch.clone();
+    let page = app
+        .get_json(
+            &format!("/events/missed?after=18446744073709551615&epoch={epoch}"),
+            &alice,
+        )
+        .await;
+    assert_eq!(page["resetRequired"], true, "{page}");
+    assert_eq!(ids(&page), Vec::<u64>::new());
+    for limit in ["1000000", "18446744073709551615"] {
+        let page = app
+            .get_json(
+                &format!("/events/missed?after=0&epoch={epoch}&limit={limit}"),
+                &alice,
+            )
+            .await;
+        assert_eq!(page["resetRequired"], false, "{page}");
+        assert_eq!(page["hasMore"], false);
+        assert!(!ids(&page).is_empty());
+    }
+    let page = app.get_json("/events/missed?after=1&epoch=", &alice).await;
+    assert_eq!(
+        page["resetRequired"], true,
+        "an empty epoch is not this log's"
+    );
+    for q in [
+        "?after=18446744073709551616".to_owned(),
+        format!("?after=1&epoch={epoch}&epoch={epoch}"),
+        "?after=1&limit=18446744073709551616".to_owned(),
+    ] {
+        let r = app.get(&format!("/events/missed{q}"), &alice).await;
+        assert_eq!(
+            error_code(r).await,
+            (StatusCode::BAD_REQUEST, "bad_query".into()),
+            "{q}"
+        );
+    }
+    let page = app
+        .get_json("/events/missed?since=2999-01-01T00:00:00Z", &alice)
+        .await;
+    assert_eq!(page["resetRequired"], false, "{page}");
+    assert_eq!(ids(&page), Vec::<u64>::new());
+    assert_eq!(page["hasMore"], false);
+}
+
+/// A missed-events page is read in one snapshot: retention pruning that commits while the
+/// page is being read cannot hand the client a gap. The page's first read starts the snapshot;
+/// the log is then pruned to nothing; the rest of the page still sees the log as it was, so
+/// the page is whole (not a page with its start missing, and not a reset).
+#[tokio::test]
+async fn a_page_is_read_in_one_snapshot() {
+    use ppt_server::routes::events::{read_page, Cursor, MissedQuery};
+
+    let app = spawn_app().await;
+    send_many(&app, "bob", "1", 5).await; // 10 events, all Alice's to see
+    let store = &app.state.store;
+    let mut tx = store.snapshot().await.unwrap();
+    let (head, pruned, _) = ppt_server::eventlog::bounds(&mut tx).await.unwrap();
+    assert_eq!((head, pruned), (10, 0));
+    let through = ppt_server::eventlog::prune(store.db(), head, 0)
+        .await
+        .unwrap();
+    assert_eq!(through, 10, "everything pruned outside the page's snapshot");
+    let q = MissedQuery {
+        cursor: Cursor::After { id: 0, epoch: None },
+        limit: 500,
+    };
+    let page = read_page(&mut tx, &q, store.epoch(), 1, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(!page.reset_required);
+    assert_eq!(
+        page.events
+            .iter()
+            .map(|e| e.id.unwrap())
+            .collect::<Vec<_>>(),
+        (1..=10).collect::<Vec<u64>>()
+    );
+    assert_eq!(page.latest_id, 10);
+    // A new read sees the pruned log: the same cursor now asks for a reset.
+    let alice = app.token("alice").await;
+    let after = app.get_json("/events/missed?after=0&limit=1", &alice).await;
+    assert_eq!(after["resetRequired"], true, "{after}");
+}

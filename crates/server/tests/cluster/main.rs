@@ -9,3 +9,4 @@ mod pg;
 
 mod fanout;
 mod faults;
+mod sessions;

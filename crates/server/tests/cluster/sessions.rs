@@ -1,0 +1,94 @@
+//! Sessions across servers: a logout through one server ends the session on every other at
+//! once (its tokens refused there) and closes its sockets there (the sweep); a refresh token
+//! spent on one server cannot be spent again on another.
+
+use reqwest::StatusCode;
+
+use crate::fanout::cluster;
+use crate::helpers::*;
+
+fn refresh_cookie(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("ppt_refresh="))
+        .and_then(|v| v.split(';').next())
+        .expect("a refresh cookie")
+        .to_owned()
+}
+
+async fn login(node: &TestApp, who: &str) -> (String, String) {
+    let r = node
+        .http
+        .post(node.url("/auth/login"))
+        .json(&serde_json::json!({ "email": format!("{who}@demo.ppt"), "password": "demo1234" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = refresh_cookie(&r);
+    let body: serde_json::Value = r.json().await.unwrap();
+    (body["token"].as_str().unwrap().to_owned(), cookie)
+}
+
+async fn refresh(node: &TestApp, cookie: &str) -> reqwest::Response {
+    node.http
+        .post(node.url("/auth/refresh"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logout_through_one_server_ends_the_session_on_all() {
+    let (_db, nodes) = cluster(3, |c| c.session_sweep_ms = 100).await;
+    let (token, cookie) = login(&nodes[0], "alice").await;
+    let mut on_b = nodes[1].socket(&token).await;
+    let mut on_c = nodes[2].socket(&token).await;
+    let r = nodes[0]
+        .http
+        .post(nodes[0].url("/auth/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    // Refused at once everywhere: the session row is the truth for every server.
+    for node in &nodes {
+        assert_eq!(
+            node.get("/me", &token).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            refresh(node, &cookie).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    for socket in [&mut on_b, &mut on_c] {
+        let closed = socket.closed().await;
+        assert_eq!(
+            (closed.code, closed.error.as_deref()),
+            (4401, Some("session_ended"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_token_spent_on_one_server_is_reuse_on_another() {
+    let (_db, nodes) = cluster(2, |_| {}).await;
+    let (_, cookie) = login(&nodes[0], "bob").await;
+    let r = refresh(&nodes[0], &cookie).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let next = refresh_cookie(&r);
+    assert_eq!(
+        refresh(&nodes[1], &cookie).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        refresh(&nodes[1], &next).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the reuse ended the session"
+    );
+}
