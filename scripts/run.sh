@@ -28,7 +28,10 @@ cat <<MSG
     alice@demo.ppt   resident
     bob@demo.ppt     resident
     carol@demo.ppt   resident
-    martin@demo.ppt  manager
+    martin@demo.ppt  manager     (Sunny Court 12)
+    dana@demo.ppt    resident
+    erik@demo.ppt    resident
+    nora@demo.ppt    manager     (Maple House 3)
 
 MSG
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"

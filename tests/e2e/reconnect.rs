@@ -176,6 +176,8 @@ async fn a_fresh_database_refetches_everything() {
 
     server.stop().await;
     alice.wait_for_state("reconnecting").await;
+    // Sessions live in the database too; a fresh one would sign Alice out. They are carried
+    // over, as a restore that kept the accounts and sessions but not the event log would.
     server.start_fresh().await;
     alice.wait_for_state("connected").await;
     alice.wait_for_message("Before the reset", 0).await;

@@ -42,6 +42,9 @@ pub struct Server {
 
 fn no_tweak(_: &mut Config) {}
 
+/// A row of `sessions`: id, user, generation, created, expires, refreshed.
+type SessionRow = (String, i64, i64, i64, i64, i64);
+
 impl Server {
     pub async fn start() -> Server {
         Self::start_with(no_tweak).await
@@ -52,7 +55,7 @@ impl Server {
         let db = dir.path().join("e2e.sqlite3");
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (state, stop, done) = Self::launch(listener, &db, tweak).await;
+        let (state, stop, done) = Self::launch(listener, &db, tweak, Vec::new()).await;
         Server {
             addr,
             db,
@@ -68,12 +71,28 @@ impl Server {
         listener: TcpListener,
         db: &std::path::Path,
         tweak: fn(&mut Config),
+        carried: Vec<SessionRow>,
     ) -> (AppState, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
         let mut config = Config::for_db(db.display().to_string(), dist_dir());
         config.demo = true;
         tweak(&mut config);
         let built = build(config).await.expect("server builds");
         let state = built.state.clone();
+        for row in carried {
+            sqlx::query(
+                "INSERT INTO sessions (id, user_id, generation, created_at, expires_at, refreshed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(row.0)
+            .bind(row.1)
+            .bind(row.2)
+            .bind(row.3)
+            .bind(row.4)
+            .bind(row.5)
+            .execute(state.store.pool())
+            .await
+            .unwrap();
+        }
         let (stop, rx) = oneshot::channel::<()>();
         let done = tokio::spawn(async move {
             run(listener, built, async move {
@@ -101,21 +120,38 @@ impl Server {
 
     /// Starts again on the same address with the same database.
     pub async fn start_again(&mut self) {
+        self.start_again_with(Vec::new()).await;
+    }
+
+    async fn start_again_with(&mut self, carried: Vec<SessionRow>) {
         let listener = TcpListener::bind(self.addr)
             .await
             .expect("the port is free again");
-        let (state, stop, done) = Self::launch(listener, &self.db, self.tweak).await;
+        let (state, stop, done) = Self::launch(listener, &self.db, self.tweak, carried).await;
         self.state = state;
         self.stop = Some(stop);
         self.done = Some(done);
     }
 
-    /// Starts again on the same address with a new, empty database (a new event log).
+    /// Starts again on the same address with a new, empty database (a new event log). The
+    /// login sessions are carried over (as a restore that kept accounts and sessions but not
+    /// the log would), so signed-in browsers stay signed in; they are in place before the
+    /// server answers anyone.
     pub async fn start_fresh(&mut self) {
+        use sqlx::Row;
+        let carried = sqlx::query(
+            "SELECT id, user_id, generation, created_at, expires_at, refreshed_at FROM sessions",
+        )
+        .fetch_all(self.state.store.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+        .collect();
         self.db = self
             .db
             .with_file_name(format!("fresh-{}.sqlite3", std::process::id()));
-        self.start_again().await;
+        self.start_again_with(carried).await;
     }
 
     /// Sockets open on the server right now.

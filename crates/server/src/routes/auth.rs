@@ -203,7 +203,17 @@ fn is_loopback_host(host: &str) -> bool {
 fn same_origin(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
     let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
     let host = headers.get(HOST).and_then(|v| v.to_str().ok());
-    if crate::ws::origin_allowed(origin, host, &state.config.allowed_origins) {
+    // A developer's page on another loopback port (Trunk's dev server proxying the API) is
+    // the same machine and the same site.
+    let loopback = |h: Option<&str>| h.is_some_and(is_loopback_host);
+    let origin_host = origin.map(|o| {
+        o.strip_prefix("http://")
+            .or_else(|| o.strip_prefix("https://"))
+            .unwrap_or(o)
+    });
+    if crate::ws::origin_allowed(origin, host, &state.config.allowed_origins)
+        || (loopback(origin_host) && loopback(host))
+    {
         Ok(())
     } else {
         Err(AppError::Forbidden(

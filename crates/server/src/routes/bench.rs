@@ -125,13 +125,7 @@ pub async fn publish(
     let (mut done, mut published, mut first_id, mut last_id) = (0u32, 0u64, 0u64, 0u64);
     while done < req.count {
         // How many events the schedule wants written by now.
-        let due = match req.per_sec {
-            Some(rate) => {
-                let at = started.elapsed().as_secs_f64() * rate as f64;
-                (at as u32 + 1).min(req.count)
-            }
-            None => req.count,
-        };
+        let due = due(started.elapsed(), req.per_sec, req.count);
         if due <= done {
             let rate = req.per_sec.unwrap_or(1).max(1) as f64;
             let next = started + Duration::from_secs_f64(done as f64 / rate);
@@ -187,4 +181,32 @@ pub async fn publish(
         last_id,
         elapsed_ms: started.elapsed().as_millis() as u64,
     }))
+}
+
+/// How many of `count` events a schedule of `per_sec` wants written `elapsed` after it
+/// started (all of them without pacing). Saturating: no rate, time or count overflows it.
+fn due(elapsed: Duration, per_sec: Option<u32>, count: u32) -> u32 {
+    match per_sec {
+        Some(rate) => {
+            let at = elapsed.as_secs_f64() * f64::from(rate);
+            // `as` saturates (and maps NaN to 0); the + 1 is done in 64 bits.
+            ((at as u64).saturating_add(1)).min(u64::from(count)) as u32
+        }
+        None => count,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacing_arithmetic_saturates() {
+        let max = Some(u32::MAX);
+        assert_eq!(due(Duration::from_secs(10), max, MAX_COUNT), MAX_COUNT);
+        assert_eq!(due(Duration::MAX, max, u32::MAX), u32::MAX);
+        assert_eq!(due(Duration::ZERO, Some(1), 5), 1);
+        assert_eq!(due(Duration::from_millis(2500), Some(2), 100), 6);
+        assert_eq!(due(Duration::from_secs(1), None, 7), 7);
+    }
 }

@@ -85,25 +85,13 @@ async fn a_deployment_is_set_up_from_the_command_line() {
     assert!(!ok && said.contains("already an account"), "{said}");
 
     let app = spawn_node(&db, |c| c.demo = false).await;
-    let r = app
-        .http
-        .post(app.url("/auth/login"))
-        .json(&json!({ "email": "alice@demo.ppt", "password": "demo1234" }))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_login("alice@demo.ppt", "demo1234").await;
     assert_eq!(
         r.status(),
         StatusCode::UNAUTHORIZED,
         "no demo world without --demo"
     );
-    let r = app
-        .http
-        .post(app.url("/auth/login"))
-        .json(&json!({ "email": "OLGA@example.com", "password": "a-long-password" }))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_login("OLGA@example.com", "a-long-password").await;
     assert_eq!(r.status(), StatusCode::OK);
     let me: serde_json::Value = r.json().await.unwrap();
     assert_eq!(me["user"]["role"], "manager");

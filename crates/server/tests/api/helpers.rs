@@ -123,17 +123,21 @@ impl TestApp {
         format!("ws://{}/ws", self.addr)
     }
 
+    /// Posts a login with any email and password; the response as it is.
+    pub async fn post_login(&self, email: &str, password: &str) -> Response {
+        self.http
+            .post(self.url("/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Logs in a demo user.
     pub async fn login(&self, who: &str) -> LoginResponse {
         let r = self
-            .http
-            .post(self.url("/auth/login"))
-            .json(
-                &serde_json::json!({ "email": format!("{who}@demo.ppt"), "password": "demo1234" }),
-            )
-            .send()
-            .await
-            .unwrap();
+            .post_login(&format!("{who}@demo.ppt"), "demo1234")
+            .await;
         assert_eq!(r.status(), StatusCode::OK, "login {who}");
         r.json().await.unwrap()
     }
@@ -315,6 +319,19 @@ impl Socket {
             }
         }
     }
+}
+
+/// The `ppt_refresh` cookie a response sets, as `name=value`, and its attributes.
+pub fn refresh_cookie(r: &Response) -> Option<(String, String)> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("ppt_refresh="))
+        .map(|v| {
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            (pair.to_owned(), attrs.to_owned())
+        })
 }
 
 /// The error body's `code`.

@@ -19,29 +19,10 @@ struct SignedIn {
     cookie: String,
 }
 
-/// The `ppt_refresh` cookie a response sets, as `name=value`, with its attributes.
-fn set_cookie(r: &Response) -> Option<(String, String)> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("ppt_refresh="))
-        .map(|v| {
-            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
-            (pair.to_owned(), attrs.to_owned())
-        })
-}
-
 async fn sign_in(app: &TestApp, who: &str) -> SignedIn {
-    let r = app
-        .http
-        .post(app.url("/auth/login"))
-        .json(&json!({ "email": format!("{who}@demo.ppt"), "password": "demo1234" }))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_login(&format!("{who}@demo.ppt"), "demo1234").await;
     assert_eq!(r.status(), StatusCode::OK);
-    let (cookie, _) = set_cookie(&r).expect("login sets the refresh cookie");
+    let (cookie, _) = refresh_cookie(&r).expect("login sets the refresh cookie");
     SignedIn {
         body: r.json().await.unwrap(),
         cookie,
@@ -61,7 +42,7 @@ async fn refresh(app: &TestApp, cookie: &str) -> Response {
 async fn refreshed(app: &TestApp, cookie: &str) -> SignedIn {
     let r = refresh(app, cookie).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let (cookie, _) = set_cookie(&r).expect("refresh rotates the cookie");
+    let (cookie, _) = refresh_cookie(&r).expect("refresh rotates the cookie");
     SignedIn {
         body: r.json().await.unwrap(),
         cookie,
@@ -112,14 +93,8 @@ fn forge(header: Value, claims: Value, secret: &str) -> String {
 #[tokio::test]
 async fn login_gives_a_short_token_and_a_strict_cookie() {
     let app = spawn_app().await;
-    let r = app
-        .http
-        .post(app.url("/auth/login"))
-        .json(&json!({ "email": "alice@demo.ppt", "password": "demo1234" }))
-        .send()
-        .await
-        .unwrap();
-    let (cookie, attrs) = set_cookie(&r).expect("a refresh cookie");
+    let r = app.post_login("alice@demo.ppt", "demo1234").await;
+    let (cookie, attrs) = refresh_cookie(&r).expect("a refresh cookie");
     let attrs = attrs.to_ascii_lowercase();
     for want in [
         "httponly",
@@ -153,7 +128,7 @@ async fn login_gives_a_short_token_and_a_strict_cookie() {
         .send()
         .await
         .unwrap();
-    let (_, attrs) = set_cookie(&r).unwrap();
+    let (_, attrs) = refresh_cookie(&r).unwrap();
     assert!(attrs.to_ascii_lowercase().contains("secure"), "{attrs}");
 }
 
@@ -210,7 +185,7 @@ async fn a_reused_refresh_token_ends_the_session() {
     // The thief (or the owner, whichever is second) presents the old token again.
     let r = refresh(&app, &stolen.cookie).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let (cleared, attrs) = set_cookie(&r).expect("the cookie is cleared");
+    let (cleared, attrs) = refresh_cookie(&r).expect("the cookie is cleared");
     assert_eq!(cleared, "ppt_refresh=");
     assert!(attrs.to_ascii_lowercase().contains("max-age=0"), "{attrs}");
     assert_eq!(
@@ -249,7 +224,7 @@ async fn logout_ends_the_session_everywhere() {
     let mut kept = app.socket(&other.body.token).await;
     let r = logout(&app, Some(&s.body.token), None).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    assert_eq!(set_cookie(&r).unwrap().0, "ppt_refresh=");
+    assert_eq!(refresh_cookie(&r).unwrap().0, "ppt_refresh=");
     for socket in [&mut a, &mut b] {
         let closed = socket.closed().await;
         assert_eq!(closed.code, 4401);
@@ -317,7 +292,7 @@ async fn sessions_end_at_their_cap() {
     loop {
         let r = refresh(&app, &cookie).await;
         if r.status() == StatusCode::OK {
-            cookie = set_cookie(&r).unwrap().0;
+            cookie = refresh_cookie(&r).unwrap().0;
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "the session never ended"
@@ -425,15 +400,9 @@ async fn a_deleted_user_is_refused_not_an_error() {
     ppt_server::admin::add_user(app.state.store.db(), "Sunny Court 12", &user, "leaving-pw")
         .await
         .unwrap();
-    let r = app
-        .http
-        .post(app.url("/auth/login"))
-        .json(&json!({ "email": "leaving@demo.ppt", "password": "leaving-pw" }))
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_login("leaving@demo.ppt", "leaving-pw").await;
     assert_eq!(r.status(), StatusCode::OK);
-    let (cookie, _) = set_cookie(&r).unwrap();
+    let (cookie, _) = refresh_cookie(&r).unwrap();
     let token = r.json::<LoginResponse>().await.unwrap().token;
     let mut socket = app.socket(&token).await;
     sqlx::query("DELETE FROM users WHERE email = 'leaving@demo.ppt'")
@@ -597,7 +566,17 @@ async fn other_origins_cannot_use_the_session() {
         (StatusCode::FORBIDDEN, "forbidden".into())
     );
     // The cookie was not spent by the refused attempt.
-    refreshed(&app, &s.cookie).await;
+    let next = refreshed(&app, &s.cookie).await;
+    // A developer's page on another loopback port (Trunk's dev server) is the same site.
+    let r = app
+        .http
+        .post(app.url("/auth/refresh"))
+        .header("cookie", &next.cookie)
+        .header("origin", "http://127.0.0.1:8081")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 }
 
 /// Access tokens of more than 15 minutes are refused at start-up.

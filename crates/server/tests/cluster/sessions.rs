@@ -7,27 +7,12 @@ use reqwest::StatusCode;
 use crate::fanout::cluster;
 use crate::helpers::*;
 
-fn refresh_cookie(r: &reqwest::Response) -> String {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("ppt_refresh="))
-        .and_then(|v| v.split(';').next())
-        .expect("a refresh cookie")
-        .to_owned()
-}
-
 async fn login(node: &TestApp, who: &str) -> (String, String) {
     let r = node
-        .http
-        .post(node.url("/auth/login"))
-        .json(&serde_json::json!({ "email": format!("{who}@demo.ppt"), "password": "demo1234" }))
-        .send()
-        .await
-        .unwrap();
+        .post_login(&format!("{who}@demo.ppt"), "demo1234")
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
-    let cookie = refresh_cookie(&r);
+    let (cookie, _) = refresh_cookie(&r).expect("a refresh cookie");
     let body: serde_json::Value = r.json().await.unwrap();
     (body["token"].as_str().unwrap().to_owned(), cookie)
 }
@@ -81,7 +66,7 @@ async fn a_refresh_token_spent_on_one_server_is_reuse_on_another() {
     let (_, cookie) = login(&nodes[0], "bob").await;
     let r = refresh(&nodes[0], &cookie).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let next = refresh_cookie(&r);
+    let (next, _) = refresh_cookie(&r).expect("a rotated cookie");
     assert_eq!(
         refresh(&nodes[1], &cookie).await.status(),
         StatusCode::UNAUTHORIZED
