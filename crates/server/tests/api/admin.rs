@@ -7,7 +7,6 @@ use std::process::{Command, Stdio};
 use ppt_server::db::scratch::ScratchDb;
 use ppt_server::{build, Config, StartError};
 use reqwest::StatusCode;
-use serde_json::json;
 
 use crate::helpers::*;
 
