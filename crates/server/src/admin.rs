@@ -192,9 +192,11 @@ pub async fn set_user(
     }
     let ended = sessions::end_all(&mut *tx, user_id, EndReason::Admin).await?;
     tx.commit().await?;
+    sessions::announce(db, &ended).await;
     Ok(format!(
-        "{email} {}; {ended} session(s) ended",
-        said.join(" and ")
+        "{email} {}; {} session(s) ended",
+        said.join(" and "),
+        ended.len()
     ))
 }
 
@@ -208,7 +210,9 @@ pub async fn logout_user(db: &Db, email: &str) -> Result<String, AdminError> {
         )));
     };
     let ended = sessions::end_all(&mut *conn, user_id, EndReason::Admin).await?;
-    Ok(format!("{email}: {ended} session(s) ended"))
+    drop(conn);
+    sessions::announce(db, &ended).await;
+    Ok(format!("{email}: {} session(s) ended", ended.len()))
 }
 
 async fn user_id(conn: &mut AnyConnection, email: &str) -> Result<Option<i64>, sqlx::Error> {

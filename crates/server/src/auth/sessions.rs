@@ -9,8 +9,10 @@
 //!
 //! A session ends by logout, by reuse, by an administrator (role or building changed, or
 //! `user logout`), or at its cap (`--session-max-secs`, 30 days). From that moment every
-//! server refuses its access tokens (each request checks the row), and each server's
-//! [`sweep`] closes the session's sockets with 4401.
+//! server refuses its access tokens (each request checks the row), and its sockets close
+//! with 4401: on PostgreSQL every server hears of it at once ([`announce`], a NOTIFY its log
+//! follower listens for), and each server's [`sweep`] catches whatever a notification missed
+//! (and, on SQLite, what an administrative command ended).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +25,8 @@ use sqlx::{AnyPool, Row};
 use tokio_util::sync::CancellationToken;
 
 use super::jwt::unix_now;
+use crate::db::dialect::SESSIONS_CHANNEL;
+use crate::db::{Backend, Db};
 use crate::error::{AppError, AppResult};
 use crate::hub::Hub;
 
@@ -149,7 +153,8 @@ impl Sessions {
     }
 
     /// Exchanges a refresh token for the next one. A token used twice ends its session.
-    pub async fn refresh(&self, pool: &AnyPool, token: &str) -> AppResult<Refreshed> {
+    pub async fn refresh(&self, db: &Db, token: &str) -> AppResult<Refreshed> {
+        let pool = &db.pool;
         let refused = |why: &str| AppError::Unauthorized(why.to_owned());
         let Some((session, generation)) = self.parse(token) else {
             return Err(refused("the refresh token is not valid"));
@@ -192,7 +197,7 @@ impl Sessions {
         }
         if generation < current {
             tracing::warn!(session = %short(&session), "a refresh token was used twice; the session ends");
-            end(pool, &session, EndReason::Reuse).await?;
+            end(db, &session, EndReason::Reuse).await?;
             return Err(refused(
                 "this refresh token was already used; the session has ended, sign in again",
             ));
@@ -208,34 +213,56 @@ fn short(session: &str) -> &str {
     session.get(..8).unwrap_or(session)
 }
 
-/// Ends one session (idempotent).
-pub async fn end(pool: &AnyPool, session: &str, why: EndReason) -> AppResult<()> {
+/// Ends one session (idempotent) and tells every server.
+pub async fn end(db: &Db, session: &str, why: EndReason) -> AppResult<()> {
     sqlx::query(
         "UPDATE sessions SET ended_at = $2, ended_reason = $3 WHERE id = $1 AND ended_at IS NULL",
     )
     .bind(session.to_owned())
     .bind(unix_now() as i64)
     .bind(why.as_str())
-    .execute(pool)
+    .execute(&db.pool)
     .await?;
+    announce(db, &[session.to_owned()]).await;
     Ok(())
 }
 
-/// Ends every open session of a user; how many.
-pub async fn end_all<'c, E>(c: E, user_id: i64, why: EndReason) -> Result<u64, sqlx::Error>
+/// Ends every open session of a user; their ids (to [`announce`] once committed).
+pub async fn end_all<'c, E>(c: E, user_id: i64, why: EndReason) -> Result<Vec<String>, sqlx::Error>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    Ok(sqlx::query(
+    sqlx::query(
         "UPDATE sessions SET ended_at = $2, ended_reason = $3 \
-         WHERE user_id = $1 AND ended_at IS NULL",
+         WHERE user_id = $1 AND ended_at IS NULL RETURNING id",
     )
     .bind(user_id)
     .bind(unix_now() as i64)
     .bind(why.as_str())
-    .execute(c)
+    .fetch_all(c)
     .await?
-    .rows_affected())
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect()
+}
+
+/// Tells every server on this PostgreSQL that these sessions ended (their log followers
+/// close the sockets at once). Best effort: the sweep catches what this misses. Nothing to
+/// do on SQLite, where one server owns the file.
+pub async fn announce(db: &Db, sessions: &[String]) {
+    if db.backend != Backend::Postgres {
+        return;
+    }
+    for session in sessions {
+        let sent = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(SESSIONS_CHANNEL)
+            .bind(session.clone())
+            .execute(&db.pool)
+            .await;
+        if let Err(e) = sent {
+            tracing::debug!(error = %e, "could not announce an ended session");
+        }
+    }
 }
 
 /// Whether an access token's session is still open, and its user still the one (and with the

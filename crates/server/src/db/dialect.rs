@@ -22,6 +22,10 @@ pub enum Backend {
 /// The PostgreSQL channel on which every appending transaction wakes the other servers.
 pub const EVENTS_CHANNEL: &str = "ppt_events";
 
+/// The PostgreSQL channel on which a server says which login sessions just ended (the
+/// payload is the session id), so that every server closes their sockets at once.
+pub const SESSIONS_CHANNEL: &str = "ppt_sessions";
+
 impl Backend {
     /// `postgres://` and `postgresql://` URLs are PostgreSQL; anything else is a SQLite path.
     pub fn of(target: &str) -> Self {

@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::{read_after, Committed};
-use crate::db::dialect::EVENTS_CHANNEL;
+use crate::db::dialect::{EVENTS_CHANNEL, SESSIONS_CHANNEL};
 use crate::error::AppResult;
 use crate::store::Store;
 
@@ -154,15 +154,19 @@ async fn deliver(store: &Store, mut read_log: bool) -> AppResult<()> {
     }
 }
 
-/// Wakes the follower on every notification; reconnects when the connection is lost (a lost
-/// connection may have swallowed notifications, so that wakes it too).
+/// Wakes the follower on every notification of new events, and closes the sockets of
+/// sessions announced as ended; reconnects when the connection is lost (a lost connection
+/// may have swallowed notifications, so that wakes it too; ended sessions it swallowed are
+/// the session sweep's).
 async fn listen_loop(store: Store, url: String, shutdown: CancellationToken) {
     let mine = format!("{}:", store.name());
     let mut backoff = Duration::from_millis(100);
     loop {
         let connected = async {
             let mut listener = PgListener::connect(&url).await?;
-            listener.listen(EVENTS_CHANNEL).await?;
+            listener
+                .listen_all([EVENTS_CHANNEL, SESSIONS_CHANNEL])
+                .await?;
             Ok::<_, sqlx::Error>(listener)
         };
         let mut listener = tokio::select! {
@@ -188,6 +192,10 @@ async fn listen_loop(store: Store, url: String, shutdown: CancellationToken) {
             };
             match next {
                 // Our own commits reach the follower in memory; others' mean reading the log.
+                // A session ended (on any server): its sockets here close now.
+                Ok(Some(n)) if n.channel() == SESSIONS_CHANNEL => {
+                    store.hub().end_sessions(&[n.payload().to_owned()]);
+                }
                 Ok(Some(n)) => {
                     if !n.payload().starts_with(&mine) {
                         store.follow().nudge();

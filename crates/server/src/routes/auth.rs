@@ -61,7 +61,7 @@ pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> AppRe
             "no session to refresh; sign in".into(),
         ));
     };
-    match state.sessions.refresh(state.store.pool(), &token).await {
+    match state.sessions.refresh(state.store.db(), &token).await {
         Ok(refreshed) => signed_in(&state, &headers, refreshed).await,
         Err(e @ AppError::Unauthorized(_)) => {
             // The cookie is worth nothing now: the browser may forget it.
@@ -98,7 +98,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppRes
             .map(|(s, _)| s);
     }
     if let Some(session) = session {
-        sessions::end(state.store.pool(), &session, EndReason::Logout).await?;
+        sessions::end(state.store.db(), &session, EndReason::Logout).await?;
         // This server's sockets at once; the others' within their next sweep.
         state.store.hub().end_sessions(&[session]);
     }

@@ -26,9 +26,9 @@ async fn refresh(node: &TestApp, cookie: &str) -> reqwest::Response {
         .unwrap()
 }
 
-#[tokio::test]
-async fn logout_through_one_server_ends_the_session_on_all() {
-    let (_db, nodes) = cluster(3, |c| c.session_sweep_ms = 100).await;
+/// Logs Alice in through the first server, opens her sockets on the others, logs out through
+/// the first: her tokens are refused by every server at once and the sockets close with 4401.
+async fn logout_reaches_every_server(nodes: &[TestApp]) {
     let (token, cookie) = login(&nodes[0], "alice").await;
     let mut on_b = nodes[1].socket(&token).await;
     let mut on_c = nodes[2].socket(&token).await;
@@ -41,7 +41,7 @@ async fn logout_through_one_server_ends_the_session_on_all() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     // Refused at once everywhere: the session row is the truth for every server.
-    for node in &nodes {
+    for node in nodes {
         assert_eq!(
             node.get("/me", &token).await.status(),
             StatusCode::UNAUTHORIZED
@@ -58,6 +58,25 @@ async fn logout_through_one_server_ends_the_session_on_all() {
             (4401, Some("session_ended"))
         );
     }
+}
+
+/// The other servers hear of the logout at once (a NOTIFY their followers listen for): with
+/// the sweep an hour away, the sockets still close.
+#[tokio::test]
+async fn logout_through_one_server_closes_sockets_on_all_at_once() {
+    let (_db, nodes) = cluster(3, |c| c.session_sweep_ms = 3_600_000).await;
+    logout_reaches_every_server(&nodes).await;
+}
+
+/// Without notifications (`--log-listen false`), each server's sweep finds the ended session.
+#[tokio::test]
+async fn without_notifications_the_sweep_closes_them() {
+    let (_db, nodes) = cluster(3, |c| {
+        c.log_listen = false;
+        c.session_sweep_ms = 100;
+    })
+    .await;
+    logout_reaches_every_server(&nodes).await;
 }
 
 #[tokio::test]
