@@ -6,7 +6,7 @@
 //!   and giving callbacks.
 //! - [`hooks`]: `use_websocket`, `use_ws_subscription`, `use_query` (and the query client),
 //!   `use_live_events` (frames through catch-up to stores, toasts, sound, notifications).
-//! - [`browser`]: the notification sound, system notifications, tab visibility.
+//! - [`browser`]: the notification sound, system notifications, tab visibility, Web Locks.
 //! - [`store`]: yewdux stores and their reducers: session, messages, preferences, toasts,
 //!   queries; and the lists the pages show ([`store::lists`]: key, path, type of each).
 //! - [`realtime`]: pure logic: connection state machine, backoff, heartbeat, status,

@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - [`config`]: flags and their environment twins (contract section 8).
-//! - [`admin`]: `ppt-server building add` and `user add`, for a real deployment.
+//! - [`admin`]: `ppt-server building add`, `user add`, `user set` and `user logout`, for a
+//!   real deployment.
 //! - [`db`]: SQLite or PostgreSQL through one pool: open, migrate (`migrations/`), seed the
 //!   demo world ([`db::seed`]); what differs between the two is in [`db::dialect`].
 //! - [`store`]: reads, writes (a write's events join the log as it commits; writes that
@@ -12,7 +13,8 @@
 //!   [`eventlog::follower`] hands every server's commits to this server's sockets in order.
 //! - [`hub`]: this server's open sockets by user and building; non-blocking fan-out with
 //!   bounded queues; the newest events it delivered, for catch-up from memory.
-//! - [`auth`]: JWTs, password hashes, the `AuthUser` extractor.
+//! - [`auth`]: JWTs, password hashes, login limits, sessions (the rotating refresh cookie,
+//!   ending a session on every server), the `AuthUser` extractor.
 //! - [`routes`]: the REST API under `/api/v1`, one module per resource.
 //! - [`ws`]: `/ws`: Origin check, authentication, heartbeat answers, limits.
 //! - [`simulate`]: `--simulate`, neighbours who act on their own for demos.
