@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod deletes;
 pub mod events;
 pub mod lists;
 pub mod messages;
@@ -10,7 +11,7 @@ pub mod votes;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use serde::Serialize;
 
@@ -48,10 +49,16 @@ pub fn router() -> Router<AppState> {
             get(lists::announcements).post(lists::create_announcement),
         )
         .route("/faults", get(lists::faults).post(lists::report_fault))
-        .route("/faults/{id}", patch(lists::update_fault))
+        .route("/announcements/{id}", delete(deletes::announcement))
+        .route(
+            "/faults/{id}",
+            patch(lists::update_fault).delete(deletes::fault),
+        )
         .route("/votes", get(votes::list).post(votes::open))
+        .route("/votes/{id}", delete(deletes::vote))
         .route("/votes/{id}/ballots", post(votes::cast))
         .route("/documents", get(lists::documents))
+        .route("/documents/{id}", delete(deletes::document))
         .route("/neighbors", get(lists::neighbors))
         .route(
             "/notification-preferences",

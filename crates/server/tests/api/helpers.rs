@@ -171,6 +171,16 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.http
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .header("x-request-id", "delete-test")
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
         self.http
             .patch(self.url(path))

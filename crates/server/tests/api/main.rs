@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod bench;
 mod buildings;
+mod deletes;
 mod events;
 mod http;
 mod lists;
