@@ -1,21 +1,35 @@
-//! Boots the app: the query client, the first page's lists on their way, then the renderer.
+//! Boots the app: the query client, the session restored through the refresh cookie with the
+//! first page's lists on their way right behind it, then the renderer.
 
 fn main() {
     #[cfg(target_arch = "wasm32")]
     {
         use ppt_web::app::{prefetch, App, AppProps, Route};
         use ppt_web::hooks::QueryClient;
+        use ppt_web::store::session::{Session, SessionAction};
         use yew_router::Routable;
         use yewdux::Dispatch;
 
         let client = QueryClient::new(Dispatch::global(), Dispatch::global());
-        let session = Dispatch::<ppt_web::store::session::Session>::global().get();
+        let session = Dispatch::<Session>::global();
         let path = web_sys::window().and_then(|w| w.location().pathname().ok());
-        if let (true, Some(route)) = (
-            session.is_logged_in(),
-            path.as_deref().and_then(Route::recognize),
-        ) {
-            prefetch(&route, &client);
+        let route = path.as_deref().and_then(Route::recognize);
+        if session.get().restoring {
+            // The access token lives in memory only: a new page asks for it at once, before
+            // the first render, and the page's lists leave the moment it arrives (the page,
+            // mounting meanwhile, shares those requests).
+            let client = client.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match ppt_web::api::refresh().await {
+                    Ok(r) => {
+                        session.apply(SessionAction::LoggedIn(r));
+                        if let Some(route) = route {
+                            prefetch(&route, &client);
+                        }
+                    }
+                    Err(_) => session.apply(SessionAction::NothingToRestore),
+                }
+            });
         }
         yew::Renderer::<App>::with_props(AppProps { client }).render();
     }

@@ -54,6 +54,7 @@ pub enum Method {
     Post,
     Put,
     Patch,
+    Delete,
 }
 
 /// Sends a request and reads a JSON answer.
@@ -80,6 +81,8 @@ pub async fn request_with_id<T: DeserializeOwned, B: Serialize>(
         None => None,
     };
     let text = send(method, path, token, body, request_id).await?;
+    // A 204 (a delete) has no body: read it as `null`.
+    let text = if text.is_empty() { "null".into() } else { text };
     from_json(&text).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
@@ -125,6 +128,7 @@ async fn send(
         Method::Post => "POST",
         Method::Put => "PUT",
         Method::Patch => "PATCH",
+        Method::Delete => "DELETE",
     });
     if let Some(b) = body {
         headers

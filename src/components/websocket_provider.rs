@@ -1,9 +1,6 @@
 //! `WebSocketProvider`: owns the app's one connection and shares it as [`WsContext`].
 //! Connects when someone is logged in, closes with 1000 on logout, and releases everything
 //! (a socket still connecting included) when it is dropped.
-//!
-//! At start it asks the server whether the browser still has a session (the refresh cookie
-//! survives reloads; the access token, held in memory only, does not).
 
 use yew::prelude::*;
 use yewdux::use_store;
@@ -60,19 +57,6 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
         use_effect_with(session.token.clone(), move |token| match token {
             Some(t) => service.start(t.clone(), lifetime),
             None => service.logout(),
-        });
-    }
-    {
-        let dispatch = dispatch.clone();
-        use_effect_with((), move |_| {
-            if dispatch.get().restoring {
-                wasm_bindgen_futures::spawn_local(async move {
-                    dispatch.apply(match crate::api::refresh().await {
-                        Ok(r) => SessionAction::LoggedIn(r),
-                        Err(_) => SessionAction::NothingToRestore,
-                    });
-                });
-            }
         });
     }
     let ctx = WsContext {

@@ -36,7 +36,7 @@ impl Store for Session {
     fn new(_cx: &Context) -> Self {
         forget_legacy_storage();
         Session {
-            // In the browser the app asks for its session at start (see `SessionRestore`).
+            // In the browser `main` asks for the session at start (the refresh cookie).
             restoring: cfg!(target_arch = "wasm32"),
             ..Session::default()
         }

@@ -62,6 +62,15 @@ async fn a_page_opened_by_address_fetches_its_list_once() {
     let server = Server::start().await;
     let alice = Browser::start().await;
     alice.login(&server, "alice@demo.ppt").await;
+    // A reload of an app that has been running: it has saved where it is in the event log
+    // (without that cursor, the first connection reloads every list, by design).
+    alice.wait_for_state("connected").await;
+    alice
+        .wait_until(
+            "the saved cursor",
+            "localStorage.getItem('ppt-web.cursor.1') !== null",
+        )
+        .await;
     alice.client.goto(&server.url("/faults")).await.unwrap();
     faults_shown_and_connected(&alice).await;
     let fetches = |path: &str| {
@@ -311,5 +320,99 @@ async fn role_actions_through_the_forms() {
             "!document.querySelector('[data-testid=vote-form] .form-error')",
         )
         .await;
+    martin.close().await;
+}
+
+/// Martin deletes an announcement with the page's button (two clicks: "Delete", "Really
+/// delete?"); it vanishes from Alice's open page at once with the "Data updated" chip, and
+/// from his own without one (his own change). Alice deletes the fault she reported the same
+/// way; residents have no delete button on announcements.
+#[tokio::test]
+async fn deleted_items_vanish_live_from_open_pages() {
+    let server = Server::start().await;
+    let alice = Browser::start().await;
+    let martin = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    martin.login(&server, "martin@demo.ppt").await;
+    let shown = |text: &str| list_has_js("announcement-list", text);
+    for b in [&alice, &martin] {
+        b.go("/announcements").await;
+        b.wait_until("the announcements", &shown("Water off")).await;
+        b.wait_for_state("connected").await;
+    }
+    let buttons = "return document.querySelectorAll('[data-testid=announcement-list] [data-testid=delete]').length;";
+    assert_eq!(
+        alice.js(buttons).await,
+        json!(0),
+        "residents cannot delete announcements"
+    );
+    let delete_first = r#"
+        const item = [...document.querySelectorAll('[data-testid=announcement-list] > *')]
+            .find(e => e.textContent.includes('Water off'));
+        item.querySelector('[data-testid=delete]').click();
+        return null;"#;
+    martin.js(delete_first).await;
+    martin
+        .wait_until(
+            "the button to ask again",
+            "document.querySelector('[data-testid=announcement-list] [data-testid=delete].armed') !== null",
+        )
+        .await;
+    martin.js(delete_first).await;
+    alice
+        .wait_until(
+            "the announcement to vanish",
+            &format!("!({})", shown("Water off")),
+        )
+        .await;
+    alice.wait_until("the chip", CHIP).await;
+    martin
+        .wait_until(
+            "gone on his page too",
+            &format!("!({})", shown("Water off")),
+        )
+        .await;
+    assert_eq!(
+        martin.js(&format!("return {CHIP};")).await,
+        json!(false),
+        "no chip for his own change"
+    );
+    assert!(alice.js(&format!("return {};", shown("Welcome"))).await == json!(true));
+
+    // A resident withdraws the fault she reported while it is open.
+    let api = server.api().await;
+    let token = api.token("alice@demo.ppt").await;
+    let (status, _) = api
+        .post(
+            &token,
+            "/faults",
+            json!({ "title": "Squeaky door", "description": "-" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    alice.go("/faults").await;
+    let fault = |t: &str| list_has_js("fault-list", t);
+    alice.wait_until("her fault", &fault("Squeaky door")).await;
+    let delete_fault = r#"
+        const item = [...document.querySelectorAll('[data-testid=fault-list] > *')]
+            .find(e => e.textContent.includes('Squeaky door'));
+        const b = item && item.querySelector('[data-testid=delete]');
+        if (!b) return false;
+        b.click();
+        return true;"#;
+    assert_eq!(
+        alice.js(delete_fault).await,
+        json!(true),
+        "her own open fault has a button"
+    );
+    alice.js(delete_fault).await;
+    alice
+        .wait_until(
+            "the fault to vanish",
+            &format!("!({})", fault("Squeaky door")),
+        )
+        .await;
+    alice.screenshot("deleted-live").await;
+    alice.close().await;
     martin.close().await;
 }

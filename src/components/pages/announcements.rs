@@ -5,6 +5,7 @@ use yew::prelude::*;
 use yewdux::use_store_value;
 
 use super::create_form::{CreateForm, Field};
+use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::hooks::use_query;
 use crate::store::lists::ANNOUNCEMENTS;
@@ -29,6 +30,9 @@ pub fn AnnouncementsPage() -> Html {
                             <strong class="item-title">{ a.title.clone() }</strong>
                             <p class="item-body">{ a.body.clone() }</p>
                             <span class="muted small">{ format!("{} · {}", a.author_name, a.created_at.as_str().get(..10).unwrap_or("")) }</span>
+                            if is_manager {
+                                <DeleteButton path={format!("/announcements/{}", a.id)} affects={ANNOUNCEMENTS.key()} what="announcement" />
+                            }
                         </li>
                     }) }
                 </ul>

@@ -6,6 +6,7 @@ use yew::prelude::*;
 use yewdux::use_store_value;
 
 use super::create_form::{describe, CreateForm, Field};
+use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::api::Method;
 use crate::hooks::{use_query, use_query_client};
@@ -29,6 +30,7 @@ pub fn FaultsPage(props: &FaultsPageProps) -> Html {
         .user
         .as_ref()
         .is_some_and(|u| u.role == Role::Manager);
+    let me = session.user.as_ref().map(|u| u.id.clone());
     let list = q.data.clone().unwrap_or_default();
     let on_status = {
         let error = error.clone();
@@ -56,6 +58,9 @@ pub fn FaultsPage(props: &FaultsPageProps) -> Html {
                 <ul class="item-list" data-testid="fault-list">
                     { for list.iter().map(|f| {
                         let focused = props.focus.as_deref() == Some(f.id.as_str());
+                        // Its reporter may withdraw it while it is open; managers always.
+                        let deletable = is_manager
+                            || (me.as_deref() == Some(f.reporter_id.as_str()) && f.status == FaultStatus::Open);
                         html! {
                             <li key={f.id.clone()} class={classes!("item", focused.then_some("focused"))} data-id={f.id.clone()} data-status={f.status.as_str()}>
                                 <div class="item-row">
@@ -68,6 +73,9 @@ pub fn FaultsPage(props: &FaultsPageProps) -> Html {
                                 </div>
                                 <p class="item-body">{ f.description.clone() }</p>
                                 <span class="muted small">{ format!("Reported by {}", f.reporter_name) }</span>
+                                if deletable {
+                                    <DeleteButton path={format!("/faults/{}", f.id)} affects={FAULTS.key()} what="fault" />
+                                }
                             </li>
                         }
                     }) }

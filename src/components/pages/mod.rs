@@ -1,9 +1,10 @@
 //! The pages, one module each; [`list_card`] is the frame the list pages share and
-//! [`create_form`] the form their "create" actions share.
+//! [`create_form`] the form their "create" actions share, [`delete_button`] their delete.
 
 mod announcements;
 mod create_form;
 mod dashboard;
+mod delete_button;
 mod documents;
 mod faults;
 mod list_card;

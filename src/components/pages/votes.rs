@@ -5,6 +5,7 @@ use yew::prelude::*;
 use yewdux::use_store_value;
 
 use super::create_form::{describe, CreateForm, Field};
+use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::api::Method;
 use crate::hooks::{use_query, use_query_client};
@@ -67,6 +68,9 @@ pub fn VotesPage() -> Html {
                                         }
                                     }) }
                                 </ul>
+                                if role == Some(Role::Manager) {
+                                    <DeleteButton path={format!("/votes/{}", v.id)} affects={VOTES.key()} what="vote" />
+                                }
                             </li>
                         }
                     }) }
