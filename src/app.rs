@@ -2,55 +2,20 @@
 
 use yew::prelude::*;
 use yew_router::prelude::*;
+
+use crate::route::Route;
 use yewdux::use_store_value;
 
 use crate::components::header::Header;
 use crate::components::pages::{
     AnnouncementsPage, Dashboard, DocumentsPage, FaultsPage, LoginPage, MessagesPage,
-    NeighborsPage, Placeholder, SettingsPage, VotesPage,
+    NeighborsPage, NotFoundPage, SettingsPage, VotesPage,
 };
 use crate::components::toast::ToastHost;
 use crate::components::websocket_provider::WebSocketProvider;
 use crate::hooks::{use_live_events, QueryClient};
 use crate::store::lists;
 use crate::store::session::Session;
-
-/// Every page of the app.
-#[derive(Debug, Clone, PartialEq, Eq, Routable)]
-pub enum Route {
-    #[at("/")]
-    Dashboard,
-    #[at("/login")]
-    Login,
-    #[at("/messages")]
-    Messages,
-    #[at("/announcements")]
-    Announcements,
-    #[at("/faults")]
-    Faults,
-    #[at("/faults/:id")]
-    Fault { id: String },
-    #[at("/votes")]
-    Votes,
-    #[at("/documents")]
-    Documents,
-    #[at("/neighbors")]
-    Neighbors,
-    #[at("/settings")]
-    Settings,
-    #[not_found]
-    #[at("/404")]
-    NotFound,
-}
-
-impl Route {
-    /// The page a notification's `link` points at (the dashboard when unknown).
-    pub fn from_link(link: &str) -> Route {
-        Route::recognize(link)
-            .filter(|r| *r != Route::NotFound)
-            .unwrap_or(Route::Dashboard)
-    }
-}
 
 /// Listens to server frames for the whole app (renders nothing).
 #[function_component]
@@ -133,7 +98,7 @@ fn Authenticated(props: &AuthenticatedProps) -> Html {
         Route::Documents => html! { <DocumentsPage /> },
         Route::Neighbors => html! { <NeighborsPage /> },
         Route::Settings => html! { <SettingsPage /> },
-        Route::Login | Route::NotFound => html! { <Placeholder title="Page not found" /> },
+        Route::Login | Route::NotFound => html! { <NotFoundPage /> },
     };
     html! {
         <>

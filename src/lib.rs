@@ -1,7 +1,7 @@
 //! ppt-web: the resident portal, a Yew single-page app.
 //!
 //! # Layout
-//! - [`app`]: providers and the router.
+//! - [`app`]: providers and the router; [`route`]: every page and its address.
 //! - [`components`]: the header and the pages ([`components::pages`]), each taking props
 //!   and giving callbacks.
 //! - [`hooks`]: `use_websocket`, `use_ws_subscription`, `use_query` (and the query client),
@@ -26,5 +26,6 @@ pub mod components;
 pub mod config;
 pub mod hooks;
 pub mod realtime;
+pub mod route;
 pub mod store;
 pub mod ws;

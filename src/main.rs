@@ -4,8 +4,9 @@
 fn main() {
     #[cfg(target_arch = "wasm32")]
     {
-        use ppt_web::app::{prefetch, App, AppProps, Route};
+        use ppt_web::app::{prefetch, App, AppProps};
         use ppt_web::hooks::QueryClient;
+        use ppt_web::route::Route;
         use ppt_web::store::session::{Session, SessionAction};
         use yew_router::Routable;
         use yewdux::Dispatch;

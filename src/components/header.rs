@@ -4,9 +4,9 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 use yewdux::{use_store, use_store_value};
 
-use crate::app::Route;
 use crate::components::connection_status::ConnectionStatus;
 use crate::components::unread_badge::UnreadBadge;
+use crate::route::Route;
 use crate::store::messages::Messages;
 use crate::store::session::{Session, SessionAction};
 

@@ -8,7 +8,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 use yewdux::use_store;
 
-use crate::app::Route;
+use crate::route::Route;
 use crate::store::toasts::{Toast, ToastAction, Toasts};
 
 #[derive(Properties, PartialEq)]

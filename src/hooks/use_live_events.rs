@@ -192,7 +192,7 @@ pub fn use_live_events() {
 
     let open = Callback::from(move |link: String| {
         if let Some(n) = &navigator {
-            n.push(&crate::app::Route::from_link(&link));
+            n.push(&crate::route::Route::from_link(&link));
         }
     });
     let ctx = Ctx {

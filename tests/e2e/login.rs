@@ -29,6 +29,10 @@ async fn resident_logs_in_and_stays_logged_in() {
         "Alice Novak"
     );
     browser.wait_for_state("connected").await;
+    // An address the app does not have says so.
+    browser.go("/no-such-page").await;
+    let text = browser.testid("not-found").await.text().await.unwrap();
+    assert!(text.contains("Page not found"), "{text}");
 
     browser.testid("logout").await.click().await.unwrap();
     browser.testid("login-email").await;

@@ -5,8 +5,8 @@ use yew_router::prelude::*;
 use yewdux::use_store_value;
 
 use super::list_card::ListCard;
-use crate::app::Route;
 use crate::hooks::use_query;
+use crate::route::Route;
 use crate::store::lists::ANNOUNCEMENTS;
 use crate::store::session::Session;
 

@@ -5,7 +5,7 @@ use yew_router::prelude::*;
 use yewdux::use_store;
 
 use crate::api::{self, ApiError};
-use crate::app::Route;
+use crate::route::Route;
 use crate::store::session::{Session, SessionAction};
 
 #[derive(Properties, PartialEq)]
