@@ -235,13 +235,6 @@ pub struct QueryHandle<T> {
     pub entry: Entry,
 }
 
-impl<T> QueryHandle<T> {
-    /// Loading for the first time (no data yet).
-    pub fn is_loading(&self) -> bool {
-        self.data.is_none() && self.entry.error.is_none()
-    }
-}
-
 /// Shows `list` for as long as the component is mounted.
 #[hook]
 pub fn use_query<T: QueryValue>(list: &'static ListQuery<T>) -> QueryHandle<T> {

@@ -122,12 +122,6 @@ pub enum QueriesAction {
         error: ApiError,
     },
     Stale(QueryKey),
-    /// A change of my own: put the server's answer in at once.
-    Replace {
-        key: QueryKey,
-        data: QueryData,
-        now: u64,
-    },
     Clear,
 }
 
@@ -170,12 +164,6 @@ impl Reducer<Queries> for QueriesAction {
                 e.error = Some(error);
             }
             QueriesAction::Stale(key) => s.entries.entry(key).or_default().stale = true,
-            QueriesAction::Replace { key, data, now } => {
-                let e = s.entries.entry(key).or_default();
-                e.data = Some(data);
-                e.status = QueryStatus::Success;
-                e.fetched_at = Some(now);
-            }
             QueriesAction::Clear => s.entries.clear(),
         }
         state
