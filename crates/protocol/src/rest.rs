@@ -46,9 +46,6 @@ pub struct LoginResponse {
     pub expires_in: u64,
 }
 
-/// Answer to `POST /auth/refresh`: the same as a login's.
-pub type TokenResponse = LoginResponse;
-
 /// One message between two users.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -64,7 +64,7 @@ impl JwtKeys {
     }
 
     /// A fresh access token for a user's session, valid for the lifetime but never past
-    /// `not_after` (the session's end, Unix seconds).
+    /// `not_after` (the session's end, Unix seconds); and how many seconds it is valid.
     pub fn issue(
         &self,
         user_id: i64,
@@ -72,23 +72,21 @@ impl JwtKeys {
         role: Role,
         session: &str,
         not_after: u64,
-    ) -> String {
+    ) -> (String, u64) {
         let iat = unix_now();
+        let exp = (iat + self.ttl.as_secs().max(1)).min(not_after);
         let claims = Claims {
             sub: user_id.to_string(),
             bid: building_id,
             role,
             sid: session.to_owned(),
             iat,
-            exp: (iat + self.ttl.as_secs().max(1)).min(not_after),
+            exp,
         };
         // HS256 over a small struct does not fail.
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
-    }
-
-    /// How long an access token lives, in seconds.
-    pub fn ttl_secs(&self) -> u64 {
-        self.ttl.as_secs().max(1)
+        let token =
+            encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default();
+        (token, exp.saturating_sub(iat))
     }
 
     /// Verifies a token: HS256 only, signature, and expiry with no leeway. (Whether its

@@ -41,10 +41,9 @@ impl AuthUser {
     }
 }
 
-/// The bearer token of a request, unverified.
-fn bearer(parts: &Parts) -> Result<&str, AppError> {
-    let header = parts
-        .headers
+/// The bearer token of a request's headers, unverified.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Result<&str, AppError> {
+    let header = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))?;
@@ -62,7 +61,7 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(state, bearer(parts)?).await
+        authenticate(state, bearer(&parts.headers)?).await
     }
 }
 

@@ -6,7 +6,7 @@
 //! rotates it. Logout ends the session everywhere.
 
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN, SET_COOKIE};
+use axum::http::header::{COOKIE, HOST, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cookie::{Cookie, SameSite};
@@ -79,11 +79,7 @@ pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> AppRe
 /// a cleared cookie (logging out twice is not an error).
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
     same_origin(&state, &headers)?;
-    let bearer = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+    let bearer = crate::auth::bearer(&headers).ok();
     let mut session = None;
     if let Some(token) = bearer {
         match authenticate(&state, token).await {
@@ -115,44 +111,48 @@ pub async fn me(State(state): State<AppState>, auth: AuthUser) -> AppResult<AppJ
 /// The answer to a login or refresh: the access token and user, and the refresh cookie.
 async fn signed_in(state: &AppState, headers: &HeaderMap, s: Refreshed) -> AppResult<Response> {
     let (user, building) = load(state, s.user_id).await?;
-    let token = state
-        .jwt
-        .issue(s.user_id, building, user.role, &s.session, s.expires_at);
-    let expires_in = state
-        .jwt
-        .ttl_secs()
-        .min(s.expires_at.saturating_sub(crate::auth::jwt::unix_now()));
+    let (token, expires_in) =
+        state
+            .jwt
+            .issue(s.user_id, building, user.role, &s.session, s.expires_at);
     let max_age = s
         .expires_at
         .saturating_sub(crate::auth::jwt::unix_now())
         .min(i64::MAX as u64) as i64;
-    let cookie = Cookie::build((REFRESH, s.refresh_token))
-        .path(COOKIE_PATH)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(secure(state, headers))
-        .max_age(cookie::time::Duration::seconds(max_age))
-        .build();
     let mut r = AppJson(LoginResponse {
         token,
         user,
         expires_in,
     })
     .into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
-        r.headers_mut().append(SET_COOKIE, v);
-    }
+    r.headers_mut().append(
+        SET_COOKIE,
+        cookie_header(state, headers, s.refresh_token, max_age),
+    );
     Ok(r)
 }
 
+/// The `Set-Cookie` that forgets the refresh token.
 fn clear_cookie(state: &AppState, headers: &HeaderMap) -> HeaderValue {
-    let cookie = Cookie::build((REFRESH, ""))
+    cookie_header(state, headers, String::new(), 0)
+}
+
+/// The refresh cookie with `value`, for `max_age` seconds: `HttpOnly`, `SameSite=Strict`,
+/// sent only to `/api/v1/auth`, `Secure` as `--cookie-secure` says.
+fn cookie_header(
+    state: &AppState,
+    headers: &HeaderMap,
+    value: String,
+    max_age: i64,
+) -> HeaderValue {
+    let cookie = Cookie::build((REFRESH, value))
         .path(COOKIE_PATH)
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(secure(state, headers))
-        .max_age(cookie::time::Duration::ZERO)
+        .max_age(cookie::time::Duration::seconds(max_age))
         .build();
+    // The value is base64url and dots: always a valid header.
     HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
 }
 

@@ -23,20 +23,7 @@ pub async fn announcement(
     RequestId(rid): RequestId,
     AppPath(raw): AppPath<String>,
 ) -> AppResult<StatusCode> {
-    let id = parse_id(&raw, "announcement")?;
-    auth.require_manager("delete announcements")?;
-    state
-        .store
-        .write(rid, move |tx| {
-            Box::pin(async move {
-                let version = version_of(tx, Table::Announcements, id, auth.building_id).await?;
-                remove(tx, Table::Announcements, id).await?;
-                deleted(tx, EntityKind::Announcement, id, version, auth.building_id);
-                Ok(())
-            })
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    by_manager(state, auth, rid, &raw, Table::Announcements).await
 }
 
 pub async fn fault(
@@ -75,7 +62,7 @@ pub async fn fault(
                     }
                 }
                 remove(tx, Table::Faults, id).await?;
-                deleted(tx, EntityKind::Fault, id, Some(version), auth.building_id);
+                deleted(tx, Table::Faults.kind(), id, Some(version), auth.building_id);
                 Ok(())
             })
         })
@@ -89,24 +76,7 @@ pub async fn vote(
     RequestId(rid): RequestId,
     AppPath(raw): AppPath<String>,
 ) -> AppResult<StatusCode> {
-    let id = parse_id(&raw, "vote")?;
-    auth.require_manager("delete votes")?;
-    state
-        .store
-        .write(rid, move |tx| {
-            Box::pin(async move {
-                let version = version_of(tx, Table::Votes, id, auth.building_id).await?;
-                sqlx::query("DELETE FROM ballots WHERE vote_id = $1")
-                    .bind(id)
-                    .execute(tx.sql())
-                    .await?;
-                remove(tx, Table::Votes, id).await?;
-                deleted(tx, EntityKind::Vote, id, version, auth.building_id);
-                Ok(())
-            })
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    by_manager(state, auth, rid, &raw, Table::Votes).await
 }
 
 pub async fn document(
@@ -115,15 +85,27 @@ pub async fn document(
     RequestId(rid): RequestId,
     AppPath(raw): AppPath<String>,
 ) -> AppResult<StatusCode> {
-    let id = parse_id(&raw, "document")?;
-    auth.require_manager("delete documents")?;
+    by_manager(state, auth, rid, &raw, Table::Documents).await
+}
+
+/// A delete only the building's managers may make: the row (404 if the caller's building
+/// has no such row), its dependents, and `entity:deleted`, in one write.
+async fn by_manager(
+    state: AppState,
+    auth: AuthUser,
+    rid: Option<String>,
+    raw: &str,
+    table: Table,
+) -> AppResult<StatusCode> {
+    let id = parse_id(raw, table.what())?;
+    auth.require_manager(&format!("delete {}s", table.what()))?;
     state
         .store
         .write(rid, move |tx| {
             Box::pin(async move {
-                let version = version_of(tx, Table::Documents, id, auth.building_id).await?;
-                remove(tx, Table::Documents, id).await?;
-                deleted(tx, EntityKind::Document, id, version, auth.building_id);
+                let version = version_of(tx, table, id, auth.building_id).await?;
+                remove(tx, table, id).await?;
+                deleted(tx, table.kind(), id, version, auth.building_id);
                 Ok(())
             })
         })
@@ -160,6 +142,15 @@ impl Table {
         }
     }
 
+    fn kind(self) -> EntityKind {
+        match self {
+            Table::Announcements => EntityKind::Announcement,
+            Table::Faults => EntityKind::Fault,
+            Table::Votes => EntityKind::Vote,
+            Table::Documents => EntityKind::Document,
+        }
+    }
+
     fn has_version(self) -> bool {
         !matches!(self, Table::Documents)
     }
@@ -185,7 +176,14 @@ async fn version_of(tx: &mut Tx, table: Table, id: i64, building: i64) -> AppRes
         .transpose()?)
 }
 
+/// Deletes the row, and first what depends on it (a vote's ballots).
 async fn remove(tx: &mut Tx, table: Table, id: i64) -> AppResult<()> {
+    if let Table::Votes = table {
+        sqlx::query("DELETE FROM ballots WHERE vote_id = $1")
+            .bind(id)
+            .execute(tx.sql())
+            .await?;
+    }
     sqlx::query(&format!("DELETE FROM {} WHERE id = $1", table.name()))
         .bind(id)
         .execute(tx.sql())
