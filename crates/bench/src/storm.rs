@@ -17,7 +17,7 @@ use futures::StreamExt;
 use ppt_protocol::rest::MissedEvents;
 use ppt_protocol::{Envelope, ServerEvent};
 use ppt_web::realtime::backoff::BackoffConfig;
-use ppt_web::realtime::catchup::{Cursor, Sync, SyncCommand};
+use ppt_web::realtime::catchup::{page_query, Catchup, CatchupCommand, Cursor};
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
@@ -74,7 +74,7 @@ impl Rng {
 async fn client(shared: Arc<Shared>, token: String, seed: u64) -> Outcome {
     let backoff = BackoffConfig::default();
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let mut sync = Sync::new(Cursor::default());
+    let mut sync = Catchup::new(Cursor::default());
     let mut out = Outcome::default();
     let mut attempt = 0u32;
     let mut was_live = false;
@@ -96,23 +96,23 @@ async fn client(shared: Arc<Shared>, token: String, seed: u64) -> Outcome {
                 continue;
             }
         };
-        let mut queue: Vec<SyncCommand> = sync.authenticated(&auth);
+        let mut queue: Vec<CatchupCommand> = sync.authenticated(&auth);
         loop {
             while let Some(command) = (!queue.is_empty()).then(|| queue.remove(0)) {
                 match command {
-                    SyncCommand::Apply { envelope, .. } => {
+                    CatchupCommand::Apply { envelope, .. } => {
                         if let (Some(id), ServerEvent::Entity(..)) = (envelope.id, &envelope.event)
                         {
                             out.applied.push(id);
                         }
                     }
-                    SyncCommand::Fetch(request) | SyncCommand::Poll(request) => {
-                        match fetch(&shared, &token, &request.query(500)).await {
+                    CatchupCommand::Fetch(request) | CatchupCommand::Poll(request) => {
+                        match fetch(&shared, &token, &page_query(&request, 500)).await {
                             Some(page) => queue.extend(sync.page(page)),
                             None => queue.extend(sync.page_failed()),
                         }
                     }
-                    SyncCommand::CaughtUp { .. } => {
+                    CatchupCommand::CaughtUp { .. } => {
                         if was_live && out.recovered_ms.is_none() {
                             out.recovered_ms = ms_since(
                                 *shared.dropped_at.lock().unwrap_or_else(|e| e.into_inner()),
@@ -124,9 +124,9 @@ async fn client(shared: Arc<Shared>, token: String, seed: u64) -> Outcome {
                             shared.live.fetch_add(1, Ordering::Relaxed);
                         }
                     }
-                    SyncCommand::ResetAll
-                    | SyncCommand::GapFilled { .. }
-                    | SyncCommand::Save(_) => {}
+                    CatchupCommand::ResetAll
+                    | CatchupCommand::GapFilled { .. }
+                    | CatchupCommand::Save(_) => {}
                 }
             }
             if shared.stop.load(Ordering::Relaxed) {

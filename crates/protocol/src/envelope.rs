@@ -250,6 +250,20 @@ impl Envelope {
     }
 }
 
+/// One user's copy of an event frame already written as JSON (by [`Envelope::to_json`], so
+/// without `prevId`): `"prevId":prev` added as its last field. The server writes a frame
+/// once and gives each recipient a copy this way instead of serialising it again per user.
+/// Text that is not a JSON object is returned unchanged.
+pub fn with_prev_id(frame: &str, prev: u64) -> String {
+    match frame.strip_suffix('}') {
+        Some(open) if frame.starts_with('{') && open.len() > 1 => {
+            format!("{open},\"prevId\":{prev}}}")
+        }
+        Some(open) if frame.starts_with('{') => format!("{open}\"prevId\":{prev}}}"),
+        _ => frame.to_owned(),
+    }
+}
+
 /// The envelope exactly as on the wire, before the payload is read by type.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -5,14 +5,16 @@
 //! - [`client`]: the frames a client sends ([`ClientFrame`]: `auth`, `ping`).
 //! - [`close`]: WebSocket close codes and what a client should do about each.
 //! - [`rest`]: request and response bodies of the REST API under `/api/v1`.
+//! - [`missed`]: the `/events/missed` query string (cursor and page size), written and read.
 //! - [`query`]: query keys and the event-to-key invalidation table of contract section 5.
 //!
 //! Nothing here does I/O; both the browser app and the server depend on it, so it stays
-//! small (serde and serde_json only).
+//! small (serde, serde_json and form_urlencoded only).
 
 pub mod client;
 pub mod close;
 pub mod envelope;
+pub mod missed;
 pub mod query;
 pub mod rest;
 

@@ -263,3 +263,89 @@ fn query_key_prefix_matching() {
         QueryKey::new(["neighbors"])
     );
 }
+
+/// The missed-events query string, exactly as clients send it and the server reads it.
+#[test]
+fn missed_query_strings() {
+    use ppt_protocol::missed::{MissedCursor, MissedQuery, DEFAULT_LIMIT, MAX_LIMIT};
+    let after = MissedQuery {
+        cursor: MissedCursor::After {
+            id: 41,
+            epoch: Some("e 1/+&=".into()),
+        },
+        limit: 500,
+    };
+    assert_eq!(
+        after.to_query_string(),
+        "after=41&epoch=e+1%2F%2B%26%3D&limit=500"
+    );
+    let since = MissedQuery {
+        cursor: MissedCursor::Since("2026-11-26T12:00:00.123+01:00".into()),
+        limit: 10,
+    };
+    assert_eq!(
+        since.to_query_string(),
+        "since=2026-11-26T12%3A00%3A00.123%2B01%3A00&limit=10"
+    );
+    let no_epoch = MissedQuery {
+        cursor: MissedCursor::After { id: 0, epoch: None },
+        limit: 1,
+    };
+    assert_eq!(no_epoch.to_query_string(), "after=0&limit=1");
+    for q in [after, since, no_epoch] {
+        assert_eq!(
+            MissedQuery::from_query_string(&q.to_query_string()),
+            Ok(q.clone())
+        );
+    }
+    // The limit defaults and is capped; unknown parameters are ignored.
+    let q = MissedQuery::from_query_string("after=5&x=1").unwrap();
+    assert_eq!(q.limit, DEFAULT_LIMIT);
+    let q = MissedQuery::from_query_string("after=5&limit=5000").unwrap();
+    assert_eq!(q.limit, MAX_LIMIT);
+    for bad in [
+        "",
+        "after=x",
+        "after=-1",
+        "after=1&since=2026-11-26T12:00:00Z",
+        "after=1&limit=0",
+        "after=1&limit=ten",
+        "after=1&after=2",
+    ] {
+        assert!(MissedQuery::from_query_string(bad).is_err(), "{bad:?}");
+    }
+}
+
+/// Each recipient's copy of a frame gets `prevId` as its last field, and reads back with it.
+#[test]
+fn prev_id_is_spliced_into_a_written_frame() {
+    use ppt_protocol::envelope::with_prev_id;
+    let env = Envelope {
+        event: ServerEvent::Entity(
+            EntityAction::Updated,
+            EntityChange {
+                entity: EntityKind::Fault,
+                id: "3".into(),
+                version: Some(2),
+            },
+        ),
+        timestamp: ts(),
+        request_id: None,
+        id: Some(9),
+        prev_id: None,
+    };
+    let copy = with_prev_id(&env.to_json(), 7);
+    assert_eq!(
+        copy,
+        r#"{"type":"entity:updated","payload":{"entity":"fault","id":"3","version":2},"timestamp":"2026-11-26T12:00:00.123Z","id":9,"prevId":7}"#
+    );
+    assert_eq!(
+        Envelope::from_json(&copy).unwrap(),
+        Envelope {
+            prev_id: Some(7),
+            ..env
+        }
+    );
+    assert_eq!(with_prev_id("{}", 0), r#"{"prevId":0}"#);
+    assert_eq!(with_prev_id("not json", 1), "not json");
+}

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::extract::ws::Utf8Bytes;
+use ppt_protocol::envelope::with_prev_id;
 use ppt_protocol::Envelope;
 use tokio::sync::{mpsc, watch};
 
@@ -371,12 +372,12 @@ fn publish(inner: &mut Inner, audience: &Audience, id: Option<u64>, frame: &str)
     let plain: Frame = Arc::new(Utf8Bytes::from(frame.to_owned()));
     let mut lagged = Vec::new();
     for user in users {
-        let copy: Frame = match (id, frame.strip_suffix('}')) {
-            (Some(id), Some(open)) => {
+        let copy: Frame = match id {
+            Some(id) => {
                 let prev = inner.last_sent.insert(user, id).unwrap_or(0);
-                Arc::new(format!("{open},\"prevId\":{prev}}}").into())
+                Arc::new(with_prev_id(frame, prev).into())
             }
-            _ => plain.clone(),
+            None => plain.clone(),
         };
         let sockets: Vec<u64> = inner
             .by_user

@@ -210,7 +210,8 @@ async fn bad_parameters_are_400() {
 #[tokio::test]
 async fn memory_and_log_give_the_same_pages() {
     use ppt_protocol::rest::MissedEvents;
-    use ppt_server::routes::events::{read_page, Cursor, MissedQuery};
+    use ppt_protocol::missed::{MissedCursor as Cursor, MissedQuery};
+    use ppt_server::routes::events::read_page;
 
     let app = spawn_app().await;
     send_many(&app, "bob", "1", 6).await;
@@ -331,7 +332,8 @@ async fn edge_cursors() {
 /// the page is whole (not a page with its start missing, and not a reset).
 #[tokio::test]
 async fn a_page_is_read_in_one_snapshot() {
-    use ppt_server::routes::events::{read_page, Cursor, MissedQuery};
+    use ppt_protocol::missed::{MissedCursor as Cursor, MissedQuery};
+    use ppt_server::routes::events::read_page;
 
     let app = spawn_app().await;
     send_many(&app, "bob", "1", 5).await; // 10 events, all Alice's to see
