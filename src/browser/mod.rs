@@ -1,9 +1,11 @@
 //! Browser features other than the socket: the notification sound, system notifications,
+//! the stored event cursor, the refresh lock,
 //! whether the tab is hidden. Thin wrappers; every failure is quiet (an alert is a courtesy).
 
 pub mod locks;
 pub mod notifications;
 pub mod sound;
+pub mod storage;
 
 /// Whether the tab is hidden (then system notifications are worth showing).
 pub fn tab_hidden() -> bool {

@@ -4,11 +4,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ppt_protocol::Envelope;
 use yew::prelude::*;
 
 use crate::realtime::{ConnectionState, StatusView};
-use crate::ws::WsService;
+use crate::ws::{Batch, WsService};
 
 /// What the `WebSocketProvider` shares.
 #[derive(Clone, PartialEq)]
@@ -53,19 +52,20 @@ pub fn use_websocket() -> WsContext {
     use_context::<WsContext>().unwrap_or_default()
 }
 
-/// Calls `callback` with every frame whose type matches `pattern` (an exact type, a prefix
-/// ending in `:`, or `"*"`) while the component is mounted. The latest callback is used.
+/// Calls `callback` with the frames whose type matches `pattern` (an exact type, a prefix
+/// ending in `:`, or `"*"`) while the component is mounted: each animation frame's in one
+/// batch. The latest callback is used.
 #[hook]
-pub fn use_ws_subscription(pattern: &'static str, callback: Callback<Rc<Envelope>>) {
+pub fn use_ws_subscription(pattern: &'static str, callback: Callback<Batch>) {
     let ctx = use_websocket();
     let latest = use_mut_ref(|| callback.clone());
     *latest.borrow_mut() = callback;
     use_effect_with((ctx.service.clone(), pattern), move |(service, pattern)| {
-        let latest: Rc<RefCell<Callback<Rc<Envelope>>>> = latest.clone();
+        let latest: Rc<RefCell<Callback<Batch>>> = latest.clone();
         let guard = service.as_ref().map(|s| {
             s.subscribe(
                 pattern,
-                Callback::from(move |e: Rc<Envelope>| {
+                Callback::from(move |e: Batch| {
                     let cb = latest.borrow().clone();
                     cb.emit(e)
                 }),

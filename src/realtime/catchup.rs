@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use ppt_protocol::envelope::Authenticated;
+use ppt_protocol::missed::{MissedCursor, MissedQuery};
 use ppt_protocol::rest::MissedEvents;
 use ppt_protocol::{Envelope, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -22,40 +23,22 @@ pub struct Cursor {
     pub last_timestamp: Option<Timestamp>,
 }
 
-/// Which page to read next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PageRequest {
-    After { id: u64, epoch: Option<String> },
-    Since(Timestamp),
-}
+/// Which page to read next: the protocol's cursor (its query string is
+/// [`MissedQuery::to_query_string`]).
+pub type PageRequest = MissedCursor;
 
-impl PageRequest {
-    /// The query string for `/events/missed`.
-    pub fn query(&self, limit: usize) -> String {
-        match self {
-            PageRequest::After { id, epoch: Some(e) } => {
-                format!("after={id}&epoch={}&limit={limit}", encode(e))
-            }
-            PageRequest::After { id, epoch: None } => format!("after={id}&limit={limit}"),
-            PageRequest::Since(ts) => format!("since={}&limit={limit}", encode(ts.as_str())),
-        }
+/// The `/events/missed` query for a page of `limit` events from `request`.
+pub fn page_query(request: &PageRequest, limit: usize) -> String {
+    MissedQuery {
+        cursor: request.clone(),
+        limit,
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    .to_query_string()
 }
 
 /// What the glue must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SyncCommand {
+pub enum CatchupCommand {
     /// Apply this event; `replayed`: it happened while the app was away (no alerts one by one).
     Apply { envelope: Envelope, replayed: bool },
     /// Read a page of `/events/missed`.
@@ -68,7 +51,7 @@ pub enum SyncCommand {
     GapFilled { applied: u64 },
     /// Store the cursor.
     Save(Cursor),
-    /// While live updates are paused: read this page and hand it to [`Sync::polled`].
+    /// While live updates are paused: read this page and hand it to [`Catchup::polled`].
     Poll(PageRequest),
 }
 
@@ -82,7 +65,7 @@ enum Phase {
 
 /// The catch-up engine for one user.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sync {
+pub struct Catchup {
     cursor: Cursor,
     phase: Phase,
     buffer: BTreeMap<u64, Envelope>,
@@ -93,10 +76,10 @@ pub struct Sync {
     filling_gap: bool,
 }
 
-impl Sync {
+impl Catchup {
     /// An engine starting from a stored cursor (or none).
     pub fn new(cursor: Cursor) -> Self {
-        Sync {
+        Catchup {
             cursor,
             phase: Phase::Waiting,
             buffer: BTreeMap::new(),
@@ -121,7 +104,7 @@ impl Sync {
     }
 
     /// `connection:authenticated` arrived.
-    pub fn authenticated(&mut self, auth: &Authenticated) -> Vec<SyncCommand> {
+    pub fn authenticated(&mut self, auth: &Authenticated) -> Vec<CatchupCommand> {
         self.applied = 0;
         self.filling_gap = false;
         self.buffer.clear();
@@ -140,7 +123,7 @@ impl Sync {
                     last_id: Some(auth.last_event_id),
                     last_timestamp: None,
                 };
-                let mut out = vec![SyncCommand::ResetAll];
+                let mut out = vec![CatchupCommand::ResetAll];
                 out.extend(self.finish());
                 out
             }
@@ -155,20 +138,22 @@ impl Sync {
             (Some(id), _) => {
                 self.cursor.epoch = Some(auth.epoch.clone());
                 self.phase = Phase::CatchingUp;
-                vec![SyncCommand::Fetch(PageRequest::After {
+                vec![CatchupCommand::Fetch(PageRequest::After {
                     id: *id,
                     epoch: Some(auth.epoch.clone()),
                 })]
             }
             (None, Some(ts)) => {
                 self.phase = Phase::CatchingUp;
-                vec![SyncCommand::Fetch(PageRequest::Since(ts.clone()))]
+                vec![CatchupCommand::Fetch(PageRequest::Since(
+                    ts.as_str().to_owned(),
+                ))]
             }
         }
     }
 
     /// A live frame with an event in it.
-    pub fn live(&mut self, envelope: Envelope) -> Vec<SyncCommand> {
+    pub fn live(&mut self, envelope: Envelope) -> Vec<CatchupCommand> {
         // `prevId` beyond the cursor: something this user should have seen was missed.
         let gap = match (envelope.prev_id, self.cursor.last_id, envelope.id) {
             (Some(prev), Some(last), Some(id)) => prev > last && id > last,
@@ -182,7 +167,7 @@ impl Sync {
             if let Some(id) = envelope.id {
                 self.buffer.insert(id, envelope);
             }
-            return vec![SyncCommand::Fetch(PageRequest::After {
+            return vec![CatchupCommand::Fetch(PageRequest::After {
                 id: last,
                 epoch: self.cursor.epoch.clone(),
             })];
@@ -198,13 +183,13 @@ impl Sync {
         }
         let mut out = Vec::new();
         if self.accept(envelope, false, &mut out) {
-            out.push(SyncCommand::Save(self.cursor.clone()));
+            out.push(CatchupCommand::Save(self.cursor.clone()));
         }
         out
     }
 
     /// A page of `/events/missed` arrived.
-    pub fn page(&mut self, page: MissedEvents) -> Vec<SyncCommand> {
+    pub fn page(&mut self, page: MissedEvents) -> Vec<CatchupCommand> {
         if self.phase != Phase::CatchingUp {
             return Vec::new();
         }
@@ -215,7 +200,7 @@ impl Sync {
         self.applied += self.apply_events(page.events, true, &mut out);
         if page.has_more {
             match self.next_request() {
-                Some(req) => out.push(SyncCommand::Fetch(req)),
+                Some(req) => out.push(CatchupCommand::Fetch(req)),
                 None => out.extend(self.finish()),
             }
         } else {
@@ -235,25 +220,25 @@ impl Sync {
 
     /// A polled page arrived (no socket): its new events are applied as they come, like live
     /// ones; a further page is polled at once while `hasMore`.
-    pub fn polled(&mut self, page: MissedEvents) -> Vec<SyncCommand> {
+    pub fn polled(&mut self, page: MissedEvents) -> Vec<CatchupCommand> {
         if self.cannot_replay(&page) {
             return self.reset(page.epoch, page.latest_id);
         }
         let mut out = Vec::new();
         self.apply_events(page.events, false, &mut out);
         if page.has_more {
-            out.extend(self.next_request().map(SyncCommand::Poll));
+            out.extend(self.next_request().map(CatchupCommand::Poll));
         } else if self.cursor.last_id.is_some() {
             self.cursor.last_id = self.cursor.last_id.max(Some(page.latest_id));
         }
-        out.push(SyncCommand::Save(self.cursor.clone()));
+        out.push(CatchupCommand::Save(self.cursor.clone()));
         out
     }
 
     /// Reading a page failed: try the same page again (the glue waits a moment first).
-    pub fn page_failed(&self) -> Vec<SyncCommand> {
+    pub fn page_failed(&self) -> Vec<CatchupCommand> {
         match (&self.phase, self.next_request()) {
-            (Phase::CatchingUp, Some(req)) => vec![SyncCommand::Fetch(req)],
+            (Phase::CatchingUp, Some(req)) => vec![CatchupCommand::Fetch(req)],
             _ => Vec::new(),
         }
     }
@@ -273,7 +258,7 @@ impl Sync {
         &mut self,
         mut events: Vec<Envelope>,
         replayed: bool,
-        out: &mut Vec<SyncCommand>,
+        out: &mut Vec<CatchupCommand>,
     ) -> u64 {
         events.sort_by_key(|e| e.id);
         let mut applied = 0;
@@ -291,23 +276,23 @@ impl Sync {
                 id: *id,
                 epoch: self.cursor.epoch.clone(),
             }),
-            (None, Some(ts)) => Some(PageRequest::Since(ts.clone())),
+            (None, Some(ts)) => Some(PageRequest::Since(ts.as_str().to_owned())),
             (None, None) => None,
         }
     }
 
-    fn finish(&mut self) -> Vec<SyncCommand> {
+    fn finish(&mut self) -> Vec<CatchupCommand> {
         let applied = self.applied;
         let mut out = self.go_live();
         if std::mem::take(&mut self.filling_gap) {
-            out.push(SyncCommand::GapFilled { applied });
+            out.push(CatchupCommand::GapFilled { applied });
         } else {
-            out.push(SyncCommand::CaughtUp { applied });
+            out.push(CatchupCommand::CaughtUp { applied });
         }
         out
     }
 
-    fn go_live(&mut self) -> Vec<SyncCommand> {
+    fn go_live(&mut self) -> Vec<CatchupCommand> {
         self.phase = Phase::Live;
         let mut out = Vec::new();
         for (_, e) in std::mem::take(&mut self.buffer) {
@@ -316,11 +301,11 @@ impl Sync {
         for e in std::mem::take(&mut self.unnumbered) {
             self.accept(e, false, &mut out);
         }
-        out.push(SyncCommand::Save(self.cursor.clone()));
+        out.push(CatchupCommand::Save(self.cursor.clone()));
         out
     }
 
-    fn reset(&mut self, epoch: String, latest: u64) -> Vec<SyncCommand> {
+    fn reset(&mut self, epoch: String, latest: u64) -> Vec<CatchupCommand> {
         let newest_buffered = self.buffer.keys().next_back().copied().unwrap_or(0);
         self.buffer.clear();
         self.unnumbered.clear();
@@ -331,14 +316,14 @@ impl Sync {
         };
         self.phase = Phase::Live;
         vec![
-            SyncCommand::ResetAll,
-            SyncCommand::Save(self.cursor.clone()),
-            SyncCommand::CaughtUp { applied: 0 },
+            CatchupCommand::ResetAll,
+            CatchupCommand::Save(self.cursor.clone()),
+            CatchupCommand::CaughtUp { applied: 0 },
         ]
     }
 
     /// Applies an event unless the cursor says it was applied already.
-    fn accept(&mut self, e: Envelope, replayed: bool, out: &mut Vec<SyncCommand>) -> bool {
+    fn accept(&mut self, e: Envelope, replayed: bool, out: &mut Vec<CatchupCommand>) -> bool {
         match e.id {
             Some(id) => {
                 if self.cursor.last_id.is_some_and(|last| id <= last) {
@@ -361,7 +346,7 @@ impl Sync {
         if !e.timestamp.as_str().is_empty() {
             self.cursor.last_timestamp = Some(e.timestamp.clone());
         }
-        out.push(SyncCommand::Apply {
+        out.push(CatchupCommand::Apply {
             envelope: e,
             replayed,
         });

@@ -6,6 +6,7 @@ pub mod backoff;
 pub mod catchup;
 pub mod heartbeat;
 pub mod invalidation;
+pub mod live;
 pub mod machine;
 pub mod notify;
 pub mod recent;

@@ -1,6 +1,7 @@
-//! Event routing: what one server frame means for the app, as a list of effects for the glue
-//! to carry out. Pure: the caller passes in what it knows (who I am, my preferences, which
-//! messages I already hold).
+//! Event routing: what one server event means for the app, as a list of effects, and the
+//! alert rule (which events are news for me, on which channels). Pure: the caller passes in
+//! who I am, my preferences and the circumstances. The live core ([`super::live`]) is its
+//! only caller.
 
 use ppt_protocol::query::key_for_entity;
 use ppt_protocol::rest::{Message, NotificationCategory, NotificationPreferences};
@@ -19,7 +20,8 @@ pub enum Effect {
     ConversationRead(String),
     /// The preferences changed in another session.
     Preferences(NotificationPreferences),
-    /// Tell the user, on these channels.
+    /// News for the user: on `delivery`'s channels (none when replayed or muted by the
+    /// preferences; a replayed alert is still counted in the catch-up summary).
     Alert(Alert),
     /// Data behind these keys changed.
     Invalidate {
@@ -47,8 +49,6 @@ pub struct RouteCtx<'a> {
     /// My user id.
     pub me: &'a str,
     pub prefs: &'a NotificationPreferences,
-    /// Whether a message id is already in the cache (then it is no news).
-    pub known_message: &'a dyn Fn(&str) -> bool,
     pub tab_hidden: bool,
     pub browser_permitted: bool,
     /// The frame is a replay after an outage.
@@ -57,8 +57,9 @@ pub struct RouteCtx<'a> {
 
 /// The effects of one frame.
 pub fn route(envelope: &Envelope, ctx: &RouteCtx<'_>) -> Vec<Effect> {
-    let circumstances = |own: bool| Circumstances {
-        own,
+    // Only news for me is alerted: never my own doing (the callers see to that).
+    let circumstances = Circumstances {
+        own: false,
         tab_hidden: ctx.tab_hidden,
         browser_permitted: ctx.browser_permitted,
         replayed: ctx.replayed,
@@ -66,22 +67,18 @@ pub fn route(envelope: &Envelope, ctx: &RouteCtx<'_>) -> Vec<Effect> {
     match &envelope.event {
         ServerEvent::MessageNew(m) => {
             let message = &m.message;
-            let mut out = Vec::new();
-            let news = !(ctx.known_message)(&message.id);
-            out.push(Effect::Message(message.clone()));
-            if news && message.to_user_id == ctx.me {
-                let own = message.from_user_id == ctx.me;
-                let delivery = decide(NotificationCategory::Message, ctx.prefs, circumstances(own));
-                if delivery.any() {
-                    out.push(Effect::Alert(Alert {
-                        category: NotificationCategory::Message,
-                        key: format!("message-{}", message.id),
-                        title: format!("New message from {}", message.from_name),
-                        body: message.body.chars().take(140).collect(),
-                        link: "/messages".into(),
-                        delivery,
-                    }));
-                }
+            let mut out = vec![Effect::Message(message.clone())];
+            // News for me: a message to me from someone else (mine, from another tab, is not).
+            if message.to_user_id == ctx.me && message.from_user_id != ctx.me {
+                let delivery = decide(NotificationCategory::Message, ctx.prefs, circumstances);
+                out.push(Effect::Alert(Alert {
+                    category: NotificationCategory::Message,
+                    key: format!("message-{}", message.id),
+                    title: format!("New message from {}", message.from_name),
+                    body: message.body.chars().take(140).collect(),
+                    link: "/messages".into(),
+                    delivery,
+                }));
             }
             out
         }
@@ -89,21 +86,14 @@ pub fn route(envelope: &Envelope, ctx: &RouteCtx<'_>) -> Vec<Effect> {
             Effect::ConversationRead(r.conversation_id.clone()),
             Effect::Unread(r.unread_count),
         ],
-        ServerEvent::Notification(category, n) => {
-            let delivery = decide(*category, ctx.prefs, circumstances(false));
-            if delivery.any() {
-                vec![Effect::Alert(Alert {
-                    category: *category,
-                    key: n.notification_id.clone(),
-                    title: n.title.clone(),
-                    body: n.body.clone(),
-                    link: n.link.clone(),
-                    delivery,
-                })]
-            } else {
-                Vec::new()
-            }
-        }
+        ServerEvent::Notification(category, n) => vec![Effect::Alert(Alert {
+            category: *category,
+            key: n.notification_id.clone(),
+            title: n.title.clone(),
+            body: n.body.clone(),
+            link: n.link.clone(),
+            delivery: decide(*category, ctx.prefs, circumstances),
+        })],
         ServerEvent::Entity(_action, change) => vec![Effect::Invalidate {
             key: key_for_entity(change.entity),
             entity: change.entity,
@@ -151,51 +141,49 @@ mod tests {
         }
     }
 
-    fn ctx<'a>(
-        prefs: &'a NotificationPreferences,
-        known: &'a dyn Fn(&str) -> bool,
-    ) -> RouteCtx<'a> {
+    fn ctx(prefs: &NotificationPreferences) -> RouteCtx<'_> {
         RouteCtx {
             me: "1",
             prefs,
-            known_message: known,
             tab_hidden: false,
             browser_permitted: false,
             replayed: false,
         }
     }
 
-    /// A new message to me goes into the cache and raises one alert; a known one only merges.
+    fn delivery(fx: &[Effect]) -> Option<Delivery> {
+        fx.iter().find_map(|e| match e {
+            Effect::Alert(a) => Some(a.delivery),
+            _ => None,
+        })
+    }
+
+    /// A new message to me goes into the cache and is news on every channel the preferences allow.
     #[test]
-    fn new_message_to_me_alerts_once() {
+    fn new_message_to_me_alerts() {
         let prefs = NotificationPreferences::default();
         let e = env(ServerEvent::MessageNew(MessageNew {
             message: msg("7", "2", "1"),
         }));
-        let fx = route(&e, &ctx(&prefs, &|_| false));
+        let fx = route(&e, &ctx(&prefs));
         assert_eq!(fx.len(), 2);
+        assert_eq!(fx[0], Effect::Message(msg("7", "2", "1")));
         assert!(
             matches!(&fx[1], Effect::Alert(a) if a.delivery.toast && a.delivery.sound && a.key == "message-7")
         );
-        let fx = route(&e, &ctx(&prefs, &|id| id == "7"));
-        assert_eq!(
-            fx,
-            vec![Effect::Message(msg("7", "2", "1"))],
-            "already held: no second alert"
-        );
     }
 
-    /// My own message (from another tab) is cached but never alerts.
+    /// My own message (from another tab) and a message between others are cached, never news.
     #[test]
     fn own_message_is_silent() {
         let prefs = NotificationPreferences::default();
-        let e = env(ServerEvent::MessageNew(MessageNew {
-            message: msg("8", "1", "2"),
-        }));
-        assert_eq!(route(&e, &ctx(&prefs, &|_| false)).len(), 1);
+        for m in [msg("8", "1", "2"), msg("8", "1", "1"), msg("8", "2", "3")] {
+            let e = env(ServerEvent::MessageNew(MessageNew { message: m.clone() }));
+            assert_eq!(route(&e, &ctx(&prefs)), vec![Effect::Message(m)]);
+        }
     }
 
-    /// Announcement toasts off: no alert at all when sound and browser are off too.
+    /// The channels follow the preferences; all off still names the alert (with no channel).
     #[test]
     fn notifications_follow_preferences() {
         let mut prefs = NotificationPreferences::default();
@@ -210,20 +198,20 @@ mod tests {
             NotificationCategory::Announcement,
             n,
         ));
-        assert_eq!(route(&e, &ctx(&prefs, &|_| false)).len(), 1);
+        assert!(delivery(&route(&e, &ctx(&prefs))).unwrap().toast);
         prefs.announcement = ChannelPreference {
             toast: false,
             sound: false,
             browser: false,
         };
-        assert!(route(&e, &ctx(&prefs, &|_| false)).is_empty());
+        assert!(!delivery(&route(&e, &ctx(&prefs))).unwrap().any());
         prefs.announcement = ChannelPreference {
             toast: false,
             sound: true,
             browser: false,
         };
-        let fx = route(&e, &ctx(&prefs, &|_| false));
-        assert!(matches!(&fx[0], Effect::Alert(a) if !a.delivery.toast && a.delivery.sound));
+        let d = delivery(&route(&e, &ctx(&prefs))).unwrap();
+        assert!(!d.toast && d.sound);
     }
 
     /// `message:read` sets the badge from the server's total; entity events invalidate by the contract's map.
@@ -235,7 +223,7 @@ mod tests {
             unread_count: 2,
         }));
         assert_eq!(
-            route(&e, &ctx(&prefs, &|_| false)),
+            route(&e, &ctx(&prefs)),
             vec![Effect::ConversationRead("1-3".into()), Effect::Unread(2)]
         );
         let e = env(ServerEvent::Entity(
@@ -247,7 +235,7 @@ mod tests {
             },
         ));
         assert_eq!(
-            route(&e, &ctx(&prefs, &|_| false)),
+            route(&e, &ctx(&prefs)),
             vec![Effect::Invalidate {
                 key: QueryKey::new(["faults"]),
                 entity: EntityKind::Fault,
@@ -257,16 +245,17 @@ mod tests {
         );
     }
 
-    /// Replayed events update data but alert nobody one by one.
+    /// Replayed events update data and are news, but on no channel (the summary tells them).
     #[test]
     fn replayed_events_do_not_alert() {
         let prefs = NotificationPreferences::default();
-        let known = |_: &str| false;
-        let mut c = ctx(&prefs, &known);
+        let mut c = ctx(&prefs);
         c.replayed = true;
         let e = env(ServerEvent::MessageNew(MessageNew {
             message: msg("9", "2", "1"),
         }));
-        assert_eq!(route(&e, &c), vec![Effect::Message(msg("9", "2", "1"))]);
+        let fx = route(&e, &c);
+        assert_eq!(fx[0], Effect::Message(msg("9", "2", "1")));
+        assert_eq!(delivery(&fx), Some(Delivery::default()));
     }
 }

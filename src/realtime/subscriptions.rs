@@ -68,6 +68,26 @@ impl<T> Registry<T> {
             .map(|(_, _, v)| v)
     }
 
+    /// One batch of frames split by subscriber: each gets, in order, the frames its pattern
+    /// matches (subscribers matching none are left out), so a burst is one call each.
+    pub fn split<'a, F: Clone>(
+        &'a self,
+        frames: &[F],
+        type_of: impl Fn(&F) -> &str,
+    ) -> Vec<(&'a T, Vec<F>)> {
+        self.entries
+            .iter()
+            .filter_map(|(_, p, v)| {
+                let mine: Vec<F> = frames
+                    .iter()
+                    .filter(|f| p.matches(type_of(f)))
+                    .cloned()
+                    .collect();
+                (!mine.is_empty()).then_some((v, mine))
+            })
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -108,5 +128,23 @@ mod tests {
             vec!["b"]
         );
         assert_eq!(r.len(), 1);
+    }
+
+    /// A batch reaches each subscriber once, with only its frames, in arrival order.
+    #[test]
+    fn a_batch_is_split_by_subscriber() {
+        let mut r = Registry::default();
+        r.add(Pattern::parse("*"), "all");
+        r.add(Pattern::parse("entity:"), "entities");
+        r.add(Pattern::parse("pong"), "pongs");
+        let frames = ["entity:created", "message:new", "entity:deleted"];
+        let split = r.split(&frames, |f| f);
+        assert_eq!(
+            split,
+            vec![
+                (&"all", frames.to_vec()),
+                (&"entities", vec!["entity:created", "entity:deleted"]),
+            ]
+        );
     }
 }

@@ -1,20 +1,15 @@
 //! Toasts: short notices at the corner of the screen. At most [`MAX_VISIBLE`] show, the rest
-//! are summarised; each hides itself after [`TTL_MS`] unless dismissed sooner; an alert key
-//! seen before is not shown again.
+//! are summarised; each hides itself after [`TTL_MS`] unless dismissed sooner. (Which alerts
+//! become toasts, each once, is the live core's decision: [`crate::realtime::live`].)
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use yewdux::{Reducer, Store};
-
-use crate::realtime::recent::Recent;
 
 /// How many toasts show at once.
 pub const MAX_VISIBLE: usize = 3;
 /// How long a toast stays, in ms.
 pub const TTL_MS: u64 = 6_000;
-/// How many alert keys are remembered for de-duplication.
-const SEEN_KEYS: usize = 256;
 
 /// The contract's `data-kind` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,21 +48,7 @@ pub struct Toast {
 pub struct Toasts {
     pub items: Vec<Rc<Toast>>,
     next_id: u64,
-    seen: SeenKeys,
 }
-
-/// The alert keys shown so far. A history rather than view state: every snapshot of the store
-/// shares the one memory (a new snapshot does not copy 256 keys), so it equals itself only.
-#[derive(Debug, Clone, Default)]
-struct SeenKeys(Rc<RefCell<Recent<SEEN_KEYS>>>);
-
-impl PartialEq for SeenKeys {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for SeenKeys {}
 
 impl Toasts {
     /// The toasts to show (the newest [`MAX_VISIBLE`]) and how many more wait behind them.
@@ -85,13 +66,12 @@ impl Toasts {
 /// What can happen to the toasts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToastAction {
-    /// Shows a toast; with a `key` already seen, nothing happens.
+    /// Shows a toast.
     Push {
         kind: ToastKind,
         title: String,
         body: String,
         link: Option<String>,
-        key: Option<String>,
         now: u64,
     },
     /// Several `Push`es in one update (a burst of alerts); anything else in it is ignored.
@@ -131,17 +111,11 @@ fn add(s: &mut Toasts, push: ToastAction) {
         title,
         body,
         link,
-        key,
         now,
     } = push
     else {
         return;
     };
-    if let Some(k) = key {
-        if !s.seen.0.borrow_mut().insert(&k) {
-            return;
-        }
-    }
     s.next_id += 1;
     let id = s.next_id;
     s.items.push(Rc::new(Toast {
@@ -163,13 +137,12 @@ mod tests {
 
     use super::*;
 
-    fn push(d: &Dispatch<Toasts>, key: Option<&str>, now: u64) {
+    fn push(d: &Dispatch<Toasts>, now: u64) {
         d.apply(ToastAction::Push {
             kind: ToastKind::Notification,
             title: "t".into(),
             body: "b".into(),
             link: None,
-            key: key.map(Into::into),
             now,
         });
     }
@@ -179,7 +152,7 @@ mod tests {
     fn at_most_three_visible() {
         let d = Dispatch::<Toasts>::new(&Context::new());
         for i in 0..5 {
-            push(&d, None, i);
+            push(&d, i);
         }
         let s = d.get();
         let (shown, more) = s.visible();
@@ -190,14 +163,12 @@ mod tests {
         assert_eq!(more, 2);
     }
 
-    /// Toasts expire after the TTL and can be dismissed; a key is shown only once.
+    /// Toasts expire after the TTL and can be dismissed.
     #[test]
-    fn expiry_dismissal_and_dedupe() {
+    fn expiry_and_dismissal() {
         let d = Dispatch::<Toasts>::new(&Context::new());
-        push(&d, Some("n-1"), 0);
-        push(&d, Some("n-1"), 10);
-        assert_eq!(d.get().items.len(), 1);
-        push(&d, None, 1_000);
+        push(&d, 0);
+        push(&d, 1_000);
         assert_eq!(d.get().next_expiry(), Some(TTL_MS));
         d.apply(ToastAction::Expire { now: TTL_MS });
         assert_eq!(d.get().items.len(), 1);
@@ -206,18 +177,16 @@ mod tests {
         assert!(d.get().items.is_empty());
     }
 
-    /// A burst of alerts in one update: each key once, at most MAX_HELD held, newest kept.
+    /// A burst of alerts in one update: at most MAX_HELD held, newest kept.
     #[test]
     fn a_burst_is_bounded() {
         let d = Dispatch::<Toasts>::new(&Context::new());
         let pushes = (0..MAX_HELD + 20)
-            .chain([0])
             .map(|i| ToastAction::Push {
                 kind: ToastKind::Message,
                 title: format!("t{i}"),
                 body: String::new(),
                 link: None,
-                key: Some(format!("k{i}")),
                 now: 1,
             })
             .collect();

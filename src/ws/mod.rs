@@ -7,6 +7,6 @@ pub mod settings;
 
 mod service;
 
-pub use service::{SubscriptionGuard, WsService};
+pub use service::{Batch, SubscriptionGuard, WsService};
 
 pub use settings::{poll_interval_ms, realtime_config};

@@ -40,7 +40,7 @@ struct Inner {
     token: Option<String>,
     sockets: HashMap<SocketId, Socket>,
     wake: Option<Timeout>,
-    subscribers: Registry<Callback<Rc<Envelope>>>,
+    subscribers: Registry<Callback<Batch>>,
     /// Frames received and not yet handed to subscribers, and what will hand them over.
     queued: Vec<Rc<Envelope>>,
     delivery: Option<(AnimationFrame, Timeout)>,
@@ -49,6 +49,9 @@ struct Inner {
     on_auth_lost: Callback<()>,
     _listeners: Vec<EventListener>,
 }
+
+/// One animation frame's frames, in arrival order: what a subscriber receives at once.
+pub type Batch = Rc<[Rc<Envelope>]>;
 
 /// The app's one connection. Cheap to clone; everything is released when the last clone
 /// is dropped, including a socket still connecting.
@@ -165,8 +168,8 @@ impl WsService {
     }
 
     /// Delivers frames whose type matches `pattern` (`"message:new"`, `"notification:"`, `"*"`)
-    /// until the returned guard is dropped.
-    pub fn subscribe(&self, pattern: &str, callback: Callback<Rc<Envelope>>) -> SubscriptionGuard {
+    /// until the returned guard is dropped: each animation frame's matching frames in one call.
+    pub fn subscribe(&self, pattern: &str, callback: Callback<Batch>) -> SubscriptionGuard {
         let id = self
             .inner
             .borrow_mut()
@@ -367,23 +370,23 @@ fn on_frame(weak: &Weak<RefCell<Inner>>, socket: SocketId, text: &str) {
 /// How long queued frames wait at most when no animation frame comes (hidden tab).
 const DELIVERY_FALLBACK_MS: u32 = 100;
 
-/// Hands the queued frames, in order, to the subscribers whose patterns match.
+/// Hands the queued frames to the subscribers: each gets its matching frames, in order, in
+/// one call. (This is the app's one batching layer: a burst of events costs one render.)
 fn deliver(weak: &Weak<RefCell<Inner>>) {
     let Some(inner) = weak.upgrade() else { return };
     let (frames, _delivery) = {
         let mut i = inner.borrow_mut();
         (std::mem::take(&mut i.queued), i.delivery.take())
     };
-    for envelope in frames {
-        let callbacks: Vec<Callback<Rc<Envelope>>> = inner
-            .borrow()
-            .subscribers
-            .matching(envelope.event.event_type())
-            .cloned()
-            .collect();
-        for cb in callbacks {
-            cb.emit(envelope.clone());
-        }
+    let batches: Vec<(Callback<Batch>, Batch)> = inner
+        .borrow()
+        .subscribers
+        .split(&frames, |e| e.event.event_type())
+        .into_iter()
+        .map(|(cb, mine)| (cb.clone(), mine.into()))
+        .collect();
+    for (cb, batch) in batches {
+        cb.emit(batch);
     }
 }
 

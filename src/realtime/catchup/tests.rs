@@ -46,10 +46,10 @@ fn page(ids: &[u64], has_more: bool, latest: u64) -> MissedEvents {
     }
 }
 
-fn applied(cmds: &[SyncCommand]) -> Vec<(u64, bool)> {
+fn applied(cmds: &[CatchupCommand]) -> Vec<(u64, bool)> {
     cmds.iter()
         .filter_map(|c| match c {
-            SyncCommand::Apply { envelope, replayed } => Some((envelope.id.unwrap(), *replayed)),
+            CatchupCommand::Apply { envelope, replayed } => Some((envelope.id.unwrap(), *replayed)),
             _ => None,
         })
         .collect()
@@ -66,11 +66,11 @@ fn cursor(last: u64) -> Cursor {
 /// Missed events are fetched page by page, applied in order, then the held live events.
 #[test]
 fn catches_up_then_applies_the_buffer() {
-    let mut s = Sync::new(cursor(10));
+    let mut s = Catchup::new(cursor(10));
     let c = s.authenticated(&auth(20, "e"));
     assert_eq!(
         c,
-        vec![SyncCommand::Fetch(PageRequest::After {
+        vec![CatchupCommand::Fetch(PageRequest::After {
             id: 10,
             epoch: Some("e".into())
         })]
@@ -81,7 +81,7 @@ fn catches_up_then_applies_the_buffer() {
     assert_eq!(applied(&c), vec![(12, true), (15, true)]);
     assert_eq!(
         c.last(),
-        Some(&SyncCommand::Fetch(PageRequest::After {
+        Some(&CatchupCommand::Fetch(PageRequest::After {
             id: 15,
             epoch: Some("e".into())
         }))
@@ -92,7 +92,7 @@ fn catches_up_then_applies_the_buffer() {
         vec![(19, true), (21, true)],
         "21 came in the page; its live copy is dropped"
     );
-    assert!(c.contains(&SyncCommand::CaughtUp { applied: 4 }));
+    assert!(c.contains(&CatchupCommand::CaughtUp { applied: 4 }));
     assert_eq!(s.cursor().last_id, Some(22));
     assert!(!s.catching_up());
     assert!(
@@ -105,7 +105,7 @@ fn catches_up_then_applies_the_buffer() {
 /// Live events after the page's `latestId` are applied from the buffer.
 #[test]
 fn buffer_after_latest_is_applied() {
-    let mut s = Sync::new(cursor(5));
+    let mut s = Catchup::new(cursor(5));
     s.authenticated(&auth(6, "e"));
     s.live(ev(9));
     s.live(ev(8));
@@ -116,34 +116,37 @@ fn buffer_after_latest_is_applied() {
 /// Nothing missed: straight to live, with a catch-up report of zero.
 #[test]
 fn nothing_missed() {
-    let mut s = Sync::new(cursor(20));
+    let mut s = Catchup::new(cursor(20));
     let c = s.authenticated(&auth(20, "e"));
-    assert!(c.contains(&SyncCommand::CaughtUp { applied: 0 }));
+    assert!(c.contains(&CatchupCommand::CaughtUp { applied: 0 }));
     assert!(!s.catching_up());
 }
 
 /// A new epoch, `resetRequired`, or a log that went backwards: refetch everything.
 #[test]
 fn resets() {
-    let mut s = Sync::new(cursor(20));
-    assert_eq!(s.authenticated(&auth(3, "other"))[0], SyncCommand::ResetAll);
+    let mut s = Catchup::new(cursor(20));
+    assert_eq!(
+        s.authenticated(&auth(3, "other"))[0],
+        CatchupCommand::ResetAll
+    );
     assert_eq!(s.cursor().last_id, Some(3));
     assert_eq!(s.cursor().epoch.as_deref(), Some("other"));
 
-    let mut s = Sync::new(cursor(20));
+    let mut s = Catchup::new(cursor(20));
     assert_eq!(
         s.authenticated(&auth(3, "e"))[0],
-        SyncCommand::ResetAll,
+        CatchupCommand::ResetAll,
         "same epoch, shorter log"
     );
 
-    let mut s = Sync::new(cursor(20));
+    let mut s = Catchup::new(cursor(20));
     s.authenticated(&auth(30, "e"));
     s.live(ev(31));
     let mut p = page(&[], false, 30);
     p.reset_required = true;
     let c = s.page(p);
-    assert_eq!(c[0], SyncCommand::ResetAll);
+    assert_eq!(c[0], CatchupCommand::ResetAll);
     assert_eq!(
         s.cursor().last_id,
         Some(31),
@@ -155,9 +158,9 @@ fn resets() {
 /// First connection without a cursor: start at the log's end and load fresh.
 #[test]
 fn first_connection_starts_at_the_end() {
-    let mut s = Sync::new(Cursor::default());
+    let mut s = Catchup::new(Cursor::default());
     let c = s.authenticated(&auth(42, "e"));
-    assert_eq!(c[0], SyncCommand::ResetAll);
+    assert_eq!(c[0], CatchupCommand::ResetAll);
     assert_eq!(s.cursor().last_id, Some(42));
     assert!(applied(&s.live(ev(42))).is_empty());
     assert_eq!(applied(&s.live(ev(43))), vec![(43, false)]);
@@ -170,7 +173,7 @@ fn timestamp_fallback() {
         id: None,
         ..ev(sec * 1000)
     };
-    let mut s = Sync::new(Cursor {
+    let mut s = Catchup::new(Cursor {
         epoch: None,
         last_id: None,
         last_timestamp: Some(no_id(1).timestamp),
@@ -178,7 +181,9 @@ fn timestamp_fallback() {
     let c = s.authenticated(&auth(0, "e"));
     assert_eq!(
         c,
-        vec![SyncCommand::Fetch(PageRequest::Since(no_id(1).timestamp))]
+        vec![CatchupCommand::Fetch(PageRequest::Since(
+            no_id(1).timestamp.0
+        ))]
     );
     s.live(no_id(5));
     let missed = MissedEvents {
@@ -192,7 +197,7 @@ fn timestamp_fallback() {
     let stamps: Vec<_> = c
         .iter()
         .filter_map(|c| match c {
-            SyncCommand::Apply { envelope, .. } => Some(envelope.timestamp.clone()),
+            CatchupCommand::Apply { envelope, .. } => Some(envelope.timestamp.clone()),
             _ => None,
         })
         .collect();
@@ -200,20 +205,19 @@ fn timestamp_fallback() {
         stamps,
         vec![no_id(2).timestamp, no_id(3).timestamp, no_id(5).timestamp]
     );
-    assert!(PageRequest::Since(no_id(2).timestamp)
-        .query(500)
+    assert!(page_query(&PageRequest::Since(no_id(2).timestamp.0), 500)
         .starts_with("since=2026-11-26T12%3A00%3A02.000Z"));
 }
 
 /// A failed page is asked for again from the same place.
 #[test]
 fn failed_page_is_retried() {
-    let mut s = Sync::new(cursor(10));
+    let mut s = Catchup::new(cursor(10));
     s.authenticated(&auth(20, "e"));
     s.page(page(&[11], true, 20));
     assert_eq!(
         s.page_failed(),
-        vec![SyncCommand::Fetch(PageRequest::After {
+        vec![CatchupCommand::Fetch(PageRequest::After {
             id: 11,
             epoch: Some("e".into())
         })]
@@ -249,7 +253,7 @@ fn every_interleaving_applies_each_event_once_in_order() {
             .min(visible.len() - 1)];
         let live: Vec<u64> = visible.iter().copied().filter(|i| *i > joined_at).collect();
 
-        let mut s = Sync::new(cursor(start));
+        let mut s = Catchup::new(cursor(start));
         let mut got: Vec<u64> = Vec::new();
         let mut out = s.authenticated(&auth(joined_at, "e"));
         let mut delivered = 0usize;
@@ -259,8 +263,8 @@ fn every_interleaving_applies_each_event_once_in_order() {
         loop {
             for c in std::mem::take(&mut out) {
                 match c {
-                    SyncCommand::Fetch(r) => pending.push(r),
-                    SyncCommand::Apply { envelope, .. } => got.push(envelope.id.unwrap()),
+                    CatchupCommand::Fetch(r) => pending.push(r),
+                    CatchupCommand::Apply { envelope, .. } => got.push(envelope.id.unwrap()),
                     _ => {}
                 }
             }
@@ -319,7 +323,7 @@ fn every_interleaving_applies_each_event_once_in_order() {
 /// While paused, polled pages apply new events once, in order, and move the cursor.
 #[test]
 fn polling_applies_new_events_once() {
-    let mut s = Sync::new(cursor(10));
+    let mut s = Catchup::new(cursor(10));
     s.authenticated(&auth(10, "e"));
     assert_eq!(
         s.poll_request(),
@@ -330,7 +334,7 @@ fn polling_applies_new_events_once() {
     );
     let c = s.polled(page(&[11, 12], true, 14));
     assert_eq!(applied(&c), vec![(11, false), (12, false)]);
-    assert!(c.contains(&SyncCommand::Poll(PageRequest::After {
+    assert!(c.contains(&CatchupCommand::Poll(PageRequest::After {
         id: 12,
         epoch: Some("e".into())
     })));
@@ -349,7 +353,7 @@ fn chained(id: u64, prev: u64) -> Envelope {
 /// A `prevId` beyond the cursor holds the event and fetches the missing range first.
 #[test]
 fn a_gap_in_the_live_stream_is_filled_first() {
-    let mut s = Sync::new(cursor(10));
+    let mut s = Catchup::new(cursor(10));
     s.authenticated(&auth(10, "e"));
     assert_eq!(
         applied(&s.live(chained(12, 10))),
@@ -359,7 +363,7 @@ fn a_gap_in_the_live_stream_is_filled_first() {
     let c = s.live(chained(20, 15));
     assert_eq!(
         c,
-        vec![SyncCommand::Fetch(PageRequest::After {
+        vec![CatchupCommand::Fetch(PageRequest::After {
             id: 12,
             epoch: Some("e".into())
         })]
@@ -370,7 +374,7 @@ fn a_gap_in_the_live_stream_is_filled_first() {
     );
     let c = s.page(page(&[15, 20], false, 20));
     assert_eq!(applied(&c), vec![(15, true), (20, true), (21, false)]);
-    assert!(c.contains(&SyncCommand::GapFilled { applied: 2 }));
+    assert!(c.contains(&CatchupCommand::GapFilled { applied: 2 }));
 }
 
 /// Property: whatever live frames go missing, the `prevId` chain finds every hole and each
@@ -385,15 +389,15 @@ fn dropped_live_frames_are_recovered() {
             id += 1 + rng.next(4);
             visible.push(id);
         }
-        let mut s = Sync::new(cursor(0));
+        let mut s = Catchup::new(cursor(0));
         let mut got = Vec::new();
         let mut pending = Vec::new();
         let collect =
-            |cmds: Vec<SyncCommand>, got: &mut Vec<u64>, pending: &mut Vec<PageRequest>| {
+            |cmds: Vec<CatchupCommand>, got: &mut Vec<u64>, pending: &mut Vec<PageRequest>| {
                 for c in cmds {
                     match c {
-                        SyncCommand::Apply { envelope, .. } => got.push(envelope.id.unwrap()),
-                        SyncCommand::Fetch(r) => pending.push(r),
+                        CatchupCommand::Apply { envelope, .. } => got.push(envelope.id.unwrap()),
+                        CatchupCommand::Fetch(r) => pending.push(r),
                         _ => {}
                     }
                 }
