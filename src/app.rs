@@ -28,13 +28,19 @@ fn LiveEvents() -> Html {
 /// travels while the app boots, lays out and connects (a route loader, as TanStack Router
 /// and Remix have). Pages mount the same queries and share the fetch in flight.
 pub fn prefetch(route: &Route, client: &QueryClient) {
+    // The header's unread badge is on every page.
+    client.prefetch(&lists::UNREAD);
     match route {
         Route::Dashboard | Route::Announcements => client.prefetch(&lists::ANNOUNCEMENTS),
         Route::Faults | Route::Fault { .. } => client.prefetch(&lists::FAULTS),
         Route::Votes => client.prefetch(&lists::VOTES),
         Route::Documents => client.prefetch(&lists::DOCUMENTS),
         Route::Neighbors => client.prefetch(&lists::NEIGHBORS),
-        Route::Messages | Route::Settings | Route::Login | Route::NotFound => {}
+        Route::Messages => {
+            client.prefetch(&lists::MESSAGES);
+            client.prefetch(&lists::NEIGHBORS);
+        }
+        Route::Settings | Route::Login | Route::NotFound => {}
     }
 }
 

@@ -2,19 +2,20 @@
 
 use yew::prelude::*;
 use yew_router::prelude::*;
-use yewdux::{use_store, use_store_value};
+use yewdux::use_store;
 
 use crate::components::connection_status::ConnectionStatus;
 use crate::components::unread_badge::UnreadBadge;
+use crate::hooks::use_query;
 use crate::route::Route;
-use crate::store::messages::Messages;
+use crate::store::lists::UNREAD;
 use crate::store::session::{Session, SessionAction};
 
 /// The app's header: name, navigation, connection status, unread badge, user and logout.
 #[function_component]
 pub fn Header() -> Html {
     let (session, dispatch) = use_store::<Session>();
-    let unread = use_store_value::<Messages>().unread;
+    let unread = use_query(&UNREAD).data.map_or(0, |c| c.count);
     let navigator = use_navigator();
     let logout = {
         let dispatch = dispatch.clone();

@@ -4,6 +4,6 @@ mod use_live_events;
 mod use_query;
 mod use_websocket;
 
-pub use use_live_events::{refresh_messages, refresh_unread, use_live_events};
+pub use use_live_events::use_live_events;
 pub use use_query::{use_query, use_query_client, QueryClient, QueryHandle};
 pub use use_websocket::{use_websocket, use_ws_subscription, WsContext};

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use ppt_protocol::rest::{Message, MissedEvents, NotificationPreferences, UnreadCount};
+use ppt_protocol::rest::{MissedEvents, NotificationPreferences};
 use yew::prelude::*;
 use yew_router::prelude::*;
 use yewdux::{use_dispatch, use_store_value, Dispatch};
@@ -17,8 +17,10 @@ use yewdux::{use_dispatch, use_store_value, Dispatch};
 use crate::api;
 use crate::browser;
 use crate::hooks::{use_query_client, use_websocket, use_ws_subscription, QueryClient};
+use crate::realtime::invalidation::Invalidation;
 use crate::realtime::live::{Action, Live, LiveConfig, Out, World};
-use crate::store::messages::{Messages, MessagesAction};
+use crate::store::lists::{MESSAGES, UNREAD};
+use crate::store::messages::MessageWrite;
 use crate::store::preferences::{Preferences, PreferencesAction};
 use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::Session;
@@ -27,25 +29,6 @@ use crate::ws::Batch;
 
 fn now_ms() -> u64 {
     js_sys::Date::now() as u64
-}
-
-/// Loads the unread total into the message store.
-pub fn refresh_unread(d: Dispatch<Messages>, token: String) {
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Ok(c) = api::get::<UnreadCount>("/messages/unread-count", &token).await {
-            d.apply(MessagesAction::Unread(c.count));
-        }
-    });
-}
-
-/// Loads the message list into the message store.
-pub fn refresh_messages(d: Dispatch<Messages>, token: String) {
-    wasm_bindgen_futures::spawn_local(async move {
-        match api::get::<Vec<Message>>("/messages", &token).await {
-            Ok(list) => d.apply(MessagesAction::Loaded(list)),
-            Err(e) => d.apply(MessagesAction::Failed(e)),
-        }
-    });
 }
 
 /// The core of the signed-in user, and the one timer it asked for.
@@ -60,7 +43,7 @@ struct State {
 struct Ctx {
     state: Rc<RefCell<State>>,
     session: Dispatch<Session>,
-    messages: Dispatch<Messages>,
+    queries: Dispatch<Queries>,
     prefs: Dispatch<Preferences>,
     toasts: Dispatch<Toasts>,
     client: Option<QueryClient>,
@@ -74,7 +57,7 @@ pub fn use_live_events() {
     let ctx = Ctx {
         state: use_mut_ref(State::default),
         session: use_dispatch::<Session>(),
-        messages: use_dispatch::<Messages>(),
+        queries: use_dispatch::<Queries>(),
         prefs: use_dispatch::<Preferences>(),
         toasts: use_dispatch::<Toasts>(),
         client: use_query_client(),
@@ -84,7 +67,6 @@ pub fn use_live_events() {
             }
         }),
     };
-    let queries = use_dispatch::<Queries>();
     {
         let ctx = ctx.clone();
         let user_id = session.user.as_ref().map(|u| u.id.clone());
@@ -94,10 +76,11 @@ pub fn use_live_events() {
                 (Some(token), Some(user_id)) => ctx.signed_in(user_id, token.clone()),
                 _ => {
                     *ctx.state.borrow_mut() = State::default();
-                    ctx.messages.apply(MessagesAction::Clear);
                     ctx.prefs.apply(PreferencesAction::Clear);
                     ctx.toasts.apply(ToastAction::Clear);
-                    queries.apply(QueriesAction::Clear);
+                    if let Some(c) = &ctx.client {
+                        c.clear();
+                    }
                 }
             },
         );
@@ -120,7 +103,7 @@ pub fn use_live_events() {
 
 impl Ctx {
     /// A user signed in (or a new token for the same one): a fresh core for a new user, and
-    /// the badge and preferences loaded.
+    /// the preferences loaded.
     fn signed_in(&self, user_id: &str, token: String) {
         let mut state = self.state.borrow_mut();
         if state.live.as_ref().map(Live::me) != Some(user_id) {
@@ -138,7 +121,6 @@ impl Ctx {
             };
         }
         drop(state);
-        refresh_unread(self.messages.clone(), token.clone());
         let prefs = self.prefs.clone();
         wasm_bindgen_futures::spawn_local(async move {
             if let Ok(p) =
@@ -207,35 +189,25 @@ impl Ctx {
     fn act(&self, action: Action, me: &str) {
         let token = || self.session.get().token.clone();
         match action {
-            Action::Messages(messages) => self.messages.apply(MessagesAction::ReceivedMany {
+            Action::Messages(messages) => self.write(MessageWrite::Received {
                 messages,
                 me: me.to_owned(),
             }),
             Action::ConversationRead(conversation_id) => {
-                self.messages.apply(MessagesAction::ConversationRead {
+                self.write(MessageWrite::ConversationRead {
                     conversation_id,
                     me: me.to_owned(),
                 })
             }
-            Action::Unread(n) => self.messages.apply(MessagesAction::Unread(n)),
-            Action::RefreshUnread => {
-                if let Some(t) = token() {
-                    refresh_unread(self.messages.clone(), t);
-                }
-            }
+            Action::Unread(n) => self.write(MessageWrite::Unread(n)),
+            Action::RefreshUnread => self.invalidate(Invalidation::own(UNREAD.key())),
             Action::Preferences(p) => self.prefs.apply(PreferencesAction::Replaced(p)),
-            Action::Invalidate(inv) => {
-                if let Some(c) = &self.client {
-                    c.invalidate(inv);
-                }
-            }
+            Action::Invalidate(inv) => self.invalidate(inv),
             Action::ResetAll => {
-                let was_loaded = self.messages.get().loaded;
-                self.messages.apply(MessagesAction::Clear);
-                if let (true, Some(t)) = (was_loaded, token()) {
-                    refresh_messages(self.messages.clone(), t);
-                }
                 if let Some(c) = &self.client {
+                    // The inbox merges what it holds into each fetch: nothing held is
+                    // trusted now.
+                    c.forget(&MESSAGES.key());
                     c.invalidate_all();
                 }
             }
@@ -251,6 +223,16 @@ impl Ctx {
                 });
             }
             Action::SaveCursor(cursor) => browser::storage::store_cursor(me, &cursor),
+        }
+    }
+
+    fn write(&self, write: MessageWrite) {
+        self.queries.apply(QueriesAction::Write(write));
+    }
+
+    fn invalidate(&self, inv: Invalidation) {
+        if let Some(c) = &self.client {
+            c.invalidate(inv);
         }
     }
 

@@ -18,7 +18,7 @@ use yewdux::{use_store_value, Dispatch};
 use crate::api::{self, ApiError, Method};
 use crate::realtime::invalidation::{Invalidation, QueryCommand, QueryConfig, Scheduler};
 use crate::store::lists::ListQuery;
-use crate::store::queries::{Entry, Queries, QueriesAction, QueryData, QueryValue};
+use crate::store::queries::{FetchState, Queries, QueriesAction, QueryData, QueryValue};
 use crate::store::session::Session;
 
 type Decoder = fn(serde_json::Value) -> Result<QueryData, String>;
@@ -94,6 +94,22 @@ impl QueryClient {
         self.inner.borrow_mut().scheduler.unmounted(key);
     }
 
+    /// Drops a key's data (it cannot be trusted): the next mount fetches it afresh.
+    pub fn forget(&self, key: &QueryKey) {
+        self.inner.borrow_mut().scheduler.forget(key);
+        self.queries.apply(QueriesAction::Forget(key.clone()));
+    }
+
+    /// Logout: drops every key's data and this tab's request ids.
+    pub fn clear(&self) {
+        {
+            let mut inner = self.inner.borrow_mut();
+            inner.scheduler.forget_all();
+            inner.own_requests.clear();
+        }
+        self.queries.apply(QueriesAction::Clear);
+    }
+
     /// Notes an event id seen on the socket.
     pub fn saw_event(&self, id: u64) {
         self.inner.borrow_mut().scheduler.saw_event(id);
@@ -107,39 +123,24 @@ impl QueryClient {
     /// Invalidates from a server push.
     pub fn invalidate(&self, inv: Invalidation) {
         let cmds = self.inner.borrow_mut().scheduler.invalidate(&inv, now_ms());
-        self.mark_stale(&inv.key);
         self.run(cmds);
     }
 
     /// Invalidates everything (after a reconnect, or a reset of the event log).
     pub fn invalidate_all(&self) {
         let cmds = self.inner.borrow_mut().scheduler.invalidate_all(now_ms());
-        self.mark_stale(&QueryKey(Vec::new()));
         self.run(cmds);
     }
 
-    fn mark_stale(&self, prefix: &QueryKey) {
-        let inner = self.inner.borrow();
-        for key in self
-            .queries
-            .get()
-            .entries
-            .keys()
-            .filter(|k| prefix.is_prefix_of(k))
-        {
-            if inner.scheduler.is_stale(key) {
-                self.queries.apply(QueriesAction::Stale(key.clone()));
-            }
-        }
-    }
-
-    /// Sends a change (POST, PUT, PATCH) as this tab and invalidates `affects` on success.
+    /// Sends a change (POST, PATCH, DELETE) as this tab, so the events it causes are known
+    /// as mine, and invalidates `affects` on success (`None`: the caller writes the answer
+    /// into the cache itself).
     pub async fn mutate<T: DeserializeOwned, B: Serialize>(
         &self,
         method: Method,
         path: &str,
         body: &B,
-        affects: QueryKey,
+        affects: Option<QueryKey>,
     ) -> Result<T, ApiError> {
         let request_id = {
             let mut inner = self.inner.borrow_mut();
@@ -164,12 +165,9 @@ impl QueryClient {
             Some(&request_id),
         )
         .await?;
-        self.invalidate(Invalidation {
-            key: affects,
-            event_id: None,
-            entity: None,
-            foreign: false,
-        });
+        if let Some(key) = affects {
+            self.invalidate(Invalidation::own(key));
+        }
         Ok(out)
     }
 
@@ -232,7 +230,7 @@ impl QueryClient {
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryHandle<T> {
     pub data: Option<Rc<T>>,
-    pub entry: Entry,
+    pub entry: FetchState,
 }
 
 /// Shows `list` for as long as the component is mounted.

@@ -48,6 +48,18 @@ pub struct Invalidation {
     pub foreign: bool,
 }
 
+impl Invalidation {
+    /// My own change to `key` (no event behind it): refetch, no "Data updated".
+    pub fn own(key: QueryKey) -> Self {
+        Invalidation {
+            key,
+            event_id: None,
+            entity: None,
+            foreign: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct KeyState {
     observers: u32,
@@ -139,6 +151,29 @@ impl Scheduler {
             foreign: false,
         };
         self.invalidate(&inv, now)
+    }
+
+    /// The data of `key` was dropped: the next mount fetches it afresh.
+    pub fn forget(&mut self, key: &QueryKey) {
+        if let Some(s) = self.keys.get_mut(key) {
+            s.has_data = false;
+            s.as_of_event = None;
+            s.versions.clear();
+        }
+    }
+
+    /// Logout: every key's data was dropped (observers stay counted: they are still mounted).
+    pub fn forget_all(&mut self) {
+        for s in self.keys.values_mut() {
+            s.has_data = false;
+            s.stale = false;
+            s.due_at = None;
+            s.queued = false;
+            s.foreign = false;
+            s.as_of_event = None;
+            s.versions.clear();
+        }
+        self.last_event = None;
     }
 
     /// Starts the refetches that are due.
@@ -437,6 +472,7 @@ mod tests {
     /// A reset invalidates everything; a failed fetch keeps the data and allows the next one.
     #[test]
     fn reset_and_failure() {
+        // (See also `forgotten_data_is_fetched_again`.)
         let mut s = loaded();
         s.mounted(&k(&["votes"]));
         s.fetched(&k(&["votes"]), vec![]);
@@ -444,5 +480,23 @@ mod tests {
         assert_eq!(fetches(&s.tick(200)), 2);
         assert!(s.failed(&k(&["votes"])).is_empty());
         assert!(!s.in_flight(&k(&["votes"])));
+    }
+
+    /// Dropped data (one key, or all at logout) is fetched again on the next mount.
+    #[test]
+    fn forgotten_data_is_fetched_again() {
+        let mut s = Scheduler::new(QueryConfig::default());
+        let key = QueryKey::new(["faults"]);
+        assert!(matches!(s.mounted(&key)[..], [QueryCommand::Fetch { .. }]));
+        s.fetched(&key, Vec::new());
+        s.unmounted(&key);
+        assert!(s.mounted(&key).is_empty(), "fresh data: no fetch");
+        s.unmounted(&key);
+        s.forget(&key);
+        assert!(matches!(s.mounted(&key)[..], [QueryCommand::Fetch { .. }]));
+        s.fetched(&key, Vec::new());
+        s.unmounted(&key);
+        s.forget_all();
+        assert!(matches!(s.mounted(&key)[..], [QueryCommand::Fetch { .. }]));
     }
 }

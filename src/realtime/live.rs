@@ -12,12 +12,14 @@
 //!   in the live stream and resets;
 //! - routing and the alert rule ([`super::routing`]), and alert de-duplication (once, here,
 //!   by the alert's key);
+//! - live messages written into the cache in place (the inbox and the badge), so their
+//!   `entity:* message` events refetch only what the cache does not already show;
 //! - the replay summary ("3 notifications while you were away") and "Reconnected";
 //! - the sound gate, the cursor's throttled saving, retrying a failed page, and polling
 //!   `/events/missed` while live updates are paused.
 
 use ppt_protocol::rest::{Message, MissedEvents, NotificationCategory, NotificationPreferences};
-use ppt_protocol::{Envelope, ServerEvent};
+use ppt_protocol::{EntityKind, Envelope, ServerEvent};
 
 use super::catchup::{page_query, Catchup, CatchupCommand, Cursor};
 use super::invalidation::Invalidation;
@@ -141,6 +143,8 @@ pub struct Live {
     config: LiveConfig,
     catchup: Catchup,
     seen: Recent<SEEN_ALERTS>,
+    /// Messages written into the cache in place: their `entity:* message` needs no refetch.
+    written: Recent<SEEN_ALERTS>,
     sound: SoundGate,
     /// Caught up at least once in this page's life: later catch-ups follow real outages.
     was_live: bool,
@@ -162,6 +166,7 @@ impl Live {
             config,
             catchup: Catchup::new(cursor),
             seen: Recent::default(),
+            written: Recent::default(),
             sound: SoundGate::default(),
             was_live: false,
             replayed_alerts: 0,
@@ -344,7 +349,17 @@ impl Live {
             .is_some_and(|r| (w.own_request)(r));
         for effect in route(envelope, &ctx) {
             match effect {
-                Effect::Message(m) => out.message(m),
+                Effect::Message(m) => {
+                    self.written.insert(&m.id);
+                    out.message(m)
+                }
+                // The message is in the cache already, as the event describes it (created;
+                // or read, which `message:read` wrote just before).
+                Effect::Invalidate {
+                    entity: EntityKind::Message,
+                    id,
+                    ..
+                } if self.written.contains(&id) => {}
                 Effect::Unread(n) => out.push(Action::Unread(n)),
                 Effect::ConversationRead(c) => out.push(Action::ConversationRead(c)),
                 Effect::Preferences(p) => out.push(Action::Preferences(p)),

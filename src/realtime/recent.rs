@@ -26,6 +26,11 @@ impl<const N: usize> Recent<N> {
         true
     }
 
+    /// Whether `key` is remembered.
+    pub fn contains(&self, key: &str) -> bool {
+        self.set.contains(key)
+    }
+
     /// How many keys are remembered.
     pub fn len(&self) -> usize {
         self.order.len()

@@ -1,43 +1,49 @@
-//! The lists the pages show, each named once: its query key, its REST path and its type.
-//! A page shows one with `use_query(&lists::FAULTS)`; the app starts fetching the lists of
+//! The queries the pages show, each named once: its query key, its REST path and its type.
+//! A page shows one with `use_query(&lists::FAULTS)`; the app starts fetching the queries of
 //! the page it opens on before that page is first rendered ([`crate::app::prefetch`]).
 
 use std::marker::PhantomData;
 
-use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, Vote};
+use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, UnreadCount, Vote};
 use ppt_protocol::QueryKey;
 
+use super::messages::Inbox;
 use super::queries::QueryValue;
 
-/// One list of the REST API as the query store holds it.
+/// One query of the REST API as the query store holds it.
 pub struct ListQuery<T> {
-    name: &'static str,
+    key: &'static [&'static str],
     /// Path under `/api/v1`.
     pub path: &'static str,
     _value: PhantomData<fn() -> T>,
 }
 
 impl<T: QueryValue> ListQuery<T> {
-    const fn new(name: &'static str, path: &'static str) -> Self {
+    const fn new(key: &'static [&'static str], path: &'static str) -> Self {
         ListQuery {
-            name,
+            key,
             path,
             _value: PhantomData,
         }
     }
 
-    /// The list's query key (`["faults"]`); every key it prefixes is part of it.
+    /// The query key (`["faults"]`); an invalidation of any prefix of it reaches it.
     pub fn key(&self) -> QueryKey {
-        QueryKey::new([self.name])
+        QueryKey::new(self.key.iter().copied())
     }
 }
 
 pub static ANNOUNCEMENTS: ListQuery<Vec<Announcement>> =
-    ListQuery::new("announcements", "/announcements");
-pub static FAULTS: ListQuery<Vec<Fault>> = ListQuery::new("faults", "/faults");
-pub static VOTES: ListQuery<Vec<Vote>> = ListQuery::new("votes", "/votes");
-pub static DOCUMENTS: ListQuery<Vec<Document>> = ListQuery::new("documents", "/documents");
-pub static NEIGHBORS: ListQuery<Vec<Neighbor>> = ListQuery::new("neighbors", "/neighbors");
+    ListQuery::new(&["announcements"], "/announcements");
+pub static FAULTS: ListQuery<Vec<Fault>> = ListQuery::new(&["faults"], "/faults");
+pub static VOTES: ListQuery<Vec<Vote>> = ListQuery::new(&["votes"], "/votes");
+pub static DOCUMENTS: ListQuery<Vec<Document>> = ListQuery::new(&["documents"], "/documents");
+pub static NEIGHBORS: ListQuery<Vec<Neighbor>> = ListQuery::new(&["neighbors"], "/neighbors");
+/// My messages (the inbox), newest first.
+pub static MESSAGES: ListQuery<Inbox> = ListQuery::new(&["messages"], "/messages");
+/// My unread total (the badge): under `["messages"]`, so a message's change reaches it.
+pub static UNREAD: ListQuery<UnreadCount> =
+    ListQuery::new(&["messages", "unread-count"], "/messages/unread-count");
 
 #[cfg(test)]
 mod tests {
@@ -51,5 +57,7 @@ mod tests {
         assert_eq!(VOTES.path, "/votes");
         assert_eq!(NEIGHBORS.key(), QueryKey::new(["neighbors"]));
         assert_eq!(DOCUMENTS.path, "/documents");
+        assert_eq!(MESSAGES.key(), QueryKey::new(["messages"]));
+        assert!(MESSAGES.key().is_prefix_of(&UNREAD.key()));
     }
 }

@@ -1,29 +1,67 @@
-//! The message cache and the unread total. Messages arrive from `GET /messages` and from
-//! `message:new`; each is held once (by id), newest first, whichever way it came first.
+//! My messages as the query store holds them: the inbox at `["messages"]` (newest first,
+//! each message once by id, whichever way it came first) and the unread total at
+//! `["messages", "unread-count"]`. Both are fetched like any query; live events write into
+//! them in place ([`MessageWrite`], as TanStack Query's `setQueryData` does), and a refetch
+//! of the inbox merges with what arrived while it was on the way.
 
 use std::rc::Rc;
 
-use ppt_protocol::rest::Message;
-use yewdux::{Reducer, Store};
+use ppt_protocol::rest::{Message, UnreadCount};
+use serde::Deserialize;
 
-use crate::api::ApiError;
+use super::lists::{MESSAGES, UNREAD};
+use super::queries::{Queries, QueryData};
 
-/// My messages and the unread badge's number.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
-pub struct Messages {
-    /// Newest first. Shared copies: an update clones pointers, not a thousand messages, and
-    /// the inbox's rows compare them by address.
+/// The inbox: my messages, newest first. Shared copies: an update clones pointers, not a
+/// thousand messages, and the inbox's rows compare them by address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "Vec<Message>")]
+pub struct Inbox {
     pub list: Vec<Rc<Message>>,
-    pub loaded: bool,
-    pub unread: u64,
-    pub error: Option<ApiError>,
 }
 
-impl Messages {
+impl From<Vec<Message>> for Inbox {
+    fn from(list: Vec<Message>) -> Self {
+        let mut list: Vec<Rc<Message>> = list.into_iter().map(Rc::new).collect();
+        list.sort_by(|a, b| order_key(&b.id).cmp(&order_key(&a.id)));
+        list.dedup_by(|a, b| a.id == b.id);
+        list.truncate(MAX_CACHED);
+        Inbox { list }
+    }
+}
+
+impl Inbox {
     /// Whether a message is held.
     pub fn contains(&self, id: &str) -> bool {
         // A live arrival is usually newer than everything held: no need to look.
         !newer_than_all(&self.list, id) && self.list.iter().any(|m| m.id == id)
+    }
+
+    /// After a refetch (this is the server's list): what the server knows wins, messages it
+    /// did not list yet (they arrived while it was on the way) stay.
+    pub fn absorb(&mut self, held: &Inbox) {
+        for m in &held.list {
+            merge_message(&mut self.list, m.clone());
+        }
+        self.list.truncate(MAX_CACHED);
+    }
+
+    /// Takes a message in; returns whether it was new.
+    fn receive(&mut self, m: Message) -> bool {
+        let new = merge_message(&mut self.list, Rc::new(m));
+        self.list.truncate(MAX_CACHED);
+        new
+    }
+
+    /// Marks my messages in a conversation read.
+    fn read(&mut self, conversation_id: &str, me: &str) {
+        for m in self
+            .list
+            .iter_mut()
+            .filter(|m| m.conversation_id == conversation_id && m.to_user_id == me && !m.read)
+        {
+            Rc::make_mut(m).read = true;
+        }
     }
 }
 
@@ -77,7 +115,7 @@ fn newer_than_all(list: &[Rc<Message>], id: &str) -> bool {
 pub const MAX_CACHED: usize = 1000;
 
 /// Inserts a message unless held; keeps newest first. Returns whether it was new.
-pub fn merge_message(list: &mut Vec<Rc<Message>>, m: Rc<Message>) -> bool {
+fn merge_message(list: &mut Vec<Rc<Message>>, m: Rc<Message>) -> bool {
     // The common case: a live arrival newer than everything held.
     if newer_than_all(list, &m.id) {
         list.insert(0, m);
@@ -98,77 +136,62 @@ pub fn merge_message(list: &mut Vec<Rc<Message>>, m: Rc<Message>) -> bool {
     true
 }
 
-fn receive(s: &mut Messages, message: Message, me: &str) {
-    let counts = message.to_user_id == me && !message.read;
-    if merge_message(&mut s.list, Rc::new(message)) && counts {
-        s.unread += 1;
-    }
-}
-
-/// What can happen to the cache.
+/// A write into the cached messages, from a live event or my own change.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MessagesAction {
-    /// A full list from the server: merged with what arrived live meanwhile.
-    Loaded(Vec<Message>),
-    /// One message from `message:new` or `POST /messages`; `me` decides whether it counts as unread.
-    Received {
-        message: Message,
-        me: String,
-    },
-    /// Several live messages at once (one update for a burst of events).
-    ReceivedMany {
-        messages: Vec<Message>,
-        me: String,
-    },
+pub enum MessageWrite {
+    /// Messages from `message:new` or `POST /messages`; new ones to `me`, unread, raise the
+    /// total by one each.
+    Received { messages: Vec<Message>, me: String },
+    /// A conversation of mine was read (here or in another session).
+    ConversationRead { conversation_id: String, me: String },
     /// The server's unread total.
     Unread(u64),
-    /// A conversation of mine was read (here or in another session).
-    ConversationRead {
-        conversation_id: String,
-        me: String,
-    },
-    Failed(ApiError),
-    /// Logout: forget everything.
-    Clear,
 }
 
-impl Reducer<Messages> for MessagesAction {
-    fn apply(self, mut state: Rc<Messages>) -> Rc<Messages> {
-        let s = Rc::make_mut(&mut state);
-        match self {
-            MessagesAction::Loaded(list) => {
-                // The server's copy wins for what it knows; live arrivals it lacks stay.
-                let mut merged: Vec<Rc<Message>> = list.into_iter().map(Rc::new).collect();
-                merged.sort_by(|a, b| order_key(&b.id).cmp(&order_key(&a.id)));
-                for m in std::mem::take(&mut s.list) {
-                    merge_message(&mut merged, m);
-                }
-                s.list = merged;
-                s.loaded = true;
-                s.error = None;
-            }
-            MessagesAction::Received { message, me } => receive(s, message, &me),
-            MessagesAction::ReceivedMany { messages, me } => {
-                for message in messages {
-                    receive(s, message, &me);
+/// Carries out a write on the query store. Messages arriving before the inbox was ever
+/// fetched are held, so a fetch on its way cannot lose them.
+pub fn apply(queries: &mut Queries, write: MessageWrite) {
+    match write {
+        MessageWrite::Received { messages, me } => {
+            let entry = queries.entries.entry(MESSAGES.key()).or_default();
+            let mut inbox = match &entry.data {
+                Some(QueryData::Inbox(i)) => i.clone(),
+                _ => Rc::default(),
+            };
+            let mut unread = 0;
+            for m in messages {
+                let counts = m.to_user_id == me && !m.read;
+                if Rc::make_mut(&mut inbox).receive(m) && counts {
+                    unread += 1;
                 }
             }
-            MessagesAction::Unread(n) => s.unread = n,
-            MessagesAction::ConversationRead {
-                conversation_id,
-                me,
-            } => {
-                for m in s.list.iter_mut().filter(|m| {
-                    m.conversation_id == conversation_id && m.to_user_id == me && !m.read
-                }) {
-                    Rc::make_mut(m).read = true;
+            entry.data = Some(QueryData::Inbox(inbox));
+            if unread > 0 {
+                if let Some(QueryData::Unread(c)) = &mut queries
+                    .entries
+                    .get_mut(&UNREAD.key())
+                    .and_then(|e| e.data.as_mut())
+                {
+                    Rc::make_mut(c).count += unread;
                 }
             }
-            MessagesAction::Failed(e) => s.error = Some(e),
-            MessagesAction::Clear => *s = Messages::default(),
         }
-        s.list.truncate(MAX_CACHED);
-        state
+        MessageWrite::ConversationRead {
+            conversation_id,
+            me,
+        } => {
+            if let Some(QueryData::Inbox(inbox)) = queries
+                .entries
+                .get_mut(&MESSAGES.key())
+                .and_then(|e| e.data.as_mut())
+            {
+                Rc::make_mut(inbox).read(&conversation_id, &me);
+            }
+        }
+        MessageWrite::Unread(count) => {
+            queries.entries.entry(UNREAD.key()).or_default().data =
+                Some(QueryData::Unread(Rc::new(UnreadCount { count })));
+        }
     }
 }
 
@@ -178,6 +201,7 @@ mod tests {
     use yewdux::{Context, Dispatch};
 
     use super::*;
+    use crate::store::queries::QueriesAction;
 
     fn m(id: &str, from: &str, to: &str) -> Message {
         Message {
@@ -192,90 +216,106 @@ mod tests {
         }
     }
 
-    fn ids(s: &Messages) -> Vec<&str> {
-        s.list.iter().map(|m| m.id.as_str()).collect()
+    fn store() -> Dispatch<Queries> {
+        Dispatch::<Queries>::new(&Context::new())
+    }
+
+    fn received(d: &Dispatch<Queries>, messages: Vec<Message>) {
+        d.apply(QueriesAction::Write(MessageWrite::Received {
+            messages,
+            me: "1".into(),
+        }));
+    }
+
+    /// The inbox query's fetch landing.
+    fn loaded(d: &Dispatch<Queries>, list: Vec<Message>) {
+        d.apply(QueriesAction::Fetched {
+            key: MESSAGES.key(),
+            data: QueryData::Inbox(Rc::new(Inbox::from(list))),
+            now: 0,
+            foreign: false,
+        });
+    }
+
+    fn inbox(d: &Dispatch<Queries>) -> Rc<Inbox> {
+        match d.get().get(&MESSAGES.key()).and_then(|e| e.data.clone()) {
+            Some(QueryData::Inbox(i)) => i,
+            _ => Rc::default(),
+        }
+    }
+
+    fn ids(d: &Dispatch<Queries>) -> Vec<String> {
+        inbox(d).list.iter().map(|m| m.id.clone()).collect()
+    }
+
+    fn unread(d: &Dispatch<Queries>) -> Option<u64> {
+        match d.get().get(&UNREAD.key()).and_then(|e| e.data.clone()) {
+            Some(QueryData::Unread(c)) => Some(c.count),
+            _ => None,
+        }
     }
 
     /// A live message and the refetch that also brings it leave one copy, newest first.
     #[test]
     fn live_and_refetched_copies_merge() {
-        let d = Dispatch::<Messages>::new(&Context::new());
-        d.apply(MessagesAction::Received {
-            message: m("12", "2", "1"),
-            me: "1".into(),
-        });
-        d.apply(MessagesAction::Loaded(vec![
-            m("3", "2", "1"),
-            m("12", "2", "1"),
-            m("10", "1", "2"),
-        ]));
-        assert_eq!(ids(&d.get()), vec!["12", "10", "3"]);
-        d.apply(MessagesAction::Received {
-            message: m("12", "2", "1"),
-            me: "1".into(),
-        });
-        assert_eq!(ids(&d.get()), vec!["12", "10", "3"], "no duplicate");
+        let d = store();
+        received(&d, vec![m("12", "2", "1")]);
+        loaded(
+            &d,
+            vec![m("3", "2", "1"), m("12", "2", "1"), m("10", "1", "2")],
+        );
+        assert_eq!(ids(&d), ["12", "10", "3"]);
+        received(&d, vec![m("12", "2", "1")]);
+        assert_eq!(ids(&d), ["12", "10", "3"], "no duplicate");
     }
 
-    /// A message arriving during a refetch is not lost when the (older) list lands.
+    /// A message arriving during a refetch is not lost when the (older) list lands, and the
+    /// server's copy wins for what it knows (here: that a message was read).
     #[test]
     fn arrivals_during_a_fetch_survive_it() {
-        let d = Dispatch::<Messages>::new(&Context::new());
-        d.apply(MessagesAction::Received {
-            message: m("20", "3", "1"),
-            me: "1".into(),
-        });
-        d.apply(MessagesAction::Loaded(vec![m("5", "2", "1")]));
-        assert_eq!(ids(&d.get()), vec!["20", "5"]);
+        let d = store();
+        received(&d, vec![m("20", "3", "1"), m("5", "2", "1")]);
+        let mut read = m("5", "2", "1");
+        read.read = true;
+        loaded(&d, vec![read]);
+        assert_eq!(ids(&d), ["20", "5"]);
+        assert!(inbox(&d).list[1].read);
     }
 
-    /// New unread messages to me raise the count once; my own and known ones do not.
+    /// New unread messages to me raise the held total once; my own and known ones do not; a
+    /// read conversation is marked, and the server's total replaces the held one.
     #[test]
     fn unread_counts_each_new_message_once() {
-        let d = Dispatch::<Messages>::new(&Context::new());
-        d.apply(MessagesAction::Unread(1));
-        d.apply(MessagesAction::Received {
-            message: m("7", "2", "1"),
-            me: "1".into(),
-        });
-        d.apply(MessagesAction::Received {
-            message: m("7", "2", "1"),
-            me: "1".into(),
-        });
-        d.apply(MessagesAction::Received {
-            message: m("8", "1", "2"),
-            me: "1".into(),
-        });
-        assert_eq!(d.get().unread, 2);
-        d.apply(MessagesAction::ConversationRead {
+        let d = store();
+        received(&d, vec![m("6", "2", "1")]);
+        assert_eq!(unread(&d), None, "no total held: nothing to raise");
+        d.apply(QueriesAction::Write(MessageWrite::Unread(1)));
+        received(&d, vec![m("7", "2", "1")]);
+        received(&d, vec![m("7", "2", "1"), m("8", "1", "2")]);
+        assert_eq!(unread(&d), Some(2));
+        d.apply(QueriesAction::Write(MessageWrite::ConversationRead {
             conversation_id: "1-2".into(),
             me: "1".into(),
-        });
-        assert!(d
-            .get()
+        }));
+        assert!(inbox(&d)
             .list
             .iter()
             .filter(|m| m.to_user_id == "1")
             .all(|m| m.read));
-        d.apply(MessagesAction::Unread(0));
-        assert_eq!(d.get().unread, 0);
-        d.apply(MessagesAction::Clear);
-        assert_eq!(*d.get(), Messages::default());
+        d.apply(QueriesAction::Write(MessageWrite::Unread(0)));
+        assert_eq!(unread(&d), Some(0));
     }
 
     /// Conversations come newest first, each with its partner, newest message and unread count.
     #[test]
     fn conversations_group_the_inbox() {
-        let mut list = Vec::new();
-        for msg in [
+        let inbox = Inbox::from(vec![
             m("9", "3", "1"),
             m("8", "1", "2"),
             m("7", "2", "1"),
             m("5", "3", "1"),
-        ] {
-            merge_message(&mut list, Rc::new(msg));
-        }
-        let cs = conversations(&list, "1");
+        ]);
+        let cs = conversations(&inbox.list, "1");
         let summary: Vec<(&str, &str, &str, usize)> = cs
             .iter()
             .map(|c| {
@@ -296,34 +336,25 @@ mod tests {
         let all: Vec<Message> = (1..=30).map(|i| m(&i.to_string(), "2", "1")).collect();
         let mut seed = 11u64;
         for _ in 0..200 {
-            let d = Dispatch::<Messages>::new(&Context::new());
+            let d = store();
             let mut batch = Vec::new();
             for msg in &all {
                 seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
                 match seed >> 62 {
-                    0 => d.apply(MessagesAction::Received {
-                        message: msg.clone(),
-                        me: "1".into(),
-                    }),
+                    0 => received(&d, vec![msg.clone()]),
                     1 => batch.push(msg.clone()),
                     2 => {
                         batch.push(msg.clone());
-                        d.apply(MessagesAction::Received {
-                            message: msg.clone(),
-                            me: "1".into(),
-                        });
+                        received(&d, vec![msg.clone()]);
                     }
                     _ => {
-                        d.apply(MessagesAction::Loaded(std::mem::take(&mut batch)));
-                        d.apply(MessagesAction::Received {
-                            message: msg.clone(),
-                            me: "1".into(),
-                        });
+                        loaded(&d, std::mem::take(&mut batch));
+                        received(&d, vec![msg.clone()]);
                     }
                 }
             }
-            d.apply(MessagesAction::Loaded(batch));
-            let got: Vec<u64> = d.get().list.iter().map(|m| m.id.parse().unwrap()).collect();
+            loaded(&d, batch);
+            let got: Vec<u64> = ids(&d).iter().map(|i| i.parse().unwrap()).collect();
             let want: Vec<u64> = (1..=30).rev().collect();
             assert_eq!(got, want);
         }
@@ -336,36 +367,33 @@ mod tests {
             .iter()
             .map(|i| m(&i.to_string(), "2", "1"))
             .collect();
-        let one = Dispatch::<Messages>::new(&Context::new());
+        let one = store();
+        one.apply(QueriesAction::Write(MessageWrite::Unread(0)));
         for msg in &burst {
-            one.apply(MessagesAction::Received {
-                message: msg.clone(),
-                me: "1".into(),
-            });
+            received(&one, vec![msg.clone()]);
         }
-        let many = Dispatch::<Messages>::new(&Context::new());
-        many.apply(MessagesAction::ReceivedMany {
-            messages: burst,
-            me: "1".into(),
-        });
+        let many = store();
+        many.apply(QueriesAction::Write(MessageWrite::Unread(0)));
+        received(&many, burst);
         assert_eq!(one.get(), many.get());
-        assert_eq!(ids(&many.get()), vec!["9", "7", "5", "3"]);
-        assert_eq!(many.get().unread, 4);
+        assert_eq!(ids(&many), ["9", "7", "5", "3"]);
+        assert_eq!(unread(&many), Some(4));
     }
 
     /// The cache keeps the newest MAX_CACHED messages, however many arrive.
     #[test]
     fn the_cache_is_bounded() {
-        let d = Dispatch::<Messages>::new(&Context::new());
-        d.apply(MessagesAction::ReceivedMany {
-            messages: (1..=(MAX_CACHED as u64 + 250))
+        let d = store();
+        d.apply(QueriesAction::Write(MessageWrite::Unread(0)));
+        received(
+            &d,
+            (1..=(MAX_CACHED as u64 + 250))
                 .map(|i| m(&i.to_string(), "2", "1"))
                 .collect(),
-            me: "1".into(),
-        });
-        let s = d.get();
-        assert_eq!(s.list.len(), MAX_CACHED);
-        assert_eq!(s.list[0].id, (MAX_CACHED + 250).to_string());
-        assert_eq!(s.unread, MAX_CACHED as u64 + 250);
+        );
+        let inbox = inbox(&d);
+        assert_eq!(inbox.list.len(), MAX_CACHED);
+        assert_eq!(inbox.list[0].id, (MAX_CACHED + 250).to_string());
+        assert_eq!(unread(&d), Some(MAX_CACHED as u64 + 250));
     }
 }

@@ -1,16 +1,18 @@
-//! The query store: server data keyed by query keys (`["faults"]`, `["faults", "42"]`), each
-//! entry with its data, status, last fetch time, stale flag, and when someone else's change
-//! last altered it (for the "Data updated" chip). When to fetch is decided by
-//! [`crate::realtime::invalidation`]; this store only holds results.
+//! The query store: server data keyed by query keys (`["faults"]`, `["messages",
+//! "unread-count"]`), one [`FetchState`] per key: the data, whether a fetch is on its way,
+//! the last error, and when someone else's change last altered the data (for the "Data
+//! updated" chip). Freshness (stale, in flight, which events the data reflects) is the
+//! scheduler's alone ([`crate::realtime::invalidation`]); this store only holds results.
 
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, Vote};
+use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, UnreadCount, Vote};
 use ppt_protocol::QueryKey;
 use serde::de::DeserializeOwned;
 use yewdux::{Reducer, Store};
 
+use super::messages::{self, Inbox, MessageWrite};
 use crate::api::ApiError;
 
 /// Data of one query, typed per list.
@@ -21,6 +23,8 @@ pub enum QueryData {
     Votes(Rc<Vec<Vote>>),
     Documents(Rc<Vec<Document>>),
     Neighbors(Rc<Vec<Neighbor>>),
+    Inbox(Rc<Inbox>),
+    Unread(Rc<UnreadCount>),
 }
 
 /// A type that can be held in the query store.
@@ -58,6 +62,25 @@ query_value!(Vote, Votes, v => v.version);
 query_value!(Document, Documents);
 query_value!(Neighbor, Neighbors);
 
+macro_rules! query_value_one {
+    ($t:ty, $variant:ident) => {
+        impl QueryValue for $t {
+            fn wrap(self) -> QueryData {
+                QueryData::$variant(Rc::new(self))
+            }
+            fn unwrap(data: &QueryData) -> Option<Rc<Self>> {
+                match data {
+                    QueryData::$variant(v) => Some(v.clone()),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+query_value_one!(Inbox, Inbox);
+query_value_one!(UnreadCount, Unread);
+
 impl QueryData {
     /// Entity versions held, whatever the type.
     pub fn versions(&self) -> Vec<(String, u64)> {
@@ -67,29 +90,19 @@ impl QueryData {
             QueryData::Votes(v) => v.versions(),
             QueryData::Documents(v) => v.versions(),
             QueryData::Neighbors(v) => v.versions(),
+            QueryData::Inbox(_) | QueryData::Unread(_) => Vec::new(),
         }
     }
 }
 
-/// Where a query stands.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum QueryStatus {
-    #[default]
-    Idle,
-    Loading,
-    Success,
-    Error,
-}
-
-/// One query's entry.
+/// One query's state, as the view shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Entry {
+pub struct FetchState {
     /// The last data (kept while refetching and after a failed refetch).
     pub data: Option<QueryData>,
-    pub status: QueryStatus,
+    /// A fetch is on its way.
     pub fetching: bool,
-    pub fetched_at: Option<u64>,
-    pub stale: bool,
+    /// The last fetch failed with this.
     pub error: Option<ApiError>,
     /// When a refetch caused by someone else's change last brought different data.
     pub changed_by_others_at: Option<u64>,
@@ -98,11 +111,11 @@ pub struct Entry {
 /// Every query's entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
 pub struct Queries {
-    pub entries: HashMap<QueryKey, Entry>,
+    pub entries: HashMap<QueryKey, FetchState>,
 }
 
 impl Queries {
-    pub fn get(&self, key: &QueryKey) -> Option<&Entry> {
+    pub fn get(&self, key: &QueryKey) -> Option<&FetchState> {
         self.entries.get(key)
     }
 }
@@ -121,7 +134,11 @@ pub enum QueriesAction {
         key: QueryKey,
         error: ApiError,
     },
-    Stale(QueryKey),
+    /// Live events and my own changes written into cached data in place.
+    Write(MessageWrite),
+    /// Forgets a key's data (it cannot be trusted; the next fetch starts afresh).
+    Forget(QueryKey),
+    /// Logout: forget everything.
     Clear,
 }
 
@@ -129,41 +146,34 @@ impl Reducer<Queries> for QueriesAction {
     fn apply(self, mut state: Rc<Queries>) -> Rc<Queries> {
         let s = Rc::make_mut(&mut state);
         match self {
-            QueriesAction::Fetching(key) => {
-                let e = s.entries.entry(key).or_default();
-                e.fetching = true;
-                if e.data.is_none() {
-                    e.status = QueryStatus::Loading;
-                }
-            }
+            QueriesAction::Fetching(key) => s.entries.entry(key).or_default().fetching = true,
             QueriesAction::Fetched {
                 key,
-                data,
+                mut data,
                 now,
                 foreign,
             } => {
                 let e = s.entries.entry(key).or_default();
+                if let (QueryData::Inbox(new), Some(QueryData::Inbox(held))) = (&mut data, &e.data)
+                {
+                    Rc::make_mut(new).absorb(held);
+                }
                 if foreign && e.data.as_ref().is_some_and(|old| *old != data) {
                     e.changed_by_others_at = Some(now);
                 }
                 e.data = Some(data);
-                e.status = QueryStatus::Success;
                 e.fetching = false;
-                e.fetched_at = Some(now);
-                e.stale = false;
                 e.error = None;
             }
             QueriesAction::Failed { key, error } => {
                 let e = s.entries.entry(key).or_default();
                 e.fetching = false;
-                e.status = if e.data.is_some() {
-                    QueryStatus::Success
-                } else {
-                    QueryStatus::Error
-                };
                 e.error = Some(error);
             }
-            QueriesAction::Stale(key) => s.entries.entry(key).or_default().stale = true,
+            QueriesAction::Write(write) => messages::apply(s, write),
+            QueriesAction::Forget(key) => {
+                s.entries.remove(&key);
+            }
             QueriesAction::Clear => s.entries.clear(),
         }
         state
@@ -199,7 +209,7 @@ mod tests {
         let d = Dispatch::<Queries>::new(&Context::new());
         let key = QueryKey::new(["faults"]);
         d.apply(QueriesAction::Fetching(key.clone()));
-        assert_eq!(d.get().get(&key).unwrap().status, QueryStatus::Loading);
+        assert!(d.get().get(&key).unwrap().fetching);
         d.apply(QueriesAction::Fetched {
             key: key.clone(),
             data: faults(FaultStatus::Open),
@@ -259,8 +269,7 @@ mod tests {
         });
         let s = d.get();
         let e = s.get(&key).unwrap();
-        assert!(e.data.is_some() && e.error.is_some());
-        assert_eq!(e.status, QueryStatus::Success);
+        assert!(e.data.is_some() && e.error.is_some() && !e.fetching);
     }
 
     /// Typed data goes in and comes out as its own type only.

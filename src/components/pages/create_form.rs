@@ -86,7 +86,7 @@ pub fn CreateForm(props: &CreateFormProps) -> Html {
             );
             wasm_bindgen_futures::spawn_local(async move {
                 match client
-                    .mutate::<serde_json::Value, _>(Method::Post, path, &req, affects)
+                    .mutate::<serde_json::Value, _>(Method::Post, path, &req, Some(affects))
                     .await
                 {
                     Ok(_) => {

@@ -41,7 +41,12 @@ pub fn FaultsPage(props: &FaultsPageProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let path = format!("/faults/{id}");
                 match client
-                    .mutate::<Fault, _>(Method::Patch, &path, &UpdateFault { status }, FAULTS.key())
+                    .mutate::<Fault, _>(
+                        Method::Patch,
+                        &path,
+                        &UpdateFault { status },
+                        Some(FAULTS.key()),
+                    )
                     .await
                 {
                     Ok(_) => error.set(None),

@@ -5,13 +5,13 @@ use ppt_protocol::QueryKey;
 use yew::prelude::*;
 
 use crate::components::data_updated_chip::DataUpdatedChip;
-use crate::store::queries::Entry;
+use crate::store::queries::FetchState;
 
 #[derive(Properties, PartialEq)]
 pub struct ListCardProps {
     pub title: AttrValue,
     pub query: QueryKey,
-    pub entry: Entry,
+    pub entry: FetchState,
     #[prop_or_default]
     pub empty: bool,
     #[prop_or_default]

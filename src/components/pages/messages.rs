@@ -3,17 +3,16 @@
 
 use std::rc::Rc;
 
-use ppt_protocol::rest::{Message, Neighbor, ReadReceipt, SendMessageRequest};
+use ppt_protocol::rest::{Message, ReadReceipt, SendMessageRequest};
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
-use yewdux::{use_store, use_store_value};
+use yewdux::{use_dispatch, use_store_value};
 
-use ppt_protocol::QueryKey;
-
-use crate::api::{self, ApiError, Method};
-use crate::hooks::refresh_messages;
-use crate::hooks::use_query_client;
-use crate::store::messages::{conversations, Messages, MessagesAction};
+use crate::api::{ApiError, Method};
+use crate::hooks::{use_query, use_query_client};
+use crate::store::lists::{MESSAGES, NEIGHBORS, UNREAD};
+use crate::store::messages::{conversations, MessageWrite};
+use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::Session;
 
 /// A row's props are all cheap to compare: the message is the store's shared copy (equal by
@@ -69,8 +68,10 @@ pub fn MessageItem(props: &MessageItemProps) -> Html {
 pub fn MessagesPage() -> Html {
     let session = use_store_value::<Session>();
     let client = use_query_client();
-    let (messages, dispatch) = use_store::<Messages>();
-    let neighbors = use_state(Vec::<Neighbor>::new);
+    let queries = use_dispatch::<Queries>();
+    let inbox = use_query(&MESSAGES);
+    let unread = use_query(&UNREAD);
+    let neighbors = use_query(&NEIGHBORS);
     let send_error = use_state(|| None::<String>);
     let to = use_state(String::new);
     let selected = use_state(|| None::<String>);
@@ -78,54 +79,41 @@ pub fn MessagesPage() -> Html {
     let sending = use_state(|| false);
     let to_ref = use_node_ref();
     let body_ref = use_node_ref();
-    let token = session.token.clone().unwrap_or_default();
     let me = session
         .user
         .as_ref()
         .map(|u| u.id.clone())
         .unwrap_or_default();
 
-    {
-        let (token, neighbors, dispatch) = (token.clone(), neighbors.clone(), dispatch.clone());
-        use_effect_with((), move |_| {
-            refresh_messages(dispatch, token.clone());
+    // One callback for as long as the user stays (rows compare it by address). Reading is
+    // this tab's own change: the events it causes raise no "Data updated".
+    let on_open = {
+        let (client, queries) = (client.clone(), queries.clone());
+        use_callback(me.clone(), move |m: Rc<Message>, me| {
+            if m.to_user_id != *me || m.read {
+                return;
+            }
+            let (client, queries, me) = (client.clone(), queries.clone(), me.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(list) = api::get::<Vec<Neighbor>>("/neighbors", &token).await {
-                    neighbors.set(list);
+                let Some(client) = client else { return };
+                let path = format!("/messages/{}/read", m.id);
+                if let Ok(r) = client
+                    .mutate::<ReadReceipt, _>(Method::Post, &path, &serde_json::json!({}), None)
+                    .await
+                {
+                    queries.apply(QueriesAction::Write(MessageWrite::ConversationRead {
+                        conversation_id: r.conversation_id,
+                        me,
+                    }));
+                    queries.apply(QueriesAction::Write(MessageWrite::Unread(r.unread_count)));
                 }
             });
-        });
-    }
-
-    // One callback for as long as the token and user stay (rows compare it by address).
-    let on_open = {
-        let dispatch = dispatch.clone();
-        use_callback(
-            (token.clone(), me.clone()),
-            move |m: Rc<Message>, (token, me)| {
-                if m.to_user_id != *me || m.read {
-                    return;
-                }
-                let (token, me, dispatch) = (token.clone(), me.clone(), dispatch.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    let path = format!("/messages/{}/read", m.id);
-                    if let Ok(r) =
-                        api::post::<ReadReceipt, _>(&path, &token, &serde_json::json!({})).await
-                    {
-                        dispatch.apply(MessagesAction::ConversationRead {
-                            conversation_id: r.conversation_id,
-                            me,
-                        });
-                        dispatch.apply(MessagesAction::Unread(r.unread_count));
-                    }
-                });
-            },
-        )
+        })
     };
     let me_attr = use_memo(me.clone(), |me| AttrValue::from(me.clone()));
 
     let on_send = {
-        let (client, me, dispatch) = (client.clone(), me.clone(), dispatch.clone());
+        let (client, me, queries) = (client.clone(), me.clone(), queries.clone());
         let (to_ref, body_ref, send_error, sending) = (
             to_ref.clone(),
             body_ref.clone(),
@@ -146,10 +134,10 @@ pub fn MessagesPage() -> Html {
                 send_error.set(Some("Choose a neighbour and write something.".into()));
                 return;
             }
-            let (client, me, dispatch, send_error, sending) = (
+            let (client, me, queries, send_error, sending) = (
                 client.clone(),
                 me.clone(),
-                dispatch.clone(),
+                queries.clone(),
                 send_error.clone(),
                 sending.clone(),
             );
@@ -161,16 +149,14 @@ pub fn MessagesPage() -> Html {
                 };
                 let Some(client) = client else { return };
                 let sent = client
-                    .mutate::<Message, _>(
-                        Method::Post,
-                        "/messages",
-                        &req,
-                        QueryKey::new(["messages"]),
-                    )
+                    .mutate::<Message, _>(Method::Post, "/messages", &req, None)
                     .await;
                 match sent {
                     Ok(message) => {
-                        dispatch.apply(MessagesAction::Received { message, me });
+                        queries.apply(QueriesAction::Write(MessageWrite::Received {
+                            messages: vec![message],
+                            me,
+                        }));
                         body_el.set_value("");
                         send_error.set(None);
                     }
@@ -184,7 +170,13 @@ pub fn MessagesPage() -> Html {
         })
     };
 
-    let unread_total = messages.unread;
+    let unread_total = unread.data.as_ref().map_or(0, |c| c.count);
+    let neighbors = neighbors.data.unwrap_or_default();
+    let list = inbox
+        .data
+        .as_ref()
+        .map(|i| i.list.as_slice())
+        .unwrap_or_default();
     let on_to = {
         let to = to.clone();
         Callback::from(move |e: Event| {
@@ -197,13 +189,12 @@ pub fn MessagesPage() -> Html {
             .find(|n| n.id == id)
             .map(|n| AttrValue::from(n.name.clone()))
     };
-    let convs = conversations(&messages.list, &me);
+    let convs = conversations(list, &me);
     let show_all = {
         let selected = selected.clone();
         Callback::from(move |_: MouseEvent| selected.set(None))
     };
-    let mut shown: Vec<&Rc<Message>> = messages
-        .list
+    let mut shown: Vec<&Rc<Message>> = list
         .iter()
         .filter(|m| selected.as_ref().is_none_or(|c| m.conversation_id == *c))
         .take(*rows + 1)
@@ -269,10 +260,10 @@ pub fn MessagesPage() -> Html {
             </nav>
             </div>
             <section class="card inbox">
-                if let Some(e) = &messages.error {
+                if let Some(e) = &inbox.entry.error {
                     <p class="form-error" role="alert">{ format!("Could not load messages: {e}") }</p>
                 }
-                if messages.loaded && messages.list.is_empty() {
+                if inbox.data.is_some() && list.is_empty() {
                     <p class="muted">{ "No messages yet." }</p>
                 }
                 <ul class="message-list" data-testid="message-list">

@@ -29,7 +29,12 @@ pub fn VotesPage() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let path = format!("/votes/{id}/ballots");
                 match client
-                    .mutate::<Vote, _>(Method::Post, &path, &CastBallot { option }, VOTES.key())
+                    .mutate::<Vote, _>(
+                        Method::Post,
+                        &path,
+                        &CastBallot { option },
+                        Some(VOTES.key()),
+                    )
                     .await
                 {
                     Ok(_) => error.set(None),

@@ -609,3 +609,33 @@ fn every_interleaving_applies_each_event_once_in_order() {
         );
     }
 }
+
+/// A message written into the cache in place needs no refetch for its `entity:* message`;
+/// one the cache never saw invalidates `["messages"]` (the inbox and the badge).
+#[test]
+fn messages_written_in_place_are_not_refetched() {
+    let mut env = Env::new();
+    let mut live = live_at_10(&mut env);
+    let created = |id: u64, message: &str| {
+        envelope(
+            id,
+            ServerEvent::Entity(
+                EntityAction::Created,
+                EntityChange {
+                    entity: EntityKind::Message,
+                    id: message.into(),
+                    version: None,
+                },
+            ),
+        )
+    };
+    let out = env.with(|w| live.frames([&message(11, "2", "1"), &created(12, "11")], w));
+    assert!(!out
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::Invalidate(_))));
+    let out = env.with(|w| live.frames([&created(13, "99")], w));
+    assert!(
+        matches!(&out.actions[..], [Action::Invalidate(i)] if i.key == QueryKey::new(["messages"]) && i.foreign)
+    );
+}

@@ -209,8 +209,8 @@ async fn bad_parameters_are_400() {
 /// the log: for every cursor, limit and user, both give the same page.
 #[tokio::test]
 async fn memory_and_log_give_the_same_pages() {
-    use ppt_protocol::rest::MissedEvents;
     use ppt_protocol::missed::{MissedCursor as Cursor, MissedQuery};
+    use ppt_protocol::rest::MissedEvents;
     use ppt_server::routes::events::read_page;
 
     let app = spawn_app().await;
