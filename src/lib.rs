@@ -5,16 +5,19 @@
 //! - [`components`]: the header and the pages ([`components::pages`]), each taking props
 //!   and giving callbacks.
 //! - [`hooks`]: `use_websocket`, `use_ws_subscription`, `use_query` (and the query client),
-//!   `use_live_events` (frames through catch-up to stores, toasts, sound, notifications).
-//! - [`browser`]: the notification sound, system notifications, tab visibility, Web Locks.
-//! - [`store`]: yewdux stores and their reducers: session, messages, preferences, toasts,
-//!   queries; and the lists the pages show ([`store::lists`]: key, path, type of each).
+//!   `use_live_events` (carries out the live core's decisions).
+//! - [`browser`]: the notification sound, system notifications, tab visibility, the stored
+//!   event cursor, Web Locks.
+//! - [`store`]: yewdux stores and their reducers: session, preferences, toasts, queries (one
+//!   state per key, messages included: [`store::messages`]); and the queries the pages show
+//!   ([`store::lists`]: key, path, type of each).
 //! - [`realtime`]: pure logic: connection state machine, backoff, heartbeat, status,
-//!   subscriptions, catch-up, event routing, preference filter, invalidation. No browser in
-//!   it; tested natively.
+//!   subscriptions, the live core (catch-up, event routing, alerts, preference filter) and
+//!   invalidation. No browser in it; tested natively.
 //! - [`ws`]: browser glue: the socket, timers, online/visibility listeners.
 //! - [`api`]: the REST client, with typed, comparable errors.
-//! - [`config`]: build-time settings (`PPT_WS_URL`).
+//! - [`config`]: settings: build-time (`PPT_WS_URL`) and the real-time timings, overridable
+//!   per browser (how tests shrink intervals).
 //!
 //! Pure logic has no `web_sys` in it and is tested natively with `cargo test`; the browser
 //! glue is tested in headless Chromium (`tests/browser.rs`, `tests/e2e`).

@@ -5,11 +5,11 @@
 use yew::prelude::*;
 use yewdux::use_store;
 
-use crate::config;
+use crate::config::{self, realtime_config};
 use crate::hooks::WsContext;
 use crate::realtime::StatusView;
 use crate::store::session::{Session, SessionAction};
-use crate::ws::{realtime_config, WsService};
+use crate::ws::WsService;
 
 #[derive(Properties, PartialEq)]
 pub struct WebSocketProviderProps {

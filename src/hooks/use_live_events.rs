@@ -18,7 +18,7 @@ use crate::api;
 use crate::browser;
 use crate::hooks::{use_query_client, use_websocket, use_ws_subscription, QueryClient};
 use crate::realtime::invalidation::Invalidation;
-use crate::realtime::live::{Action, Live, LiveConfig, Out, World};
+use crate::realtime::live::{Action, Live, Out, World};
 use crate::store::lists::{MESSAGES, UNREAD};
 use crate::store::messages::MessageWrite;
 use crate::store::preferences::{Preferences, PreferencesAction};
@@ -107,10 +107,7 @@ impl Ctx {
     fn signed_in(&self, user_id: &str, token: String) {
         let mut state = self.state.borrow_mut();
         if state.live.as_ref().map(Live::me) != Some(user_id) {
-            let config = LiveConfig {
-                poll_ms: crate::ws::poll_interval_ms(),
-                ..LiveConfig::default()
-            };
+            let config = crate::config::live_config();
             *state = State {
                 live: Some(Live::new(
                     user_id,

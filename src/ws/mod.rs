@@ -3,10 +3,6 @@
 //! the machine inputs with the real clock and `Math.random()` and carries out its commands;
 //! it decides nothing itself.
 
-pub mod settings;
-
 mod service;
 
 pub use service::{Batch, SubscriptionGuard, WsService};
-
-pub use settings::{poll_interval_ms, realtime_config};

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::realtime::backoff::BackoffConfig;
 use crate::realtime::heartbeat::HeartbeatConfig;
+use crate::realtime::live::LiveConfig;
 use crate::realtime::ConnectionConfig;
 
 /// localStorage key of the overrides.
@@ -57,12 +58,15 @@ pub fn config_from(raw: Option<&str>) -> ConnectionConfig {
 /// How often the app polls `/events/missed` while live updates are paused (15 s).
 pub const DEFAULT_POLL_INTERVAL_MS: u64 = 15_000;
 
-/// The poll interval in force in this browser.
-pub fn poll_interval_ms() -> u64 {
-    stored_overrides()
-        .poll_interval_ms
-        .filter(|v| *v > 0)
-        .unwrap_or(DEFAULT_POLL_INTERVAL_MS)
+/// The live core's settings in force in this browser (the poll interval may be overridden).
+pub fn live_config() -> LiveConfig {
+    LiveConfig {
+        poll_ms: stored_overrides()
+            .poll_interval_ms
+            .filter(|v| *v > 0)
+            .unwrap_or(DEFAULT_POLL_INTERVAL_MS),
+        ..LiveConfig::default()
+    }
 }
 
 fn stored_overrides() -> Overrides {

@@ -1,4 +1,9 @@
-//! Build-time settings.
+//! Settings: the build-time ones here (the WebSocket URL, the API's base path), the
+//! real-time timings in [`realtime`] (the contract's defaults, overridable per browser).
+
+pub mod realtime;
+
+pub use realtime::{live_config, realtime_config};
 
 /// The WebSocket URL baked in at build time (`PPT_WS_URL`), if any.
 pub const WS_URL_OVERRIDE: Option<&str> = option_env!("PPT_WS_URL");
