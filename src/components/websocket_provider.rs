@@ -38,15 +38,12 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
         let set_status = status.setter();
         let dispatch = dispatch.clone();
         use_memo((), move |_| {
-            let on_token = dispatch.apply_callback(|(token, lifetime_ms)| {
-                SessionAction::TokenRefreshed { token, lifetime_ms }
-            });
             let on_auth_lost = dispatch.apply_callback(|_: ()| SessionAction::Expired);
             WsService::new(
                 page_ws_url(),
                 realtime_config(),
+                dispatch.clone(),
                 Callback::from(move |s: StatusView| set_status.set(s)),
-                on_token,
                 on_auth_lost,
             )
         })
@@ -54,9 +51,9 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
     {
         let service = (*service).clone();
         let lifetime = session.lifetime_ms;
-        use_effect_with(session.token.clone(), move |token| match token {
-            Some(t) => service.start(t.clone(), lifetime),
-            None => service.logout(),
+        use_effect_with(session.token.is_some(), move |signed_in| match signed_in {
+            true => service.start(lifetime),
+            false => service.logout(),
         });
     }
     let ctx = WsContext {

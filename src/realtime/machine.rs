@@ -55,12 +55,9 @@ impl Default for ConnectionConfig {
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
-    /// Someone is logged in: connect with this token, valid for `lifetime_ms` from now
-    /// (`None`: unknown, renewed only when the server refuses it).
-    Start {
-        token: String,
-        lifetime_ms: Option<u64>,
-    },
+    /// Someone is logged in: connect with the session's token, valid for `lifetime_ms` from
+    /// now (`None`: unknown, renewed only when the server refuses it).
+    Start { lifetime_ms: Option<u64> },
     /// The socket's `open` event.
     Opened { socket: SocketId },
     /// `connection:authenticated` arrived.
@@ -77,11 +74,8 @@ pub enum Input {
     Offline,
     /// The tab became visible.
     Visible,
-    /// A fresh token arrived, valid for `lifetime_ms` from now.
-    TokenRefreshed {
-        token: String,
-        lifetime_ms: Option<u64>,
-    },
+    /// A fresh token arrived (the session holds it), valid for `lifetime_ms` from now.
+    TokenRefreshed { lifetime_ms: Option<u64> },
     /// `/auth/refresh` failed; `unauthorized`: the server refused it (else: network trouble).
     TokenRefreshFailed { unauthorized: bool },
     /// The user pressed "Retry now".
@@ -100,6 +94,11 @@ pub enum Command {
     Send {
         socket: SocketId,
         frame: ClientFrame,
+    },
+    /// Send `auth` with the session's current token on this socket. (The token has one
+    /// home, the session store; the machine only knows when it is due and how long it lives.)
+    Authenticate {
+        socket: SocketId,
     },
     Close {
         socket: SocketId,
@@ -149,7 +148,6 @@ enum Stop {
 pub struct Machine {
     cfg: ConnectionConfig,
     phase: Phase,
-    token: Option<String>,
     next_socket: SocketId,
     /// Retries since the last stable connection.
     attempt: u32,
@@ -174,7 +172,6 @@ impl Machine {
         Machine {
             cfg,
             phase: Phase::Idle,
-            token: None,
             next_socket: 0,
             attempt: 0,
             online: true,
@@ -233,8 +230,7 @@ impl Machine {
     pub fn step(&mut self, input: Input, now: u64, jitter: f64) -> Vec<Command> {
         let mut out = Vec::new();
         match input {
-            Input::Start { token, lifetime_ms } => {
-                self.token = Some(token);
+            Input::Start { lifetime_ms } => {
                 self.renew_at = renewal(now, lifetime_ms);
                 self.renewing = false;
                 if matches!(self.phase, Phase::Idle | Phase::Stopped(_)) {
@@ -251,11 +247,7 @@ impl Machine {
                 if let Phase::Opening { socket: s, since } = self.phase {
                     if s == socket {
                         self.phase = Phase::Authenticating { socket, since };
-                        let token = self.token.clone().unwrap_or_default();
-                        out.push(Command::Send {
-                            socket,
-                            frame: ClientFrame::auth(token, None),
-                        });
+                        out.push(Command::Authenticate { socket });
                     }
                 }
             }
@@ -312,8 +304,7 @@ impl Machine {
                     self.connect(now, &mut out);
                 }
             }
-            Input::TokenRefreshed { token, lifetime_ms } => {
-                self.token = Some(token.clone());
+            Input::TokenRefreshed { lifetime_ms } => {
                 self.refresh_pending = false;
                 self.renewing = false;
                 self.renew_at = renewal(now, lifetime_ms);
@@ -323,10 +314,9 @@ impl Machine {
                 match &self.phase {
                     Phase::Refreshing => self.open(now, &mut out),
                     // Keep the open socket's session alive with the new token.
-                    Phase::Connected { socket, .. } => out.push(Command::Send {
-                        socket: *socket,
-                        frame: ClientFrame::auth(token, None),
-                    }),
+                    Phase::Connected { socket, .. } => {
+                        out.push(Command::Authenticate { socket: *socket })
+                    }
                     _ => {}
                 }
             }
@@ -373,7 +363,6 @@ impl Machine {
                         code: CloseCode::Normal.code(),
                     });
                 }
-                self.token = None;
                 self.renew_at = None;
                 self.renewing = false;
                 self.attempt = 0;

@@ -7,16 +7,18 @@ use std::rc::{Rc, Weak};
 use gloo_events::EventListener;
 use gloo_render::{request_animation_frame, AnimationFrame};
 use gloo_timers::callback::Timeout;
-use ppt_protocol::{Envelope, ServerEvent};
+use ppt_protocol::{ClientFrame, Envelope, ServerEvent};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use yew::Callback;
+use yewdux::Dispatch;
 
 use crate::api;
 use crate::realtime::machine::SocketId;
 use crate::realtime::subscriptions::{Pattern, Registry};
 use crate::realtime::{Command, ConnectionConfig, Input, Machine, StatusView};
+use crate::store::session::{Session, SessionAction};
 
 /// A socket and the closures it calls (kept alive as long as the socket is).
 struct Socket {
@@ -37,7 +39,8 @@ impl Socket {
 struct Inner {
     machine: Machine,
     url: String,
-    token: Option<String>,
+    /// The token's one home: `auth` frames read it from here when the machine asks.
+    session: Dispatch<Session>,
     sockets: HashMap<SocketId, Socket>,
     wake: Option<Timeout>,
     subscribers: Registry<Callback<Batch>>,
@@ -45,7 +48,6 @@ struct Inner {
     queued: Vec<Rc<Envelope>>,
     delivery: Option<(AnimationFrame, Timeout)>,
     on_status: Callback<StatusView>,
-    on_token: Callback<(String, Option<u64>)>,
     on_auth_lost: Callback<()>,
     _listeners: Vec<EventListener>,
 }
@@ -71,26 +73,26 @@ fn now() -> u64 {
 }
 
 impl WsService {
-    /// A service for `url`; callbacks tell of status changes, refreshed tokens, and a
-    /// session that cannot be renewed.
+    /// A service for `url`, authenticating with the session's token (a renewed one goes
+    /// into the session); callbacks tell of status changes and of a session that cannot be
+    /// renewed.
     pub fn new(
         url: String,
         config: ConnectionConfig,
+        session: Dispatch<Session>,
         on_status: Callback<StatusView>,
-        on_token: Callback<(String, Option<u64>)>,
         on_auth_lost: Callback<()>,
     ) -> Self {
         let inner = Rc::new(RefCell::new(Inner {
             machine: Machine::new(config),
             url,
-            token: None,
+            session,
             sockets: HashMap::new(),
             wake: None,
             subscribers: Registry::default(),
             queued: Vec::new(),
             delivery: None,
             on_status,
-            on_token,
             on_auth_lost,
             _listeners: Vec::new(),
         }));
@@ -130,15 +132,14 @@ impl WsService {
         }
     }
 
-    /// Connects (or keeps connecting) with this token, valid for `lifetime_ms` from now.
-    pub fn start(&self, token: String, lifetime_ms: Option<u64>) {
-        self.inner.borrow_mut().token = Some(token.clone());
-        self.input(Input::Start { token, lifetime_ms });
+    /// Connects (or keeps connecting) with the session's token, valid for `lifetime_ms`
+    /// from now.
+    pub fn start(&self, lifetime_ms: Option<u64>) {
+        self.input(Input::Start { lifetime_ms });
     }
 
     /// Logs out: closes with 1000 and stops.
     pub fn logout(&self) {
-        self.inner.borrow_mut().token = None;
         self.input(Input::Logout);
     }
 
@@ -148,7 +149,7 @@ impl WsService {
     }
 
     /// Sends a frame on the current socket, if one is open; returns whether it went.
-    pub fn send(&self, frame: &ppt_protocol::ClientFrame) -> bool {
+    pub fn send(&self, frame: &ClientFrame) -> bool {
         let inner = self.inner.borrow();
         let current = inner
             .machine
@@ -235,6 +236,14 @@ fn execute(inner_rc: &Rc<RefCell<Inner>>, command: Command) {
                 let _ = s.ws.send_with_str(&frame.to_json());
             }
         }
+        Command::Authenticate { socket } => {
+            let inner = inner_rc.borrow();
+            let token = inner.session.get().token.clone().unwrap_or_default();
+            if let Some(s) = inner.sockets.get(&socket) {
+                let _ =
+                    s.ws.send_with_str(&ClientFrame::auth(token, None).to_json());
+            }
+        }
         Command::Close { socket, code } => {
             let removed = inner_rc.borrow_mut().sockets.remove(&socket);
             if let Some(s) = removed {
@@ -256,19 +265,12 @@ fn execute(inner_rc: &Rc<RefCell<Inner>>, command: Command) {
                 match result {
                     Ok(r) => {
                         let lifetime_ms = crate::store::session::lifetime_ms(&r);
-                        let cb = {
-                            let mut i = inner.borrow_mut();
-                            i.token = Some(r.token.clone());
-                            i.on_token.clone()
-                        };
-                        cb.emit((r.token.clone(), lifetime_ms));
-                        run(
-                            &inner,
-                            Input::TokenRefreshed {
-                                token: r.token,
-                                lifetime_ms,
-                            },
-                        );
+                        let session = inner.borrow().session.clone();
+                        session.apply(SessionAction::TokenRefreshed {
+                            token: r.token,
+                            lifetime_ms,
+                        });
+                        run(&inner, Input::TokenRefreshed { lifetime_ms });
                     }
                     Err(e) => run(
                         &inner,

@@ -14,14 +14,7 @@ fn cfg() -> ConnectionConfig {
 /// A machine that has connected socket 1 at t=0.
 fn connected() -> Machine {
     let mut m = Machine::new(cfg());
-    m.step(
-        Input::Start {
-            token: "t".into(),
-            lifetime_ms: None,
-        },
-        0,
-        J,
-    );
+    m.step(Input::Start { lifetime_ms: None }, 0, J);
     m.step(Input::Opened { socket: 1 }, 0, J);
     m.step(Input::Authenticated { socket: 1 }, 0, J);
     m
@@ -44,27 +37,14 @@ fn wake(cmds: &[Command]) -> Option<u64> {
 fn connects_only_after_authenticated() {
     let mut m = Machine::new(cfg());
     assert_eq!(state(&m), Disconnected);
-    let c = m.step(
-        Input::Start {
-            token: "jwt".into(),
-            lifetime_ms: None,
-        },
-        0,
-        J,
-    );
+    let c = m.step(Input::Start { lifetime_ms: None }, 0, J);
     assert_eq!(
         c,
         vec![Command::Open { socket: 1 }, Command::WakeAt(10_000)]
     );
     assert_eq!(state(&m), Connecting);
     let c = m.step(Input::Opened { socket: 1 }, 5, J);
-    assert_eq!(
-        c,
-        vec![Command::Send {
-            socket: 1,
-            frame: ClientFrame::auth("jwt", None)
-        }]
-    );
+    assert_eq!(c, vec![Command::Authenticate { socket: 1 }]);
     assert_eq!(state(&m), Connecting, "open is not connected");
     m.step(Input::Frame { socket: 1 }, 6, J);
     assert_eq!(state(&m), Connecting, "a pong is not authentication");
@@ -231,23 +211,10 @@ fn unauthorized_refreshes_once_then_logs_in() {
         J,
     );
     assert_eq!(c, vec![Command::RefreshToken]);
-    let c = m.step(
-        Input::TokenRefreshed {
-            token: "fresh".into(),
-            lifetime_ms: None,
-        },
-        10,
-        J,
-    );
+    let c = m.step(Input::TokenRefreshed { lifetime_ms: None }, 10, J);
     assert_eq!(c[0], Command::Open { socket: 2 });
     let c = m.step(Input::Opened { socket: 2 }, 20, J);
-    assert_eq!(
-        c,
-        vec![Command::Send {
-            socket: 2,
-            frame: ClientFrame::auth("fresh", None)
-        }]
-    );
+    assert_eq!(c, vec![Command::Authenticate { socket: 2 }]);
     let c = m.step(
         Input::Closed {
             socket: 2,
@@ -273,14 +240,7 @@ fn refresh_is_rearmed_after_success() {
         0,
         J,
     );
-    m.step(
-        Input::TokenRefreshed {
-            token: "t2".into(),
-            lifetime_ms: None,
-        },
-        1,
-        J,
-    );
+    m.step(Input::TokenRefreshed { lifetime_ms: None }, 1, J);
     m.step(Input::Opened { socket: 2 }, 2, J);
     m.step(Input::Authenticated { socket: 2 }, 3, J);
     assert_eq!(
@@ -379,14 +339,7 @@ fn forbidden_and_logout_stop() {
     assert_eq!(m.step(Input::Online, 7, J), vec![]);
     assert_eq!(state(&m), Disconnected);
     // Logging in again starts fresh.
-    let c = m.step(
-        Input::Start {
-            token: "t2".into(),
-            lifetime_ms: None,
-        },
-        8,
-        J,
-    );
+    let c = m.step(Input::Start { lifetime_ms: None }, 8, J);
     assert_eq!(c[0], Command::Open { socket: 2 });
     assert_eq!(state(&m), Connecting);
 }
@@ -468,14 +421,7 @@ fn pong_keeps_the_link() {
 #[test]
 fn connect_timeout() {
     let mut m = Machine::new(cfg());
-    m.step(
-        Input::Start {
-            token: "t".into(),
-            lifetime_ms: None,
-        },
-        0,
-        J,
-    );
+    m.step(Input::Start { lifetime_ms: None }, 0, J);
     m.step(Input::Opened { socket: 1 }, 10, J);
     let c = m.step(Input::Tick, 10_000, J);
     assert_eq!(
@@ -552,21 +498,8 @@ fn offline_waits_for_the_network() {
 #[test]
 fn refreshed_token_reauthenticates_the_open_socket() {
     let mut m = connected();
-    let c = m.step(
-        Input::TokenRefreshed {
-            token: "new".into(),
-            lifetime_ms: None,
-        },
-        5,
-        J,
-    );
-    assert_eq!(
-        c,
-        vec![Command::Send {
-            socket: 1,
-            frame: ClientFrame::auth("new", None)
-        }]
-    );
+    let c = m.step(Input::TokenRefreshed { lifetime_ms: None }, 5, J);
+    assert_eq!(c, vec![Command::Authenticate { socket: 1 }]);
 }
 
 /// Retry delays use the jitter: two clients with different jitter retry at different times.
@@ -665,7 +598,6 @@ fn connected_for(lifetime: u64) -> Machine {
     let mut m = Machine::new(cfg());
     m.step(
         Input::Start {
-            token: "t".into(),
             lifetime_ms: Some(lifetime),
         },
         0,
@@ -683,7 +615,6 @@ fn tokens_are_renewed_before_they_expire() {
     let mut m = Machine::new(cfg());
     m.step(
         Input::Start {
-            token: "t".into(),
             lifetime_ms: Some(20_000),
         },
         0,
@@ -708,7 +639,6 @@ fn tokens_are_renewed_before_they_expire() {
     assert!(!c.contains(&Command::RefreshToken), "{c:?}");
     let c = m.step(
         Input::TokenRefreshed {
-            token: "t2".into(),
             lifetime_ms: Some(20_000),
         },
         17_000,
@@ -716,13 +646,7 @@ fn tokens_are_renewed_before_they_expire() {
     );
     assert_eq!(
         c,
-        vec![
-            Command::Send {
-                socket: 1,
-                frame: ClientFrame::auth("t2", None),
-            },
-            Command::WakeAt(30_000),
-        ]
+        vec![Command::Authenticate { socket: 1 }, Command::WakeAt(30_000),]
     );
     // The next renewal is due four fifths into the new token's life.
     m.step(Input::Tick, 30_000, J);
@@ -801,7 +725,6 @@ fn a_reconnect_with_a_stale_token_renews_it_first() {
     assert_eq!(c, vec![Command::RefreshToken]);
     let c = m.step(
         Input::TokenRefreshed {
-            token: "fresh".into(),
             lifetime_ms: Some(5_000),
         },
         4_100,
