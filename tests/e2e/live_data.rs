@@ -416,3 +416,114 @@ async fn deleted_items_vanish_live_from_open_pages() {
     alice.close().await;
     martin.close().await;
 }
+
+/// Counts every moment the "Data updated" chip is on screen, from now on (the page is a
+/// single-page app: the watcher survives navigation).
+const WATCH_CHIP: &str = "window.__chips = 0; new MutationObserver(() => { if (document.querySelector('[data-testid=data-updated-chip]')) window.__chips++; }).observe(document.body, { childList: true, subtree: true }); return null;";
+
+/// Bob's own changes, each through the page a resident uses (send a message, read one,
+/// report a fault, vote, withdraw his fault), never raise the "Data updated" chip, though
+/// each comes back as events on his socket; someone else's change does (the control).
+#[tokio::test]
+async fn the_chip_never_shows_for_my_own_changes() {
+    let server = Server::start().await;
+    let bob = Browser::start().await;
+    bob.login(&server, "bob@demo.ppt").await;
+    bob.wait_for_state("connected").await;
+    bob.js(WATCH_CHIP).await;
+    let api = server.api().await;
+    let alice = api.token("alice@demo.ppt").await;
+
+    // Send.
+    bob.go("/messages").await;
+    bob.wait_css("[data-testid=compose-to] option[value='1']")
+        .await;
+    bob.testid("compose-to")
+        .await
+        .select_by_value("1")
+        .await
+        .unwrap();
+    bob.testid("compose-body")
+        .await
+        .send_keys("Mine, no chip")
+        .await
+        .unwrap();
+    bob.testid("compose-send").await.click().await.unwrap();
+    bob.wait_for_message("Mine, no chip", 1).await;
+    // Read: Alice writes, Bob opens it.
+    api.send_message(&alice, "2", "Please read me").await;
+    bob.wait_for_message("Please read me", 1).await;
+    bob.js("[...document.querySelectorAll('[data-testid=message-item][data-unread=true]')].find(e => e.textContent.includes('Please read me')).querySelector('button').click(); return null;").await;
+    bob.wait_until(
+        "the message read",
+        "[...document.querySelectorAll('[data-testid=message-item]')].find(e => e.textContent.includes('Please read me')).dataset.unread === 'false'",
+    )
+    .await;
+
+    // Report, then withdraw.
+    bob.go("/faults").await;
+    bob.testid("fault-title")
+        .await
+        .send_keys("Bob's own fault")
+        .await
+        .unwrap();
+    bob.testid("fault-description")
+        .await
+        .send_keys("-")
+        .await
+        .unwrap();
+    bob.testid("fault-submit").await.click().await.unwrap();
+    let fault = list_has_js("fault-list", "Bob's own fault");
+    bob.wait_until("his fault", &fault).await;
+    let delete = r#"
+        const item = [...document.querySelectorAll('[data-testid=fault-list] > *')]
+            .find(e => e.textContent.includes("Bob's own fault"));
+        item.querySelector('[data-testid=delete]').click();
+        return null;"#;
+    bob.js(delete).await;
+    bob.wait_css("[data-testid=fault-list] [data-testid=delete].armed")
+        .await;
+    bob.js(delete).await;
+    bob.wait_until("his fault withdrawn", &format!("!({fault})"))
+        .await;
+
+    // Vote.
+    bob.go("/votes").await;
+    bob.wait_css("[data-testid=vote-option]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    bob.wait_until(
+        "the ballot counted",
+        "!document.querySelector('[data-testid=vote-option]')",
+    )
+    .await;
+
+    // Every event of those changes came before this message on the socket: once it shows,
+    // they have all been applied.
+    bob.go("/messages").await;
+    api.send_message(&alice, "2", "Sync point").await;
+    bob.wait_for_message("Sync point", 1).await;
+    assert_eq!(
+        bob.js("return window.__chips;").await,
+        json!(0),
+        "no chip for my own changes"
+    );
+
+    // The control: someone else's change on the page Bob is looking at shows the chip.
+    bob.go("/votes").await;
+    bob.wait_css("[data-testid=vote-list]").await;
+    let martin = api.token("martin@demo.ppt").await;
+    let (status, _) = api
+        .post(
+            &martin,
+            "/votes",
+            json!({ "title": "Someone else's vote", "options": ["A", "B"] }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    bob.wait_until("the chip", CHIP).await;
+    assert!(bob.js("return window.__chips;").await.as_u64().unwrap() > 0);
+    bob.close().await;
+}

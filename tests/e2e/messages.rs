@@ -143,6 +143,55 @@ async fn preferences_sync_across_sessions() {
     tab2.close().await;
 }
 
+/// A fault's status change reaches its reporter as a toast, and a new vote reaches every
+/// resident: each notification category, not only announcements.
+#[tokio::test]
+async fn fault_and_vote_notifications_toast_a_resident() {
+    let server = Server::start().await;
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.wait_for_state("connected").await;
+    let api = server.api().await;
+    let alice_t = api.token("alice@demo.ppt").await;
+    let martin = api.token("martin@demo.ppt").await;
+    let (status, fault) = api
+        .post(
+            &alice_t,
+            "/faults",
+            json!({ "title": "Dripping tap", "description": "Laundry room." }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = api
+        .patch(
+            &martin,
+            &format!("/faults/{}", fault["id"].as_str().unwrap()),
+            json!({ "status": "in_progress" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let toast = alice
+        .text_of("[data-testid=toast][data-kind=notification]")
+        .await;
+    assert!(toast.contains("Dripping tap"), "{toast}");
+    let (status, _) = api
+        .post(
+            &martin,
+            "/votes",
+            json!({ "title": "Paint the stairwell?", "options": ["Yes", "No"] }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    alice
+        .wait_until(
+            "the vote's toast",
+            "[...document.querySelectorAll('[data-testid=toast][data-kind=notification]')].some(t => t.textContent.includes('Paint the stairwell?'))",
+        )
+        .await;
+    alice.screenshot("fault-and-vote-toasts").await;
+    alice.close().await;
+}
+
 /// A manager's announcement raises a notification toast for a resident who allows it.
 #[tokio::test]
 async fn an_announcement_toasts_residents() {

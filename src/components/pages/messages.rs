@@ -9,6 +9,7 @@ use yew::prelude::*;
 use yewdux::{use_dispatch, use_store_value};
 
 use crate::api::{ApiError, Method};
+use crate::components::data_updated_chip::DataUpdatedChip;
 use crate::hooks::{use_query, use_query_client};
 use crate::store::lists::{MESSAGES, NEIGHBORS, UNREAD};
 use crate::store::messages::{conversations, MessageWrite};
@@ -260,6 +261,7 @@ pub fn MessagesPage() -> Html {
             </nav>
             </div>
             <section class="card inbox">
+                <DataUpdatedChip query={MESSAGES.key()} />
                 if let Some(e) = &inbox.entry.error {
                     <p class="form-error" role="alert">{ format!("Could not load messages: {e}") }</p>
                 }
