@@ -98,11 +98,6 @@ impl Catchup {
         self.phase != Phase::Live
     }
 
-    /// The socket dropped: hold live frames until the next authentication.
-    pub fn disconnected(&mut self) {
-        self.phase = Phase::Waiting;
-    }
-
     /// `connection:authenticated` arrived.
     pub fn authenticated(&mut self, auth: &Authenticated) -> Vec<CatchupCommand> {
         self.applied = 0;

@@ -163,7 +163,6 @@ async fn client(shared: Arc<Shared>, token: String, seed: u64) -> Outcome {
                 Some(Ok(_)) => {}
             }
         }
-        sync.disconnected();
         let d = backoff.delay(0, rng.next());
         attempt = 1;
         tokio::time::sleep(Duration::from_millis(d)).await;
