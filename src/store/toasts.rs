@@ -17,7 +17,6 @@ pub enum ToastKind {
     Reconnected,
     Notification,
     Message,
-    Error,
 }
 
 impl ToastKind {
@@ -26,7 +25,6 @@ impl ToastKind {
             ToastKind::Reconnected => "reconnected",
             ToastKind::Notification => "notification",
             ToastKind::Message => "message",
-            ToastKind::Error => "error",
         }
     }
 }
