@@ -11,7 +11,7 @@ pub const MAX_VISIBLE: usize = 3;
 /// How long a toast stays, in ms.
 pub const TTL_MS: u64 = 6_000;
 
-/// The contract's `data-kind` values.
+/// The `data-kind` values of toasts (docs/protocol.md, "Stable hooks in the page").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToastKind {
     Reconnected,
