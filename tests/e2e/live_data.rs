@@ -6,6 +6,15 @@ fn item_status_js(list: &str, id: &str, status: &str) -> String {
     format!("document.querySelector('[data-testid={list}] [data-id=\"{id}\"]')?.dataset.status === '{status}'")
 }
 
+/// Clicks the Delete button of the item of `list` that contains `text`; returns whether there
+/// was one.
+fn click_delete_js(list: &str, text: &str) -> String {
+    format!(
+        "const item = [...document.querySelectorAll('[data-testid={list}] > *')].find(e => e.textContent.includes({text:?})); \
+         const b = item && item.querySelector('[data-testid=delete]'); if (!b) return false; b.click(); return true;"
+    )
+}
+
 fn list_has_js(list: &str, text: &str) -> String {
     format!("[...document.querySelectorAll('[data-testid={list}] > *')].some(e => e.textContent.includes({text:?}))")
 }
@@ -325,8 +334,9 @@ async fn role_actions_through_the_forms() {
 
 /// Martin deletes an announcement with the page's button (two clicks: "Delete", "Really
 /// delete?"); it vanishes from Alice's open page at once with the "Data updated" chip, and
-/// from his own without one (his own change). Alice deletes the fault she reported the same
-/// way; residents have no delete button on announcements.
+/// from his own without one (his own change). Alice withdraws the fault she reported the same
+/// way and it vanishes from Martin's open page; Martin's deleted vote and document vanish
+/// from Alice's. Residents have no delete button on announcements.
 #[tokio::test]
 async fn deleted_items_vanish_live_from_open_pages() {
     let server = Server::start().await;
@@ -379,7 +389,8 @@ async fn deleted_items_vanish_live_from_open_pages() {
     );
     assert!(alice.js(&format!("return {};", shown("Welcome"))).await == json!(true));
 
-    // A resident withdraws the fault she reported while it is open.
+    // A resident withdraws the fault she reported while it is open: it vanishes from the
+    // manager's open page.
     let api = server.api().await;
     let token = api.token("alice@demo.ppt").await;
     let (status, _) = api
@@ -390,28 +401,54 @@ async fn deleted_items_vanish_live_from_open_pages() {
         )
         .await;
     assert_eq!(status, 201);
-    alice.go("/faults").await;
-    let fault = |t: &str| list_has_js("fault-list", t);
-    alice.wait_until("her fault", &fault("Squeaky door")).await;
-    let delete_fault = r#"
-        const item = [...document.querySelectorAll('[data-testid=fault-list] > *')]
-            .find(e => e.textContent.includes('Squeaky door'));
-        const b = item && item.querySelector('[data-testid=delete]');
-        if (!b) return false;
-        b.click();
-        return true;"#;
+    let fault = list_has_js("fault-list", "Squeaky door");
+    for b in [&alice, &martin] {
+        b.go("/faults").await;
+        b.wait_until("the fault", &fault).await;
+    }
     assert_eq!(
-        alice.js(delete_fault).await,
+        alice.js(&click_delete_js("fault-list", "Squeaky door")).await,
         json!(true),
         "her own open fault has a button"
     );
-    alice.js(delete_fault).await;
     alice
-        .wait_until(
-            "the fault to vanish",
-            &format!("!({})", fault("Squeaky door")),
-        )
+        .wait_css("[data-testid=fault-list] [data-testid=delete].armed")
         .await;
+    alice
+        .js(&click_delete_js("fault-list", "Squeaky door"))
+        .await;
+    martin
+        .wait_until("the fault to vanish", &format!("!({fault})"))
+        .await;
+    martin.wait_until("the chip", CHIP).await;
+
+    // A manager deletes a vote and a document: each vanishes from the resident's open page.
+    let martin_t = api.token("martin@demo.ppt").await;
+    for (path, list) in [("/votes", "vote-list"), ("/documents", "document-list")] {
+        let first = api.get(&martin_t, path).await;
+        let title = first[0]["title"].as_str().unwrap().to_owned();
+        let shown = list_has_js(list, &title);
+        for b in [&alice, &martin] {
+            b.go(path).await;
+            b.wait_until("the item", &shown).await;
+        }
+        assert_eq!(
+            martin.js(&click_delete_js(list, &title)).await,
+            json!(true),
+            "managers may delete from {path}"
+        );
+        martin
+            .wait_css(&format!("[data-testid={list}] [data-testid=delete].armed"))
+            .await;
+        martin.js(&click_delete_js(list, &title)).await;
+        alice
+            .wait_until(
+                &format!("{title:?} to vanish from {path}"),
+                &format!("!({shown})"),
+            )
+            .await;
+        alice.wait_until("the chip", CHIP).await;
+    }
     alice.screenshot("deleted-live").await;
     alice.close().await;
     martin.close().await;
