@@ -465,11 +465,20 @@ const WATCH_CHIP: &str = "window.__chips = 0; new MutationObserver(() => { if (d
 async fn the_chip_never_shows_for_my_own_changes() {
     let server = Server::start().await;
     let bob = Browser::start().await;
+    let api = server.api().await;
+    let alice = api.token("alice@demo.ppt").await;
+    let martin = api.token("martin@demo.ppt").await;
+    let (status, _) = api
+        .post(
+            &martin,
+            "/votes",
+            json!({ "title": "Bench by the door?", "options": ["Yes", "No"] }),
+        )
+        .await;
+    assert_eq!(status, 201);
     bob.login(&server, "bob@demo.ppt").await;
     bob.wait_for_state("connected").await;
     bob.js(WATCH_CHIP).await;
-    let api = server.api().await;
-    let alice = api.token("alice@demo.ppt").await;
 
     // Send.
     bob.go("/messages").await;
@@ -526,14 +535,19 @@ async fn the_chip_never_shows_for_my_own_changes() {
 
     // Vote.
     bob.go("/votes").await;
-    bob.wait_css("[data-testid=vote-option]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    let vote = "[...document.querySelectorAll('[data-testid=vote-list] > *')].find(e => e.textContent.includes('Bench by the door?'))";
+    bob.wait_until(
+        "the open vote",
+        &format!("{vote}?.querySelector('[data-testid=vote-option]')"),
+    )
+    .await;
+    bob.js(&format!(
+        "{vote}.querySelector('[data-testid=vote-option]').click(); return null;"
+    ))
+    .await;
     bob.wait_until(
         "the ballot counted",
-        "!document.querySelector('[data-testid=vote-option]')",
+        &format!("!{vote}.querySelector('[data-testid=vote-option]')"),
     )
     .await;
 
@@ -551,7 +565,6 @@ async fn the_chip_never_shows_for_my_own_changes() {
     // The control: someone else's change on the page Bob is looking at shows the chip.
     bob.go("/votes").await;
     bob.wait_css("[data-testid=vote-list]").await;
-    let martin = api.token("martin@demo.ppt").await;
     let (status, _) = api
         .post(
             &martin,
