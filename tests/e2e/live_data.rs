@@ -407,7 +407,9 @@ async fn deleted_items_vanish_live_from_open_pages() {
         b.wait_until("the fault", &fault).await;
     }
     assert_eq!(
-        alice.js(&click_delete_js("fault-list", "Squeaky door")).await,
+        alice
+            .js(&click_delete_js("fault-list", "Squeaky door"))
+            .await,
         json!(true),
         "her own open fault has a button"
     );
