@@ -639,3 +639,57 @@ fn messages_written_in_place_are_not_refetched() {
         matches!(&out.actions[..], [Action::Invalidate(i)] if i.key == QueryKey::new(["messages"]) && i.foreign)
     );
 }
+
+fn invalidated(out: &Out) -> Vec<u64> {
+    out.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Invalidate(i) => i.event_id,
+            _ => None,
+        })
+        .collect()
+}
+
+/// Live frames arriving during catch-up are held and applied after the missed pages, in
+/// order; the missed ones are summed up, the held live ones alert as live ones do.
+#[test]
+fn live_frames_during_catch_up_wait_for_the_pages() {
+    let mut env = Env::new();
+    let mut live = live_at_10(&mut env);
+    let out = env.with(|w| live.frames([&authenticated(12)], w));
+    assert_eq!(fetches(&out).len(), 1);
+    let out = env.with(|w| live.frames([&entity(14), &notification(13)], w));
+    assert!(out.actions.is_empty() && out.toasts.is_empty(), "held");
+    let out = env.with(|w| live.page(Some(page(vec![entity(11)], true, 12)), false, w));
+    assert_eq!(invalidated(&out), [11]);
+    assert_eq!(
+        fetches(&out),
+        [("after=11&epoch=e&limit=500".to_owned(), false)]
+    );
+    let out = env.with(|w| live.page(Some(page(vec![notification(12)], false, 12)), false, w));
+    assert_eq!(invalidated(&out), [14]);
+    assert_eq!(
+        toast_titles(&out),
+        ["N13", "1 notification while you were away", "Reconnected"]
+    );
+}
+
+/// A `prevId` beyond the cursor is a hole in the live stream: the missing events are
+/// fetched and applied first, quietly (no outage to report).
+#[test]
+fn a_gap_is_filled_quietly() {
+    let mut env = Env::new();
+    let mut live = live_at_10(&mut env);
+    let mut next = entity(14);
+    next.prev_id = Some(12);
+    let out = env.with(|w| live.frames([&next], w));
+    assert_eq!(
+        fetches(&out),
+        [("after=10&epoch=e&limit=500".to_owned(), false)]
+    );
+    // The log's head when the page was read is 13 (another user's event): 14 comes from
+    // the held frame.
+    let out = env.with(|w| live.page(Some(page(vec![entity(12)], false, 13)), false, w));
+    assert_eq!(invalidated(&out), [12, 14]);
+    assert!(toast_titles(&out).is_empty(), "no Reconnected for a gap");
+}
