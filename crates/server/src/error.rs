@@ -23,6 +23,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(&'static str, String),
+    /// A well-formed request that cannot be carried out as asked: 422 with its own code.
+    #[error("{1}")]
+    Unprocessable(&'static str, String),
     /// Too many failed logins for an account or an address: 429, with when to try again.
     #[error("too many attempts; try again in {0:?}")]
     TooManyRequests(std::time::Duration),
@@ -52,6 +55,12 @@ impl From<sqlx::Error> for AppError {
         } else {
             AppError::Internal(e.to_string())
         }
+    }
+}
+
+impl From<serde_json::Error> for AppError {
+    fn from(e: serde_json::Error) -> Self {
+        AppError::Internal(format!("writing JSON: {e}"))
     }
 }
 
@@ -101,6 +110,9 @@ impl IntoResponse for AppError {
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m, BTreeMap::new()),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m, BTreeMap::new()),
             AppError::Conflict(code, m) => (StatusCode::CONFLICT, code, m, BTreeMap::new()),
+            AppError::Unprocessable(code, m) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, code, m, BTreeMap::new())
+            }
             AppError::TooManyRequests(wait) => {
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
                 return error_response(

@@ -18,6 +18,7 @@ use sqlx::Row;
 
 use crate::auth::{AuthUser, RequestId};
 use crate::error::{AppError, AppResult};
+use crate::routes::idempotency::IdempotencyKey;
 use crate::routes::{lists, messages, votes, AppJson, AppPath, Page};
 use crate::state::AppState;
 
@@ -124,7 +125,7 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
             to_user_id: to.id.to_string(),
             body: (*LINES.choose(rng).unwrap_or(&"Hello!")).into(),
         };
-        messages::send(s(), from.clone(), rid(), AppJson(req)).await?;
+        messages::send(s(), from.clone(), rid(), IdempotencyKey(None), AppJson(req)).await?;
     } else if roll < 58 {
         let who = *residents.choose(rng).unwrap_or(&residents[0]);
         let (title, description) = *FAULTS.choose(rng).unwrap_or(&FAULTS[0]);
@@ -132,6 +133,7 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
             s(),
             who.clone(),
             rid(),
+            IdempotencyKey(None),
             AppJson(ReportFault {
                 title: title.into(),
                 description: description.into(),
@@ -165,6 +167,7 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
             s(),
             manager.clone(),
             rid(),
+            IdempotencyKey(None),
             AppJson(CreateAnnouncement {
                 title: title.into(),
                 body: body.into(),
@@ -183,6 +186,7 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
                     s(),
                     voter.clone(),
                     rid(),
+                    IdempotencyKey(None),
                     AppPath(vote.id.clone()),
                     AppJson(CastBallot {
                         option: option.label.clone(),
@@ -198,7 +202,14 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
                 title: "Plant a tree in the courtyard?".into(),
                 options: vec!["Yes".into(), "No".into()],
             };
-            votes::open(s(), manager.clone(), rid(), AppJson(req)).await?;
+            votes::open(
+                s(),
+                manager.clone(),
+                rid(),
+                IdempotencyKey(None),
+                AppJson(req),
+            )
+            .await?;
         }
     }
     Ok(())

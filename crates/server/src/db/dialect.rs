@@ -174,6 +174,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "sessions",
         include_str!("../../migrations/sqlite/0002_sessions.sql"),
     ),
+    (
+        3,
+        "idempotency",
+        include_str!("../../migrations/sqlite/0003_idempotency.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -185,6 +190,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "sessions",
         include_str!("../../migrations/postgres/0002_sessions.sql"),
+    ),
+    (
+        3,
+        "idempotency",
+        include_str!("../../migrations/postgres/0003_idempotency.sql"),
     ),
 ];
 

@@ -18,9 +18,11 @@ use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
 use crate::hub::Audience;
+use crate::routes::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 use crate::store::Tx;
 use crate::users;
+use axum::response::Response;
 
 const MAX_TITLE: usize = 200;
 const MAX_TEXT: usize = 10_000;
@@ -118,14 +120,14 @@ pub async fn create_announcement(
     State(state): State<AppState>,
     auth: AuthUser,
     RequestId(rid): RequestId,
+    key: IdempotencyKey,
     AppJson(req): AppJson<CreateAnnouncement>,
-) -> AppResult<(StatusCode, AppJson<Announcement>)> {
+) -> AppResult<Response> {
     auth.require_manager("post announcements")?;
     let title = text_field("title", &req.title, MAX_TITLE)?;
     let body = text_field("body", &req.body, MAX_TEXT)?;
-    let created = state
-        .store
-        .write(rid, move |tx| Box::pin(async move {
+    let call = idempotency::Call::new(auth.id, key, rid, "POST /announcements", &req)?;
+    idempotency::create(&state, call, StatusCode::CREATED, move |tx| Box::pin(async move {
             let id: i64 = sqlx::query(
                 "INSERT INTO announcements (building_id, author_id, title, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -149,8 +151,7 @@ pub async fn create_announcement(
             );
             Ok(a)
         }))
-        .await?;
-    Ok((StatusCode::CREATED, AppJson(created)))
+    .await
 }
 
 fn fault_row(r: &AnyRow) -> Result<Fault, sqlx::Error> {
@@ -209,13 +210,13 @@ pub async fn report_fault(
     State(state): State<AppState>,
     auth: AuthUser,
     RequestId(rid): RequestId,
+    key: IdempotencyKey,
     AppJson(req): AppJson<ReportFault>,
-) -> AppResult<(StatusCode, AppJson<Fault>)> {
+) -> AppResult<Response> {
     let title = text_field("title", &req.title, MAX_TITLE)?;
     let description = text_field("description", &req.description, MAX_TEXT)?;
-    let created = state
-        .store
-        .write(rid, move |tx| Box::pin(async move {
+    let call = idempotency::Call::new(auth.id, key, rid, "POST /faults", &req)?;
+    idempotency::create(&state, call, StatusCode::CREATED, move |tx| Box::pin(async move {
             let now = now_ts();
             let id: i64 = sqlx::query(
                 "INSERT INTO faults (building_id, reporter_id, title, description, status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'open', $5, $5) RETURNING id",
@@ -239,8 +240,7 @@ pub async fn report_fault(
             );
             Ok(f)
         }))
-        .await?;
-    Ok((StatusCode::CREATED, AppJson(created)))
+    .await
 }
 
 pub async fn update_fault(

@@ -15,8 +15,10 @@ use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
 use crate::hub::Audience;
+use crate::routes::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 use crate::store::Tx;
+use axum::response::Response;
 
 /// Longest message body, in characters.
 const MAX_BODY: usize = 4000;
@@ -79,8 +81,9 @@ pub async fn send(
     State(state): State<AppState>,
     auth: AuthUser,
     RequestId(rid): RequestId,
+    key: IdempotencyKey,
     AppJson(req): AppJson<SendMessageRequest>,
-) -> AppResult<(StatusCode, AppJson<Message>)> {
+) -> AppResult<Response> {
     let body = text_field("body", &req.body, MAX_BODY)?;
     let to: i64 = req
         .to_user_id
@@ -93,13 +96,11 @@ pub async fn send(
             "you cannot send a message to yourself",
         ));
     }
-    let msg = state
-        .store
-        .write(rid, move |tx| {
-            Box::pin(async move { send_in(tx, &auth, to, &body).await })
-        })
-        .await?;
-    Ok((StatusCode::CREATED, AppJson(msg)))
+    let call = idempotency::Call::new(auth.id, key, rid, "POST /messages", &req)?;
+    idempotency::create(&state, call, StatusCode::CREATED, move |tx| {
+        Box::pin(async move { send_in(tx, &auth, to, &body).await })
+    })
+    .await
 }
 
 /// Sends a message inside a write: the row, then `message:new` and `entity:created` to both

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod bench;
 pub mod deletes;
 pub mod events;
+pub mod idempotency;
 pub mod lists;
 pub mod messages;
 pub mod preferences;

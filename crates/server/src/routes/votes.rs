@@ -13,8 +13,10 @@ use super::{parse_id, text_field, AppJson, AppPath, Page};
 use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
+use crate::routes::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 use crate::users;
+use axum::response::Response;
 
 const MAX_OPTIONS: usize = 10;
 
@@ -138,8 +140,9 @@ pub async fn open(
     State(state): State<AppState>,
     auth: AuthUser,
     RequestId(rid): RequestId,
+    key: IdempotencyKey,
     AppJson(req): AppJson<OpenVote>,
-) -> AppResult<(StatusCode, AppJson<Vote>)> {
+) -> AppResult<Response> {
     auth.require_manager("open a vote")?;
     let title = text_field("title", &req.title, 200)?;
     let mut options: Vec<String> = Vec::new();
@@ -156,9 +159,8 @@ pub async fn open(
             format!("a vote needs 2 to {MAX_OPTIONS} options"),
         ));
     }
-    let vote = state
-        .store
-        .write(rid, move |tx| Box::pin(async move {
+    let call = idempotency::Call::new(auth.id, key, rid, "POST /votes", &req)?;
+    idempotency::create(&state, call, StatusCode::CREATED, move |tx| Box::pin(async move {
             let id: i64 = sqlx::query(
                 "INSERT INTO votes (building_id, title, options, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
             )
@@ -181,68 +183,72 @@ pub async fn open(
             );
             Ok(vote)
         }))
-        .await?;
-    Ok((StatusCode::CREATED, AppJson(vote)))
+    .await
 }
 
 pub async fn cast(
     State(state): State<AppState>,
     auth: AuthUser,
     RequestId(rid): RequestId,
+    key: IdempotencyKey,
     AppPath(raw): AppPath<String>,
     AppJson(req): AppJson<CastBallot>,
-) -> AppResult<AppJson<Vote>> {
+) -> AppResult<Response> {
     let id = parse_id(&raw, "vote")?;
     if auth.role != Role::Resident {
         return Err(AppError::Forbidden("only residents vote".into()));
     }
-    let vote = state
-        .store
-        .write(rid, move |tx| {
-            Box::pin(async move {
-                let vote = load_one(tx.sql(), id, auth.building_id, auth.id)
-                    .await?
-                    .ok_or_else(|| AppError::NotFound("no such vote".into()))?;
-                if vote.my_choice.is_some() {
-                    return Err(AppError::Conflict(
-                        "already_voted",
-                        "you have already voted".into(),
-                    ));
-                }
-                if !vote.options.iter().any(|o| o.label == req.option) {
-                    return Err(AppError::field("option", "not one of this vote's options"));
-                }
-                sqlx::query("INSERT INTO ballots (vote_id, user_id, option) VALUES ($1, $2, $3)")
-                    .bind(id)
-                    .bind(auth.id)
-                    .bind(req.option)
-                    .execute(tx.sql())
-                    .await
-                    .map_err(|e| match e.as_database_error() {
-                        // The same user voting at once on two servers: the second ballot loses.
-                        Some(d) if d.is_unique_violation() => {
-                            AppError::Conflict("already_voted", "you have already voted".into())
-                        }
-                        _ => AppError::from(e),
-                    })?;
-                sqlx::query("UPDATE votes SET version = version + 1 WHERE id = $1")
-                    .bind(id)
-                    .execute(tx.sql())
-                    .await?;
-                let vote = load_one(tx.sql(), id, auth.building_id, auth.id)
-                    .await?
-                    .ok_or_else(|| AppError::Internal("vote vanished".into()))?;
-                emit_entity(
-                    tx,
-                    EntityAction::Updated,
-                    EntityKind::Vote,
-                    id,
-                    Some(vote.version),
-                    auth.building_id,
-                );
-                Ok(vote)
-            })
+    let call = idempotency::Call::new(
+        auth.id,
+        key,
+        rid,
+        &format!("POST /votes/{id}/ballots"),
+        &req,
+    )?;
+    idempotency::create(&state, call, StatusCode::OK, move |tx| {
+        Box::pin(async move {
+            let vote = load_one(tx.sql(), id, auth.building_id, auth.id)
+                .await?
+                .ok_or_else(|| AppError::NotFound("no such vote".into()))?;
+            if vote.my_choice.is_some() {
+                return Err(AppError::Conflict(
+                    "already_voted",
+                    "you have already voted".into(),
+                ));
+            }
+            if !vote.options.iter().any(|o| o.label == req.option) {
+                return Err(AppError::field("option", "not one of this vote's options"));
+            }
+            sqlx::query("INSERT INTO ballots (vote_id, user_id, option) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(auth.id)
+                .bind(req.option)
+                .execute(tx.sql())
+                .await
+                .map_err(|e| match e.as_database_error() {
+                    // The same user voting at once on two servers: the second ballot loses.
+                    Some(d) if d.is_unique_violation() => {
+                        AppError::Conflict("already_voted", "you have already voted".into())
+                    }
+                    _ => AppError::from(e),
+                })?;
+            sqlx::query("UPDATE votes SET version = version + 1 WHERE id = $1")
+                .bind(id)
+                .execute(tx.sql())
+                .await?;
+            let vote = load_one(tx.sql(), id, auth.building_id, auth.id)
+                .await?
+                .ok_or_else(|| AppError::Internal("vote vanished".into()))?;
+            emit_entity(
+                tx,
+                EntityAction::Updated,
+                EntityKind::Vote,
+                id,
+                Some(vote.version),
+                auth.building_id,
+            );
+            Ok(vote)
         })
-        .await?;
-    Ok(AppJson(vote))
+    })
+    .await
 }

@@ -10,6 +10,7 @@ mod buildings;
 mod deletes;
 mod events;
 mod http;
+mod idempotency;
 mod lists;
 mod missed;
 mod permissions;
