@@ -9,6 +9,7 @@ pub mod invalidation;
 pub mod live;
 pub mod machine;
 pub mod notify;
+pub mod outbox;
 pub mod recent;
 pub mod routing;
 pub mod status;

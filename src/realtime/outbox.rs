@@ -1,0 +1,261 @@
+//! The outbox: creates (a message, a fault, a ballot, an announcement) that could not be
+//! sent yet, because the browser is offline or the server is failing. They are kept (the
+//! glue persists every change, so they survive a reload), shown in place with their state,
+//! and sent in order, one at a time, when the way is clear. Each keeps one `Idempotency-Key`
+//! from its first try to its last, so a try whose answer was lost can be repeated without
+//! doubling the create: the server answers a repeat with its first answer.
+//!
+//! - A create the server refuses (a 4xx: the vote closed, a field too long) is marked failed
+//!   with the server's message; the rest go on. The user may try it again or discard it.
+//! - A create that cannot reach the server (no network, a 5xx, a 429) stays queued and blocks
+//!   the ones behind it, so they keep their order; it is tried again with the reconnect
+//!   backoff (1 s … 30 s, jittered), or at once when the browser comes back online.
+//!
+//! Pure: time and randomness come in as arguments; commands come out.
+
+use serde::{Deserialize, Serialize};
+
+use super::backoff::BackoffConfig;
+
+/// Where an item stands (the page's `outbox-item` `data-state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemState {
+    Queued,
+    Sending,
+    Failed,
+}
+
+impl ItemState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemState::Queued => "queued",
+            ItemState::Sending => "sending",
+            ItemState::Failed => "failed",
+        }
+    }
+}
+
+/// One create waiting to be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    /// This outbox's number for it (increasing: the order of sending).
+    pub id: u64,
+    /// The `Idempotency-Key` every try of it carries.
+    pub key: String,
+    /// `POST` path under `/api/v1`.
+    pub path: String,
+    /// The request body.
+    pub body: serde_json::Value,
+    /// What the page shows for it ("Message to Bob: …").
+    pub label: String,
+    pub state: ItemState,
+    /// The server's reason, when it refused.
+    pub error: Option<String>,
+    /// Tries that did not reach the server.
+    pub attempts: u32,
+}
+
+/// What is kept between page loads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stored {
+    /// The number the next item gets (never reused, across reloads too).
+    pub next_id: u64,
+    pub items: Vec<Item>,
+}
+
+/// How a try ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Created (or the server replayed the first answer): the answer's body.
+    Sent(serde_json::Value),
+    /// The server refused it (a 4xx other than 429); its message.
+    Refused(String),
+    /// No answer, a 5xx or a 429: try again later.
+    Unreachable,
+}
+
+/// What the glue must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `POST` this item (with its key).
+    Send(Item),
+    /// The item went through: put the server's answer into the caches.
+    Delivered {
+        item: Item,
+        answer: serde_json::Value,
+    },
+    /// Store this (the items changed).
+    Persist(Stored),
+    /// Call [`Outbox::tick`] at this time.
+    WakeAt(u64),
+}
+
+/// The outbox of one signed-in user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outbox {
+    items: Vec<Item>,
+    next_id: u64,
+    online: bool,
+    /// When the next try may start (after an unreachable one).
+    retry_at: Option<u64>,
+    /// Unreachable tries in a row (the backoff's attempt number).
+    misses: u32,
+    backoff: BackoffConfig,
+}
+
+impl Outbox {
+    /// An outbox holding what was stored. A try that was on its way when the page went away
+    /// is queued again: its key makes repeating it safe.
+    pub fn restore(stored: Stored, backoff: BackoffConfig) -> Self {
+        let Stored { next_id, mut items } = stored;
+        items.sort_by_key(|i| i.id);
+        for i in &mut items {
+            if i.state == ItemState::Sending {
+                i.state = ItemState::Queued;
+            }
+        }
+        Outbox {
+            next_id: next_id.max(items.last().map_or(1, |i| i.id + 1)),
+            items,
+            online: true,
+            retry_at: None,
+            misses: 0,
+            backoff,
+        }
+    }
+
+    /// What to keep for the next page load.
+    pub fn stored(&self) -> Stored {
+        Stored {
+            next_id: self.next_id,
+            items: self.items.clone(),
+        }
+    }
+
+    /// The items, in sending order.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// Queues a create; sends it at once if nothing is ahead of it.
+    pub fn add(
+        &mut self,
+        path: &str,
+        body: serde_json::Value,
+        label: &str,
+        key: String,
+        now: u64,
+    ) -> Vec<Command> {
+        self.items.push(Item {
+            id: self.next_id,
+            key,
+            path: path.to_owned(),
+            body,
+            label: label.to_owned(),
+            state: ItemState::Queued,
+            error: None,
+            attempts: 0,
+        });
+        self.next_id += 1;
+        self.step(now, Vec::new())
+    }
+
+    /// The browser went offline or came back. Back online, a waiting item is tried at once.
+    pub fn set_online(&mut self, online: bool, now: u64) -> Vec<Command> {
+        self.online = online;
+        if online {
+            self.retry_at = None;
+            self.misses = 0;
+        }
+        self.step(now, Vec::new())
+    }
+
+    /// The try of item `id` ended.
+    pub fn answered(&mut self, id: u64, outcome: Outcome, now: u64, jitter: f64) -> Vec<Command> {
+        let Some(pos) = self
+            .items
+            .iter()
+            .position(|i| i.id == id && i.state == ItemState::Sending)
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        match outcome {
+            Outcome::Sent(answer) => {
+                let item = self.items.remove(pos);
+                self.misses = 0;
+                out.push(Command::Delivered { item, answer });
+            }
+            Outcome::Refused(reason) => {
+                let item = &mut self.items[pos];
+                item.state = ItemState::Failed;
+                item.error = Some(reason);
+                self.misses = 0;
+            }
+            Outcome::Unreachable => {
+                let item = &mut self.items[pos];
+                item.state = ItemState::Queued;
+                item.attempts += 1;
+                self.retry_at = Some(now + self.backoff.delay(self.misses, jitter));
+                self.misses = self.misses.saturating_add(1);
+            }
+        }
+        self.step(now, out)
+    }
+
+    /// The time asked for with [`Command::WakeAt`] came.
+    pub fn tick(&mut self, now: u64) -> Vec<Command> {
+        if self.retry_at.is_some_and(|t| t <= now) {
+            self.retry_at = None;
+        }
+        self.step(now, Vec::new())
+    }
+
+    /// The user asks to try a failed item again (at its place in the order).
+    pub fn retry(&mut self, id: u64, now: u64) -> Vec<Command> {
+        let Some(item) = self
+            .items
+            .iter_mut()
+            .find(|i| i.id == id && i.state == ItemState::Failed)
+        else {
+            return Vec::new();
+        };
+        item.state = ItemState::Queued;
+        item.error = None;
+        self.step(now, Vec::new())
+    }
+
+    /// The user gives up on an item that is not on its way.
+    pub fn discard(&mut self, id: u64, now: u64) -> Vec<Command> {
+        let before = self.items.len();
+        self.items
+            .retain(|i| i.id != id || i.state == ItemState::Sending);
+        if self.items.len() == before {
+            return Vec::new();
+        }
+        self.step(now, Vec::new())
+    }
+
+    /// Starts the next try if the way is clear; says what changed.
+    fn step(&mut self, now: u64, mut out: Vec<Command>) -> Vec<Command> {
+        let busy = self.items.iter().any(|i| i.state == ItemState::Sending);
+        let waiting = self.retry_at.is_some_and(|t| t > now);
+        if !busy && !waiting && self.online {
+            if let Some(next) = self.items.iter_mut().find(|i| i.state == ItemState::Queued) {
+                next.state = ItemState::Sending;
+                out.push(Command::Send(next.clone()));
+            }
+        }
+        out.push(Command::Persist(self.stored()));
+        if let (Some(at), true) = (self.retry_at, waiting) {
+            out.push(Command::WakeAt(at));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

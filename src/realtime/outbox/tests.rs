@@ -1,0 +1,238 @@
+//! The outbox: order, one try at a time, refusals, retries with one key, offline, reload,
+//! and a property test over random outcomes.
+
+use serde_json::json;
+
+use super::*;
+
+fn outbox() -> Outbox {
+    Outbox::restore(Stored::default(), BackoffConfig::default())
+}
+
+fn sent(cmds: &[Command]) -> Vec<(u64, String)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Send(i) => Some((i.id, i.key.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn states(o: &Outbox) -> Vec<(u64, ItemState)> {
+    o.items().iter().map(|i| (i.id, i.state)).collect()
+}
+
+fn add(o: &mut Outbox, n: u64, now: u64) -> Vec<Command> {
+    o.add(
+        "/faults",
+        json!({ "title": n }),
+        &format!("Fault {n}"),
+        format!("key-{n}"),
+        now,
+    )
+}
+
+/// Creates go one at a time, in the order they were made.
+#[test]
+fn one_at_a_time_in_order() {
+    let mut o = outbox();
+    assert_eq!(sent(&add(&mut o, 1, 0)), [(1, "key-1".into())]);
+    assert!(
+        sent(&add(&mut o, 2, 0)).is_empty(),
+        "the first is on its way"
+    );
+    let c = o.answered(1, Outcome::Sent(json!({ "id": "9" })), 10, 0.5);
+    assert!(
+        matches!(&c[0], Command::Delivered { item, answer } if item.id == 1 && answer["id"] == "9")
+    );
+    assert_eq!(sent(&c), [(2, "key-2".into())]);
+    let c = o.answered(2, Outcome::Sent(json!({})), 20, 0.5);
+    assert!(sent(&c).is_empty());
+    assert!(matches!(c.last(), Some(Command::Persist(s)) if s.items.is_empty()));
+}
+
+/// A refusal marks that item failed with the server's reason; the rest go on. It can be
+/// tried again or discarded.
+#[test]
+fn a_refusal_fails_that_item_only() {
+    let mut o = outbox();
+    add(&mut o, 1, 0);
+    add(&mut o, 2, 0);
+    let c = o.answered(1, Outcome::Refused("the vote is closed".into()), 5, 0.5);
+    assert_eq!(sent(&c), [(2, "key-2".into())]);
+    assert_eq!(o.items()[0].error.as_deref(), Some("the vote is closed"));
+    assert_eq!(
+        states(&o),
+        [(1, ItemState::Failed), (2, ItemState::Sending)]
+    );
+    assert!(
+        o.retry(1, 6).iter().all(|c| !matches!(c, Command::Send(_))),
+        "2 is on its way"
+    );
+    o.answered(2, Outcome::Sent(json!({})), 7, 0.5);
+    // 1 was queued again by the retry: it goes now, with its first key.
+    assert_eq!(states(&o), [(1, ItemState::Sending)]);
+    o.answered(1, Outcome::Refused("still closed".into()), 8, 0.5);
+    assert!(o
+        .discard(1, 9)
+        .iter()
+        .any(|c| matches!(c, Command::Persist(s) if s.items.is_empty())));
+}
+
+/// An unreachable server holds the line (order is kept) and is tried again with the backoff,
+/// always with the same key; coming back online tries at once.
+#[test]
+fn unreachable_retries_with_the_same_key() {
+    let mut o = outbox();
+    add(&mut o, 1, 0);
+    add(&mut o, 2, 0);
+    let c = o.answered(1, Outcome::Unreachable, 100, 0.5);
+    assert!(sent(&c).is_empty(), "2 waits behind 1");
+    assert!(c.contains(&Command::WakeAt(1_100)));
+    assert!(sent(&o.tick(1_099)).is_empty());
+    assert_eq!(sent(&o.tick(1_100)), [(1, "key-1".into())]);
+    let c = o.answered(1, Outcome::Unreachable, 1_200, 0.5);
+    assert!(
+        c.contains(&Command::WakeAt(3_200)),
+        "the second wait is longer: {c:?}"
+    );
+    assert_eq!(o.items()[0].attempts, 2);
+    let c = o.set_online(true, 1_300);
+    assert_eq!(sent(&c), [(1, "key-1".into())], "back online: at once");
+}
+
+/// Offline, nothing is tried; online again, the queue starts.
+#[test]
+fn offline_holds_the_queue() {
+    let mut o = outbox();
+    o.set_online(false, 0);
+    assert!(sent(&add(&mut o, 1, 0)).is_empty());
+    assert_eq!(states(&o), [(1, ItemState::Queued)]);
+    assert_eq!(sent(&o.set_online(true, 5)), [(1, "key-1".into())]);
+}
+
+/// After a reload, an item that was on its way is queued again with its key, and new items
+/// are numbered after the stored ones.
+#[test]
+fn a_reload_resumes_with_the_same_keys() {
+    let mut o = outbox();
+    add(&mut o, 1, 0);
+    add(&mut o, 2, 0);
+    let stored: Stored =
+        serde_json::from_str(&serde_json::to_string(&o.stored()).unwrap()).unwrap();
+    assert!(serde_json::to_string(&stored)
+        .unwrap()
+        .contains("\"state\":\"sending\""));
+    let mut again = Outbox::restore(stored, BackoffConfig::default());
+    assert_eq!(
+        states(&again),
+        [(1, ItemState::Queued), (2, ItemState::Queued)]
+    );
+    assert_eq!(sent(&again.tick(0)), [(1, "key-1".into())]);
+    assert_eq!(sent(&add(&mut again, 3, 0)), []);
+    assert_eq!(again.items()[2].id, 3);
+    // Numbers are never reused, even once everything was delivered.
+    let mut o = outbox();
+    add(&mut o, 1, 0);
+    o.answered(1, Outcome::Sent(json!({})), 1, 0.5);
+    let mut again = Outbox::restore(o.stored(), BackoffConfig::default());
+    assert_eq!(sent(&add(&mut again, 2, 2)), [(2, "key-2".into())]);
+}
+
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// Property: whatever the outcomes (lost answers, refusals, offline spells, reloads), every
+/// try of an item carries its one key, an item is delivered at most once, deliveries come in
+/// the order the items were made, and at most one try is on its way at any time.
+#[test]
+fn random_outcomes_keep_keys_order_and_once() {
+    for seed in 0..300u64 {
+        let mut rng = Lcg(seed + 17);
+        let mut o = outbox();
+        let mut now = 0;
+        let mut in_flight: Option<Item> = None;
+        let mut delivered: Vec<u64> = Vec::new();
+        let mut refused: Vec<u64> = Vec::new();
+        let mut made = 0u64;
+        for _ in 0..200 {
+            now += rng.next(3_000);
+            let cmds = match rng.next(8) {
+                0 | 1 if made < 20 => {
+                    made += 1;
+                    add(&mut o, made, now)
+                }
+                2 | 3 | 4 if in_flight.is_some() => {
+                    let item = in_flight.take().unwrap();
+                    let outcome = match rng.next(4) {
+                        0 => {
+                            refused.push(item.id);
+                            Outcome::Refused("no".into())
+                        }
+                        1 => Outcome::Unreachable,
+                        _ => Outcome::Sent(json!({})),
+                    };
+                    o.answered(item.id, outcome, now, 0.5)
+                }
+                5 => o.set_online(rng.next(3) != 0, now),
+                6 => {
+                    // A reload: the try on its way is forgotten by the page.
+                    in_flight = None;
+                    o = Outbox::restore(o.stored(), BackoffConfig::default());
+                    o.tick(now)
+                }
+                _ => {
+                    if let Some(failed) = o.items().iter().find(|i| i.state == ItemState::Failed) {
+                        let id = failed.id;
+                        if rng.next(2) == 0 {
+                            o.retry(id, now)
+                        } else {
+                            o.discard(id, now)
+                        }
+                    } else {
+                        o.tick(now)
+                    }
+                }
+            };
+            for c in cmds {
+                match c {
+                    Command::Send(item) => {
+                        assert!(in_flight.is_none(), "seed {seed}: two tries at once");
+                        assert_eq!(item.key, format!("key-{}", item.id), "seed {seed}");
+                        in_flight = Some(item);
+                    }
+                    Command::Delivered { item, .. } => {
+                        assert!(
+                            !delivered.contains(&item.id),
+                            "seed {seed}: delivered twice"
+                        );
+                        delivered.push(item.id);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // A refused item retried later may go after newer ones; the rest keep their order.
+        let in_order: Vec<u64> = delivered
+            .iter()
+            .copied()
+            .filter(|id| !refused.contains(id))
+            .collect();
+        assert!(
+            in_order.windows(2).all(|w| w[0] < w[1]),
+            "seed {seed}: out of order {in_order:?}"
+        );
+        assert!(
+            o.items().iter().all(|i| !delivered.contains(&i.id)),
+            "seed {seed}: a delivered item is still held"
+        );
+    }
+}
