@@ -170,7 +170,7 @@ fn random_outcomes_keep_keys_order_and_once() {
                     made += 1;
                     add(&mut o, made, now)
                 }
-                2 | 3 | 4 if in_flight.is_some() => {
+                2..=4 if in_flight.is_some() => {
                     let item = in_flight.take().unwrap();
                     let outcome = match rng.next(4) {
                         0 => {
