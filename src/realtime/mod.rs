@@ -14,6 +14,8 @@ pub mod recent;
 pub mod routing;
 pub mod status;
 pub mod subscriptions;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use machine::{Command, ConnectionConfig, Input, Machine};
 pub use status::{ConnectionState, StatusView};

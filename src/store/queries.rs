@@ -39,7 +39,7 @@ pub trait QueryValue: DeserializeOwned + PartialEq + 'static {
 
 macro_rules! query_value {
     ($t:ty, $variant:ident $(, $item:ident => $version:expr)?) => {
-        impl QueryValue for Vec<$t> {
+        impl QueryValue for $t {
             fn wrap(self) -> QueryData {
                 QueryData::$variant(Rc::new(self))
             }
@@ -56,30 +56,13 @@ macro_rules! query_value {
     };
 }
 
-query_value!(Announcement, Announcements, a => a.version);
-query_value!(Fault, Faults, f => f.version);
-query_value!(Vote, Votes, v => v.version);
-query_value!(Document, Documents);
-query_value!(Neighbor, Neighbors);
-
-macro_rules! query_value_one {
-    ($t:ty, $variant:ident) => {
-        impl QueryValue for $t {
-            fn wrap(self) -> QueryData {
-                QueryData::$variant(Rc::new(self))
-            }
-            fn unwrap(data: &QueryData) -> Option<Rc<Self>> {
-                match data {
-                    QueryData::$variant(v) => Some(v.clone()),
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-query_value_one!(Inbox, Inbox);
-query_value_one!(UnreadCount, Unread);
+query_value!(Vec<Announcement>, Announcements, a => a.version);
+query_value!(Vec<Fault>, Faults, f => f.version);
+query_value!(Vec<Vote>, Votes, v => v.version);
+query_value!(Vec<Document>, Documents);
+query_value!(Vec<Neighbor>, Neighbors);
+query_value!(Inbox, Inbox);
+query_value!(UnreadCount, Unread);
 
 impl QueryData {
     /// Entity versions held, whatever the type.

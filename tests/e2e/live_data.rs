@@ -484,19 +484,7 @@ async fn the_chip_never_shows_for_my_own_changes() {
 
     // Send.
     bob.go("/messages").await;
-    bob.wait_css("[data-testid=compose-to] option[value='1']")
-        .await;
-    bob.testid("compose-to")
-        .await
-        .select_by_value("1")
-        .await
-        .unwrap();
-    bob.testid("compose-body")
-        .await
-        .send_keys("Mine, no chip")
-        .await
-        .unwrap();
-    bob.testid("compose-send").await.click().await.unwrap();
+    bob.send_from_inbox("1", "Mine, no chip").await;
     bob.wait_for_message("Mine, no chip", 1).await;
     // Read: Alice writes, Bob opens it.
     api.send_message(&alice, "2", "Please read me").await;

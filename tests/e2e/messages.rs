@@ -25,19 +25,7 @@ async fn a_message_reaches_the_open_inbox_at_once() {
 
     bob.login(&server, "bob@demo.ppt").await;
     bob.go("/messages").await;
-    bob.wait_css("[data-testid=compose-to] option[value='1']")
-        .await;
-    bob.testid("compose-to")
-        .await
-        .select_by_value("1")
-        .await
-        .unwrap();
-    bob.testid("compose-body")
-        .await
-        .send_keys("Your parcel is with me")
-        .await
-        .unwrap();
-    bob.testid("compose-send").await.click().await.unwrap();
+    bob.send_from_inbox("1", "Your parcel is with me").await;
 
     alice.wait_for_message("Your parcel is with me", 1).await;
     alice.wait_for_unread(2).await;

@@ -440,6 +440,23 @@ impl Browser {
         .await;
     }
 
+    /// Sends `body` to user `to` through the inbox's compose form (the inbox must be open).
+    pub async fn send_from_inbox(&self, to: &str, body: &str) {
+        self.wait_css(&format!("[data-testid=compose-to] option[value='{to}']"))
+            .await;
+        self.testid("compose-to")
+            .await
+            .select_by_value(to)
+            .await
+            .unwrap();
+        self.testid("compose-body")
+            .await
+            .send_keys(body)
+            .await
+            .unwrap();
+        self.testid("compose-send").await.click().await.unwrap();
+    }
+
     /// How many inbox items contain `body`.
     pub async fn message_count(&self, body: &str) -> u64 {
         self.js(&format!(

@@ -5,6 +5,7 @@ use ppt_protocol::rest::MissedEvents;
 use ppt_protocol::{EntityKind, Envelope, ServerEvent, Timestamp};
 
 use super::*;
+use crate::realtime::testing::Lcg;
 
 fn ev(id: u64) -> Envelope {
     Envelope {
@@ -222,17 +223,6 @@ fn failed_page_is_retried() {
             epoch: Some("e".into())
         })]
     );
-}
-
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
 }
 
 /// Property: for any interleaving of live frames, replayed pages, duplicates and commit

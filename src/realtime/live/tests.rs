@@ -10,6 +10,7 @@ use ppt_protocol::rest::{ChannelPreference, MissedEvents};
 use ppt_protocol::{EntityKind, QueryKey, Timestamp};
 
 use super::*;
+use crate::realtime::testing::Lcg;
 
 fn stamp(id: u64) -> Timestamp {
     Timestamp(format!(
@@ -418,17 +419,6 @@ fn own_messages_are_silent() {
     let out = env.with(|w| live.frames([&message(11, "1", "2")], w));
     assert!(out.toasts.is_empty());
     assert!(matches!(&out.actions[..], [Action::Messages(m)] if m.len() == 1));
-}
-
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
 }
 
 /// What the user saw, gathered from the outs.

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::realtime::testing::Lcg;
 
 fn outbox() -> Outbox {
     Outbox::restore(Stored::default(), BackoffConfig::default())
@@ -137,17 +138,6 @@ fn a_reload_resumes_with_the_same_keys() {
     o.answered(1, Outcome::Sent(json!({})), 1, 0.5);
     let mut again = Outbox::restore(o.stored(), BackoffConfig::default());
     assert_eq!(sent(&add(&mut again, 2, 2)), [(2, "key-2".into())]);
-}
-
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
 }
 
 /// Property: whatever the outcomes (lost answers, refusals, offline spells, reloads), every
