@@ -98,6 +98,22 @@ impl Catchup {
         self.phase != Phase::Live
     }
 
+    /// An event another tab applied (and relayed): moves the cursor past it, so a later
+    /// catch-up of this tab starts after it. Returns whether it was new here.
+    pub fn applied_elsewhere(&mut self, e: &Envelope) -> bool {
+        match e.id {
+            Some(id) if self.cursor.last_id.is_some_and(|last| id <= last) => false,
+            Some(id) => {
+                self.cursor.last_id = Some(id);
+                if !e.timestamp.as_str().is_empty() {
+                    self.cursor.last_timestamp = Some(e.timestamp.clone());
+                }
+                true
+            }
+            None => true,
+        }
+    }
+
     /// `connection:authenticated` arrived.
     pub fn authenticated(&mut self, auth: &Authenticated) -> Vec<CatchupCommand> {
         self.applied = 0;

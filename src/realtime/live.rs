@@ -90,6 +90,18 @@ pub enum Action {
     SaveCursor(Cursor),
 }
 
+/// What a leading tab passes on to the browser's other tabs of the same user, in order (one
+/// socket per browser: the others apply what it applied).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Relay {
+    /// An event it applied after catch-up, and whether it came as a replay.
+    Event { envelope: Envelope, replayed: bool },
+    /// Replay was impossible: reload everything.
+    Reset,
+    /// A toast it raised: alerts are decided once per browser, by the leading tab.
+    Toast(ToastAction),
+}
+
 /// What one input asks of the app.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Out {
@@ -100,6 +112,8 @@ pub struct Out {
     pub sound: bool,
     /// System notifications to show (the tab is hidden).
     pub browser: Vec<Alert>,
+    /// For the other tabs, when this tab leads and relays (see [`Live::set_relaying`]).
+    pub relay: Vec<Relay>,
     /// The newest event id that arrived on the socket (the query scheduler's freshness).
     pub saw_event: Option<u64>,
     /// Call [`Live::tick`] at this time; `None`: no timer is needed.
@@ -156,6 +170,11 @@ pub struct Live {
     poll_at: Option<u64>,
     /// A poll is unanswered: the next waits for it (a slow server gets no pile of requests).
     polling: bool,
+    /// Other tabs follow this one: fill [`Out::relay`].
+    relaying: bool,
+    /// The first catch-up after taking over from another tab: its events were nobody's news
+    /// yet, so they alert as live ones do.
+    taking_over: bool,
 }
 
 impl Live {
@@ -175,6 +194,8 @@ impl Live {
             retry_at: None,
             poll_at: None,
             polling: false,
+            relaying: false,
+            taking_over: false,
         }
     }
 
@@ -259,7 +280,47 @@ impl Live {
         self.finish(out)
     }
 
+    /// Whether other tabs follow this one (then each `Out` carries what to relay to them).
+    pub fn set_relaying(&mut self, on: bool) {
+        self.relaying = on;
+    }
+
+    /// This tab takes over the socket from a leading tab that went away: its catch-up starts
+    /// after the last event relayed to it, says no "Reconnected" (nothing was down for the
+    /// user), and alerts the events it finds as live ones (nobody alerted them).
+    pub fn take_over(&mut self) {
+        self.was_live = false;
+        self.taking_over = true;
+    }
+
+    /// What a leading tab relayed (this tab follows it and has no socket): the events are
+    /// applied once each (the cursor moves past them, so a later take-over resumes after
+    /// them) and the leader's toasts shown; alerts are the leader's, so no sound and no
+    /// system notification here.
+    pub fn follow(&mut self, relays: &[Relay], w: &World) -> Out {
+        let mut out = Out::default();
+        for relay in relays {
+            match relay {
+                Relay::Event { envelope, replayed } => {
+                    if let Some(id) = envelope.id {
+                        out.saw_event = Some(out.saw_event.map_or(id, |s| s.max(id)));
+                    }
+                    if self.catchup.applied_elsewhere(envelope) {
+                        self.apply_data(envelope, *replayed, w, &mut out);
+                    }
+                }
+                Relay::Reset => out.push(Action::ResetAll),
+                Relay::Toast(t) => out.toasts.push(t.clone()),
+            }
+        }
+        self.finish(out)
+    }
+
     fn finish(&self, mut out: Out) -> Out {
+        if self.relaying {
+            out.relay
+                .extend(out.toasts.iter().cloned().map(Relay::Toast));
+        }
         out.wake_at = [self.save_at, self.retry_at, self.poll_at]
             .into_iter()
             .flatten()
@@ -271,7 +332,11 @@ impl Live {
         for command in commands {
             match command {
                 CatchupCommand::Apply { envelope, replayed } => {
-                    self.apply(&envelope, replayed, w, out)
+                    let replayed = replayed && !self.taking_over;
+                    self.apply(&envelope, replayed, w, out);
+                    if self.relaying {
+                        out.relay.push(Relay::Event { envelope, replayed });
+                    }
                 }
                 CatchupCommand::Fetch(request) => out.push(Action::Fetch {
                     query: page_query(&request, self.config.page_size),
@@ -284,7 +349,12 @@ impl Live {
                         polling: true,
                     })
                 }
-                CatchupCommand::ResetAll => out.push(Action::ResetAll),
+                CatchupCommand::ResetAll => {
+                    out.push(Action::ResetAll);
+                    if self.relaying {
+                        out.relay.push(Relay::Reset);
+                    }
+                }
                 CatchupCommand::CaughtUp { applied } => self.caught_up(applied, w.now, out),
                 // A hole in the live stream was filled: nothing to tell the user.
                 CatchupCommand::GapFilled { .. } => {}
@@ -298,6 +368,7 @@ impl Live {
     }
 
     fn caught_up(&mut self, applied: u64, now: u64, out: &mut Out) {
+        self.taking_over = false;
         // Replayed messages may already be in a total loaded earlier: the server's is exact.
         out.push(Action::RefreshUnread);
         let outage = std::mem::replace(&mut self.was_live, true);
@@ -334,8 +405,21 @@ impl Live {
         }
     }
 
-    /// Carries one event's effects into `out`.
+    /// Carries one event's effects into `out`: data and alerts.
     fn apply(&mut self, envelope: &Envelope, replayed: bool, w: &World, out: &mut Out) {
+        for alert in self.apply_data(envelope, replayed, w, out) {
+            self.alert(alert, replayed, w.now, out);
+        }
+    }
+
+    /// Carries one event's data effects into `out`; returns its alerts.
+    fn apply_data(
+        &mut self,
+        envelope: &Envelope,
+        replayed: bool,
+        w: &World,
+        out: &mut Out,
+    ) -> Vec<Alert> {
         let ctx = RouteCtx {
             me: &self.me,
             prefs: w.prefs,
@@ -347,6 +431,7 @@ impl Live {
             .request_id
             .as_deref()
             .is_some_and(|r| (w.own_request)(r));
+        let mut alerts = Vec::new();
         for effect in route(envelope, &ctx) {
             match effect {
                 Effect::Message(m) => {
@@ -371,9 +456,10 @@ impl Live {
                     entity: version.map(|v| (id, v)),
                     foreign: !own,
                 })),
-                Effect::Alert(alert) => self.alert(alert, replayed, w.now, out),
+                Effect::Alert(alert) => alerts.push(alert),
             }
         }
+        alerts
     }
 
     /// Raises an alert once (by key): on its channels, or counted in the replay summary.

@@ -683,3 +683,199 @@ fn a_gap_is_filled_quietly() {
     assert_eq!(invalidated(&out), [12, 14]);
     assert!(toast_titles(&out).is_empty(), "no Reconnected for a gap");
 }
+
+fn relayed_ids(out: &Out) -> Vec<u64> {
+    out.relay
+        .iter()
+        .filter_map(|r| match r {
+            Relay::Event { envelope, .. } => envelope.id,
+            _ => None,
+        })
+        .collect()
+}
+
+/// A leading tab relays what it applied (after catch-up, in order) and the toasts it raised;
+/// a following tab applies each relayed event once, shows those toasts, and neither chimes
+/// nor raises system notifications (the leader did, once for the browser).
+#[test]
+fn a_follower_applies_what_the_leader_applied() {
+    let mut env = Env::new();
+    let mut leader = live_at_10(&mut env);
+    leader.set_relaying(true);
+    let mut follower = Live::new("1", cursor(10), LiveConfig::default());
+    let out = env.with(|w| leader.frames([&notification(11), &entity(12)], w));
+    assert_eq!(relayed_ids(&out), [11, 12]);
+    assert!(out.sound);
+    assert!(out.relay.iter().any(|r| matches!(r, Relay::Toast(_))));
+    env.hidden = true;
+    let seen = env.with(|w| follower.follow(&out.relay, w));
+    assert_eq!(invalidated(&seen), [12]);
+    assert_eq!(toast_titles(&seen), ["N11"]);
+    assert!(!seen.sound && seen.browser.is_empty());
+    // A relay that arrives twice changes nothing the second time.
+    let again = env.with(|w| follower.follow(&out.relay, w));
+    assert!(invalidated(&again).is_empty());
+    // The follower's own change (its request id) is not someone else's, though the leader
+    // relayed it.
+    env.own.push("mine".into());
+    let mut own = entity(13);
+    own.request_id = Some("mine".into());
+    let out = env.with(|w| leader.frames([&own], w));
+    let seen = env.with(|w| follower.follow(&out.relay, w));
+    assert!(matches!(&seen.actions[..], [Action::Invalidate(i)] if i.event_id == Some(13)));
+}
+
+/// The leading tab goes away mid-burst (some events it applied never reached the follower):
+/// the follower takes over, catches up from the last event relayed to it, says no
+/// "Reconnected", and alerts the events nobody alerted as live ones.
+#[test]
+fn a_take_over_resumes_after_the_last_relayed_event() {
+    let mut env = Env::new();
+    let mut leader = live_at_10(&mut env);
+    leader.set_relaying(true);
+    let mut follower = Live::new("1", cursor(10), LiveConfig::default());
+    let first = env.with(|w| leader.frames([&entity(11)], w));
+    env.with(|w| follower.follow(&first.relay, w));
+    // 12 and 13 reached the leader, which died before relaying them.
+    env.with(|w| leader.frames([&entity(12), &notification(13)], w));
+    follower.take_over();
+    let out = env.with(|w| follower.frames([&authenticated(13)], w));
+    assert_eq!(
+        fetches(&out),
+        [("after=11&epoch=e&limit=500".to_owned(), false)]
+    );
+    let out = env.with(|w| {
+        follower.page(
+            Some(page(vec![entity(12), notification(13)], false, 13)),
+            false,
+            w,
+        )
+    });
+    assert_eq!(invalidated(&out), [12]);
+    assert_eq!(
+        toast_titles(&out),
+        ["N13"],
+        "alerted, not summed up; no Reconnected"
+    );
+    assert!(out.sound);
+}
+
+/// Property: three tabs, one leading; bursts arrive; now and then the leading tab dies before
+/// relaying its last batch and the next tab takes over. Every surviving tab applies every
+/// entity event exactly once, in order, and shows every notification exactly once.
+#[test]
+fn take_overs_lose_and_double_nothing() {
+    for seed in 0..200u64 {
+        let mut rng = Lcg(seed * 13 + 5);
+        let n = 30 + rng.next(40);
+        let events: Vec<Envelope> = (1..=n)
+            .map(|id| {
+                let mut e = if id % 2 == 0 {
+                    entity(id)
+                } else {
+                    notification(id)
+                };
+                e.prev_id = Some(id - 1);
+                e
+            })
+            .collect();
+        let env = Env::new();
+        let mut tabs: Vec<Option<Live>> = (0..3)
+            .map(|_| Some(Live::new("1", cursor(0), LiveConfig::default())))
+            .collect();
+        let mut seen: Vec<(Vec<u64>, Vec<u64>)> = vec![(Vec::new(), Vec::new()); 3];
+        let record = |seen: &mut (Vec<u64>, Vec<u64>), out: &Out| {
+            seen.0.extend(invalidated(out));
+            for t in toast_titles(out) {
+                if let Some(id) = t.strip_prefix('N') {
+                    seen.1.push(id.parse().unwrap());
+                }
+            }
+        };
+        let mut leader = 0usize;
+        let mut committed = 0u64;
+        {
+            let l = tabs[0].as_mut().unwrap();
+            l.set_relaying(true);
+            let out = env.with(|w| l.frames([&authenticated(0)], w));
+            record(&mut seen[0], &out);
+        }
+        let mut take_overs = 0;
+        while committed < n {
+            let take = (1 + rng.next(5)).min(n - committed);
+            let batch: Vec<Envelope> =
+                events[committed as usize..(committed + take) as usize].to_vec();
+            committed += take;
+            let out = {
+                let l = tabs[leader].as_mut().unwrap();
+                env.with(|w| l.frames(&batch, w))
+            };
+            record(&mut seen[leader], &out);
+            let dies = take_overs < 2 && rng.next(6) == 0;
+            if !dies {
+                for (i, tab) in tabs.iter_mut().enumerate() {
+                    if i != leader {
+                        if let Some(t) = tab.as_mut() {
+                            let o = env.with(|w| t.follow(&out.relay, w));
+                            record(&mut seen[i], &o);
+                        }
+                    }
+                }
+                continue;
+            }
+            // The leader's tab closes before relaying this batch; the next one takes over.
+            tabs[leader] = None;
+            take_overs += 1;
+            leader = (0..3).find(|i| tabs[*i].is_some()).unwrap();
+            let l = tabs[leader].as_mut().unwrap();
+            l.take_over();
+            l.set_relaying(true);
+            let mut out = env.with(|w| l.frames([&authenticated(committed)], w));
+            loop {
+                record(&mut seen[leader], &out);
+                for (i, tab) in tabs.iter_mut().enumerate() {
+                    if i != leader {
+                        if let Some(t) = tab.as_mut() {
+                            let o = env.with(|w| t.follow(&out.relay, w));
+                            record(&mut seen[i], &o);
+                        }
+                    }
+                }
+                let Some((query, _)) = fetches(&out).pop() else {
+                    break;
+                };
+                let q = MissedQuery::from_query_string(&query).unwrap();
+                let MissedCursor::After { id: after, .. } = q.cursor else {
+                    unreachable!()
+                };
+                let limit = 1 + rng.next(4) as usize;
+                let all: Vec<Envelope> = events[..committed as usize]
+                    .iter()
+                    .filter(|e| e.id.unwrap() > after)
+                    .cloned()
+                    .collect();
+                let p = page(
+                    all.iter().take(limit).cloned().collect(),
+                    all.len() > limit,
+                    committed,
+                );
+                let l = tabs[leader].as_mut().unwrap();
+                out = env.with(|w| l.page(Some(p), false, w));
+            }
+        }
+        for (i, tab) in tabs.iter().enumerate() {
+            if tab.is_none() {
+                continue;
+            }
+            let want_entities: Vec<u64> = (1..=n).filter(|i| i % 2 == 0).collect();
+            assert_eq!(
+                seen[i].0, want_entities,
+                "seed {seed}, tab {i}: entity events"
+            );
+            let mut toasts = seen[i].1.clone();
+            toasts.sort_unstable();
+            let want_toasts: Vec<u64> = (1..=n).filter(|i| i % 2 == 1).collect();
+            assert_eq!(toasts, want_toasts, "seed {seed}, tab {i}: notifications");
+        }
+    }
+}
