@@ -9,4 +9,5 @@ mod pg;
 
 mod fanout;
 mod faults;
+mod idempotency;
 mod sessions;
