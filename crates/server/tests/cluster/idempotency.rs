@@ -6,7 +6,6 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::fanout::cluster;
-use crate::helpers::*;
 
 #[tokio::test]
 async fn tries_through_three_servers_create_once() {
