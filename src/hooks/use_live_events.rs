@@ -69,21 +69,23 @@ pub fn use_live_events() {
     };
     {
         let ctx = ctx.clone();
-        let user_id = session.user.as_ref().map(|u| u.id.clone());
-        use_effect_with(
-            (session.token.clone(), user_id),
-            move |(token, user_id)| match (token, user_id) {
-                (Some(token), Some(user_id)) => ctx.signed_in(user_id, token.clone()),
-                _ => {
-                    *ctx.state.borrow_mut() = State::default();
-                    ctx.prefs.apply(PreferencesAction::Clear);
-                    ctx.toasts.apply(ToastAction::Clear);
-                    if let Some(c) = &ctx.client {
-                        c.clear();
-                    }
+        // Who is signed in (a renewed token is no change: the core and the preferences stay).
+        let signed_in = session
+            .user
+            .as_ref()
+            .filter(|_| session.token.is_some())
+            .map(|u| u.id.clone());
+        use_effect_with(signed_in, move |signed_in| match signed_in {
+            Some(user_id) => ctx.signed_in(user_id),
+            None => {
+                *ctx.state.borrow_mut() = State::default();
+                ctx.prefs.apply(PreferencesAction::Clear);
+                ctx.toasts.apply(ToastAction::Clear);
+                if let Some(c) = &ctx.client {
+                    c.clear();
                 }
-            },
-        );
+            }
+        });
     }
     let paused = use_websocket().status.degraded;
     {
@@ -102,9 +104,8 @@ pub fn use_live_events() {
 }
 
 impl Ctx {
-    /// A user signed in (or a new token for the same one): a fresh core for a new user, and
-    /// the preferences loaded.
-    fn signed_in(&self, user_id: &str, token: String) {
+    /// A user signed in: a fresh core, and the preferences loaded.
+    fn signed_in(&self, user_id: &str) {
         let mut state = self.state.borrow_mut();
         if state.live.as_ref().map(Live::me) != Some(user_id) {
             let config = crate::config::live_config();
@@ -118,6 +119,9 @@ impl Ctx {
             };
         }
         drop(state);
+        let Some(token) = self.session.get().token.clone() else {
+            return;
+        };
         let prefs = self.prefs.clone();
         wasm_bindgen_futures::spawn_local(async move {
             if let Ok(p) =
@@ -138,11 +142,13 @@ impl Ctx {
         let prefs = self.prefs.get();
         let client = self.client.clone();
         let own = |r: &str| client.as_ref().is_some_and(|c| c.is_own(Some(r)));
+        // The browser answers slowly: asked at most once per step, however many events.
+        let permitted = std::cell::OnceCell::new();
         let world = World {
             now: now_ms(),
             prefs: &prefs.prefs,
             tab_hidden: browser::tab_hidden(),
-            browser_permitted: &browser::notifications::permitted,
+            browser_permitted: &|| *permitted.get_or_init(browser::notifications::permitted),
             own_request: &own,
         };
         let (out, user) = {

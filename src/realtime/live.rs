@@ -125,6 +125,13 @@ impl Out {
         self.actions.push(action);
     }
 
+    /// Notes an event's id as seen.
+    fn saw(&mut self, e: &Envelope) {
+        if let Some(id) = e.id {
+            self.saw_event = Some(self.saw_event.map_or(id, |s| s.max(id)));
+        }
+    }
+
     fn message(&mut self, m: Message) {
         match self.actions.last_mut() {
             Some(Action::Messages(list)) => list.push(m),
@@ -212,9 +219,7 @@ impl Live {
                 ServerEvent::Authenticated(auth) => self.catchup.authenticated(auth),
                 ServerEvent::Pong | ServerEvent::ConnectionError(_) => continue,
                 _ => {
-                    if let Some(id) = envelope.id {
-                        out.saw_event = Some(out.saw_event.map_or(id, |s| s.max(id)));
-                    }
+                    out.saw(envelope);
                     self.catchup.live(envelope.clone())
                 }
             };
@@ -302,9 +307,7 @@ impl Live {
         for relay in relays {
             match relay {
                 Relay::Event { envelope, replayed } => {
-                    if let Some(id) = envelope.id {
-                        out.saw_event = Some(out.saw_event.map_or(id, |s| s.max(id)));
-                    }
+                    out.saw(envelope);
                     if self.catchup.applied_elsewhere(envelope) {
                         self.apply_data(envelope, *replayed, w, &mut out);
                     }

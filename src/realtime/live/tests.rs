@@ -433,11 +433,7 @@ struct Tally {
 impl Tally {
     fn take(&mut self, out: Out) {
         self.pending.extend(fetches(&out));
-        for a in &out.actions {
-            if let Action::Invalidate(i) = a {
-                self.entities.push(i.event_id.unwrap());
-            }
-        }
+        self.entities.extend(invalidated(&out));
         for title in toast_titles(&out) {
             if let Some(id) = title.strip_prefix('N') {
                 let id: u64 = id.parse().unwrap();
