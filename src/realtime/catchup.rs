@@ -98,6 +98,11 @@ impl Catchup {
         self.phase != Phase::Live
     }
 
+    /// Continues from another tab's cursor (see [`super::live::Live::adopt`]).
+    pub fn adopt(&mut self, cursor: Cursor) {
+        self.cursor = cursor;
+    }
+
     /// An event another tab applied (and relayed): moves the cursor past it, so a later
     /// catch-up of this tab starts after it. Returns whether it was new here.
     pub fn applied_elsewhere(&mut self, e: &Envelope) -> bool {

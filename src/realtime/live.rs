@@ -20,6 +20,7 @@
 
 use ppt_protocol::rest::{Message, MissedEvents, NotificationCategory, NotificationPreferences};
 use ppt_protocol::{EntityKind, Envelope, ServerEvent};
+use serde::{Deserialize, Serialize};
 
 use super::catchup::{page_query, Catchup, CatchupCommand, Cursor};
 use super::invalidation::Invalidation;
@@ -92,12 +93,13 @@ pub enum Action {
 
 /// What a leading tab passes on to the browser's other tabs of the same user, in order (one
 /// socket per browser: the others apply what it applied).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "r", rename_all = "camelCase")]
 pub enum Relay {
     /// An event it applied after catch-up, and whether it came as a replay.
     Event { envelope: Envelope, replayed: bool },
-    /// Replay was impossible: reload everything.
-    Reset,
+    /// Replay was impossible: reload everything, and continue from this cursor.
+    Reset { cursor: Cursor },
     /// A toast it raised: alerts are decided once per browser, by the leading tab.
     Toast(ToastAction),
 }
@@ -298,6 +300,17 @@ impl Live {
         self.taking_over = true;
     }
 
+    /// Continues from the leading tab's cursor (a tab that starts to follow: what the
+    /// leader applied before is in the data this tab loads, and a take-over resumes after it).
+    pub fn adopt(&mut self, cursor: Cursor) {
+        self.catchup.adopt(cursor);
+    }
+
+    /// Where this tab stands in the event log (a leader tells new followers).
+    pub fn cursor(&self) -> &Cursor {
+        self.catchup.cursor()
+    }
+
     /// What a leading tab relayed (this tab follows it and has no socket): the events are
     /// applied once each (the cursor moves past them, so a later take-over resumes after
     /// them) and the leader's toasts shown; alerts are the leader's, so no sound and no
@@ -312,7 +325,10 @@ impl Live {
                         self.apply_data(envelope, *replayed, w, &mut out);
                     }
                 }
-                Relay::Reset => out.push(Action::ResetAll),
+                Relay::Reset { cursor } => {
+                    self.catchup.adopt(cursor.clone());
+                    out.push(Action::ResetAll)
+                }
                 Relay::Toast(t) => out.toasts.push(t.clone()),
             }
         }
@@ -355,7 +371,9 @@ impl Live {
                 CatchupCommand::ResetAll => {
                     out.push(Action::ResetAll);
                     if self.relaying {
-                        out.relay.push(Relay::Reset);
+                        out.relay.push(Relay::Reset {
+                            cursor: self.catchup.cursor().clone(),
+                        });
                     }
                 }
                 CatchupCommand::CaughtUp { applied } => self.caught_up(applied, w.now, out),

@@ -14,6 +14,7 @@ pub mod recent;
 pub mod routing;
 pub mod status;
 pub mod subscriptions;
+pub mod tabs;
 #[cfg(test)]
 pub(crate) mod testing;
 

@@ -2,7 +2,8 @@
 //! second from making it flicker.
 
 /// The contract's `connection-status` states (`data-state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ConnectionState {
     Connecting,
     Connected,
@@ -36,7 +37,8 @@ impl ConnectionState {
 }
 
 /// Everything the status indicator needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StatusView {
     pub state: ConnectionState,
     /// When the next attempt is due (while waiting to reconnect), in ms.

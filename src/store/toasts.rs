@@ -12,7 +12,8 @@ pub const MAX_VISIBLE: usize = 3;
 pub const TTL_MS: u64 = 6_000;
 
 /// The `data-kind` values of toasts (docs/protocol.md, "Stable hooks in the page").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ToastKind {
     Reconnected,
     Notification,
@@ -62,7 +63,8 @@ impl Toasts {
 }
 
 /// What can happen to the toasts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ToastAction {
     /// Shows a toast.
     Push {

@@ -1,0 +1,311 @@
+//! One socket per browser: how the tabs of one signed-in browser share a connection.
+//!
+//! The browser elects the leader (a Web Lock per user: whoever holds it leads, and the
+//! browser hands it to a waiting tab the moment the holder closes, reloads or crashes). This
+//! module decides everything else, purely: what a tab does when it leads, follows, or cannot
+//! coordinate at all, and what passes between tabs ([`TabMessage`], carried by a
+//! BroadcastChannel). `ws/tabs.rs` is the glue.
+//!
+//! - The leader runs the socket and catch-up ([`super::live`] relays what it applied), and
+//!   tells the others its connection state.
+//! - A follower has no socket: it shows the leader's state and applies what the leader
+//!   relays. A new follower asks for the leader's cursor first ([`TabMessage::Hello`]), so a
+//!   later take-over resumes exactly where the leader was.
+//! - A follower granted the lock takes over: its socket resumes after the last event relayed
+//!   to it.
+//! - Sign-in, a renewed token and sign-out pass to every tab.
+//! - Without Web Locks or BroadcastChannel every tab is [`Role::Alone`] and keeps its own
+//!   socket.
+
+use ppt_protocol::rest::LoginResponse;
+use serde::{Deserialize, Serialize};
+
+use super::catchup::Cursor;
+use super::live::Relay;
+use super::status::StatusView;
+
+/// A tab, named at random when its page loads.
+pub type TabId = u64;
+
+/// What passes between the tabs of one browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "camelCase")]
+pub enum TabMessage {
+    /// A tab began to follow: the leader answers with [`TabMessage::Welcome`].
+    Hello { from: TabId },
+    /// The leader's answer to `to`'s hello: where it stands in the event log, its state.
+    Welcome {
+        from: TabId,
+        to: TabId,
+        cursor: Cursor,
+        status: StatusView,
+    },
+    /// The leader's connection state changed (or it just took the lead).
+    Status { from: TabId, status: StatusView },
+    /// What the leader applied, in order.
+    Relay { from: TabId, relays: Vec<Relay> },
+    /// Someone signed in, or the leader renewed the token: every tab uses this session.
+    Session(LoginResponse),
+    /// The session ended in one tab: it ends in all (`expired`: it could not be renewed).
+    SignedOut { expired: bool },
+}
+
+/// A tab's part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Role {
+    /// Signed out: no socket, no lock.
+    Idle,
+    /// The browser cannot coordinate tabs: this tab keeps its own socket.
+    Alone,
+    /// Another tab holds the socket; this one waits for the lock.
+    Following,
+    /// This tab holds the socket for the browser.
+    Leading,
+}
+
+impl Role {
+    /// Whether this tab runs a socket.
+    pub fn has_socket(self) -> bool {
+        matches!(self, Role::Alone | Role::Leading)
+    }
+
+    /// The word diagnostics show.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Idle => "signed out",
+            Role::Alone => "this tab (tabs not shared)",
+            Role::Following => "another tab",
+            Role::Leading => "this tab",
+        }
+    }
+}
+
+/// What the glue does, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TabCommand {
+    /// Ask the browser for the user's lock (granted later: [`Tabs::lock_granted`]).
+    RequestLock,
+    /// Give the lock back (or stop waiting for it).
+    ReleaseLock,
+    /// Start the socket. `take_over`: this tab followed a leader, so it resumes from the
+    /// cursor relayed to it and alerts what it finds as news ([`super::live::Live::take_over`]).
+    StartSocket { take_over: bool },
+    /// Close the socket with 1000.
+    StopSocket,
+    /// Post to the other tabs.
+    Post(TabMessage),
+    /// Show this status (a follower shows its leader's).
+    ShowStatus(StatusView),
+    /// Apply what the leader relayed.
+    Follow(Vec<Relay>),
+    /// Continue from the leader's cursor (a new follower).
+    Adopt(Cursor),
+    /// Use this session (signed in, or renewed, in another tab).
+    UseSession(LoginResponse),
+    /// Sign out here too.
+    SignOut { expired: bool },
+}
+
+/// One tab's coordination state.
+#[derive(Debug, Clone)]
+pub struct Tabs {
+    me: TabId,
+    can_coordinate: bool,
+    role: Role,
+    leader: Option<TabId>,
+    /// Followed a leader since signing in (then taking the lock is a take-over).
+    followed: bool,
+    /// Waiting for the leader's welcome: relays before it are not ours to apply yet.
+    welcomed: bool,
+}
+
+impl Tabs {
+    /// Tab `me`; `can_coordinate`: the browser has Web Locks and BroadcastChannel.
+    pub fn new(me: TabId, can_coordinate: bool) -> Self {
+        Tabs {
+            me,
+            can_coordinate,
+            role: Role::Idle,
+            leader: None,
+            followed: false,
+            welcomed: false,
+        }
+    }
+
+    pub fn me(&self) -> TabId {
+        self.me
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The tab holding the socket, when known.
+    pub fn leader(&self) -> Option<TabId> {
+        match self.role {
+            Role::Leading | Role::Alone => Some(self.me),
+            Role::Following => self.leader,
+            Role::Idle => None,
+        }
+    }
+
+    /// Someone signed in here (or a session was restored): lead alone, or wait for the lock
+    /// as a follower and greet the leader.
+    pub fn signed_in(&mut self) -> Vec<TabCommand> {
+        if self.role != Role::Idle {
+            return Vec::new();
+        }
+        self.followed = false;
+        self.welcomed = false;
+        self.leader = None;
+        if !self.can_coordinate {
+            self.role = Role::Alone;
+            return vec![TabCommand::StartSocket { take_over: false }];
+        }
+        self.role = Role::Following;
+        vec![
+            TabCommand::RequestLock,
+            TabCommand::Post(TabMessage::Hello { from: self.me }),
+        ]
+    }
+
+    /// The session ended here: stop the socket, give the lock back.
+    pub fn signed_out(&mut self) -> Vec<TabCommand> {
+        let was = std::mem::replace(&mut self.role, Role::Idle);
+        self.leader = None;
+        match was {
+            Role::Idle => Vec::new(),
+            Role::Alone => vec![TabCommand::StopSocket],
+            Role::Following => vec![TabCommand::ReleaseLock],
+            Role::Leading => vec![TabCommand::StopSocket, TabCommand::ReleaseLock],
+        }
+    }
+
+    /// The browser granted this tab the lock: it leads. `status`: its (socketless) state now.
+    pub fn lock_granted(&mut self, status: StatusView) -> Vec<TabCommand> {
+        if self.role != Role::Following {
+            // Signed out meanwhile: the lock is not wanted.
+            return match self.role {
+                Role::Idle => vec![TabCommand::ReleaseLock],
+                _ => Vec::new(),
+            };
+        }
+        self.role = Role::Leading;
+        self.leader = Some(self.me);
+        vec![
+            TabCommand::StartSocket {
+                take_over: self.followed,
+            },
+            TabCommand::Post(TabMessage::Status {
+                from: self.me,
+                status,
+            }),
+        ]
+    }
+
+    /// This tab's own connection state changed: show it, and tell followers when leading.
+    pub fn own_status(&mut self, status: StatusView) -> Vec<TabCommand> {
+        match self.role {
+            Role::Leading => vec![
+                TabCommand::ShowStatus(status.clone()),
+                TabCommand::Post(TabMessage::Status {
+                    from: self.me,
+                    status,
+                }),
+            ],
+            Role::Alone | Role::Idle => vec![TabCommand::ShowStatus(status)],
+            // A follower's own (socketless) state is not what its user should see.
+            Role::Following => Vec::new(),
+        }
+    }
+
+    /// The live core applied these (see [`super::live::Out::relay`]): pass them on.
+    pub fn relay(&mut self, relays: Vec<Relay>) -> Vec<TabCommand> {
+        match (self.role, relays.is_empty()) {
+            (Role::Leading, false) => vec![TabCommand::Post(TabMessage::Relay {
+                from: self.me,
+                relays,
+            })],
+            _ => Vec::new(),
+        }
+    }
+
+    /// This tab's session changed by its own doing (a login, a renewed token): the others
+    /// use it too.
+    pub fn session_here(&mut self, session: LoginResponse) -> Vec<TabCommand> {
+        match self.can_coordinate {
+            true => vec![TabCommand::Post(TabMessage::Session(session))],
+            false => Vec::new(),
+        }
+    }
+
+    /// This tab signed out by its own doing: so do the others.
+    pub fn signed_out_here(&mut self, expired: bool) -> Vec<TabCommand> {
+        let mut out = self.signed_out();
+        if self.can_coordinate {
+            out.push(TabCommand::Post(TabMessage::SignedOut { expired }));
+        }
+        out
+    }
+
+    /// A message from another tab. `me`: this tab's cursor and status, for a welcome.
+    pub fn received(
+        &mut self,
+        message: TabMessage,
+        me: impl FnOnce() -> (Cursor, StatusView),
+    ) -> Vec<TabCommand> {
+        match message {
+            TabMessage::Hello { from } if self.role == Role::Leading && from != self.me => {
+                let (cursor, status) = me();
+                vec![TabCommand::Post(TabMessage::Welcome {
+                    from: self.me,
+                    to: from,
+                    cursor,
+                    status,
+                })]
+            }
+            TabMessage::Welcome {
+                from,
+                to,
+                cursor,
+                status,
+            } if to == self.me && self.role == Role::Following => {
+                self.leader = Some(from);
+                self.followed = true;
+                self.welcomed = true;
+                vec![TabCommand::Adopt(cursor), TabCommand::ShowStatus(status)]
+            }
+            TabMessage::Status { from, status } if self.role == Role::Following => {
+                // A new leader: its relays continue where the last one stopped.
+                self.leader = Some(from);
+                if !self.welcomed {
+                    // The leader took over before it could answer the hello: ask again.
+                    return vec![
+                        TabCommand::ShowStatus(status),
+                        TabCommand::Post(TabMessage::Hello { from: self.me }),
+                    ];
+                }
+                vec![TabCommand::ShowStatus(status)]
+            }
+            TabMessage::Relay { from, relays }
+                if self.role == Role::Following && self.welcomed =>
+            {
+                self.leader = Some(from);
+                vec![TabCommand::Follow(relays)]
+            }
+            TabMessage::Session(session) if self.can_coordinate => {
+                vec![TabCommand::UseSession(session)]
+            }
+            TabMessage::SignedOut { expired } if self.role != Role::Idle => {
+                let mut out = self.signed_out();
+                out.push(TabCommand::SignOut { expired });
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,399 @@
+//! Tab coordination: each decision, and a simulated browser (a Web Lock queue and a
+//! broadcast channel) where tabs open, sign in, close and sign out at random.
+
+use std::collections::VecDeque;
+
+use ppt_protocol::rest::{Role as UserRole, User};
+
+use super::*;
+use crate::realtime::status::ConnectionState;
+use crate::realtime::testing::Lcg;
+
+fn status(state: ConnectionState) -> StatusView {
+    StatusView {
+        state,
+        retry_at: None,
+        offline: false,
+        last_error: None,
+        degraded: false,
+    }
+}
+
+fn cursor(id: u64) -> Cursor {
+    Cursor {
+        epoch: Some("e".into()),
+        last_id: Some(id),
+        last_timestamp: None,
+    }
+}
+
+fn login(token: &str) -> LoginResponse {
+    LoginResponse {
+        token: token.into(),
+        user: User {
+            id: "1".into(),
+            name: "Alice".into(),
+            email: "alice@demo.ppt".into(),
+            role: UserRole::Resident,
+        },
+        expires_in: 900,
+    }
+}
+
+fn posts(commands: &[TabCommand]) -> Vec<TabMessage> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            TabCommand::Post(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn connected() -> (Cursor, StatusView) {
+    (cursor(7), status(ConnectionState::Connected))
+}
+
+/// Without Web Locks or BroadcastChannel a tab keeps its own socket, as before.
+#[test]
+fn a_tab_that_cannot_coordinate_runs_its_own_socket() {
+    let mut tab = Tabs::new(1, false);
+    assert_eq!(
+        tab.signed_in(),
+        [TabCommand::StartSocket { take_over: false }]
+    );
+    assert_eq!(tab.role(), Role::Alone);
+    assert!(tab.session_here(login("t")).is_empty(), "nobody to tell");
+    assert_eq!(tab.signed_out_here(false), [TabCommand::StopSocket]);
+}
+
+/// The first tab asks for the lock, greets nobody in particular, and leads once granted:
+/// a plain start (not a take-over), and its state goes to the others.
+#[test]
+fn the_first_tab_leads() {
+    let mut tab = Tabs::new(1, true);
+    assert_eq!(
+        tab.signed_in(),
+        [
+            TabCommand::RequestLock,
+            TabCommand::Post(TabMessage::Hello { from: 1 })
+        ]
+    );
+    assert_eq!(tab.role(), Role::Following);
+    let out = tab.lock_granted(status(ConnectionState::Disconnected));
+    assert_eq!(out[0], TabCommand::StartSocket { take_over: false });
+    assert!(matches!(posts(&out)[..], [TabMessage::Status { from: 1, .. }]));
+    assert_eq!(tab.leader(), Some(1));
+    // Its own state shows here and goes to the followers.
+    let out = tab.own_status(status(ConnectionState::Connected));
+    assert_eq!(
+        out[0],
+        TabCommand::ShowStatus(status(ConnectionState::Connected))
+    );
+    assert_eq!(posts(&out).len(), 1);
+}
+
+/// A second tab follows: the leader welcomes it with its cursor and state, and from then on
+/// it applies the leader's relays; relays sent before the welcome were already inside the
+/// cursor it adopts, so they are not applied again.
+#[test]
+fn a_second_tab_follows_from_the_leaders_cursor() {
+    let mut leader = Tabs::new(1, true);
+    leader.signed_in();
+    leader.lock_granted(status(ConnectionState::Connected));
+    let mut follower = Tabs::new(2, true);
+    let hello = posts(&follower.signed_in()).remove(0);
+    let early = TabMessage::Relay {
+        from: 1,
+        relays: vec![Relay::Reset { cursor: cursor(6) }],
+    };
+    assert!(follower.received(early, connected).is_empty());
+    let welcome = posts(&leader.received(hello, connected)).remove(0);
+    let out = follower.received(welcome, || unreachable!("only a leader welcomes"));
+    assert_eq!(
+        out,
+        [
+            TabCommand::Adopt(cursor(7)),
+            TabCommand::ShowStatus(status(ConnectionState::Connected))
+        ]
+    );
+    assert_eq!(follower.leader(), Some(1));
+    let relays = vec![Relay::Reset { cursor: cursor(9) }];
+    let posted = posts(&leader.relay(relays.clone())).remove(0);
+    assert_eq!(
+        follower.received(posted, connected),
+        [TabCommand::Follow(relays)]
+    );
+    // A follower's own state is not shown; the leader's is.
+    assert!(follower
+        .own_status(status(ConnectionState::Disconnected))
+        .is_empty());
+    let out = follower.received(
+        TabMessage::Status {
+            from: 1,
+            status: status(ConnectionState::Reconnecting),
+        },
+        connected,
+    );
+    assert_eq!(
+        out,
+        [TabCommand::ShowStatus(status(ConnectionState::Reconnecting))]
+    );
+    // A follower neither welcomes nor relays.
+    assert!(follower
+        .received(TabMessage::Hello { from: 3 }, connected)
+        .is_empty());
+    assert!(follower.relay(vec![Relay::Reset { cursor: cursor(1) }]).is_empty());
+}
+
+/// A follower granted the lock (the leader went away) takes over: its socket resumes from
+/// the relayed cursor; a follower still waiting for a welcome greets the new leader.
+#[test]
+fn a_follower_takes_over() {
+    let mut follower = Tabs::new(2, true);
+    follower.signed_in();
+    follower.received(
+        TabMessage::Welcome {
+            from: 1,
+            to: 2,
+            cursor: cursor(3),
+            status: status(ConnectionState::Connected),
+        },
+        connected,
+    );
+    let out = follower.lock_granted(status(ConnectionState::Disconnected));
+    assert_eq!(out[0], TabCommand::StartSocket { take_over: true });
+    assert_eq!(follower.role(), Role::Leading);
+
+    let mut late = Tabs::new(3, true);
+    late.signed_in();
+    let out = late.received(
+        TabMessage::Status {
+            from: 2,
+            status: status(ConnectionState::Connecting),
+        },
+        connected,
+    );
+    assert_eq!(posts(&out), [TabMessage::Hello { from: 3 }]);
+}
+
+/// Signing out in any tab signs out every tab: the leader stops its socket and gives the
+/// lock back; a lock granted after signing out is given back at once.
+#[test]
+fn sign_out_reaches_every_tab() {
+    let mut leader = Tabs::new(1, true);
+    leader.signed_in();
+    leader.lock_granted(status(ConnectionState::Connected));
+    let mut follower = Tabs::new(2, true);
+    follower.signed_in();
+    let out = follower.signed_out_here(false);
+    assert_eq!(out[0], TabCommand::ReleaseLock);
+    let message = posts(&out).remove(0);
+    assert_eq!(
+        leader.received(message, connected),
+        [
+            TabCommand::StopSocket,
+            TabCommand::ReleaseLock,
+            TabCommand::SignOut { expired: false }
+        ]
+    );
+    assert_eq!(leader.role(), Role::Idle);
+    assert_eq!(
+        leader.lock_granted(status(ConnectionState::Disconnected)),
+        [TabCommand::ReleaseLock]
+    );
+    // A signed-out tab ignores a second sign-out, and takes a session from another tab.
+    assert!(leader
+        .received(TabMessage::SignedOut { expired: true }, connected)
+        .is_empty());
+    assert_eq!(
+        leader.received(TabMessage::Session(login("t2")), connected),
+        [TabCommand::UseSession(login("t2"))]
+    );
+}
+
+/// Messages survive the trip through the channel as JSON.
+#[test]
+fn messages_round_trip_as_json() {
+    let messages = [
+        TabMessage::Hello { from: u64::MAX },
+        TabMessage::Welcome {
+            from: 1,
+            to: 2,
+            cursor: cursor(3),
+            status: status(ConnectionState::Connected),
+        },
+        TabMessage::Relay {
+            from: 1,
+            relays: vec![Relay::Reset { cursor: cursor(4) }],
+        },
+        TabMessage::Session(login("t")),
+        TabMessage::SignedOut { expired: true },
+    ];
+    for m in messages {
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<TabMessage>(&json).unwrap(), m, "{json}");
+    }
+}
+
+/// A browser with a Web Lock queue and a broadcast channel, for the property test.
+struct Browser {
+    tabs: Vec<Option<Tabs>>,
+    /// Tabs waiting for the lock, in order; the holder is first.
+    queue: VecDeque<usize>,
+    /// Messages in flight: (from, message).
+    channel: VecDeque<(usize, TabMessage)>,
+    sockets: Vec<bool>,
+    signed_in: Vec<bool>,
+}
+
+impl Browser {
+    fn run(&mut self, tab: usize, commands: Vec<TabCommand>) {
+        for c in commands {
+            match c {
+                TabCommand::RequestLock => {
+                    if !self.queue.contains(&tab) {
+                        self.queue.push_back(tab);
+                        if self.queue.len() == 1 {
+                            self.grant();
+                        }
+                    }
+                }
+                TabCommand::ReleaseLock => self.release(tab),
+                TabCommand::StartSocket { .. } => {
+                    assert!(!self.sockets[tab], "tab {tab} opened a second socket");
+                    self.sockets[tab] = true;
+                }
+                TabCommand::StopSocket => self.sockets[tab] = false,
+                TabCommand::Post(m) => self.channel.push_back((tab, m)),
+                TabCommand::SignOut { .. } => self.signed_in[tab] = false,
+                TabCommand::UseSession(_) => {
+                    if !self.signed_in[tab] {
+                        self.signed_in[tab] = true;
+                        let out = self.tabs[tab].as_mut().unwrap().signed_in();
+                        self.run(tab, out);
+                    }
+                }
+                TabCommand::ShowStatus(_)
+                | TabCommand::Follow(_)
+                | TabCommand::Adopt(_) => {}
+            }
+        }
+    }
+
+    fn grant(&mut self) {
+        if let Some(&holder) = self.queue.front() {
+            let out = self.tabs[holder]
+                .as_mut()
+                .unwrap()
+                .lock_granted(status(ConnectionState::Disconnected));
+            self.run(holder, out);
+        }
+    }
+
+    fn release(&mut self, tab: usize) {
+        let held = self.queue.front() == Some(&tab);
+        self.queue.retain(|&t| t != tab);
+        if held {
+            self.grant();
+        }
+    }
+
+    fn deliver_one(&mut self) {
+        let Some((from, message)) = self.channel.pop_front() else {
+            return;
+        };
+        for to in 0..self.tabs.len() {
+            if to == from {
+                continue;
+            }
+            if let Some(tab) = self.tabs[to].as_mut() {
+                let out = tab.received(message.clone(), connected);
+                self.run(to, out);
+            }
+        }
+    }
+}
+
+/// However tabs open, sign in, close (the browser releases a closed tab's lock) and sign
+/// out, once the messages settle: the signed-in tabs agree on one leader, exactly one of
+/// them holds a socket, and every signed-out tab holds none.
+#[test]
+fn one_socket_per_browser_whatever_happens() {
+    for seed in 0..300u64 {
+        let mut rng = Lcg(seed * 7 + 1);
+        let n = 2 + rng.next(4) as usize;
+        let mut b = Browser {
+            tabs: (0..n).map(|i| Some(Tabs::new(i as u64, true))).collect(),
+            queue: VecDeque::new(),
+            channel: VecDeque::new(),
+            sockets: vec![false; n],
+            signed_in: vec![false; n],
+        };
+        for _ in 0..60 {
+            let tab = rng.next(n as u64) as usize;
+            match rng.next(6) {
+                0 if b.tabs[tab].is_some() && !b.signed_in[tab] => {
+                    b.signed_in[tab] = true;
+                    let out = b.tabs[tab].as_mut().unwrap().signed_in();
+                    b.run(tab, out);
+                    let out = b.tabs[tab]
+                        .as_mut()
+                        .unwrap()
+                        .session_here(login("t"));
+                    b.run(tab, out);
+                }
+                1 if b.tabs[tab].is_some() && b.signed_in[tab] && rng.next(4) == 0 => {
+                    b.signed_in[tab] = false;
+                    let out = b.tabs[tab].as_mut().unwrap().signed_out_here(false);
+                    b.run(tab, out);
+                }
+                2 if b.tabs[tab].is_some() && rng.next(3) == 0 => {
+                    // Closed or crashed: no goodbye; the browser frees its lock.
+                    b.tabs[tab] = None;
+                    b.sockets[tab] = false;
+                    b.signed_in[tab] = false;
+                    b.release(tab);
+                }
+                3 if b.tabs[tab].is_none() => {
+                    b.tabs[tab] = Some(Tabs::new(100 + seed * 10 + tab as u64, true));
+                }
+                _ => b.deliver_one(),
+            }
+        }
+        while !b.channel.is_empty() {
+            b.deliver_one();
+        }
+        let open: Vec<usize> = (0..n).filter(|&t| b.tabs[t].is_some()).collect();
+        let signed_in: Vec<usize> = open.iter().copied().filter(|&t| b.signed_in[t]).collect();
+        let sockets = open.iter().filter(|&&t| b.sockets[t]).count();
+        for &t in &open {
+            assert_eq!(
+                b.signed_in[t],
+                b.tabs[t].as_ref().unwrap().role() != Role::Idle,
+                "seed {seed}: tab {t}'s role matches its session"
+            );
+            if !b.signed_in[t] {
+                assert!(!b.sockets[t], "seed {seed}: a signed-out tab holds a socket");
+            }
+        }
+        if signed_in.is_empty() {
+            assert_eq!(sockets, 0, "seed {seed}");
+            continue;
+        }
+        assert_eq!(sockets, 1, "seed {seed}: one socket for {signed_in:?}");
+        let leader = signed_in
+            .iter()
+            .copied()
+            .find(|&t| b.sockets[t])
+            .unwrap();
+        let leader_id = b.tabs[leader].as_ref().unwrap().me();
+        for &t in &signed_in {
+            assert_eq!(
+                b.tabs[t].as_ref().unwrap().leader(),
+                Some(leader_id),
+                "seed {seed}: tab {t} knows the leader"
+            );
+        }
+    }
+}
