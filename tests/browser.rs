@@ -191,7 +191,7 @@ mod header {
                 last_error: None,
                 degraded: false,
             },
-            service: None,
+            ..WsContext::default()
         };
         html! {
             <Router {history}>

@@ -61,3 +61,69 @@ where
 {
     Some(work.await)
 }
+
+/// A browser-wide lock held (or waited for) until dropped: dropping it releases the lock, or
+/// stops waiting for it. The browser also releases it when the tab closes or crashes.
+pub struct Held {
+    release: std::rc::Rc<std::cell::RefCell<Option<js_sys::Function>>>,
+    abort: web_sys::AbortController,
+}
+
+/// Asks for the lock `name` and calls `granted` once it is this tab's (at once when free,
+/// else when every earlier holder has let go). `None`: the browser has no Web Locks.
+pub fn hold(name: &str, granted: impl FnOnce() + 'static) -> Option<Held> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use js_sys::{Function, Object, Promise, Reflect};
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+
+    let locks = available()?;
+    let request: Function = Reflect::get(&locks, &JsValue::from_str("request"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let abort = web_sys::AbortController::new().ok()?;
+    let options = Object::new();
+    Reflect::set(&options, &JsValue::from_str("signal"), &abort.signal()).ok()?;
+    let release: Rc<RefCell<Option<Function>>> = Rc::default();
+    let slot = release.clone();
+    // The lock is held until the promise this returns settles: when `Held` is dropped.
+    let on_grant = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+        let held = Promise::new(&mut |resolve, _reject| *slot.borrow_mut() = Some(resolve));
+        granted();
+        held.into()
+    });
+    let asked: Promise = request
+        .call3(&locks, &JsValue::from_str(name), &options, &on_grant)
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    // Waiting stopped by `abort` rejects: expected, not an error.
+    let ignore = Closure::once_into_js(|_: JsValue| {});
+    if let Ok(catch) = Reflect::get(&asked, &JsValue::from_str("catch")) {
+        let _ = catch.unchecked_into::<Function>().call1(&asked, &ignore);
+    }
+    Some(Held { release, abort })
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        match self.release.borrow_mut().take() {
+            Some(resolve) => {
+                let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+            }
+            None => self.abort.abort(),
+        }
+    }
+}
+
+/// `navigator.locks`, where the browser has it (secure contexts).
+pub fn available() -> Option<wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsValue;
+    let navigator = web_sys::window()?.navigator();
+    js_sys::Reflect::get(&navigator, &JsValue::from_str("locks"))
+        .ok()
+        .filter(|l| !l.is_undefined() && !l.is_null())
+}

@@ -1,7 +1,8 @@
 //! Browser features other than the socket: the notification sound, system notifications,
-//! the stored event cursor, the refresh lock,
+//! the stored event cursor, the refresh lock and the socket's lock, the channel between tabs,
 //! whether the tab is hidden. Thin wrappers; every failure is quiet (an alert is a courtesy).
 
+pub mod channel;
 pub mod locks;
 pub mod notifications;
 pub mod sound;

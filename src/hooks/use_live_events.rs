@@ -19,13 +19,14 @@ use crate::browser;
 use crate::hooks::{use_query_client, use_websocket, use_ws_subscription, QueryClient};
 use crate::realtime::invalidation::Invalidation;
 use crate::realtime::live::{Action, Live, Out, World};
+use crate::realtime::tabs::{Role, TabCommand};
 use crate::store::lists::{MESSAGES, UNREAD};
 use crate::store::messages::MessageWrite;
 use crate::store::preferences::{Preferences, PreferencesAction};
 use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::Session;
 use crate::store::toasts::{ToastAction, Toasts};
-use crate::ws::Batch;
+use crate::ws::{Batch, TabLink};
 
 fn now_ms() -> u64 {
     js_sys::Date::now() as u64
@@ -47,6 +48,8 @@ struct Ctx {
     prefs: Dispatch<Preferences>,
     toasts: Dispatch<Toasts>,
     client: Option<QueryClient>,
+    /// The other tabs: what this tab relays when it leads, and what it follows.
+    tabs: Option<TabLink>,
     open: Callback<String>,
 }
 
@@ -54,6 +57,7 @@ struct Ctx {
 pub fn use_live_events() {
     let session = use_store_value::<Session>();
     let navigator = use_navigator();
+    let ws = use_websocket();
     let ctx = Ctx {
         state: use_mut_ref(State::default),
         session: use_dispatch::<Session>(),
@@ -61,6 +65,7 @@ pub fn use_live_events() {
         prefs: use_dispatch::<Preferences>(),
         toasts: use_dispatch::<Toasts>(),
         client: use_query_client(),
+        tabs: ws.tabs.clone(),
         open: Callback::from(move |link: String| {
             if let Some(n) = &navigator {
                 n.push(&crate::route::Route::from_link(&link));
@@ -87,7 +92,30 @@ pub fn use_live_events() {
             }
         });
     }
-    let paused = use_websocket().status.degraded;
+    {
+        let ctx = ctx.clone();
+        use_effect_with(ws.tabs.clone(), move |tabs| {
+            if let Some(tabs) = tabs {
+                let on_live = {
+                    let ctx = ctx.clone();
+                    Callback::from(move |c: TabCommand| ctx.tab_command(c))
+                };
+                let state = ctx.state.clone();
+                let cursor = Rc::new(move || {
+                    state
+                        .borrow()
+                        .live
+                        .as_ref()
+                        .map(|l| l.cursor().clone())
+                        .unwrap_or_default()
+                });
+                tabs.attach_live(on_live, cursor);
+            }
+        });
+    }
+    // Only a tab with a socket polls while live updates are paused (a follower shows its
+    // leader's state; the leader polls for the browser).
+    let paused = ws.status.degraded && ws.role.has_socket();
     {
         let ctx = ctx.clone();
         use_effect_with(paused, move |paused| {
@@ -104,6 +132,33 @@ pub fn use_live_events() {
 }
 
 impl Ctx {
+    /// What the tab link asks of the core: lead (relaying; after following, as a take-over),
+    /// follow the leader's relays, continue from its cursor.
+    fn tab_command(&self, command: TabCommand) {
+        match command {
+            TabCommand::StartSocket { take_over } => {
+                let leading = self.leading();
+                if let Some(live) = self.state.borrow_mut().live.as_mut() {
+                    live.set_relaying(leading);
+                    if take_over {
+                        live.take_over();
+                    }
+                }
+            }
+            TabCommand::Follow(relays) => self.step(|live, w| live.follow(&relays, w)),
+            TabCommand::Adopt(cursor) => {
+                if let Some(live) = self.state.borrow_mut().live.as_mut() {
+                    live.adopt(cursor);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn leading(&self) -> bool {
+        self.tabs.as_ref().map(TabLink::role) == Some(Role::Leading)
+    }
+
     /// A user signed in: a fresh core, and the preferences loaded.
     fn signed_in(&self, user_id: &str) {
         let mut state = self.state.borrow_mut();
@@ -117,6 +172,10 @@ impl Ctx {
                 )),
                 timer: None,
             };
+            let leading = self.leading();
+            if let Some(live) = state.live.as_mut() {
+                live.set_relaying(leading);
+            }
         }
         drop(state);
         let Some(token) = self.session.get().token.clone() else {
@@ -170,6 +229,9 @@ impl Ctx {
         }
         for action in out.actions {
             self.act(action, me);
+        }
+        if let (false, Some(tabs)) = (out.relay.is_empty(), &self.tabs) {
+            tabs.relay(out.relay);
         }
         if !out.toasts.is_empty() {
             self.toasts.apply(ToastAction::PushMany(out.toasts));

@@ -6,15 +6,21 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::realtime::tabs::Role;
 use crate::realtime::{ConnectionState, StatusView};
-use crate::ws::{Batch, WsService};
+use crate::ws::{Batch, TabLink, WsService};
 
 /// What the `WebSocketProvider` shares.
 #[derive(Clone, PartialEq)]
 pub struct WsContext {
+    /// The browser's connection state (a following tab shows its leader's).
     pub status: StatusView,
+    /// This tab's part in sharing the socket.
+    pub role: Role,
     /// `None` outside a provider (e.g. in component tests).
     pub service: Option<WsService>,
+    /// This tab's link to the browser's other tabs; `None` outside a provider.
+    pub tabs: Option<TabLink>,
 }
 
 impl Default for WsContext {
@@ -27,7 +33,9 @@ impl Default for WsContext {
                 last_error: None,
                 degraded: false,
             },
+            role: Role::Idle,
             service: None,
+            tabs: None,
         }
     }
 }

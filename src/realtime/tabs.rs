@@ -242,6 +242,10 @@ impl Tabs {
 
     /// This tab signed out by its own doing: so do the others.
     pub fn signed_out_here(&mut self, expired: bool) -> Vec<TabCommand> {
+        if self.role == Role::Idle {
+            // Signed out already (another tab said so): nothing to tell.
+            return Vec::new();
+        }
         let mut out = self.signed_out();
         if self.can_coordinate {
             out.push(TabCommand::Post(TabMessage::SignedOut { expired }));

@@ -58,6 +58,9 @@ pub enum SessionAction {
         token: String,
         lifetime_ms: Option<u64>,
     },
+    /// Another tab of this browser signed in or renewed the token: the same user keeps
+    /// their session with the new token; anyone else is signed in as that user.
+    Shared(LoginResponse),
     LoggedOut,
     /// The session could not be renewed: log out and say why.
     Expired,
@@ -84,6 +87,15 @@ impl Reducer<Session> for SessionAction {
                 if s.user.is_some() {
                     s.token = Some(token);
                     s.lifetime_ms = lifetime_ms;
+                }
+            }
+            SessionAction::Shared(r) => {
+                let same = s.is_logged_in() && s.user.as_ref().map(|u| &u.id) == Some(&r.user.id);
+                if same {
+                    s.lifetime_ms = lifetime_ms(&r);
+                    s.token = Some(r.token);
+                } else {
+                    return SessionAction::LoggedIn(r).apply(state);
                 }
             }
             SessionAction::LoggedOut => *s = Session::default(),
@@ -127,6 +139,25 @@ mod tests {
             user: alice(),
             expires_in: 900,
         }
+    }
+
+    /// A session from another tab renews the same user's token, or signs its user in.
+    #[test]
+    fn a_shared_session_renews_or_signs_in() {
+        let cx = Context::new();
+        let dispatch = Dispatch::<Session>::new(&cx);
+        dispatch.apply(SessionAction::Shared(login("t1")));
+        assert_eq!(dispatch.get().token.as_deref(), Some("t1"));
+        assert!(dispatch.get().is_logged_in());
+        let mut other = login("t2");
+        other.expires_in = 60;
+        dispatch.apply(SessionAction::Shared(other));
+        assert_eq!(dispatch.get().token.as_deref(), Some("t2"));
+        assert_eq!(dispatch.get().lifetime_ms, Some(60_000));
+        let mut bob = login("t3");
+        bob.user.id = "2".into();
+        dispatch.apply(SessionAction::Shared(bob));
+        assert_eq!(dispatch.get().user.as_ref().unwrap().id, "2");
     }
 
     /// A restore that finds nothing ends the restoring state and logs nobody in.

@@ -4,5 +4,7 @@
 //! it decides nothing itself.
 
 mod service;
+mod tabs;
 
 pub use service::{Batch, SubscriptionGuard, WsService};
+pub use tabs::{TabLink, WeakTabLink};
