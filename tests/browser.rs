@@ -97,6 +97,8 @@ mod connection_status {
             offline: false,
             last_error: None,
             degraded: false,
+            rtt_ms: None,
+            reconnects: 0,
         }
     }
 
@@ -190,6 +192,8 @@ mod header {
                 offline: false,
                 last_error: None,
                 degraded: false,
+                rtt_ms: None,
+                reconnects: 0,
             },
             ..WsContext::default()
         };

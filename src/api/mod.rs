@@ -30,6 +30,12 @@ impl ApiError {
         matches!(self, ApiError::Http { status: 401, .. })
     }
 
+    /// Whether the server refused the request for what it is (a 4xx other than a timeout
+    /// or a rate limit): trying it again unchanged cannot succeed.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, ApiError::Http { status, .. } if (400..500).contains(status) && *status != 408 && *status != 429)
+    }
+
     /// Reads an error answer's body, falling back to the status alone.
     pub fn from_body(status: u16, body: &str) -> Self {
         match from_json::<ErrorBody>(body) {
@@ -80,7 +86,7 @@ pub async fn request_with_id<T: DeserializeOwned, B: Serialize>(
         Some(b) => Some(serde_json::to_string(b).map_err(|e| ApiError::Decode(e.to_string()))?),
         None => None,
     };
-    let text = send(method, path, token, body, request_id).await?;
+    let text = send(method, path, token, body, request_id, None).await?;
     // A 204 (a delete) has no body: read it as `null`.
     let text = if text.is_empty() { "null".into() } else { text };
     from_json(&text).map_err(|e| ApiError::Decode(e.to_string()))
@@ -103,6 +109,7 @@ async fn send(
     token: Option<&str>,
     body: Option<String>,
     request_id: Option<&str>,
+    idempotency_key: Option<&str>,
 ) -> Result<String, ApiError> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
@@ -121,6 +128,9 @@ async fn send(
     }
     if let Some(id) = request_id {
         headers.set("X-Request-Id", id).map_err(network)?;
+    }
+    if let Some(key) = idempotency_key {
+        headers.set("Idempotency-Key", key).map_err(network)?;
     }
     let init = web_sys::RequestInit::new();
     init.set_method(match method {
@@ -163,6 +173,7 @@ async fn send(
     _token: Option<&str>,
     _body: Option<String>,
     _request_id: Option<&str>,
+    _idempotency_key: Option<&str>,
 ) -> Result<String, ApiError> {
     Err(ApiError::Network(format!(
         "no network outside the browser ({API_BASE}{path})"
@@ -192,10 +203,33 @@ pub async fn refresh() -> Result<ppt_protocol::rest::LoginResponse, ApiError> {
     .unwrap_or_else(|| Err(ApiError::Network("could not take the refresh lock".into())))
 }
 
+/// `POST {path}` creating something, with its `Idempotency-Key` (contract section 11: a
+/// repeat with the same key gets the first answer and creates nothing more) and the
+/// `X-Request-Id` of the tab that asked for it.
+pub async fn create(
+    path: &str,
+    token: Option<&str>,
+    body: &serde_json::Value,
+    request_id: Option<&str>,
+    key: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let text = send(
+        Method::Post,
+        path,
+        token,
+        Some(body.to_string()),
+        request_id,
+        Some(key),
+    )
+    .await?;
+    let text = if text.is_empty() { "null".into() } else { text };
+    from_json(&text).map_err(|e| ApiError::Decode(e.to_string()))
+}
+
 /// `POST /auth/logout`: ends the session on the server, on every device it is open in
 /// (`token` names it; the cookie does too).
 pub async fn logout(token: Option<&str>) -> Result<(), ApiError> {
-    send(Method::Post, "/auth/logout", token, None, None)
+    send(Method::Post, "/auth/logout", token, None, None, None)
         .await
         .map(|_| ())
 }
@@ -208,7 +242,7 @@ pub async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiE
 /// `GET` a JSON answer as it is, untyped (read once: [`get`] as `Value` would read it into a
 /// `Value` and then copy that into another).
 pub async fn get_value(path: &str, token: &str) -> Result<serde_json::Value, ApiError> {
-    let text = send(Method::Get, path, Some(token), None, None).await?;
+    let text = send(Method::Get, path, Some(token), None, None, None).await?;
     serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
 }
 

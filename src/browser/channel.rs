@@ -15,9 +15,8 @@ impl Channel {
     /// Opens `name`; `on_message` gets each text another tab posts. `None`: the browser has
     /// no BroadcastChannel.
     pub fn open(name: &str, on_message: impl Fn(String) + 'static) -> Option<Channel> {
-        let has = web_sys::window().is_some_and(|w| {
-            js_sys::Reflect::has(&w, &"BroadcastChannel".into()).unwrap_or(false)
-        });
+        let has = web_sys::window()
+            .is_some_and(|w| js_sys::Reflect::has(&w, &"BroadcastChannel".into()).unwrap_or(false));
         if !has {
             return None;
         }

@@ -1,4 +1,5 @@
-//! The event-log cursor in localStorage, per user, so a reload resumes where the tab was.
+//! localStorage, per user: the event-log cursor (a reload resumes where the tab was) and the
+//! outbox (creates not yet sent survive a reload).
 
 use crate::realtime::catchup::Cursor;
 
@@ -22,5 +23,27 @@ pub fn load_cursor(user_id: &str) -> Cursor {
 pub fn store_cursor(user_id: &str, cursor: &Cursor) {
     if let (Some(storage), Ok(raw)) = (storage(), serde_json::to_string(cursor)) {
         let _ = storage.set_item(&key(user_id), &raw);
+    }
+}
+
+fn outbox_key(user_id: &str) -> String {
+    format!("ppt-web.outbox.{user_id}")
+}
+
+/// The stored outbox of `user_id` (none, or unreadable: empty).
+pub fn load_outbox(user_id: &str) -> crate::realtime::outbox::Stored {
+    storage()
+        .and_then(|s| s.get_item(&outbox_key(user_id)).ok().flatten())
+        .and_then(|raw| crate::api::from_json(&raw).ok())
+        .unwrap_or_default()
+}
+
+/// Stores the outbox of `user_id`; an empty one is removed.
+pub fn store_outbox(user_id: &str, stored: &crate::realtime::outbox::Stored) {
+    let Some(storage) = storage() else { return };
+    if stored.items.is_empty() {
+        let _ = storage.remove_item(&outbox_key(user_id));
+    } else if let Ok(raw) = serde_json::to_string(stored) {
+        let _ = storage.set_item(&outbox_key(user_id), &raw);
     }
 }

@@ -4,6 +4,7 @@
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
+use crate::components::diagnostics::DiagnosticsPanel;
 use crate::hooks::use_websocket;
 use crate::realtime::status::Debounce;
 use crate::realtime::{ConnectionState, StatusView};
@@ -16,6 +17,11 @@ pub struct ConnectionStatusViewProps {
     pub now: u64,
     #[prop_or_default]
     pub on_retry: Callback<()>,
+    /// Opens or closes the diagnostics panel (the dot and words become its button).
+    #[prop_or_default]
+    pub on_details: Option<Callback<()>>,
+    #[prop_or_default]
+    pub details_open: bool,
 }
 
 /// The indicator itself, with the contract's test id and `data-state`.
@@ -38,8 +44,17 @@ pub fn ConnectionStatusView(props: &ConnectionStatusViewProps) -> Html {
         <div class={classes!("conn", format!("conn-{}", state.as_str()))}
             data-testid="connection-status" data-state={state.as_str()}
             role="status" aria-live="polite" aria-label={label.clone()} title={label}>
-            <span class="conn-dot" aria-hidden="true"></span>
-            <span class="conn-text">{ text }</span>
+            if let Some(on_details) = &props.on_details {
+                <button class="conn-open" data-testid="connection-details"
+                    aria-expanded={props.details_open.to_string()} title="Connection details"
+                    onclick={on_details.reform(|_: MouseEvent| ())}>
+                    <span class="conn-dot" aria-hidden="true"></span>
+                    <span class="conn-text">{ text }</span>
+                </button>
+            } else {
+                <span class="conn-dot" aria-hidden="true"></span>
+                <span class="conn-text">{ text }</span>
+            }
             if waiting {
                 <span class="conn-sep" aria-hidden="true">{ "·" }</span>
                 <button class="link-button conn-retry" data-testid="connection-retry" onclick={on_retry}>{ "Retry now" }</button>
@@ -82,6 +97,20 @@ pub fn ConnectionStatus() -> Html {
         state: shown,
         ..ws.status.clone()
     };
+    let open = use_state(|| false);
+    let on_details = {
+        let open = open.clone();
+        Callback::from(move |_| open.set(!*open))
+    };
+    let on_close = {
+        let open = open.clone();
+        Callback::from(move |_| open.set(false))
+    };
     let on_retry = Callback::from(move |_| ws.reconnect_now());
-    html! { <ConnectionStatusView {view} {now} {on_retry} /> }
+    html! {
+        <div class="conn-wrap">
+            <ConnectionStatusView {view} {now} {on_retry} on_details={Some(on_details)} details_open={*open} />
+            if *open { <DiagnosticsPanel {on_close} /> }
+        </div>
+    }
 }

@@ -2,7 +2,9 @@
 
 pub mod connection_status;
 pub mod data_updated_chip;
+pub mod diagnostics;
 pub mod header;
+pub mod outbox_list;
 pub mod pages;
 pub mod toast;
 pub mod unread_badge;

@@ -9,16 +9,22 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use ppt_protocol::rest::LoginResponse;
+use ppt_protocol::rest::{LoginResponse, Message};
 use yew::prelude::*;
-use yewdux::{use_store, Dispatch};
+use yewdux::{use_dispatch, use_store, Dispatch};
 
 use crate::config::{self, realtime_config};
-use crate::hooks::WsContext;
+use crate::hooks::{use_query_client, QueryClient, WsContext};
+use crate::realtime::invalidation::Invalidation;
+use crate::realtime::outbox::Item;
 use crate::realtime::tabs::{Role, TabCommand};
-use crate::realtime::StatusView;
+use crate::realtime::{ConnectionState, StatusView};
+use crate::store::lists;
+use crate::store::messages::MessageWrite;
+use crate::store::outbox::OutboxView;
+use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::{Session, SessionAction};
-use crate::ws::{TabLink, WsService};
+use crate::ws::{OutboxRunner, TabLink, WeakTabLink, WsService};
 
 #[derive(Properties, PartialEq)]
 pub struct WebSocketProviderProps {
@@ -54,15 +60,29 @@ struct Seen {
     from_others: RefCell<Option<String>>,
 }
 
-/// The socket, this tab's link, and what the link asks of the provider.
+/// The socket, this tab's link, and the outbox it runs while it holds the socket.
 struct Parts {
     service: WsService,
     link: TabLink,
+    outbox: OutboxRunner,
+}
+
+/// What the provider's commands act on.
+#[derive(Clone)]
+struct Hands {
+    service: WsService,
+    link: WeakTabLink,
+    outbox: OutboxRunner,
+    session: Dispatch<Session>,
+    view: Dispatch<OutboxView>,
 }
 
 #[function_component]
 pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
     let (session, dispatch) = use_store::<Session>();
+    let client = use_query_client();
+    let queries = use_dispatch::<Queries>();
+    let view = use_dispatch::<OutboxView>();
     let status = use_state(|| WsContext::default().status);
     let role = use_state(|| Role::Idle);
     let seen = use_mut_ref(Seen::default);
@@ -71,43 +91,81 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
         let set_role = role.setter();
         let dispatch = dispatch.clone();
         let seen = seen.clone();
+        let view = view.clone();
         use_memo((), move |_| {
-            let slot: Rc<RefCell<Option<(WsService, crate::ws::WeakTabLink)>>> = Rc::default();
+            let slot: Rc<RefCell<Option<Hands>>> = Rc::default();
             let on_socket = {
                 let slot = slot.clone();
-                let dispatch = dispatch.clone();
                 Callback::from(move |command: TabCommand| {
-                    let Some((service, link)) = slot.borrow().clone() else {
+                    let Some(hands) = slot.borrow().clone() else {
                         return;
                     };
-                    obey(command, &service, &dispatch, &seen, &set_status);
-                    if let Some(link) = link.upgrade() {
+                    obey(command, &hands, &seen, &set_status);
+                    if let Some(link) = hands.link.upgrade() {
                         set_role.set(link.role());
                     }
                 })
             };
             let link = TabLink::new(WsContext::default().status, on_socket);
-            let weak = link.downgrade();
+            let outbox = {
+                let weak = link.downgrade();
+                let on_change = Callback::from(move |items| {
+                    if let Some(link) = weak.upgrade() {
+                        link.outbox_changed(items);
+                    }
+                });
+                let view = view.clone();
+                let on_change = Callback::from(move |items: Vec<Item>| {
+                    view.set(OutboxView {
+                        items: items.clone(),
+                    });
+                    on_change.emit(items);
+                });
+                let session = dispatch.clone();
+                let on_delivered =
+                    Callback::from(move |(item, answer): (Item, serde_json::Value)| {
+                        delivered(&item, answer, &session, client.as_ref(), &queries)
+                    });
+                OutboxRunner::new(dispatch.clone(), on_change, on_delivered)
+            };
             let on_auth_lost = dispatch.apply_callback(|_: ()| SessionAction::Expired);
+            let on_status = {
+                let weak = link.downgrade();
+                let outbox = outbox.clone();
+                Callback::from(move |s: StatusView| {
+                    outbox.set_online(s.state == ConnectionState::Connected);
+                    if let Some(link) = weak.upgrade() {
+                        link.own_status(s);
+                    }
+                })
+            };
             let service = WsService::new(
                 page_ws_url(),
                 realtime_config(),
                 dispatch.clone(),
-                Callback::from(move |s: StatusView| {
-                    if let Some(link) = weak.upgrade() {
-                        link.own_status(s);
-                    }
-                }),
+                on_status,
                 on_auth_lost,
             );
-            *slot.borrow_mut() = Some((service.clone(), link.downgrade()));
-            Parts { service, link }
+            *slot.borrow_mut() = Some(Hands {
+                service: service.clone(),
+                link: link.downgrade(),
+                outbox: outbox.clone(),
+                session: dispatch.clone(),
+                view: view.clone(),
+            });
+            Parts {
+                service,
+                link,
+                outbox,
+            }
         })
     };
     {
         let link = parts.link.clone();
         let set_role = role.setter();
         let seen = seen.clone();
+        let outbox = parts.outbox.clone();
+        let view = view.clone();
         let now_signed_in = session
             .user
             .as_ref()
@@ -119,13 +177,20 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
                 .map(|(user, _)| user);
             match (before, now_signed_in, &session.user) {
                 (None, None, _) => {}
-                (Some(_), None, _) => link.signed_out(Some(session.expired)),
+                (Some(_), None, _) => {
+                    link.signed_out(Some(session.expired));
+                    outbox.deactivate();
+                    view.set(OutboxView::default());
+                }
                 (before, Some((user_id, token)), Some(user)) => {
                     seen.borrow().token_at.set(now());
                     if before.as_ref().is_some_and(|b| b != user_id) {
                         link.signed_out(None);
                     }
                     if before.as_ref() != Some(user_id) {
+                        // What the tab holding the socket stored, until it says more.
+                        let items = crate::browser::storage::load_outbox(user_id).items;
+                        view.set(OutboxView { items });
                         link.signed_in();
                     }
                     let shared = seen.borrow().from_others.borrow_mut().take();
@@ -155,27 +220,33 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
     }
 }
 
-/// Carries out a command of the tab link that concerns the socket, status or session.
+/// Carries out a command of the tab link that concerns the socket, status, session or
+/// outbox.
 fn obey(
     command: TabCommand,
-    service: &WsService,
-    session: &Dispatch<Session>,
+    hands: &Hands,
     seen: &Rc<RefCell<Seen>>,
     set_status: &UseStateSetter<StatusView>,
 ) {
+    let session = &hands.session;
     match command {
         TabCommand::StartSocket { .. } => {
             let s = session.get();
-            let seen = seen.borrow();
-            // What is left of the token's lifetime (a tab taking over got it a while ago).
-            let lifetime = s
-                .lifetime_ms
-                .map(|l| l.saturating_sub(now().saturating_sub(seen.token_at.get())));
-            service.start(lifetime);
+            let lifetime = {
+                let seen = seen.borrow();
+                // What is left of the token's lifetime (a tab taking over got it a while ago).
+                s.lifetime_ms
+                    .map(|l| l.saturating_sub(now().saturating_sub(seen.token_at.get())))
+            };
+            if let Some(user) = &s.user {
+                hands.outbox.activate(&user.id);
+            }
+            hands.service.start(lifetime);
         }
         TabCommand::StopSocket => {
-            service.logout();
-            set_status.set(service.status());
+            hands.outbox.deactivate();
+            hands.service.logout();
+            set_status.set(hands.service.status());
         }
         TabCommand::ShowStatus(s) => set_status.set(s),
         TabCommand::UseSession(r) => {
@@ -186,10 +257,40 @@ fn obey(
             true => SessionAction::Expired,
             false => SessionAction::LoggedOut,
         }),
+        TabCommand::Outbox(ask) => hands.outbox.ask(ask),
+        TabCommand::ShowOutbox(items) => hands.view.set(OutboxView { items }),
         TabCommand::RequestLock
         | TabCommand::ReleaseLock
         | TabCommand::Post(_)
         | TabCommand::Follow(_)
         | TabCommand::Adopt(_) => {}
+    }
+}
+
+/// A queued create went through: its answer goes into the caches at once (the server's
+/// events follow and change nothing more).
+fn delivered(
+    item: &Item,
+    answer: serde_json::Value,
+    session: &Dispatch<Session>,
+    client: Option<&QueryClient>,
+    queries: &Dispatch<Queries>,
+) {
+    match lists::list_for_create(&item.path) {
+        Some(key) => {
+            if let Some(c) = client {
+                c.invalidate(Invalidation::own(key));
+            }
+        }
+        None if item.path == "/messages" => {
+            let me = session.get().user.as_ref().map(|u| u.id.clone());
+            if let (Some(me), Ok(message)) = (me, serde_json::from_value::<Message>(answer)) {
+                queries.apply(QueriesAction::Write(MessageWrite::Received {
+                    messages: vec![message],
+                    me,
+                }));
+            }
+        }
+        None => {}
     }
 }

@@ -20,6 +20,7 @@ use crate::hooks::{use_query_client, use_websocket, use_ws_subscription, QueryCl
 use crate::realtime::invalidation::Invalidation;
 use crate::realtime::live::{Action, Live, Out, World};
 use crate::realtime::tabs::{Role, TabCommand};
+use crate::store::diagnostics::LiveDiagnostics;
 use crate::store::lists::{MESSAGES, UNREAD};
 use crate::store::messages::MessageWrite;
 use crate::store::preferences::{Preferences, PreferencesAction};
@@ -47,6 +48,7 @@ struct Ctx {
     queries: Dispatch<Queries>,
     prefs: Dispatch<Preferences>,
     toasts: Dispatch<Toasts>,
+    diagnostics: Dispatch<LiveDiagnostics>,
     client: Option<QueryClient>,
     /// The other tabs: what this tab relays when it leads, and what it follows.
     tabs: Option<TabLink>,
@@ -64,6 +66,7 @@ pub fn use_live_events() {
         queries: use_dispatch::<Queries>(),
         prefs: use_dispatch::<Preferences>(),
         toasts: use_dispatch::<Toasts>(),
+        diagnostics: use_dispatch::<LiveDiagnostics>(),
         client: use_query_client(),
         tabs: ws.tabs.clone(),
         open: Callback::from(move |link: String| {
@@ -210,7 +213,7 @@ impl Ctx {
             browser_permitted: &|| *permitted.get_or_init(browser::notifications::permitted),
             own_request: &own,
         };
-        let (out, user) = {
+        let (out, user, figures) = {
             let mut state = self.state.borrow_mut();
             let Some(live) = state.live.as_mut() else {
                 return;
@@ -218,8 +221,16 @@ impl Ctx {
             if me.is_some_and(|me| me != live.me()) {
                 return;
             }
-            (input(live, &world), live.me().to_owned())
+            let out = input(live, &world);
+            let figures = LiveDiagnostics {
+                cursor: live.cursor().clone(),
+                stats: live.stats().clone(),
+            };
+            (out, live.me().to_owned(), figures)
         };
+        if *self.diagnostics.get() != figures {
+            self.diagnostics.set(figures);
+        }
         self.execute(out, &user);
     }
 

@@ -132,6 +132,41 @@ impl QueryClient {
         self.run(cmds);
     }
 
+    /// A fresh `X-Request-Id` for a change this tab makes: the events it causes are known
+    /// as this tab's own (no "Data updated" for them).
+    pub fn new_request_id(&self) -> String {
+        let mut inner = self.inner.borrow_mut();
+        inner.next_request += 1;
+        let id = format!(
+            "tab-{}-{}",
+            (js_sys::Math::random() * 1e9) as u64,
+            inner.next_request
+        );
+        if inner.own_requests.len() == 64 {
+            inner.own_requests.pop_front();
+        }
+        inner.own_requests.push_back(id.clone());
+        id
+    }
+
+    /// Sends a create with its `Idempotency-Key` and a request id from
+    /// [`QueryClient::new_request_id`]; invalidates `affects` on success.
+    pub async fn create(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        request_id: &str,
+        key: &str,
+        affects: Option<QueryKey>,
+    ) -> Result<serde_json::Value, ApiError> {
+        let token = self.session.get().token.clone();
+        let out = api::create(path, token.as_deref(), body, Some(request_id), key).await?;
+        if let Some(key) = affects {
+            self.invalidate(Invalidation::own(key));
+        }
+        Ok(out)
+    }
+
     /// Sends a change (POST, PATCH, DELETE) as this tab, so the events it causes are known
     /// as mine, and invalidates `affects` on success (`None`: the caller writes the answer
     /// into the cache itself).
@@ -142,20 +177,7 @@ impl QueryClient {
         body: &B,
         affects: Option<QueryKey>,
     ) -> Result<T, ApiError> {
-        let request_id = {
-            let mut inner = self.inner.borrow_mut();
-            inner.next_request += 1;
-            let id = format!(
-                "tab-{}-{}",
-                (js_sys::Math::random() * 1e9) as u64,
-                inner.next_request
-            );
-            if inner.own_requests.len() == 64 {
-                inner.own_requests.pop_front();
-            }
-            inner.own_requests.push_back(id.clone());
-            id
-        };
+        let request_id = self.new_request_id();
         let token = self.session.get().token.clone();
         let out = api::request_with_id(
             method,

@@ -32,6 +32,8 @@ impl Default for WsContext {
                 offline: false,
                 last_error: None,
                 degraded: false,
+                rtt_ms: None,
+                reconnects: 0,
             },
             role: Role::Idle,
             service: None,

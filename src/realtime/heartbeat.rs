@@ -36,6 +36,8 @@ pub struct Heartbeat {
     cfg: HeartbeatConfig,
     last_frame_at: u64,
     ping_sent_at: Option<u64>,
+    /// From the last ping to the frame that answered it, in ms.
+    rtt_ms: Option<u64>,
 }
 
 impl Heartbeat {
@@ -45,13 +47,21 @@ impl Heartbeat {
             cfg,
             last_frame_at: now,
             ping_sent_at: None,
+            rtt_ms: None,
         }
     }
 
     /// Any frame arrived: the link is alive.
     pub fn frame_received(&mut self, now: u64) {
         self.last_frame_at = self.last_frame_at.max(now);
-        self.ping_sent_at = None;
+        if let Some(sent) = self.ping_sent_at.take() {
+            self.rtt_ms = Some(now.saturating_sub(sent));
+        }
+    }
+
+    /// The last round trip: from a ping to the first frame after it.
+    pub fn rtt_ms(&self) -> Option<u64> {
+        self.rtt_ms
     }
 
     /// A ping went out.

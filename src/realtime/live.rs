@@ -102,6 +102,17 @@ pub enum Relay {
     Reset { cursor: Cursor },
     /// A toast it raised: alerts are decided once per browser, by the leading tab.
     Toast(ToastAction),
+    /// It filled a hole in the live stream (diagnostics count them).
+    GapFilled,
+}
+
+/// What the diagnostics panel shows of the live core.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LiveStats {
+    /// Events applied from `/events/missed` (replayed after an outage or a gap).
+    pub replayed: u64,
+    /// Holes in the live stream found and filled.
+    pub gaps_filled: u64,
 }
 
 /// What one input asks of the app.
@@ -181,6 +192,7 @@ pub struct Live {
     polling: bool,
     /// Other tabs follow this one: fill [`Out::relay`].
     relaying: bool,
+    stats: LiveStats,
     /// The first catch-up after taking over from another tab: its events were nobody's news
     /// yet, so they alert as live ones do.
     taking_over: bool,
@@ -205,7 +217,13 @@ impl Live {
             polling: false,
             relaying: false,
             taking_over: false,
+            stats: LiveStats::default(),
         }
+    }
+
+    /// Counts for the diagnostics panel.
+    pub fn stats(&self) -> &LiveStats {
+        &self.stats
     }
 
     /// Whose state this is.
@@ -322,6 +340,7 @@ impl Live {
                 Relay::Event { envelope, replayed } => {
                     out.saw(envelope);
                     if self.catchup.applied_elsewhere(envelope) {
+                        self.stats.replayed += u64::from(*replayed);
                         self.apply_data(envelope, *replayed, w, &mut out);
                     }
                 }
@@ -330,6 +349,7 @@ impl Live {
                     out.push(Action::ResetAll)
                 }
                 Relay::Toast(t) => out.toasts.push(t.clone()),
+                Relay::GapFilled => self.stats.gaps_filled += 1,
             }
         }
         self.finish(out)
@@ -351,6 +371,7 @@ impl Live {
         for command in commands {
             match command {
                 CatchupCommand::Apply { envelope, replayed } => {
+                    self.stats.replayed += u64::from(replayed);
                     let replayed = replayed && !self.taking_over;
                     self.apply(&envelope, replayed, w, out);
                     if self.relaying {
@@ -378,7 +399,12 @@ impl Live {
                 }
                 CatchupCommand::CaughtUp { applied } => self.caught_up(applied, w.now, out),
                 // A hole in the live stream was filled: nothing to tell the user.
-                CatchupCommand::GapFilled { .. } => {}
+                CatchupCommand::GapFilled { .. } => {
+                    self.stats.gaps_filled += 1;
+                    if self.relaying {
+                        out.relay.push(Relay::GapFilled);
+                    }
+                }
                 CatchupCommand::Save(cursor) => {
                     self.unsaved = Some(cursor);
                     self.save_at

@@ -165,6 +165,10 @@ pub struct Machine {
     /// Since when there has been no connection (while logged in).
     down_since: Option<u64>,
     degraded: bool,
+    /// Successful authentications since `Start` (diagnostics: reconnects are the rest).
+    connections: u32,
+    /// The last round trip measured on a connection.
+    rtt_ms: Option<u64>,
 }
 
 impl Machine {
@@ -183,6 +187,8 @@ impl Machine {
             last_error: None,
             down_since: None,
             degraded: false,
+            connections: 0,
+            rtt_ms: None,
         }
     }
 
@@ -217,12 +223,18 @@ impl Machine {
                 }
             }
         };
+        let rtt_ms = match &self.phase {
+            Phase::Connected { heartbeat, .. } => heartbeat.rtt_ms().or(self.rtt_ms),
+            _ => self.rtt_ms,
+        };
         StatusView {
             state,
             retry_at,
             offline: !self.online,
             last_error: self.last_error.clone(),
             degraded: self.degraded,
+            rtt_ms,
+            reconnects: self.connections.saturating_sub(1),
         }
     }
 
@@ -263,6 +275,7 @@ impl Machine {
                             heartbeat,
                         };
                         self.has_connected = true;
+                        self.connections = self.connections.saturating_add(1);
                         self.refreshed_once = false;
                         self.last_error = None;
                         self.down_since = None;
@@ -367,6 +380,8 @@ impl Machine {
                 self.renewing = false;
                 self.attempt = 0;
                 self.has_connected = false;
+                self.connections = 0;
+                self.rtt_ms = None;
                 self.last_error = None;
                 self.down_since = None;
                 self.degraded = false;
@@ -465,6 +480,9 @@ impl Machine {
     }
 
     fn schedule_retry(&mut self, now: u64, jitter: f64, out: &mut Vec<Command>) {
+        if let Phase::Connected { heartbeat, .. } = &self.phase {
+            self.rtt_ms = heartbeat.rtt_ms().or(self.rtt_ms);
+        }
         if let Phase::Connected { since, .. } = self.phase {
             if now.saturating_sub(since) >= self.cfg.stable_after_ms {
                 self.attempt = 0;

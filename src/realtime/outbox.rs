@@ -55,6 +55,9 @@ pub struct Item {
     pub error: Option<String>,
     /// Tries that did not reach the server.
     pub attempts: u32,
+    /// The `X-Request-Id` to send (the asking tab's: its events are that tab's own).
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 /// What is kept between page loads.
@@ -147,8 +150,13 @@ impl Outbox {
         body: serde_json::Value,
         label: &str,
         key: String,
+        request_id: Option<String>,
         now: u64,
     ) -> Vec<Command> {
+        if self.items.iter().any(|i| i.key == key) {
+            // Asked twice (a tab's message went to two leaders in a hand-over): once is enough.
+            return self.step(now, Vec::new());
+        }
         self.items.push(Item {
             id: self.next_id,
             key,
@@ -158,6 +166,7 @@ impl Outbox {
             state: ItemState::Queued,
             error: None,
             attempts: 0,
+            request_id,
         });
         self.next_id += 1;
         self.step(now, Vec::new())

@@ -49,6 +49,12 @@ pub struct StatusView {
     pub last_error: Option<String>,
     /// No connection for a while: live updates are paused and the app polls instead.
     pub degraded: bool,
+    /// The last heartbeat's round trip, in ms (diagnostics).
+    #[serde(default)]
+    pub rtt_ms: Option<u64>,
+    /// Connections made again after the first one, since signing in (diagnostics).
+    #[serde(default)]
+    pub reconnects: u32,
 }
 
 impl StatusView {
@@ -147,6 +153,8 @@ mod tests {
             offline: false,
             last_error: None,
             degraded: true,
+            rtt_ms: None,
+            reconnects: 0,
         };
         assert_eq!(v.text(0), "Live updates paused");
     }
@@ -160,6 +168,8 @@ mod tests {
             offline: false,
             last_error: None,
             degraded: false,
+            rtt_ms: None,
+            reconnects: 0,
         };
         assert_eq!(v.text(0), "Reconnecting in 5 s");
         assert_eq!(v.text(4_200), "Reconnecting…");
@@ -171,7 +181,9 @@ mod tests {
                 retry_at: None,
                 offline: false,
                 last_error: None,
-                degraded: false
+                degraded: false,
+                rtt_ms: None,
+                reconnects: 0,
             }
             .text(0),
             "Live"

@@ -14,6 +14,8 @@
 //! - A follower granted the lock takes over: its socket resumes after the last event relayed
 //!   to it.
 //! - Sign-in, a renewed token and sign-out pass to every tab.
+//! - The outbox runs in the leader: other tabs ask it to queue, retry or discard, and show
+//!   what it holds.
 //! - Without Web Locks or BroadcastChannel every tab is [`Role::Alone`] and keeps its own
 //!   socket.
 
@@ -22,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catchup::Cursor;
 use super::live::Relay;
+use super::outbox::Item;
 use super::status::StatusView;
 
 /// A tab, named at random when its page loads.
@@ -48,6 +51,29 @@ pub enum TabMessage {
     Session(LoginResponse),
     /// The session ended in one tab: it ends in all (`expired`: it could not be renewed).
     SignedOut { expired: bool },
+    /// A tab asks the leader's outbox to do something.
+    OutboxAsk { from: TabId, ask: OutboxAsk },
+    /// The leader's outbox now (every tab shows it).
+    Outbox { from: TabId, items: Vec<Item> },
+}
+
+/// What a tab asks of the browser's outbox (which runs in the tab holding the socket).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "camelCase")]
+pub enum OutboxAsk {
+    /// Queue a create: `POST {path}` with `body`, carrying `key` as its `Idempotency-Key`
+    /// and `request_id` (the asking tab's, so it knows the create's events as its own).
+    Add {
+        path: String,
+        body: serde_json::Value,
+        label: String,
+        key: String,
+        request_id: Option<String>,
+    },
+    /// Try a failed item again.
+    Retry { id: u64 },
+    /// Give up on an item.
+    Discard { id: u64 },
 }
 
 /// A tab's part.
@@ -105,6 +131,10 @@ pub enum TabCommand {
     UseSession(LoginResponse),
     /// Sign out here too.
     SignOut { expired: bool },
+    /// Carry this out in this tab's outbox (it holds the socket).
+    Outbox(OutboxAsk),
+    /// Show the leader's outbox.
+    ShowOutbox(Vec<Item>),
 }
 
 /// One tab's coordination state.
@@ -240,6 +270,30 @@ impl Tabs {
         }
     }
 
+    /// The user asked something of the outbox in this tab: done here when this tab holds
+    /// the socket, else asked of the leader.
+    pub fn outbox_ask(&mut self, ask: OutboxAsk) -> Vec<TabCommand> {
+        match self.role {
+            Role::Leading | Role::Alone => vec![TabCommand::Outbox(ask)],
+            Role::Following => vec![TabCommand::Post(TabMessage::OutboxAsk {
+                from: self.me,
+                ask,
+            })],
+            Role::Idle => Vec::new(),
+        }
+    }
+
+    /// This tab's outbox changed (it holds the socket): the others show it too.
+    pub fn outbox_changed(&mut self, items: Vec<Item>) -> Vec<TabCommand> {
+        match self.role {
+            Role::Leading => vec![TabCommand::Post(TabMessage::Outbox {
+                from: self.me,
+                items,
+            })],
+            _ => Vec::new(),
+        }
+    }
+
     /// This tab signed out by its own doing: so do the others.
     pub fn signed_out_here(&mut self, expired: bool) -> Vec<TabCommand> {
         if self.role == Role::Idle {
@@ -292,11 +346,15 @@ impl Tabs {
                 }
                 vec![TabCommand::ShowStatus(status)]
             }
-            TabMessage::Relay { from, relays }
-                if self.role == Role::Following && self.welcomed =>
-            {
+            TabMessage::Relay { from, relays } if self.role == Role::Following && self.welcomed => {
                 self.leader = Some(from);
                 vec![TabCommand::Follow(relays)]
+            }
+            TabMessage::OutboxAsk { ask, .. } if self.role == Role::Leading => {
+                vec![TabCommand::Outbox(ask)]
+            }
+            TabMessage::Outbox { items, .. } if self.role == Role::Following => {
+                vec![TabCommand::ShowOutbox(items)]
             }
             TabMessage::Session(session) if self.can_coordinate => {
                 vec![TabCommand::UseSession(session)]

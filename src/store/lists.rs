@@ -61,3 +61,29 @@ mod tests {
         assert!(MESSAGES.key().is_prefix_of(&UNREAD.key()));
     }
 }
+
+/// The list a create at `path` adds to (the outbox invalidates it when the create goes
+/// through); `None` for messages, which are written into the inbox in place.
+pub fn list_for_create(path: &str) -> Option<QueryKey> {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "announcements" => Some(ANNOUNCEMENTS.key()),
+        "faults" => Some(FAULTS.key()),
+        "votes" => Some(VOTES.key()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod create_tests {
+    use super::*;
+
+    /// Each create's path names the list it adds to; a ballot changes the votes.
+    #[test]
+    fn creates_name_their_list() {
+        assert_eq!(list_for_create("/faults"), Some(FAULTS.key()));
+        assert_eq!(list_for_create("/votes/7/ballots"), Some(VOTES.key()));
+        assert_eq!(list_for_create("/announcements"), Some(ANNOUNCEMENTS.key()));
+        assert_eq!(list_for_create("/messages"), None);
+    }
+}

@@ -1,8 +1,10 @@
 //! yewdux stores and their reducers. Changes are reducer actions; side effects (requests,
 //! storage, sounds) live in hooks and listeners, never in views.
 
+pub mod diagnostics;
 pub mod lists;
 pub mod messages;
+pub mod outbox;
 pub mod preferences;
 pub mod queries;
 pub mod session;

@@ -3,8 +3,10 @@
 //! the machine inputs with the real clock and `Math.random()` and carries out its commands;
 //! it decides nothing itself.
 
+mod outbox;
 mod service;
 mod tabs;
 
+pub use outbox::OutboxRunner;
 pub use service::{Batch, SubscriptionGuard, WsService};
 pub use tabs::{TabLink, WeakTabLink};

@@ -13,7 +13,8 @@ use crate::browser::channel::Channel;
 use crate::browser::locks::{self, Held};
 use crate::realtime::catchup::Cursor;
 use crate::realtime::live::Relay;
-use crate::realtime::tabs::{Role, TabCommand, TabMessage, Tabs};
+use crate::realtime::outbox::Item;
+use crate::realtime::tabs::{OutboxAsk, Role, TabCommand, TabMessage, Tabs};
 use crate::realtime::StatusView;
 
 /// The lock whose holder runs the browser's socket.
@@ -133,6 +134,16 @@ impl TabLink {
         self.step(|t| t.own_status(status));
     }
 
+    /// The user asked something of the outbox here.
+    pub fn outbox_ask(&self, ask: OutboxAsk) {
+        self.step(|t| t.outbox_ask(ask));
+    }
+
+    /// This tab's outbox changed: the others show it.
+    pub fn outbox_changed(&self, items: Vec<Item>) {
+        self.step(|t| t.outbox_changed(items));
+    }
+
     /// The live core applied these: relay them when leading.
     pub fn relay(&self, relays: Vec<Relay>) {
         self.step(|t| t.relay(relays));
@@ -202,6 +213,8 @@ impl TabLink {
                 socket.emit(command);
             }
             TabCommand::StopSocket
+            | TabCommand::Outbox(_)
+            | TabCommand::ShowOutbox(_)
             | TabCommand::ShowStatus(_)
             | TabCommand::UseSession(_)
             | TabCommand::SignOut { .. } => {

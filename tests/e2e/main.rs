@@ -16,4 +16,6 @@ mod connection;
 mod live_data;
 mod login;
 mod messages;
+mod outbox;
 mod reconnect;
+mod tabs;

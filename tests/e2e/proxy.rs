@@ -1,6 +1,7 @@
 //! A TCP proxy of our own between Chromium and the server, for fault injection on the
 //! WebSocket while REST keeps working: hold the socket's bytes after the HTTP handshake,
-//! stall it (bytes stop, nothing closes: half-open), cut it (FIN), or reset it (RST).
+//! stall it (bytes stop, nothing closes: half-open), cut it (FIN), or reset it (RST); and on
+//! REST, lose the answer to the next create (the server did it; the browser never hears).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -24,6 +25,11 @@ struct Ctl {
     /// A second handle on each /ws connection's browser side, to reset it.
     ws_handles: Mutex<Vec<TcpStream>>,
     ws_opened: AtomicUsize,
+    /// The next `POST /api/v1/…` (not `/auth`) reaches the server; its answer is dropped and
+    /// the connection closed.
+    lose_next_answer: AtomicBool,
+    /// Answers lost so far.
+    answers_lost: AtomicUsize,
 }
 
 impl Ctl {
@@ -99,6 +105,17 @@ impl Proxy {
         self.cut_ws();
     }
 
+    /// Loses the answer to the next create: the request reaches the server, the browser
+    /// sees the connection drop.
+    pub fn lose_next_answer(&self) {
+        self.ctl.lose_next_answer.store(true, Ordering::SeqCst);
+    }
+
+    /// How many answers were lost so far.
+    pub fn answers_lost(&self) -> usize {
+        self.ctl.answers_lost.load(Ordering::SeqCst)
+    }
+
     /// How many /ws connections have been opened through the proxy so far.
     pub fn ws_opened(&self) -> usize {
         self.ctl.ws_opened.load(Ordering::SeqCst)
@@ -121,11 +138,10 @@ async fn handle(mut client: TcpStream, target: SocketAddr, ctl: Arc<Ctl>) -> std
         return Ok(()); // dropping the connection: the browser sees the handshake fail
     }
     let mut server = TcpStream::connect(target).await?;
-    server.write_all(&first).await?;
     if !is_ws {
-        tokio::io::copy_bidirectional(&mut client, &mut server).await?;
-        return Ok(());
+        return forward_rest(client, server, first, ctl).await;
     }
+    server.write_all(&first).await?;
     ctl.ws_opened.fetch_add(1, Ordering::SeqCst);
     let std_client = client.into_std()?;
     let handle = TcpStream::from_std(std_client.try_clone()?)?;
@@ -178,5 +194,60 @@ async fn handle(mut client: TcpStream, target: SocketAddr, ctl: Arc<Ctl>) -> std
     });
     ctl.ws_tasks.lock().unwrap().push(task.abort_handle());
     let _ = task.await;
+    Ok(())
+}
+
+/// Whether a request chunk starts a create whose answer should be lost.
+fn loses(chunk: &[u8], ctl: &Ctl) -> bool {
+    chunk.starts_with(b"POST /api/v1/")
+        && !chunk.starts_with(b"POST /api/v1/auth")
+        && ctl.lose_next_answer.swap(false, Ordering::SeqCst)
+}
+
+/// Forwards a REST connection (keep-alive: several requests), losing an answer when asked.
+async fn forward_rest(
+    client: TcpStream,
+    server: TcpStream,
+    first: Vec<u8>,
+    ctl: Arc<Ctl>,
+) -> std::io::Result<()> {
+    let armed = Arc::new(AtomicBool::new(false));
+    let (mut cr, mut cw) = client.into_split();
+    let (mut sr, mut sw) = server.into_split();
+    let up_armed = armed.clone();
+    let up_ctl = ctl.clone();
+    let up = async move {
+        if loses(&first, &up_ctl) {
+            up_armed.store(true, Ordering::SeqCst);
+        }
+        sw.write_all(&first).await?;
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = cr.read(&mut buf).await?;
+            if n == 0 {
+                return Ok::<_, std::io::Error>(());
+            }
+            if loses(&buf[..n], &up_ctl) {
+                up_armed.store(true, Ordering::SeqCst);
+            }
+            sw.write_all(&buf[..n]).await?;
+        }
+    };
+    let down = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = sr.read(&mut buf).await?;
+            if n == 0 {
+                return Ok::<_, std::io::Error>(());
+            }
+            if armed.load(Ordering::SeqCst) {
+                ctl.answers_lost.fetch_add(1, Ordering::SeqCst);
+                // Ends both directions: the browser's request fails without an answer.
+                return Err(std::io::Error::other("answer lost on purpose"));
+            }
+            cw.write_all(&buf[..n]).await?;
+        }
+    };
+    let _ = tokio::try_join!(up, down);
     Ok(())
 }

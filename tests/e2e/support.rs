@@ -486,6 +486,47 @@ impl Browser {
             .unwrap_or(0)
     }
 
+    /// Opens `url` in a new tab of this browser (same profile: shared cookies, storage,
+    /// Web Locks and BroadcastChannel) and switches to it; returns its handle.
+    pub async fn open_tab(&self, url: &str) -> fantoccini::wd::WindowHandle {
+        let tab = self.client.new_window(true).await.unwrap().handle;
+        self.client.switch_to_window(tab.clone()).await.unwrap();
+        self.client.goto(url).await.unwrap();
+        tab
+    }
+
+    /// Switches to a tab opened earlier.
+    pub async fn switch_to(&self, tab: &fantoccini::wd::WindowHandle) {
+        self.client.switch_to_window(tab.clone()).await.unwrap();
+    }
+
+    /// The handle of the tab being driven.
+    pub async fn current_tab(&self) -> fantoccini::wd::WindowHandle {
+        self.client.window().await.unwrap()
+    }
+
+    /// Closes the tab being driven (as a user closing it would: the page goes away).
+    pub async fn close_tab(&self) {
+        self.client.close_window().await.unwrap();
+    }
+
+    /// Starts counting the toasts of `kind` that appear in this tab (read with
+    /// [`Browser::toasts_seen`]).
+    pub async fn count_toasts(&self, kind: &str) {
+        self.js(&format!(
+            "window.__toasts = window.__toasts || {{}}; window.__toasts[{kind:?}] = 0; const seen = new WeakSet(); new MutationObserver(() => {{ for (const t of document.querySelectorAll('[data-testid=toast][data-kind={kind}]')) {{ if (!seen.has(t)) {{ seen.add(t); window.__toasts[{kind:?}]++; }} }} }}).observe(document.body, {{ childList: true, subtree: true }}); return null;"
+        ))
+        .await;
+    }
+
+    /// How many toasts of `kind` appeared since [`Browser::count_toasts`].
+    pub async fn toasts_seen(&self, kind: &str) -> u64 {
+        self.js(&format!("return (window.__toasts || {{}})[{kind:?}] ?? 0;"))
+            .await
+            .as_u64()
+            .unwrap_or(0)
+    }
+
     /// Saves a screenshot under target/screenshots for people to look at.
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.unwrap();

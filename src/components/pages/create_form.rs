@@ -1,15 +1,17 @@
 //! `CreateForm`: the shape the three "create" forms share (post an announcement, report a
 //! fault, open a vote): a title, a second field, a button. The request is built from the two
-//! values by the page, sent as this tab through the query client (so the change invalidates
-//! its list and is recognised as our own), and the fields are cleared once it succeeds; an
-//! error is shown in the form.
+//! values by the page and sent through the outbox ([`crate::hooks::use_outbox`]: at once
+//! when the connection is up, else queued and shown under the form); the fields are cleared
+//! once it is created or queued, and a refusal is shown in the form.
 
 use ppt_protocol::QueryKey;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::api::{ApiError, Method};
-use crate::hooks::use_query_client;
+use super::messages::preview;
+use crate::api::ApiError;
+use crate::components::outbox_list::OutboxList;
+use crate::hooks::use_outbox;
 
 /// A request error as words for a form.
 pub fn describe(e: ApiError) -> String {
@@ -63,21 +65,22 @@ fn clear(node: &NodeRef) {
 
 #[function_component]
 pub fn CreateForm(props: &CreateFormProps) -> Html {
-    let client = use_query_client();
+    let outbox = use_outbox();
     let title = use_node_ref();
     let second = use_node_ref();
     let error = use_state(|| None::<String>);
     let onsubmit = {
         let (title, second, error) = (title.clone(), second.clone(), error.clone());
         let (path, affects, body) = (props.path, props.affects.clone(), props.body.clone());
+        let heading = props.heading;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let (Some(t), Some(s), Some(client)) =
-                (value_of(&title), value_of(&second), client.clone())
-            else {
+            let (Some(t), Some(s)) = (value_of(&title), value_of(&second)) else {
                 return;
             };
+            let label = format!("{heading}: {}", preview(&t));
             let req = body.emit((t, s));
+            let outbox = outbox.clone();
             let (title, second, error, affects) = (
                 title.clone(),
                 second.clone(),
@@ -85,10 +88,8 @@ pub fn CreateForm(props: &CreateFormProps) -> Html {
                 affects.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
-                match client
-                    .mutate::<serde_json::Value, _>(Method::Post, path, &req, Some(affects))
-                    .await
-                {
+                match outbox.create(path, &req, label, Some(affects)).await {
+                    // Created, or waiting in the outbox below the form: the fields are free.
                     Ok(_) => {
                         clear(&title);
                         clear(&second);
@@ -111,6 +112,7 @@ pub fn CreateForm(props: &CreateFormProps) -> Html {
             }
             if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
             <button class="primary" type="submit" data-testid={props.submit_testid}>{ props.submit }</button>
+            <OutboxList path={props.path} />
         </form>
     }
 }

@@ -10,11 +10,21 @@ use yewdux::{use_dispatch, use_store_value};
 
 use crate::api::{ApiError, Method};
 use crate::components::data_updated_chip::DataUpdatedChip;
-use crate::hooks::{use_query, use_query_client};
+use crate::components::outbox_list::OutboxList;
+use crate::hooks::{use_outbox, use_query, use_query_client, Sent};
 use crate::store::lists::{MESSAGES, NEIGHBORS, UNREAD};
 use crate::store::messages::{conversations, MessageWrite};
 use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::Session;
+
+/// The start of a text, for a one-line label.
+pub fn preview(text: &str) -> String {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", text[..end].trim_end()),
+        None => text.to_owned(),
+    }
+}
 
 /// A row's props are all cheap to compare: the message is the store's shared copy (equal by
 /// address first), `me` a shared string, `on_open` the page's one callback. A render of the
@@ -113,8 +123,10 @@ pub fn MessagesPage() -> Html {
     };
     let me_attr = use_memo(me.clone(), |me| AttrValue::from(me.clone()));
 
+    let outbox = use_outbox();
     let on_send = {
-        let (client, me, queries) = (client.clone(), me.clone(), queries.clone());
+        let (outbox, me, queries) = (outbox.clone(), me.clone(), queries.clone());
+        let to_select = to_ref.clone();
         let (to_ref, body_ref, send_error, sending) = (
             to_ref.clone(),
             body_ref.clone(),
@@ -135,8 +147,15 @@ pub fn MessagesPage() -> Html {
                 send_error.set(Some("Choose a neighbour and write something.".into()));
                 return;
             }
-            let (client, me, queries, send_error, sending) = (
-                client.clone(),
+            // The recipient as the form shows them ("Bob Horvath (2B)").
+            let to_name = to_select
+                .cast::<HtmlSelectElement>()
+                .and_then(|s| s.selected_options().item(s.selected_index().max(0) as u32))
+                .and_then(|o| o.text_content())
+                .unwrap_or_else(|| to.clone());
+            let label = format!("To {to_name}: {}", preview(&body));
+            let (outbox, me, queries, send_error, sending) = (
+                outbox.clone(),
                 me.clone(),
                 queries.clone(),
                 send_error.clone(),
@@ -148,16 +167,20 @@ pub fn MessagesPage() -> Html {
                     to_user_id: to,
                     body,
                 };
-                let Some(client) = client else { return };
-                let sent = client
-                    .mutate::<Message, _>(Method::Post, "/messages", &req, None)
-                    .await;
+                let sent = outbox.create("/messages", &req, label, None).await;
                 match sent {
-                    Ok(message) => {
-                        queries.apply(QueriesAction::Write(MessageWrite::Received {
-                            messages: vec![message],
-                            me,
-                        }));
+                    Ok(sent) => {
+                        let message = match sent {
+                            Sent::Now(answer) => serde_json::from_value::<Message>(answer).ok(),
+                            // It shows in the outbox below the form until it goes.
+                            Sent::Queued => None,
+                        };
+                        if let Some(message) = message {
+                            queries.apply(QueriesAction::Write(MessageWrite::Received {
+                                messages: vec![message],
+                                me,
+                            }));
+                        }
                         body_el.set_value("");
                         send_error.set(None);
                     }
@@ -227,6 +250,7 @@ pub fn MessagesPage() -> Html {
                     if let Some(err) = &*send_error { <p class="form-error" role="alert">{ err.clone() }</p> }
                     <button type="submit" class="primary" data-testid="compose-send" disabled={*sending}>{ "Send" }</button>
                 </form>
+                <OutboxList path="/messages" />
             </section>
             <nav class="card conversations" aria-label="Conversations">
                 <ul data-testid="conversation-list">

@@ -1,14 +1,14 @@
 //! Votes: each vote with its options and counts; residents vote once, managers open votes.
 
-use ppt_protocol::rest::{CastBallot, OpenVote, Role, Vote};
+use ppt_protocol::rest::{CastBallot, OpenVote, Role};
 use yew::prelude::*;
 use yewdux::use_store_value;
 
 use super::create_form::{describe, CreateForm, Field};
 use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
-use crate::api::Method;
-use crate::hooks::{use_query, use_query_client};
+use crate::components::outbox_list::OutboxList;
+use crate::hooks::{use_outbox, use_query};
 use crate::store::lists::VOTES;
 use crate::store::session::Session;
 
@@ -16,25 +16,27 @@ use crate::store::session::Session;
 pub fn VotesPage() -> Html {
     let q = use_query(&VOTES);
     let session = use_store_value::<Session>();
-    let client = use_query_client();
+    let outbox = use_outbox();
     let error = use_state(|| None::<String>);
     let role = session.user.as_ref().map(|u| u.role);
     let list = q.data.clone().unwrap_or_default();
     let on_vote = {
         let error = error.clone();
+        let titles: Vec<(String, String)> = list
+            .iter()
+            .map(|v| (v.id.clone(), v.title.clone()))
+            .collect();
         Callback::from(move |(id, option): (String, String)| {
-            let (Some(client), error) = (client.clone(), error.clone()) else {
-                return;
-            };
+            let (outbox, error) = (outbox.clone(), error.clone());
+            let title = titles
+                .iter()
+                .find(|(v, _)| *v == id)
+                .map_or("a vote", |(_, t)| t.as_str());
+            let label = format!("Ballot \u{201c}{option}\u{201d} in {title}");
             wasm_bindgen_futures::spawn_local(async move {
                 let path = format!("/votes/{id}/ballots");
-                match client
-                    .mutate::<Vote, _>(
-                        Method::Post,
-                        &path,
-                        &CastBallot { option },
-                        Some(VOTES.key()),
-                    )
+                match outbox
+                    .create(&path, &CastBallot { option }, label, Some(VOTES.key()))
                     .await
                 {
                     Ok(_) => error.set(None),
@@ -48,6 +50,7 @@ pub fn VotesPage() -> Html {
             if role == Some(Role::Manager) { <OpenVoteForm /> }
             <ListCard title="Votes" query={VOTES.key()} entry={q.entry.clone()} empty={list.is_empty()}>
                 if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
+                <OutboxList path="/votes/" />
                 <ul class="item-list" data-testid="vote-list">
                     { for list.iter().map(|v| {
                         let total: u64 = v.options.iter().map(|o| o.count).sum();

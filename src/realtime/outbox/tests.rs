@@ -29,6 +29,7 @@ fn add(o: &mut Outbox, n: u64, now: u64) -> Vec<Command> {
         json!({ "title": n }),
         &format!("Fault {n}"),
         format!("key-{n}"),
+        None,
         now,
     )
 }
@@ -225,4 +226,13 @@ fn random_outcomes_keep_keys_order_and_once() {
             "seed {seed}: a delivered item is still held"
         );
     }
+}
+
+/// The same create asked twice (its key seen before) is queued once.
+#[test]
+fn a_key_is_queued_once() {
+    let mut o = outbox();
+    add(&mut o, 1, 0);
+    add(&mut o, 1, 0);
+    assert_eq!(o.items().len(), 1);
 }

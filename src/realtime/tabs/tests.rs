@@ -16,6 +16,8 @@ fn status(state: ConnectionState) -> StatusView {
         offline: false,
         last_error: None,
         degraded: false,
+        rtt_ms: None,
+        reconnects: 0,
     }
 }
 
@@ -82,7 +84,10 @@ fn the_first_tab_leads() {
     assert_eq!(tab.role(), Role::Following);
     let out = tab.lock_granted(status(ConnectionState::Disconnected));
     assert_eq!(out[0], TabCommand::StartSocket { take_over: false });
-    assert!(matches!(posts(&out)[..], [TabMessage::Status { from: 1, .. }]));
+    assert!(matches!(
+        posts(&out)[..],
+        [TabMessage::Status { from: 1, .. }]
+    ));
     assert_eq!(tab.leader(), Some(1));
     // Its own state shows here and goes to the followers.
     let out = tab.own_status(status(ConnectionState::Connected));
@@ -137,13 +142,17 @@ fn a_second_tab_follows_from_the_leaders_cursor() {
     );
     assert_eq!(
         out,
-        [TabCommand::ShowStatus(status(ConnectionState::Reconnecting))]
+        [TabCommand::ShowStatus(status(
+            ConnectionState::Reconnecting
+        ))]
     );
     // A follower neither welcomes nor relays.
     assert!(follower
         .received(TabMessage::Hello { from: 3 }, connected)
         .is_empty());
-    assert!(follower.relay(vec![Relay::Reset { cursor: cursor(1) }]).is_empty());
+    assert!(follower
+        .relay(vec![Relay::Reset { cursor: cursor(1) }])
+        .is_empty());
 }
 
 /// A follower granted the lock (the leader went away) takes over: its socket resumes from
@@ -232,7 +241,11 @@ fn messages_round_trip_as_json() {
     ];
     for m in messages {
         let json = serde_json::to_string(&m).unwrap();
-        assert_eq!(serde_json::from_str::<TabMessage>(&json).unwrap(), m, "{json}");
+        assert_eq!(
+            serde_json::from_str::<TabMessage>(&json).unwrap(),
+            m,
+            "{json}"
+        );
     }
 }
 
@@ -276,7 +289,9 @@ impl Browser {
                 }
                 TabCommand::ShowStatus(_)
                 | TabCommand::Follow(_)
-                | TabCommand::Adopt(_) => {}
+                | TabCommand::Adopt(_)
+                | TabCommand::Outbox(_)
+                | TabCommand::ShowOutbox(_) => {}
             }
         }
     }
@@ -337,10 +352,7 @@ fn one_socket_per_browser_whatever_happens() {
                     b.signed_in[tab] = true;
                     let out = b.tabs[tab].as_mut().unwrap().signed_in();
                     b.run(tab, out);
-                    let out = b.tabs[tab]
-                        .as_mut()
-                        .unwrap()
-                        .session_here(login("t"));
+                    let out = b.tabs[tab].as_mut().unwrap().session_here(login("t"));
                     b.run(tab, out);
                 }
                 1 if b.tabs[tab].is_some() && b.signed_in[tab] && rng.next(4) == 0 => {
@@ -374,7 +386,10 @@ fn one_socket_per_browser_whatever_happens() {
                 "seed {seed}: tab {t}'s role matches its session"
             );
             if !b.signed_in[t] {
-                assert!(!b.sockets[t], "seed {seed}: a signed-out tab holds a socket");
+                assert!(
+                    !b.sockets[t],
+                    "seed {seed}: a signed-out tab holds a socket"
+                );
             }
         }
         if signed_in.is_empty() {
@@ -382,11 +397,7 @@ fn one_socket_per_browser_whatever_happens() {
             continue;
         }
         assert_eq!(sockets, 1, "seed {seed}: one socket for {signed_in:?}");
-        let leader = signed_in
-            .iter()
-            .copied()
-            .find(|&t| b.sockets[t])
-            .unwrap();
+        let leader = signed_in.iter().copied().find(|&t| b.sockets[t]).unwrap();
         let leader_id = b.tabs[leader].as_ref().unwrap().me();
         for &t in &signed_in {
             assert_eq!(
@@ -396,4 +407,43 @@ fn one_socket_per_browser_whatever_happens() {
             );
         }
     }
+}
+
+/// The outbox runs where the socket is: a follower's asks go to the leader, whose outbox
+/// every follower then shows; a tab alone does its own.
+#[test]
+fn the_outbox_runs_in_the_leader() {
+    let ask = OutboxAsk::Retry { id: 4 };
+    let mut alone = Tabs::new(9, false);
+    alone.signed_in();
+    assert_eq!(
+        alone.outbox_ask(ask.clone()),
+        [TabCommand::Outbox(ask.clone())]
+    );
+    assert!(
+        alone.outbox_changed(Vec::new()).is_empty(),
+        "nobody to tell"
+    );
+
+    let mut leader = Tabs::new(1, true);
+    leader.signed_in();
+    leader.lock_granted(status(ConnectionState::Connected));
+    let mut follower = Tabs::new(2, true);
+    follower.signed_in();
+    let asked = posts(&follower.outbox_ask(ask.clone())).remove(0);
+    assert_eq!(
+        leader.received(asked.clone(), connected),
+        [TabCommand::Outbox(ask)]
+    );
+    assert!(
+        follower.received(asked, connected).is_empty(),
+        "only the leader obeys"
+    );
+    let shown = posts(&leader.outbox_changed(Vec::new())).remove(0);
+    assert_eq!(
+        follower.received(shown, connected),
+        [TabCommand::ShowOutbox(Vec::new())]
+    );
+    let mut idle = Tabs::new(3, true);
+    assert!(idle.outbox_ask(OutboxAsk::Discard { id: 1 }).is_empty());
 }

@@ -1,0 +1,126 @@
+//! The diagnostics panel (`diagnostics`), one click from the connection status: the
+//! connection's state, which tab holds the socket, the round trip, where the app stands in
+//! the event log, what reconnection and catch-up have done, and the outbox; with "Copy" to
+//! put it on the clipboard as plain text for support.
+
+use yew::prelude::*;
+use yewdux::use_store_value;
+
+use crate::hooks::use_websocket;
+use crate::realtime::tabs::Role;
+use crate::store::diagnostics::LiveDiagnostics;
+use crate::store::outbox::OutboxView;
+
+/// A tab's id as people read it: its last four hex digits.
+fn short(tab: u64) -> String {
+    format!("{:04x}", tab & 0xffff)
+}
+
+/// The panel's lines, label and value, in order (the copied report is the same lines).
+fn rows(
+    ws: &crate::hooks::WsContext,
+    live: &LiveDiagnostics,
+    outbox: usize,
+) -> Vec<(&'static str, String)> {
+    let (me, leader) = ws.tabs.as_ref().map(|t| t.ids()).unwrap_or((0, None));
+    let holder = match (ws.role, leader) {
+        (Role::Following, Some(l)) => format!("another tab ({})", short(l)),
+        (role, _) => role.label().to_owned(),
+    };
+    let s = &ws.status;
+    vec![
+        ("State", s.state.as_str().to_owned()),
+        ("Socket held by", holder),
+        ("This tab", short(me)),
+        (
+            "Round trip",
+            s.rtt_ms
+                .map_or("not measured yet".into(), |ms| format!("{ms} ms")),
+        ),
+        (
+            "Last event",
+            live.cursor
+                .last_id
+                .map_or("none yet".into(), |id| format!("#{id}")),
+        ),
+        (
+            "Epoch",
+            live.cursor
+                .epoch
+                .clone()
+                .unwrap_or_else(|| "unknown".into()),
+        ),
+        ("Reconnects", s.reconnects.to_string()),
+        ("Gaps filled", live.stats.gaps_filled.to_string()),
+        ("Events replayed", live.stats.replayed.to_string()),
+        ("Outbox", outbox.to_string()),
+        (
+            "Last error",
+            s.last_error.clone().unwrap_or_else(|| "none".into()),
+        ),
+    ]
+}
+
+/// Puts text on the clipboard (quietly does nothing where the browser refuses).
+fn copy(text: &str) {
+    use wasm_bindgen::{JsCast, JsValue};
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let clipboard = js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("clipboard"));
+    let Ok(clipboard) = clipboard else { return };
+    if let Ok(write) = js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText")) {
+        if let Ok(write) = write.dyn_into::<js_sys::Function>() {
+            if let Ok(p) = write.call1(&clipboard, &JsValue::from_str(text)) {
+                if let Ok(p) = p.dyn_into::<js_sys::Promise>() {
+                    // A refused write is no error worth showing.
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+                    });
+                }
+            }
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct DiagnosticsPanelProps {
+    pub on_close: Callback<()>,
+}
+
+/// The panel itself.
+#[function_component]
+pub fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
+    let ws = use_websocket();
+    let live = use_store_value::<LiveDiagnostics>();
+    let outbox = use_store_value::<OutboxView>().items.len();
+    let copied = use_state(|| false);
+    let rows = rows(&ws, &live, outbox);
+    let report = std::iter::once("ppt-web connection report".to_owned())
+        .chain(rows.iter().map(|(k, v)| format!("{k}: {v}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let on_copy = {
+        let copied = copied.clone();
+        Callback::from(move |_: MouseEvent| {
+            copy(&report);
+            copied.set(true);
+        })
+    };
+    let on_close = props.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <section class="diagnostics card" data-testid="diagnostics" aria-label="Connection details">
+            <dl>
+                { for rows.into_iter().map(|(k, v)| html! {
+                    <><dt>{ k }</dt><dd data-row={k}>{ v }</dd></>
+                }) }
+            </dl>
+            <div class="diagnostics-actions">
+                <button class="primary" data-testid="diagnostics-copy" data-copied={copied.to_string()} onclick={on_copy}>
+                    { if *copied { "Copied" } else { "Copy report" } }
+                </button>
+                <button class="link-button" onclick={on_close}>{ "Close" }</button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,189 @@
+//! `OutboxRunner`: the browser glue of [`crate::realtime::outbox`], active in the tab that
+//! holds the socket. It restores the signed-in user's outbox from storage, tells it when
+//! the connection is up, sends what it says to send (each create with its
+//! `Idempotency-Key`), stores every change, and hands each change and each delivered answer
+//! to its owner. It decides nothing itself.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use yew::Callback;
+use yewdux::Dispatch;
+
+use crate::api;
+use crate::browser::storage;
+use crate::config::realtime_config;
+use crate::realtime::outbox::{Command, Item, Outbox, Outcome};
+use crate::realtime::tabs::OutboxAsk;
+use crate::store::session::Session;
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+struct Inner {
+    /// The running outbox and whose it is (`None`: another tab runs it, or nobody is in).
+    outbox: Option<(String, Outbox)>,
+    online: bool,
+    timer: Option<Timeout>,
+    session: Dispatch<Session>,
+    /// The items changed (every tab shows them).
+    on_change: Callback<Vec<Item>>,
+    /// A create went through: its item and the server's answer.
+    on_delivered: Callback<(Item, serde_json::Value)>,
+}
+
+/// The outbox runner. Cheap to clone.
+#[derive(Clone)]
+pub struct OutboxRunner {
+    inner: Rc<RefCell<Inner>>,
+}
+
+impl OutboxRunner {
+    pub fn new(
+        session: Dispatch<Session>,
+        on_change: Callback<Vec<Item>>,
+        on_delivered: Callback<(Item, serde_json::Value)>,
+    ) -> Self {
+        OutboxRunner {
+            inner: Rc::new(RefCell::new(Inner {
+                outbox: None,
+                online: false,
+                timer: None,
+                session,
+                on_change,
+                on_delivered,
+            })),
+        }
+    }
+
+    /// This tab now holds the socket: run `user_id`'s outbox (what the last holder stored).
+    pub fn activate(&self, user_id: &str) {
+        let commands = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.outbox.as_ref().is_some_and(|(u, _)| u == user_id) {
+                return;
+            }
+            let stored = storage::load_outbox(user_id);
+            let mut outbox = Outbox::restore(stored, realtime_config().backoff);
+            let commands = outbox.set_online(inner.online, now());
+            inner.outbox = Some((user_id.to_owned(), outbox));
+            commands
+        };
+        self.run(commands);
+    }
+
+    /// This tab no longer holds the socket (signed out).
+    pub fn deactivate(&self) {
+        let mut inner = self.inner.borrow_mut();
+        inner.outbox = None;
+        inner.timer = None;
+    }
+
+    /// Whether the connection is up (then queued creates go).
+    pub fn set_online(&self, online: bool) {
+        let commands = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.online == online {
+                return;
+            }
+            inner.online = online;
+            match inner.outbox.as_mut() {
+                Some((_, o)) => o.set_online(online, now()),
+                None => return,
+            }
+        };
+        self.run(commands);
+    }
+
+    /// What a tab asked of the outbox.
+    pub fn ask(&self, ask: OutboxAsk) {
+        let commands = {
+            let mut inner = self.inner.borrow_mut();
+            let Some((_, o)) = inner.outbox.as_mut() else {
+                return;
+            };
+            let now = now();
+            match ask {
+                OutboxAsk::Add {
+                    path,
+                    body,
+                    label,
+                    key,
+                    request_id,
+                } => o.add(&path, body, &label, key, request_id, now),
+                OutboxAsk::Retry { id } => o.retry(id, now),
+                OutboxAsk::Discard { id } => o.discard(id, now),
+            }
+        };
+        self.run(commands);
+    }
+
+    fn step(weak: &Weak<RefCell<Inner>>, input: impl FnOnce(&mut Outbox) -> Vec<Command>) {
+        let Some(inner) = weak.upgrade() else { return };
+        let commands = match inner.borrow_mut().outbox.as_mut() {
+            Some((_, o)) => input(o),
+            None => return,
+        };
+        OutboxRunner { inner }.run(commands);
+    }
+
+    fn run(&self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::Send(item) => self.send(item),
+                Command::Delivered { item, answer } => {
+                    let cb = self.inner.borrow().on_delivered.clone();
+                    cb.emit((item, answer));
+                }
+                Command::Persist(stored) => {
+                    let (user, cb) = {
+                        let inner = self.inner.borrow();
+                        let user = inner.outbox.as_ref().map(|(u, _)| u.clone());
+                        (user, inner.on_change.clone())
+                    };
+                    if let Some(user) = user {
+                        storage::store_outbox(&user, &stored);
+                    }
+                    cb.emit(stored.items);
+                }
+                Command::WakeAt(at) => {
+                    let weak = Rc::downgrade(&self.inner);
+                    let delay = at.saturating_sub(now()).min(i32::MAX as u64) as u32;
+                    let timer = Timeout::new(delay, move || {
+                        Self::step(&weak, |o| o.tick(now()));
+                    });
+                    self.inner.borrow_mut().timer = Some(timer);
+                }
+            }
+        }
+    }
+
+    fn send(&self, item: Item) {
+        let weak = Rc::downgrade(&self.inner);
+        let token = self.inner.borrow().session.get().token.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let answer = api::create(
+                &item.path,
+                token.as_deref(),
+                &item.body,
+                item.request_id.as_deref(),
+                &item.key,
+            )
+            .await;
+            let outcome = match answer {
+                Ok(v) => Outcome::Sent(v),
+                // A token that expired meanwhile is renewed by the connection: try later.
+                Err(e) if e.is_refusal() && !e.is_unauthorized() => Outcome::Refused(match e {
+                    api::ApiError::Http { message, .. } => message,
+                    other => other.to_string(),
+                }),
+                Err(_) => Outcome::Unreachable,
+            };
+            Self::step(&weak, |o| {
+                o.answered(item.id, outcome, now(), js_sys::Math::random())
+            });
+        });
+    }
+}

@@ -1,0 +1,135 @@
+//! One socket per browser (contract section 12): tabs of one Chromium profile share the
+//! socket, alert once, hand the socket over when its tab closes, and sign out together.
+
+use crate::support::*;
+
+/// Alice with three tabs (dashboard, messages, faults): the server holds one socket for
+/// them, every tab shows the connection and the new unread count, and Bob's message chimes
+/// once in the whole browser.
+#[tokio::test]
+async fn three_tabs_one_socket_one_chime() {
+    let server = Server::start().await;
+    let browser = Browser::start().await;
+    browser.login(&server, "alice@demo.ppt").await;
+    browser.wait_for_state("connected").await;
+    let first = browser.current_tab().await;
+    let messages = browser.open_tab(&server.url("/messages")).await;
+    browser.testid("message-list").await;
+    browser.wait_for_state("connected").await;
+    let faults = browser.open_tab(&server.url("/faults")).await;
+    browser.wait_for_state("connected").await;
+    browser.wait_for_unread(1).await;
+    server.wait_for_sockets(1).await;
+    let tabs = [first, messages.clone(), faults];
+
+    let api = server.api().await;
+    let bob = api.token("bob@demo.ppt").await;
+    api.send_message(&bob, "1", "Three tabs, one chime").await;
+
+    browser.switch_to(&messages).await;
+    browser.wait_for_message("Three tabs, one chime", 1).await;
+    for tab in &tabs {
+        browser.switch_to(tab).await;
+        browser.wait_for_unread(2).await;
+        assert_eq!(browser.connection_state().await, "connected");
+    }
+    let mut sounds = 0;
+    for tab in &tabs {
+        browser.switch_to(tab).await;
+        sounds += browser.sounds_played().await;
+    }
+    assert_eq!(sounds, 1, "one chime for the browser");
+    assert_eq!(server.open_sockets(), 1, "still one socket");
+    browser.switch_to(&messages).await;
+    browser.screenshot("tabs-follower-inbox").await;
+    browser.close().await;
+}
+
+/// The tab holding the socket closes while Bob sends a burst: another tab takes over, and
+/// both remaining tabs show every message once, with no "Reconnected" toast.
+#[tokio::test]
+async fn the_leader_closes_mid_burst_and_nothing_is_lost() {
+    let server = Server::start().await;
+    let browser = Browser::start().await;
+    browser.login(&server, "alice@demo.ppt").await;
+    browser.wait_for_state("connected").await;
+    let leader = browser.current_tab().await;
+    let mut followers = Vec::new();
+    for _ in 0..2 {
+        followers.push(browser.open_tab(&server.url("/messages")).await);
+        browser.testid("message-list").await;
+        browser.wait_for_state("connected").await;
+        browser.count_toasts("reconnected").await;
+    }
+    server.wait_for_sockets(1).await;
+
+    let api = server.api().await;
+    let bob = api.token("bob@demo.ppt").await;
+    const BURST: usize = 30;
+    let burst = {
+        let api = server.api().await;
+        tokio::spawn(async move {
+            for i in 0..BURST {
+                api.send_message(&bob, "1", &format!("Burst {i:02}.")).await;
+            }
+        })
+    };
+    // Some of the burst reached the tabs through the leader; then the leader goes.
+    browser.switch_to(&followers[0]).await;
+    browser.wait_for_message("Burst 03.", 1).await;
+    browser.switch_to(&leader).await;
+    browser.close_tab().await;
+    burst.await.unwrap();
+
+    for tab in &followers {
+        browser.switch_to(tab).await;
+        for i in 0..BURST {
+            browser.wait_for_message(&format!("Burst {i:02}."), 1).await;
+        }
+        browser.wait_for_unread(1 + BURST as u64).await;
+        browser.wait_for_state("connected").await;
+    }
+    server.wait_for_sockets(1).await;
+    for tab in &followers {
+        browser.switch_to(tab).await;
+        for i in 0..BURST {
+            assert_eq!(
+                browser.message_count(&format!("Burst {i:02}.")).await,
+                1,
+                "message {i} once"
+            );
+        }
+        assert_eq!(
+            browser.toasts_seen("reconnected").await,
+            0,
+            "a hand-over is no reconnection"
+        );
+    }
+    browser.close().await;
+}
+
+/// Logging out in one tab logs out every tab of the browser, and the socket closes.
+#[tokio::test]
+async fn signing_out_in_one_tab_signs_out_all() {
+    let server = Server::start().await;
+    let browser = Browser::start().await;
+    browser.login(&server, "alice@demo.ppt").await;
+    browser.wait_for_state("connected").await;
+    let first = browser.current_tab().await;
+    let second = browser.open_tab(&server.url("/faults")).await;
+    browser.wait_for_state("connected").await;
+    server.wait_for_sockets(1).await;
+
+    browser.testid("logout").await.click().await.unwrap();
+    browser.testid("login-email").await;
+    browser.switch_to(&first).await;
+    browser.testid("login-email").await;
+    server.wait_for_sockets(0).await;
+    // Signing in again in one tab signs in the other.
+    browser.switch_to(&second).await;
+    browser.login(&server, "alice@demo.ppt").await;
+    browser.switch_to(&first).await;
+    browser.wait_for_state("connected").await;
+    server.wait_for_sockets(1).await;
+    browser.close().await;
+}
