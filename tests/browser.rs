@@ -123,6 +123,8 @@ mod connection_status {
                 view: view(state, None),
                 now: 0,
                 on_retry: Callback::noop(),
+                on_details: None,
+                details_open: false,
             })
             .await;
             assert_eq!(
@@ -147,12 +149,27 @@ mod connection_status {
     async fn waiting_shows_countdown_and_retry() {
         let clicked = Rc::new(RefCell::new(0));
         let sink = clicked.clone();
+        let opened = Rc::new(RefCell::new(0));
+        let open_sink = opened.clone();
         let el = render(ConnectionStatusViewProps {
             view: view(ConnectionState::Reconnecting, Some(4_500)),
             now: 1_000,
             on_retry: Callback::from(move |_| *sink.borrow_mut() += 1),
+            on_details: Some(Callback::from(move |_| *open_sink.borrow_mut() += 1)),
+            details_open: false,
         })
         .await;
+        // The dot and words open the diagnostics panel (one click from the status).
+        let details: HtmlElement = by_testid(&el, "connection-details")
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        assert_eq!(
+            details.get_attribute("aria-expanded").as_deref(),
+            Some("false")
+        );
+        details.click();
+        assert_eq!(*opened.borrow(), 1);
         assert!(el.text_content().unwrap().contains("Reconnecting in 4 s"));
         let retry: HtmlElement = by_testid(&el, "connection-retry")
             .unwrap()

@@ -150,7 +150,7 @@ pub fn MessagesPage() -> Html {
             // The recipient as the form shows them ("Bob Horvath (2B)").
             let to_name = to_select
                 .cast::<HtmlSelectElement>()
-                .and_then(|s| s.selected_options().item(s.selected_index().max(0) as u32))
+                .and_then(|s| s.selected_options().item(0))
                 .and_then(|o| o.text_content())
                 .unwrap_or_else(|| to.clone());
             let label = format!("To {to_name}: {}", preview(&body));
