@@ -94,7 +94,7 @@ pub enum Action {
 /// What a leading tab passes on to the browser's other tabs of the same user, in order (one
 /// socket per browser: the others apply what it applied).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "r", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum Relay {
     /// An event it applied after catch-up, and whether it came as a replay.
     Event { envelope: Envelope, replayed: bool },

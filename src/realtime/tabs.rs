@@ -32,7 +32,7 @@ pub type TabId = u64;
 
 /// What passes between the tabs of one browser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "t", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum TabMessage {
     /// A tab began to follow: the leader answers with [`TabMessage::Welcome`].
     Hello { from: TabId },
@@ -59,7 +59,7 @@ pub enum TabMessage {
 
 /// What a tab asks of the browser's outbox (which runs in the tab holding the socket).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "do", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum OutboxAsk {
     /// Queue a create: `POST {path}` with `body`, carrying `key` as its `Idempotency-Key`
     /// and `request_id` (the asking tab's, so it knows the create's events as its own).
@@ -148,6 +148,9 @@ pub struct Tabs {
     followed: bool,
     /// Waiting for the leader's welcome: relays before it are not ours to apply yet.
     welcomed: bool,
+    /// Leading, and some tab follows (it said hello, or this tab took over from a leader
+    /// others followed too): only then is relaying worth its cost.
+    followed_by_others: bool,
 }
 
 impl Tabs {
@@ -160,6 +163,7 @@ impl Tabs {
             leader: None,
             followed: false,
             welcomed: false,
+            followed_by_others: false,
         }
     }
 
@@ -223,6 +227,7 @@ impl Tabs {
         }
         self.role = Role::Leading;
         self.leader = Some(self.me);
+        self.followed_by_others = self.followed;
         vec![
             TabCommand::StartSocket {
                 take_over: self.followed,
@@ -250,13 +255,16 @@ impl Tabs {
         }
     }
 
-    /// The live core applied these (see [`super::live::Out::relay`]): pass them on.
+    /// The live core applied these (see [`super::live::Out::relay`]): pass them on, once
+    /// another tab follows (a tab alone spends nothing on relaying).
     pub fn relay(&mut self, relays: Vec<Relay>) -> Vec<TabCommand> {
         match (self.role, relays.is_empty()) {
-            (Role::Leading, false) => vec![TabCommand::Post(TabMessage::Relay {
-                from: self.me,
-                relays,
-            })],
+            (Role::Leading, false) if self.followed_by_others => {
+                vec![TabCommand::Post(TabMessage::Relay {
+                    from: self.me,
+                    relays,
+                })]
+            }
             _ => Vec::new(),
         }
     }
@@ -315,6 +323,7 @@ impl Tabs {
     ) -> Vec<TabCommand> {
         match message {
             TabMessage::Hello { from } if self.role == Role::Leading && from != self.me => {
+                self.followed_by_others = true;
                 let (cursor, status) = me();
                 vec![TabCommand::Post(TabMessage::Welcome {
                     from: self.me,
@@ -351,6 +360,7 @@ impl Tabs {
                 vec![TabCommand::Follow(relays)]
             }
             TabMessage::OutboxAsk { ask, .. } if self.role == Role::Leading => {
+                self.followed_by_others = true;
                 vec![TabCommand::Outbox(ask)]
             }
             TabMessage::Outbox { items, .. } if self.role == Role::Following => {

@@ -41,8 +41,9 @@ async fn resident_logs_in_and_stays_logged_in() {
     browser.close().await;
 }
 
-/// Logging out in one tab ends the session in the browser's other tabs too: the server
-/// closes their socket (4401), their renewal is refused, and they show the login page.
+/// Logging out in one tab ends the session in the browser's other tabs too: they share one
+/// socket, which closes, and every tab shows the login page; signing in again in one tab
+/// signs in the others.
 #[tokio::test]
 async fn logout_in_one_tab_ends_the_others() {
     let server = Server::start().await;
@@ -51,7 +52,11 @@ async fn logout_in_one_tab_ends_the_others() {
     browser.wait_for_state("connected").await;
     let first = browser.client.window().await.unwrap();
     let second = browser.client.new_window(true).await.unwrap().handle;
-    browser.client.switch_to_window(second).await.unwrap();
+    browser
+        .client
+        .switch_to_window(second.clone())
+        .await
+        .unwrap();
     browser
         .client
         .goto(&server.url("/announcements"))
@@ -59,12 +64,21 @@ async fn logout_in_one_tab_ends_the_others() {
         .unwrap();
     browser.testid("announcement-list").await;
     browser.wait_for_state("connected").await;
-    server.wait_for_sockets(2).await;
+    server.wait_for_sockets(1).await;
     browser.testid("logout").await.click().await.unwrap();
     browser.testid("login-email").await;
-    browser.client.switch_to_window(first).await.unwrap();
+    browser
+        .client
+        .switch_to_window(first.clone())
+        .await
+        .unwrap();
     browser.testid("login-email").await;
     server.wait_for_sockets(0).await;
+    browser.client.switch_to_window(second).await.unwrap();
+    browser.login(&server, "bob@demo.ppt").await;
+    browser.client.switch_to_window(first).await.unwrap();
+    browser.wait_for_state("connected").await;
+    server.wait_for_sockets(1).await;
     browser.close().await;
 }
 

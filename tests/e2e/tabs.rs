@@ -1,5 +1,6 @@
 //! One socket per browser (contract section 12): tabs of one Chromium profile share the
-//! socket, alert once, hand the socket over when its tab closes, and sign out together.
+//! socket, alert once, and hand the socket over when its tab closes. (Signing out in one
+//! tab signs out all: `login::logout_in_one_tab_ends_the_others`.)
 
 use crate::support::*;
 
@@ -42,6 +43,40 @@ async fn three_tabs_one_socket_one_chime() {
     assert_eq!(server.open_sockets(), 1, "still one socket");
     browser.switch_to(&messages).await;
     browser.screenshot("tabs-follower-inbox").await;
+
+    // Diagnostics, one click from the status: which tab holds the socket, the last event.
+    let row = |name: &str| format!("[data-testid=diagnostics] dd[data-row='{name}']");
+    for (tab, holder) in [(&tabs[2], "another tab"), (&tabs[0], "this tab")] {
+        browser.switch_to(tab).await;
+        browser
+            .testid("connection-details")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let held = browser.text_of(&row("Socket held by")).await;
+        assert!(held.starts_with(holder), "{held}");
+        browser
+            .wait_until(
+                "the last event",
+                &format!(
+                    "document.querySelector(\"{}\")?.textContent.startsWith('#')",
+                    row("Last event")
+                ),
+            )
+            .await;
+        assert_eq!(browser.text_of(&row("State")).await, "connected");
+    }
+    browser
+        .testid("diagnostics-copy")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_css("[data-testid=diagnostics-copy][data-copied=true]")
+        .await;
+    browser.screenshot("diagnostics").await;
     browser.close().await;
 }
 
@@ -105,31 +140,5 @@ async fn the_leader_closes_mid_burst_and_nothing_is_lost() {
             "a hand-over is no reconnection"
         );
     }
-    browser.close().await;
-}
-
-/// Logging out in one tab logs out every tab of the browser, and the socket closes.
-#[tokio::test]
-async fn signing_out_in_one_tab_signs_out_all() {
-    let server = Server::start().await;
-    let browser = Browser::start().await;
-    browser.login(&server, "alice@demo.ppt").await;
-    browser.wait_for_state("connected").await;
-    let first = browser.current_tab().await;
-    let second = browser.open_tab(&server.url("/faults")).await;
-    browser.wait_for_state("connected").await;
-    server.wait_for_sockets(1).await;
-
-    browser.testid("logout").await.click().await.unwrap();
-    browser.testid("login-email").await;
-    browser.switch_to(&first).await;
-    browser.testid("login-email").await;
-    server.wait_for_sockets(0).await;
-    // Signing in again in one tab signs in the other.
-    browser.switch_to(&second).await;
-    browser.login(&server, "alice@demo.ppt").await;
-    browser.switch_to(&first).await;
-    browser.wait_for_state("connected").await;
-    server.wait_for_sockets(1).await;
     browser.close().await;
 }

@@ -732,3 +732,39 @@ fn a_reconnect_with_a_stale_token_renews_it_first() {
     );
     assert!(c.contains(&Command::Open { socket: 2 }), "{c:?}");
 }
+
+/// Diagnostics: the round trip is from a ping to the next frame, and survives a drop;
+/// reconnects count connections after the first, until logout.
+#[test]
+fn round_trip_and_reconnects_for_diagnostics() {
+    let mut m = connected();
+    assert_eq!(m.status().rtt_ms, None);
+    assert_eq!(m.status().reconnects, 0);
+    m.step(Input::Tick, 30_000, J);
+    m.step(Input::Frame { socket: 1 }, 30_042, J);
+    assert_eq!(m.status().rtt_ms, Some(42));
+    m.step(
+        Input::Closed {
+            socket: 1,
+            code: 1006,
+        },
+        31_000,
+        J,
+    );
+    assert_eq!(m.status().rtt_ms, Some(42), "kept while away");
+    let retry = m.status().retry_at.unwrap();
+    let c = m.step(Input::Tick, retry, J);
+    let socket = c
+        .iter()
+        .find_map(|c| match c {
+            Command::Open { socket } => Some(*socket),
+            _ => None,
+        })
+        .unwrap();
+    m.step(Input::Opened { socket }, retry, J);
+    m.step(Input::Authenticated { socket }, retry, J);
+    assert_eq!(m.status().reconnects, 1);
+    m.step(Input::Logout, retry + 1, J);
+    assert_eq!(m.status().reconnects, 0);
+    assert_eq!(m.status().rtt_ms, None);
+}

@@ -106,6 +106,12 @@ fn a_second_tab_follows_from_the_leaders_cursor() {
     let mut leader = Tabs::new(1, true);
     leader.signed_in();
     leader.lock_granted(status(ConnectionState::Connected));
+    assert!(
+        leader
+            .relay(vec![Relay::Reset { cursor: cursor(5) }])
+            .is_empty(),
+        "nobody follows yet: nothing to relay"
+    );
     let mut follower = Tabs::new(2, true);
     let hello = posts(&follower.signed_in()).remove(0);
     let early = TabMessage::Relay {
