@@ -142,3 +142,41 @@ async fn the_leader_closes_mid_burst_and_nothing_is_lost() {
     }
     browser.close().await;
 }
+
+/// A preference changed in the tab holding the socket shows in the other tab at once (the
+/// server's event reaches it through the leader's relay).
+#[tokio::test]
+async fn a_preference_changed_in_one_tab_applies_in_the_others() {
+    let server = Server::start().await;
+    let browser = Browser::start().await;
+    browser.login(&server, "carol@demo.ppt").await;
+    browser.go("/settings").await;
+    browser
+        .wait_css("[data-testid=pref-vote-sound]:not([disabled])")
+        .await;
+    browser.wait_for_state("connected").await;
+    let leader = browser.current_tab().await;
+    browser.open_tab(&server.url("/settings")).await;
+    browser
+        .wait_css("[data-testid=pref-vote-sound]:not([disabled])")
+        .await;
+    browser.wait_for_state("connected").await;
+    server.wait_for_sockets(1).await;
+    let follower = browser.current_tab().await;
+
+    browser.switch_to(&leader).await;
+    browser
+        .testid("pref-vote-sound")
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.switch_to(&follower).await;
+    browser
+        .wait_until(
+            "the other tab's switch",
+            "document.querySelector('[data-testid=pref-vote-sound]').checked === false",
+        )
+        .await;
+    browser.close().await;
+}
