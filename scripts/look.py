@@ -25,6 +25,7 @@ def main():
     p.add_argument("--out", default="/tmp/ppt-look")
     p.add_argument("--wait", type=float, default=2.0)
     p.add_argument("--width", type=int, default=1280, help="window width in CSS pixels (390: a phone)")
+    p.add_argument("--js", help="JavaScript to run on each page after the wait; its value is printed")
     p.add_argument("paths", nargs="*", default=["/"])
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -65,6 +66,8 @@ def main():
                     "script": "history.pushState({}, '', arguments[0]); dispatchEvent(new PopStateEvent('popstate'));",
                     "args": [path]})
             time.sleep(a.wait)
+            if a.js:
+                print(path, json.dumps(call(base, "POST", sess + "/execute/sync", {"script": a.js, "args": []})))
             png = base64.b64decode(call(base, "GET", sess + "/screenshot"))
             name = os.path.join(a.out, f"{i:02d}{path.replace('/', '_') or '_'}.png")
             open(name, "wb").write(png)

@@ -1,4 +1,9 @@
-//! The header: app name, navigation, the user's name and logout.
+//! The header: app name, navigation, the connection status, the user's name and logout.
+//!
+//! Mobile first: on a narrow screen the brand, the Messages link with its unread badge, the
+//! connection status and a menu button (`nav-menu`) stay in view; the other pages, the
+//! user's name, Settings and Log out open under the menu button. From 760 px up everything
+//! shows in one row and the button is hidden (CSS alone decides).
 
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -17,6 +22,17 @@ pub fn Header() -> Html {
     let (session, dispatch) = use_store::<Session>();
     let unread = use_query(&UNREAD).data.map_or(0, |c| c.count);
     let navigator = use_navigator();
+    let menu_open = use_state(|| false);
+    {
+        // Going to a page closes the menu.
+        let menu_open = menu_open.clone();
+        let route = use_route::<Route>();
+        use_effect_with(route, move |_| menu_open.set(false));
+    }
+    let toggle_menu = {
+        let menu_open = menu_open.clone();
+        Callback::from(move |_: MouseEvent| menu_open.set(!*menu_open))
+    };
     let logout = {
         let dispatch = dispatch.clone();
         Callback::from(move |_| {
@@ -38,22 +54,28 @@ pub fn Header() -> Html {
         .map(|u| u.name.clone())
         .unwrap_or_default();
     html! {
-        <header class="app-header">
+        <header class={classes!("app-header", menu_open.then_some("menu-open"))}>
             <Link<Route> to={Route::Dashboard} classes="brand">{ "ppt" }<span>{ "web" }</span></Link<Route>>
-            <nav class="app-nav" aria-label="Main">
-                <Link<Route> to={Route::Messages} classes="nav-messages">{ "Messages" }<UnreadBadge count={unread} /></Link<Route>>
-                <Link<Route> to={Route::Announcements}>{ "Announcements" }</Link<Route>>
-                <Link<Route> to={Route::Faults}>{ "Faults" }</Link<Route>>
-                <Link<Route> to={Route::Votes}>{ "Votes" }</Link<Route>>
-                <Link<Route> to={Route::Documents}>{ "Documents" }</Link<Route>>
-                <Link<Route> to={Route::Neighbors}>{ "Neighbours" }</Link<Route>>
-            </nav>
-            <ConnectionStatus />
-            <div class="header-user">
-                <span class="user-name" data-testid="user-name">{ name }</span>
-                <Link<Route> to={Route::Settings} classes="settings-link">{ "Settings" }</Link<Route>>
-                <button class="link-button" data-testid="logout" onclick={logout}>{ "Log out" }</button>
+            <Link<Route> to={Route::Messages} classes="nav-messages">{ "Messages" }<UnreadBadge count={unread} /></Link<Route>>
+            <div class="header-menu" id="header-menu">
+                <nav class="app-nav" aria-label="Main">
+                    <Link<Route> to={Route::Announcements}>{ "Announcements" }</Link<Route>>
+                    <Link<Route> to={Route::Faults}>{ "Faults" }</Link<Route>>
+                    <Link<Route> to={Route::Votes}>{ "Votes" }</Link<Route>>
+                    <Link<Route> to={Route::Documents}>{ "Documents" }</Link<Route>>
+                    <Link<Route> to={Route::Neighbors}>{ "Neighbours" }</Link<Route>>
+                </nav>
+                <div class="header-user">
+                    <span class="user-name" data-testid="user-name">{ name }</span>
+                    <Link<Route> to={Route::Settings} classes="settings-link">{ "Settings" }</Link<Route>>
+                    <button class="link-button" data-testid="logout" onclick={logout}>{ "Log out" }</button>
+                </div>
             </div>
+            <ConnectionStatus />
+            <button class="nav-menu" data-testid="nav-menu" aria-controls="header-menu"
+                aria-expanded={menu_open.to_string()} aria-label="Menu" onclick={toggle_menu}>
+                <span class="nav-menu-bars" aria-hidden="true"></span>
+            </button>
         </header>
     }
 }

@@ -17,5 +17,6 @@ mod live_data;
 mod login;
 mod messages;
 mod outbox;
+mod phone;
 mod reconnect;
 mod tabs;

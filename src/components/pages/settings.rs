@@ -81,6 +81,8 @@ pub fn SettingsPage() -> Html {
             <h1>{ "Notifications" }</h1>
             <p class="muted">{ "Choose how each kind of news reaches you. Changes apply at once, on all your devices." }</p>
             if let Some(e) = &prefs.error { <p class="form-error" role="alert">{ format!("Not saved: {e}") }</p> }
+            // On the narrowest phones the table may scroll within its box, never the page.
+            <div class="table-scroll">
             <table class="prefs" data-testid="preferences" aria-busy={prefs.saving.to_string()}>
                 <thead><tr><th scope="col">{ "Category" }</th><th scope="col">{ "Toast" }</th><th scope="col">{ "Sound" }</th><th scope="col">{ "Browser" }</th></tr></thead>
                 <tbody>
@@ -108,6 +110,7 @@ pub fn SettingsPage() -> Html {
                 }) }
                 </tbody>
             </table>
+            </div>
             <div class="permission">
                 <p>{ format!("Browser notifications are {}.", *permission) }</p>
                 <button class="primary" onclick={ask} data-testid="ask-notification-permission">{ "Allow browser notifications" }</button>
