@@ -265,10 +265,16 @@ impl Ctx {
     fn act(&self, action: Action, me: &str) {
         let token = || self.session.get().token.clone();
         match action {
-            Action::Messages(messages) => self.write(MessageWrite::Received {
-                messages,
-                me: me.to_owned(),
-            }),
+            Action::Messages(messages) => {
+                self.write(MessageWrite::Received {
+                    messages,
+                    me: me.to_owned(),
+                });
+                // The unread total may have risen in place; a total on its way predates it.
+                if let Some(c) = &self.client {
+                    c.written(&UNREAD.key());
+                }
+            }
             Action::ConversationRead(conversation_id) => {
                 self.write(MessageWrite::ConversationRead {
                     conversation_id,

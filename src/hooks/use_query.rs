@@ -110,6 +110,12 @@ impl QueryClient {
         self.queries.apply(QueriesAction::Clear);
     }
 
+    /// `key`'s data was written in place: a fetch on its way would undo that, so another
+    /// follows it.
+    pub fn written(&self, key: &QueryKey) {
+        self.inner.borrow_mut().scheduler.written(key);
+    }
+
     /// Notes an event id seen on the socket.
     pub fn saw_event(&self, id: u64) {
         self.inner.borrow_mut().scheduler.saw_event(id);

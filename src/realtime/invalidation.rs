@@ -142,6 +142,17 @@ impl Scheduler {
         wake.map(QueryCommand::WakeAt).into_iter().collect()
     }
 
+    /// The data of `key` was written in place (a live message raised the unread total). A
+    /// fetch on its way predates the write and would undo it when it lands, so another
+    /// follows it; without a fetch on its way the write stands.
+    pub fn written(&mut self, key: &QueryKey) {
+        if let Some(s) = self.keys.get_mut(key) {
+            if s.in_flight {
+                s.queued = true;
+            }
+        }
+    }
+
     /// Invalidates every key (after a reset of the event log).
     pub fn invalidate_all(&mut self, now: u64) -> Vec<QueryCommand> {
         let inv = Invalidation {
@@ -311,6 +322,24 @@ mod tests {
         s.fetched(&key, vec![]);
         assert!(s.is_stale(&key), "the change came after the fetch started");
         assert_eq!(fetches(&s.mounted(&key)), 1);
+    }
+
+    /// A write in place while a fetch is on its way: another fetch follows the first (whose
+    /// answer predates the write); a write with nothing on its way fetches nothing.
+    #[test]
+    fn a_write_during_a_fetch_fetches_again() {
+        let mut s = Scheduler::new(QueryConfig::default());
+        let key = k(&["messages", "unread-count"]);
+        assert_eq!(fetches(&s.mounted(&key)), 1);
+        s.written(&key);
+        assert_eq!(
+            fetches(&s.fetched(&key, vec![])),
+            1,
+            "the answer predates the write"
+        );
+        assert!(s.fetched(&key, vec![]).is_empty());
+        s.written(&key);
+        assert!(!s.in_flight(&key), "nothing on its way: the write stands");
     }
 
     /// First show fetches; showing again with fresh data does not.

@@ -2,6 +2,8 @@
 //! connection status and the unread badge stay in view, and every page is reachable through
 //! the menu button (`nav-menu`).
 
+use fantoccini::Locator;
+
 use crate::support::*;
 
 /// Every page behind the login, with a test id its content shows.
@@ -22,6 +24,11 @@ fn in_view(testid: &str) -> String {
         "(() => {{ const r = document.querySelector('[data-testid={testid}]')?.getBoundingClientRect(); \
          return !!r && r.width > 0 && r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight; }})()"
     )
+}
+
+/// Clicks the element `locator` finds.
+async fn click(b: &Browser, locator: Locator<'_>) {
+    b.client.find(locator).await.unwrap().click().await.unwrap();
 }
 
 /// Waits until nothing on the page is wider than the screen; else names what sticks out.
@@ -104,16 +111,8 @@ async fn the_header_fits_a_phone_and_reaches_every_page() {
             if (w, label) == (320, "Settings") {
                 alice.screenshot("phone-menu-320").await;
             }
-            alice
-                .client
-                .find(fantoccini::Locator::XPath(&format!(
-                    "//div[@id='header-menu']//a[normalize-space()='{label}']"
-                )))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            let link = format!("//div[@id='header-menu']//a[normalize-space()='{label}']");
+            click(&alice, Locator::XPath(&link)).await;
             alice
                 .wait_until(
                     &format!("{path} through the menu"),
@@ -121,14 +120,7 @@ async fn the_header_fits_a_phone_and_reaches_every_page() {
                 )
                 .await;
         }
-        alice
-            .client
-            .find(fantoccini::Locator::Css(".nav-messages"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&alice, Locator::Css(".nav-messages")).await;
         alice
             .wait_until(
                 "the inbox from the bar",
