@@ -92,13 +92,8 @@ mod connection_status {
 
     fn view(state: ConnectionState, retry_at: Option<u64>) -> StatusView {
         StatusView {
-            state,
             retry_at,
-            offline: false,
-            last_error: None,
-            degraded: false,
-            rtt_ms: None,
-            reconnects: 0,
+            ..StatusView::of(state)
         }
     }
 
@@ -203,15 +198,7 @@ mod header {
     fn Harness(props: &HarnessProps) -> Html {
         let history = AnyHistory::from(MemoryHistory::new());
         let ctx = WsContext {
-            status: StatusView {
-                state: props.state,
-                retry_at: None,
-                offline: false,
-                last_error: None,
-                degraded: false,
-                rtt_ms: None,
-                reconnects: 0,
-            },
+            status: StatusView::of(props.state),
             ..WsContext::default()
         };
         html! {

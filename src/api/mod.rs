@@ -82,11 +82,23 @@ pub async fn request_with_id<T: DeserializeOwned, B: Serialize>(
     body: Option<&B>,
     request_id: Option<&str>,
 ) -> Result<T, ApiError> {
+    request_keyed(method, path, token, body, request_id, None).await
+}
+
+/// [`request_with_id`] with an `Idempotency-Key` when one is given.
+async fn request_keyed<T: DeserializeOwned, B: Serialize>(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+    request_id: Option<&str>,
+    idempotency_key: Option<&str>,
+) -> Result<T, ApiError> {
     let body = match body {
         Some(b) => Some(serde_json::to_string(b).map_err(|e| ApiError::Decode(e.to_string()))?),
         None => None,
     };
-    let text = send(method, path, token, body, request_id, None).await?;
+    let text = send(method, path, token, body, request_id, idempotency_key).await?;
     // A 204 (a delete) has no body: read it as `null`.
     let text = if text.is_empty() { "null".into() } else { text };
     from_json(&text).map_err(|e| ApiError::Decode(e.to_string()))
@@ -213,17 +225,7 @@ pub async fn create(
     request_id: Option<&str>,
     key: &str,
 ) -> Result<serde_json::Value, ApiError> {
-    let text = send(
-        Method::Post,
-        path,
-        token,
-        Some(body.to_string()),
-        request_id,
-        Some(key),
-    )
-    .await?;
-    let text = if text.is_empty() { "null".into() } else { text };
-    from_json(&text).map_err(|e| ApiError::Decode(e.to_string()))
+    request_keyed(Method::Post, path, token, Some(body), request_id, Some(key)).await
 }
 
 /// `POST /auth/logout`: ends the session on the server, on every device it is open in

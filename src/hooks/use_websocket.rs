@@ -26,15 +26,7 @@ pub struct WsContext {
 impl Default for WsContext {
     fn default() -> Self {
         WsContext {
-            status: StatusView {
-                state: ConnectionState::Disconnected,
-                retry_at: None,
-                offline: false,
-                last_error: None,
-                degraded: false,
-                rtt_ms: None,
-                reconnects: 0,
-            },
+            status: StatusView::of(ConnectionState::Disconnected),
             role: Role::Idle,
             service: None,
             tabs: None,

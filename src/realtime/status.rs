@@ -58,6 +58,20 @@ pub struct StatusView {
 }
 
 impl StatusView {
+    /// `state` with nothing more to say: no retry due, online, no error, not degraded,
+    /// nothing measured yet.
+    pub fn of(state: ConnectionState) -> Self {
+        StatusView {
+            state,
+            retry_at: None,
+            offline: false,
+            last_error: None,
+            degraded: false,
+            rtt_ms: None,
+            reconnects: 0,
+        }
+    }
+
     /// The status line: "Reconnecting in 4 s" while waiting, else the state's label.
     pub fn text(&self, now: u64) -> String {
         match (self.state, self.retry_at) {
@@ -148,13 +162,9 @@ mod tests {
     #[test]
     fn paused_text() {
         let v = StatusView {
-            state: Reconnecting,
             retry_at: Some(4_200),
-            offline: false,
-            last_error: None,
             degraded: true,
-            rtt_ms: None,
-            reconnects: 0,
+            ..StatusView::of(Reconnecting)
         };
         assert_eq!(v.text(0), "Live updates paused");
     }
@@ -163,30 +173,13 @@ mod tests {
     #[test]
     fn status_text() {
         let v = StatusView {
-            state: Reconnecting,
             retry_at: Some(4_200),
-            offline: false,
-            last_error: None,
-            degraded: false,
-            rtt_ms: None,
-            reconnects: 0,
+            ..StatusView::of(Reconnecting)
         };
         assert_eq!(v.text(0), "Reconnecting in 5 s");
         assert_eq!(v.text(4_200), "Reconnecting…");
         let off = StatusView { offline: true, ..v };
         assert_eq!(off.text(0), "Offline · waiting for the network");
-        assert_eq!(
-            StatusView {
-                state: Connected,
-                retry_at: None,
-                offline: false,
-                last_error: None,
-                degraded: false,
-                rtt_ms: None,
-                reconnects: 0,
-            }
-            .text(0),
-            "Live"
-        );
+        assert_eq!(StatusView::of(Connected).text(0), "Live");
     }
 }

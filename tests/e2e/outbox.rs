@@ -2,7 +2,6 @@
 //! shown in place, and go exactly once when it returns; a create whose answer was lost is
 //! repeated with its key and still creates one.
 
-use crate::proxy::Proxy;
 use crate::support::*;
 
 /// How many of `list` (a JSON array) have `field` equal to `text`.
@@ -33,15 +32,7 @@ async fn wait_for_outbox(b: &Browser, n: usize, state: Option<&str>) {
 /// once.
 #[tokio::test]
 async fn creates_wait_for_the_link_and_go_once() {
-    let server = Server::start().await;
-    let proxy = Proxy::start(server.addr).await;
-    let alice = Browser::start().await;
-    alice
-        .set_realtime_config(&proxy.url(""), r#"{"backoffMaxMs":1000}"#)
-        .await;
-    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
-    alice.go("/messages").await;
-    alice.wait_for_state("connected").await;
+    let (server, proxy, alice) = alice_behind_a_proxy(r#"{"backoffMaxMs":1000}"#).await;
 
     proxy.refuse_ws(true);
     proxy.cut_ws();
@@ -91,15 +82,7 @@ async fn creates_wait_for_the_link_and_go_once() {
 /// and there is still one message.
 #[tokio::test]
 async fn a_lost_answer_is_repeated_and_still_creates_one() {
-    let server = Server::start().await;
-    let proxy = Proxy::start(server.addr).await;
-    let alice = Browser::start().await;
-    alice
-        .set_realtime_config(&proxy.url(""), r#"{"backoffMaxMs":1000}"#)
-        .await;
-    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
-    alice.go("/messages").await;
-    alice.wait_for_state("connected").await;
+    let (server, proxy, alice) = alice_behind_a_proxy(r#"{"backoffMaxMs":1000}"#).await;
 
     proxy.lose_next_answer();
     alice.send_from_inbox("2", "Did this arrive?").await;

@@ -1,6 +1,5 @@
 use serde_json::json;
 
-use crate::proxy::Proxy;
 use crate::support::*;
 
 fn has_js(list: &str, text: &str) -> String {
@@ -11,19 +10,6 @@ async fn latest_id(api: &Api, token: &str) -> u64 {
     api.get(token, "/events/missed?after=0&limit=1").await["latestId"]
         .as_u64()
         .unwrap()
-}
-
-/// The server, a proxy of our own in front of it, and Alice logged in through the proxy with
-/// these timing overrides, on her inbox, connected.
-async fn alice_behind_a_proxy(timings: &str) -> (Server, Proxy, Browser) {
-    let server = Server::start().await;
-    let proxy = Proxy::start(server.addr).await;
-    let alice = Browser::start().await;
-    alice.set_realtime_config(&proxy.url(""), timings).await;
-    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
-    alice.go("/messages").await;
-    alice.wait_for_state("connected").await;
-    (server, proxy, alice)
 }
 
 /// Alice is connected; her link is cut and stays down. While she is away Bob sends her three

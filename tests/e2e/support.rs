@@ -12,6 +12,8 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::proxy::Proxy;
+
 /// A safety net for waits on signals; a healthy run never gets near it.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -541,4 +543,17 @@ impl Browser {
         let _ = self.client.clone().close().await;
         drop(self.driver);
     }
+}
+
+/// The server, a proxy of our own in front of it, and Alice logged in through the proxy with
+/// these timing overrides, on her inbox, connected.
+pub async fn alice_behind_a_proxy(timings: &str) -> (Server, Proxy, Browser) {
+    let server = Server::start().await;
+    let proxy = Proxy::start(server.addr).await;
+    let alice = Browser::start().await;
+    alice.set_realtime_config(&proxy.url(""), timings).await;
+    alice.login_at(&proxy.url(""), "alice@demo.ppt").await;
+    alice.go("/messages").await;
+    alice.wait_for_state("connected").await;
+    (server, proxy, alice)
 }

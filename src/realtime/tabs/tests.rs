@@ -9,18 +9,6 @@ use super::*;
 use crate::realtime::status::ConnectionState;
 use crate::realtime::testing::Lcg;
 
-fn status(state: ConnectionState) -> StatusView {
-    StatusView {
-        state,
-        retry_at: None,
-        offline: false,
-        last_error: None,
-        degraded: false,
-        rtt_ms: None,
-        reconnects: 0,
-    }
-}
-
 fn cursor(id: u64) -> Cursor {
     Cursor {
         epoch: Some("e".into()),
@@ -53,7 +41,7 @@ fn posts(commands: &[TabCommand]) -> Vec<TabMessage> {
 }
 
 fn connected() -> (Cursor, StatusView) {
-    (cursor(7), status(ConnectionState::Connected))
+    (cursor(7), StatusView::of(ConnectionState::Connected))
 }
 
 /// Without Web Locks or BroadcastChannel a tab keeps its own socket, as before.
@@ -82,7 +70,7 @@ fn the_first_tab_leads() {
         ]
     );
     assert_eq!(tab.role(), Role::Following);
-    let out = tab.lock_granted(status(ConnectionState::Disconnected));
+    let out = tab.lock_granted(StatusView::of(ConnectionState::Disconnected));
     assert_eq!(out[0], TabCommand::StartSocket { take_over: false });
     assert!(matches!(
         posts(&out)[..],
@@ -90,10 +78,10 @@ fn the_first_tab_leads() {
     ));
     assert_eq!(tab.leader(), Some(1));
     // Its own state shows here and goes to the followers.
-    let out = tab.own_status(status(ConnectionState::Connected));
+    let out = tab.own_status(StatusView::of(ConnectionState::Connected));
     assert_eq!(
         out[0],
-        TabCommand::ShowStatus(status(ConnectionState::Connected))
+        TabCommand::ShowStatus(StatusView::of(ConnectionState::Connected))
     );
     assert_eq!(posts(&out).len(), 1);
 }
@@ -105,7 +93,7 @@ fn the_first_tab_leads() {
 fn a_second_tab_follows_from_the_leaders_cursor() {
     let mut leader = Tabs::new(1, true);
     leader.signed_in();
-    leader.lock_granted(status(ConnectionState::Connected));
+    leader.lock_granted(StatusView::of(ConnectionState::Connected));
     assert!(
         leader
             .relay(vec![Relay::Reset { cursor: cursor(5) }])
@@ -125,7 +113,7 @@ fn a_second_tab_follows_from_the_leaders_cursor() {
         out,
         [
             TabCommand::Adopt(cursor(7)),
-            TabCommand::ShowStatus(status(ConnectionState::Connected))
+            TabCommand::ShowStatus(StatusView::of(ConnectionState::Connected))
         ]
     );
     assert_eq!(follower.leader(), Some(1));
@@ -137,18 +125,18 @@ fn a_second_tab_follows_from_the_leaders_cursor() {
     );
     // A follower's own state is not shown; the leader's is.
     assert!(follower
-        .own_status(status(ConnectionState::Disconnected))
+        .own_status(StatusView::of(ConnectionState::Disconnected))
         .is_empty());
     let out = follower.received(
         TabMessage::Status {
             from: 1,
-            status: status(ConnectionState::Reconnecting),
+            status: StatusView::of(ConnectionState::Reconnecting),
         },
         connected,
     );
     assert_eq!(
         out,
-        [TabCommand::ShowStatus(status(
+        [TabCommand::ShowStatus(StatusView::of(
             ConnectionState::Reconnecting
         ))]
     );
@@ -172,11 +160,11 @@ fn a_follower_takes_over() {
             from: 1,
             to: 2,
             cursor: cursor(3),
-            status: status(ConnectionState::Connected),
+            status: StatusView::of(ConnectionState::Connected),
         },
         connected,
     );
-    let out = follower.lock_granted(status(ConnectionState::Disconnected));
+    let out = follower.lock_granted(StatusView::of(ConnectionState::Disconnected));
     assert_eq!(out[0], TabCommand::StartSocket { take_over: true });
     assert_eq!(follower.role(), Role::Leading);
 
@@ -185,7 +173,7 @@ fn a_follower_takes_over() {
     let out = late.received(
         TabMessage::Status {
             from: 2,
-            status: status(ConnectionState::Connecting),
+            status: StatusView::of(ConnectionState::Connecting),
         },
         connected,
     );
@@ -198,7 +186,7 @@ fn a_follower_takes_over() {
 fn sign_out_reaches_every_tab() {
     let mut leader = Tabs::new(1, true);
     leader.signed_in();
-    leader.lock_granted(status(ConnectionState::Connected));
+    leader.lock_granted(StatusView::of(ConnectionState::Connected));
     let mut follower = Tabs::new(2, true);
     follower.signed_in();
     let out = follower.signed_out_here(false);
@@ -214,7 +202,7 @@ fn sign_out_reaches_every_tab() {
     );
     assert_eq!(leader.role(), Role::Idle);
     assert_eq!(
-        leader.lock_granted(status(ConnectionState::Disconnected)),
+        leader.lock_granted(StatusView::of(ConnectionState::Disconnected)),
         [TabCommand::ReleaseLock]
     );
     // A signed-out tab ignores a second sign-out, and takes a session from another tab.
@@ -236,7 +224,7 @@ fn messages_round_trip_as_json() {
             from: 1,
             to: 2,
             cursor: cursor(3),
-            status: status(ConnectionState::Connected),
+            status: StatusView::of(ConnectionState::Connected),
         },
         TabMessage::Relay {
             from: 1,
@@ -307,7 +295,7 @@ impl Browser {
             let out = self.tabs[holder]
                 .as_mut()
                 .unwrap()
-                .lock_granted(status(ConnectionState::Disconnected));
+                .lock_granted(StatusView::of(ConnectionState::Disconnected));
             self.run(holder, out);
         }
     }
@@ -433,7 +421,7 @@ fn the_outbox_runs_in_the_leader() {
 
     let mut leader = Tabs::new(1, true);
     leader.signed_in();
-    leader.lock_granted(status(ConnectionState::Connected));
+    leader.lock_granted(StatusView::of(ConnectionState::Connected));
     let mut follower = Tabs::new(2, true);
     follower.signed_in();
     let asked = posts(&follower.outbox_ask(ask.clone())).remove(0);
