@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs only what is missing for building and testing ppt-web; safe to run again.
-#   scripts/setup.sh            toolchain for building the app (wasm32, trunk, wasm-bindgen, wasm-opt)
-#   scripts/setup.sh --browser  the same plus Chromium and chromedriver for the browser tests
+#   scripts/setup.sh            toolchain for building the app (wasm32, rust-src, trunk, wasm-bindgen, wasm-opt)
+#   scripts/setup.sh --browser  the same plus Chromium, chromedriver and axe-core for the browser tests
 #   scripts/setup.sh --cluster  the same plus HAProxy, the load balancer of scripts/cluster.sh
 #   scripts/setup.sh --bench    all of the above plus socket.io (npm) for the benchmarks' comparison
 # Prints the PATH addition needed for wasm-opt; scripts/env.sh sources the same settings.
@@ -27,6 +27,12 @@ say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+fi
+
+# The app's release build compiles the standard library with it (scripts/build-app.sh).
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  say "adding the rust-src component"
+  rustup component add rust-src
 fi
 
 if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
@@ -57,6 +63,12 @@ if [ "$want_browser" = 1 ]; then
     apt-get update -qq
     apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
+fi
+# The e2e suite checks every page's accessibility with axe-core (npm).
+if [ "$want_browser" = 1 ] && [ ! -f "$PPT_TOOLS/node_modules/axe-core/axe.min.js" ]; then
+  say "installing axe-core@$AXE_VERSION (npm) into $PPT_TOOLS"
+  mkdir -p "$PPT_TOOLS"
+  (cd "$PPT_TOOLS" && npm install --no-audit --no-fund --silent "axe-core@$AXE_VERSION")
 fi
 if [ "$want_cluster" = 1 ] && ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then
   say "installing haproxy"

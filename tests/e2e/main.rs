@@ -11,11 +11,13 @@ mod support;
 
 mod proxy;
 
+mod accessibility;
 mod cluster;
 mod connection;
 mod live_data;
 mod login;
 mod messages;
+mod offline;
 mod outbox;
 mod phone;
 mod reconnect;

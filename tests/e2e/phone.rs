@@ -7,7 +7,7 @@ use fantoccini::Locator;
 use crate::support::*;
 
 /// Every page behind the login, with a test id its content shows.
-const PAGES: [(&str, &str); 8] = [
+pub const PAGES: [(&str, &str); 8] = [
     ("/", "dashboard"),
     ("/messages", "message-list"),
     ("/announcements", "announcement-list"),
@@ -48,7 +48,7 @@ async fn fits(b: &Browser, what: &str) {
 }
 
 /// Sizes the viewport (not the window) to `w`×`h` CSS pixels.
-async fn viewport(b: &Browser, w: u32, h: u32) {
+pub async fn viewport(b: &Browser, w: u32, h: u32) {
     b.client.set_window_size(w, h).await.unwrap();
     let inner = b.js("return [innerWidth, innerHeight];").await;
     let (iw, ih) = (

@@ -36,6 +36,8 @@ pub struct Server {
     pub addr: SocketAddr,
     pub db: PathBuf,
     pub state: AppState,
+    /// The built app it serves.
+    pub dist: PathBuf,
     tweak: fn(&mut Config),
     stop: Option<oneshot::Sender<()>>,
     done: Option<tokio::task::JoinHandle<()>>,
@@ -53,15 +55,21 @@ impl Server {
     }
 
     pub async fn start_with(tweak: fn(&mut Config)) -> Server {
+        Self::start_serving(dist_dir(), tweak).await
+    }
+
+    /// A server of the built app in `dist` (a copy a test may change, as a new deployment).
+    pub async fn start_serving(dist: PathBuf, tweak: fn(&mut Config)) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("e2e.sqlite3");
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (state, stop, done) = Self::launch(listener, &db, tweak, Vec::new()).await;
+        let (state, stop, done) = Self::launch(listener, &db, &dist, tweak, Vec::new()).await;
         Server {
             addr,
             db,
             state,
+            dist,
             tweak,
             stop: Some(stop),
             done: Some(done),
@@ -72,10 +80,11 @@ impl Server {
     async fn launch(
         listener: TcpListener,
         db: &std::path::Path,
+        dist: &std::path::Path,
         tweak: fn(&mut Config),
         carried: Vec<SessionRow>,
     ) -> (AppState, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-        let mut config = Config::for_db(db.display().to_string(), dist_dir());
+        let mut config = Config::for_db(db.display().to_string(), dist.to_path_buf());
         config.demo = true;
         tweak(&mut config);
         let built = build(config).await.expect("server builds");
@@ -129,7 +138,8 @@ impl Server {
         let listener = TcpListener::bind(self.addr)
             .await
             .expect("the port is free again");
-        let (state, stop, done) = Self::launch(listener, &self.db, self.tweak, carried).await;
+        let (state, stop, done) =
+            Self::launch(listener, &self.db, &self.dist, self.tweak, carried).await;
         self.state = state;
         self.stop = Some(stop);
         self.done = Some(done);
@@ -356,6 +366,26 @@ impl Browser {
         }
     }
 
+    /// Waits until a JavaScript expression that gives a promise resolves to true.
+    pub async fn wait_until_resolved(&self, what: &str, promise: &str) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let v = self
+                .js(&format!(
+                    "return Promise.resolve({promise}).then(v => !!v);"
+                ))
+                .await;
+            if v.as_bool() == Some(true) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     /// The connection indicator's `data-state`.
     pub async fn connection_state(&self) -> String {
         let v = self
@@ -418,6 +448,13 @@ impl Browser {
             )
             .await
             .unwrap();
+    }
+
+    /// Runs a DevTools Protocol command in the page and returns its result.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        ppt_headless::cdp(&self.client, cmd, params)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Runs JavaScript and returns its value.

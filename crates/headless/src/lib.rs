@@ -101,6 +101,47 @@ impl Chromedriver {
     }
 }
 
+/// A Chrome DevTools Protocol command sent through chromedriver (its `goog/cdp/execute`):
+/// network emulation for the benchmarks, the installability check for the e2e tests.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Runs one DevTools Protocol command in the session's page and returns its result.
+pub async fn cdp(
+    client: &Client,
+    cmd: &str,
+    params: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    client
+        .issue_cmd(Cdp {
+            cmd: cmd.to_owned(),
+            params,
+        })
+        .await
+        .map_err(|e| format!("{cmd}: {e}"))
+}
+
 impl Drop for Chromedriver {
     fn drop(&mut self) {
         let _ = Command::new("pkill")

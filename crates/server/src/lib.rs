@@ -172,6 +172,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*rest}", axum::routing::any(routes::not_found))
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
+        .route("/sw.js", get(static_files::service_worker))
         .fallback_service(app)
         .layer(axum::middleware::from_fn_with_state(policy, headers::set))
         .layer(CompressionLayer::new())

@@ -62,9 +62,9 @@ pub fn MessageItem(props: &MessageItemProps) -> Html {
     html! {
         <li class={classes!("message-item", unread.then_some("unread"), (!incoming).then_some("outgoing"))}
             data-testid="message-item" data-id={m.id.clone()} data-unread={unread.to_string()}>
-            <button class="message-open" {onclick} aria-label={format!("{who}: {}", m.body)}>
+            <button class="message-open" {onclick}>
                 <span class="message-meta">
-                    if unread { <span class="unread-dot" aria-label="unread"></span> }
+                    if unread { <span class="unread-dot"></span><span class="sr-only">{ "Unread: " }</span> }
                     <strong>{ who }</strong>
                     <time datetime={m.sent_at.as_str().to_owned()}>{ time }</time>
                 </span>

@@ -59,6 +59,39 @@ async fn security_and_cache_headers() {
     );
 }
 
+/// The service worker is served at the root, as script, and always revalidated (a new one
+/// is picked up at the next visit); the manifest has its JSON type.
+#[tokio::test]
+async fn service_worker_and_manifest() {
+    let app = spawn_app().await;
+    let dir = app.static_dir();
+    std::fs::create_dir_all(dir.join("static")).unwrap();
+    std::fs::write(dir.join("static/manifest.webmanifest"), "{}").unwrap();
+    let get = |path: &str| {
+        let url = format!("http://{}{path}", app.addr);
+        let http = app.http.clone();
+        async move { http.get(url).send().await.unwrap() }
+    };
+    let sw = get("/sw.js").await;
+    assert_eq!(sw.status(), StatusCode::OK);
+    assert!(sw.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert_eq!(sw.headers()["cache-control"], "no-cache");
+    assert!(sw
+        .text()
+        .await
+        .unwrap()
+        .contains("addEventListener(\"fetch\""));
+    let manifest = get("/static/manifest.webmanifest").await;
+    assert_eq!(manifest.status(), StatusCode::OK);
+    assert_eq!(
+        manifest.headers()["content-type"],
+        "application/manifest+json"
+    );
+}
+
 /// Refusals are JSON: an unknown API version, a path parameter that is not text, a body over
 /// the limit, a vote with 100,000 options.
 #[tokio::test]

@@ -1,0 +1,275 @@
+// ppt-web's service worker: the app starts from cache, its data still comes from the server.
+//
+// - The shell (index.html) and every file it names are cached when the worker installs. A
+//   page is answered from that cache at once; the worker then asks the server for index.html
+//   and, when it changed (a new deployment), caches the new one and its hashed files. A page
+//   that runs another build than the cached shell starts is told so ("ppt-update": it asks
+//   when it starts and when it is shown again, and open pages hear of a new build at once):
+//   it offers to reload. Until then it keeps running on the files it started with, which
+//   stay cached: never a mix of two builds.
+// - Other files of the app (favicon, sound, manifest): from cache, refreshed behind.
+// - The API: always the network. Lists read successfully are kept, one copy per URL, for the
+//   user who read them; offline (no answer at all) the last copy is served, marked with
+//   `X-PPT-Offline: 1`. The session check (`POST /api/v1/auth/refresh`) that cannot reach the
+//   server is answered with the last user and an empty token said to expire at once, so the app
+//   shows those lists and renews the session through its cookie as soon as the server answers.
+//   Logging out, or a session the server ended, forgets the user and the lists.
+// - The WebSocket, other methods and the event log pass through untouched.
+
+const SHELL = "ppt-shell-v1";
+const DATA = "ppt-data-v1";
+const USER = "/__ppt/last-user";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    fetch("/", { cache: "no-cache" })
+      .then((answer) => cacheShell(answer))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) =>
+        Promise.all(
+          names
+            .filter((n) => n.startsWith("ppt-") && n !== SHELL && n !== DATA)
+            .map((n) => caches.delete(n)),
+        ),
+      )
+      .then(() => self.clients.claim()),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/api/")) {
+    const answer = api(request, url);
+    if (answer) event.respondWith(answer);
+    return;
+  }
+  if (request.method !== "GET" || url.pathname === "/ws" || url.pathname === "/sw.js") return;
+  if (request.mode === "navigate") {
+    event.respondWith(page(event));
+  } else {
+    event.respondWith(file(event, request));
+  }
+});
+
+// --- the shell -----------------------------------------------------------------------------
+
+// The files an index.html names (scripts, styles, the wasm, icons, the manifest).
+function named(html) {
+  const found = new Set();
+  // Attributes quoted or not (the release build minifies the page), and the loader's imports.
+  const refs = /(?:href|src)=["']?(\/[^"'\s>#?]+)|'(\/[^'#?]+\.(?:js|wasm))'/g;
+  for (const m of html.matchAll(refs)) found.add(m[1] || m[2]);
+  return [...found];
+}
+
+// Caches index.html (as "/") and everything it names; resolves to the html's text.
+async function cacheShell(answer) {
+  if (!answer.ok) throw new Error("index.html answered " + answer.status);
+  const html = await answer.clone().text();
+  const cache = await caches.open(SHELL);
+  await Promise.all(
+    named(html).map(async (path) => {
+      if (!(await cache.match(path))) {
+        const file = await fetch(path);
+        if (file.ok) await cache.put(path, file);
+      }
+    }),
+  );
+  await cache.put("/", answer);
+  return html;
+}
+
+// Keeps only the files the current and the previous shell name.
+async function prune(oldHtml, newHtml) {
+  const keep = new Set(["/", ...named(oldHtml), ...named(newHtml)]);
+  const cache = await caches.open(SHELL);
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (!keep.has(path) && /-[0-9a-f]{16}/.test(path)) await cache.delete(request);
+  }
+}
+
+// The build an index.html starts: its loader script's hashed name.
+function buildOf(html) {
+  return named(html).find((p) => /-[0-9a-f]{16}\.js$/.test(p)) || "";
+}
+
+let checking = null;
+
+// Asks the server for index.html; when it changed, caches the new shell; when it starts
+// another build, tells the open pages.
+function checkForUpdate() {
+  if (checking) return checking;
+  checking = (async () => {
+    try {
+      const cache = await caches.open(SHELL);
+      const cached = await cache.match("/");
+      const oldHtml = cached ? await cached.text() : "";
+      const answer = await fetch("/", { cache: "no-cache" });
+      if (!answer.ok) return;
+      const newHtml = await answer.clone().text();
+      if (newHtml === oldHtml) return;
+      await cacheShell(answer);
+      await prune(oldHtml, newHtml);
+      if (oldHtml && buildOf(oldHtml) !== buildOf(newHtml)) {
+        const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+        for (const p of pages) p.postMessage({ type: "ppt-update" });
+      }
+    } catch (_) {
+      // Offline, or the server is down: the cached shell stays.
+    } finally {
+      checking = null;
+    }
+  })();
+  return checking;
+}
+
+// A page says which build it runs (when it starts and when it is shown again): once the
+// server has been asked, it hears whether the cached shell starts another one.
+self.addEventListener("message", (event) => {
+  if (!event.data || event.data.type !== "ppt-check" || !event.source) return;
+  event.waitUntil(
+    (async () => {
+      await checkForUpdate();
+      const cached = await caches.match("/", { cacheName: SHELL });
+      const build = cached ? buildOf(await cached.text()) : "";
+      if (build && event.data.build && build !== event.data.build) {
+        event.source.postMessage({ type: "ppt-update" });
+      }
+    })(),
+  );
+});
+
+async function page(event) {
+  const cached = await caches.match("/", { cacheName: SHELL });
+  if (cached) {
+    event.waitUntil(checkForUpdate());
+    return cached;
+  }
+  return fetch(event.request);
+}
+
+async function file(event, request) {
+  const url = new URL(request.url);
+  const cache = await caches.open(SHELL);
+  const cached = await cache.match(url.pathname);
+  if (cached) {
+    // Hashed files never change; the others are refreshed behind.
+    if (!/-[0-9a-f]{16}/.test(url.pathname)) {
+      event.waitUntil(
+        fetch(request)
+          .then((fresh) => fresh.ok && cache.put(url.pathname, fresh))
+          .catch(() => {}),
+      );
+    }
+    return cached;
+  }
+  const fresh = await fetch(request);
+  if (fresh.ok && !url.pathname.startsWith("/static/docs/")) {
+    cache.put(url.pathname, fresh.clone());
+  }
+  return fresh;
+}
+
+// --- the API -------------------------------------------------------------------------------
+
+// The user id a bearer token names (its payload's `sub`), or null.
+function userOf(request) {
+  const auth = request.headers.get("Authorization") || "";
+  const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
+  const part = token.split(".")[1];
+  if (!part) return null;
+  try {
+    const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
+    return JSON.parse(json).sub || null;
+  } catch (_) {
+    return null;
+  }
+}
+
+async function lastUser() {
+  const cache = await caches.open(DATA);
+  const stored = await cache.match(USER);
+  return stored ? stored.json() : null;
+}
+
+async function forget() {
+  await caches.delete(DATA);
+}
+
+function api(request, url) {
+  const path = url.pathname;
+  if (request.method === "POST" && (path === "/api/v1/auth/login" || path === "/api/v1/auth/refresh")) {
+    return session(request, path === "/api/v1/auth/refresh");
+  }
+  if (request.method === "POST" && path === "/api/v1/auth/logout") {
+    return fetch(request).finally(forget);
+  }
+  if (request.method !== "GET" || path.startsWith("/api/v1/auth/") || path.startsWith("/api/v1/events")) {
+    return null;
+  }
+  return list(request, url);
+}
+
+// A login or a session check: the user it names is remembered (never the token); a session
+// check that cannot reach the server answers with that user and no token.
+async function session(request, isRefresh) {
+  let answer;
+  try {
+    answer = await fetch(request);
+  } catch (offline) {
+    const user = isRefresh ? await lastUser() : null;
+    if (!user) throw offline;
+    // A token valid for a second: the app renews it as soon as the server can be reached.
+    return new Response(JSON.stringify({ token: "", user, expiresIn: 1 }), {
+      headers: { "Content-Type": "application/json", "X-PPT-Offline": "1" },
+    });
+  }
+  if (answer.ok) {
+    const body = await answer.clone().json().catch(() => null);
+    if (body && body.user && body.user.id) {
+      const known = await lastUser();
+      if (known && known.id !== body.user.id) await forget();
+      const cache = await caches.open(DATA);
+      await cache.put(USER, new Response(JSON.stringify(body.user), {
+        headers: { "Content-Type": "application/json" },
+      }));
+    }
+  } else if (isRefresh && answer.status === 401) {
+    await forget();
+  }
+  return answer;
+}
+
+// A list: from the server, kept for the user; offline, the kept copy.
+async function list(request, url) {
+  const key = url.pathname + url.search;
+  try {
+    const answer = await fetch(request);
+    const sub = userOf(request);
+    if (answer.ok && sub) {
+      const known = await lastUser();
+      if (known && known.id === sub) {
+        const cache = await caches.open(DATA);
+        await cache.put(key, answer.clone());
+      }
+    }
+    return answer;
+  } catch (offline) {
+    const cache = await caches.open(DATA);
+    const kept = await cache.match(key);
+    if (!kept) throw offline;
+    const headers = new Headers(kept.headers);
+    headers.set("X-PPT-Offline", "1");
+    return new Response(kept.body, { status: kept.status, headers });
+  }
+}
