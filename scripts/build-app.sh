@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Release build of the app into dist/ (Trunk, wasm-opt -Oz). Needs scripts/setup.sh first.
+# Release build of the app into dist/ (Trunk, wasm-opt -Oz, esbuild). Needs scripts/setup.sh first.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PPT_ROOT"
@@ -13,3 +13,24 @@ if [ "${PPT_PREBUILT_STD:-0}" != 1 ]; then
 fi
 # Trunk must not try to download tools: everything it needs is installed by setup.sh.
 trunk build --release --offline "$@"
+
+# Trunk minifies the page and the CSS, but its JS minifier cannot read wasm-bindgen's loader
+# (`export default`): esbuild minifies it, and the page's integrity hash for it is made again.
+loader="$(find dist -maxdepth 1 -name 'ppt-web-*.js' ! -name '*_bg*' | head -n 1)"
+if [ -n "$loader" ]; then
+  "$PPT_TOOLS/node_modules/.bin/esbuild" "$loader" --minify --format=esm --log-level=warning \
+    --outfile="$loader.min" --allow-overwrite
+  mv "$loader.min" "$loader"
+  node - "$loader" dist/index.html <<'JS'
+const fs = require("fs");
+const crypto = require("crypto");
+const [loader, index] = process.argv.slice(2);
+const name = "/" + require("path").basename(loader);
+const sri = "sha384-" + crypto.createHash("sha384").update(fs.readFileSync(loader)).digest("base64");
+const html = fs.readFileSync(index, "utf8");
+const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const tag = new RegExp(`(href=["']?${escaped}["']?[^>]*?integrity=["']?)sha384-[A-Za-z0-9+/=]+`);
+if (!tag.test(html)) throw new Error(`no integrity for ${name} in ${index}`);
+fs.writeFileSync(index, html.replace(tag, `$1${sri}`));
+JS
+fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs only what is missing for building and testing ppt-web; safe to run again.
-#   scripts/setup.sh            toolchain for building the app (wasm32, rust-src, trunk, wasm-bindgen, wasm-opt)
+#   scripts/setup.sh            toolchain for building the app (wasm32, rust-src, trunk, wasm-bindgen, wasm-opt, esbuild)
 #   scripts/setup.sh --browser  the same plus Chromium, chromedriver and axe-core for the browser tests
 #   scripts/setup.sh --cluster  the same plus HAProxy, the load balancer of scripts/cluster.sh
 #   scripts/setup.sh --bench    all of the above plus socket.io (npm) for the benchmarks' comparison
@@ -54,6 +54,13 @@ if [ ! -x "$PPT_TOOLS/node_modules/.bin/wasm-opt" ]; then
   say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into $PPT_TOOLS"
   mkdir -p "$PPT_TOOLS"
   (cd "$PPT_TOOLS" && npm install --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION")
+fi
+
+# Trunk's own JS minifier cannot read wasm-bindgen's loader; esbuild (npm) minifies it.
+if [ ! -x "$PPT_TOOLS/node_modules/.bin/esbuild" ]; then
+  say "installing esbuild@$ESBUILD_VERSION (npm) into $PPT_TOOLS"
+  mkdir -p "$PPT_TOOLS"
+  (cd "$PPT_TOOLS" && npm install --no-audit --no-fund --silent "esbuild@$ESBUILD_VERSION")
 fi
 
 if [ "$want_browser" = 1 ]; then
