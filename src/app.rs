@@ -1,9 +1,9 @@
-//! Providers and the router.
+//! Providers and the page for the address (`crate::router`).
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::route::Route;
+use crate::router::{use_route, Redirect};
 use yewdux::use_store_value;
 
 use crate::components::header::Header;
@@ -57,19 +57,19 @@ pub fn App(props: &AppProps) -> Html {
     let client = &props.client;
     html! {
         <ContextProvider<QueryClient> context={client.clone()}>
-        <BrowserRouter>
             <WebSocketProvider>
                 <LiveEvents />
-                <Switch<Route> render={switch} />
+                <Pages />
                 <ToastHost />
             </WebSocketProvider>
-        </BrowserRouter>
         </ContextProvider<QueryClient>>
     }
 }
 
-fn switch(route: Route) -> Html {
-    match route {
+/// The page for the address bar (only this re-renders when it changes).
+#[function_component]
+fn Pages() -> Html {
+    match use_route() {
         Route::Login => html! { <LoginPage /> },
         other => html! { <Authenticated route={other} /> },
     }
@@ -92,7 +92,7 @@ fn Authenticated(props: &AuthenticatedProps) -> Html {
         };
     }
     if !session.is_logged_in() {
-        return html! { <Redirect<Route> to={Route::Login} /> };
+        return html! { <Redirect to={Route::Login} /> };
     }
     let page = match &props.route {
         Route::Dashboard => html! { <Dashboard /> },

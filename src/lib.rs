@@ -1,7 +1,8 @@
 //! ppt-web: the resident portal, a Yew single-page app.
 //!
 //! # Layout
-//! - [`app`]: providers and the router; [`route`]: every page and its address.
+//! - [`app`]: providers and the page for the address; [`route`]: every page and its address
+//!   (pure); [`router`]: the address bar followed (history, links, redirects).
 //! - [`components`]: the header and the pages ([`components::pages`]), each taking props
 //!   and giving callbacks.
 //! - [`hooks`]: `use_websocket`, `use_ws_subscription`, `use_query` (and the query client),
@@ -30,5 +31,6 @@ pub mod config;
 pub mod hooks;
 pub mod realtime;
 pub mod route;
+pub mod router;
 pub mod store;
 pub mod ws;

@@ -8,13 +8,12 @@ fn main() {
         use ppt_web::hooks::QueryClient;
         use ppt_web::route::Route;
         use ppt_web::store::session::{Session, SessionAction};
-        use yew_router::Routable;
         use yewdux::Dispatch;
 
         let client = QueryClient::new(Dispatch::global(), Dispatch::global());
         let session = Dispatch::<Session>::global();
         let path = web_sys::window().and_then(|w| w.location().pathname().ok());
-        let route = path.as_deref().and_then(Route::recognize);
+        let route = path.as_deref().map(Route::recognize);
         if session.get().restoring {
             // The access token lives in memory only: a new page asks for it at once, before
             // the first render, and the page's lists leave the moment it arrives (the page,
@@ -32,6 +31,7 @@ fn main() {
                 }
             });
         }
+        ppt_web::router::follow_history();
         yew::Renderer::<App>::with_props(AppProps { client }).render();
     }
 }

@@ -183,8 +183,6 @@ mod header {
     use ppt_web::realtime::{ConnectionState, StatusView};
     use ppt_web::store::session::{Session, SessionAction};
     use yew::prelude::*;
-    use yew_router::history::{AnyHistory, MemoryHistory};
-    use yew_router::Router;
     use yewdux::Dispatch;
 
     use super::*;
@@ -196,17 +194,14 @@ mod header {
 
     #[function_component]
     fn Harness(props: &HarnessProps) -> Html {
-        let history = AnyHistory::from(MemoryHistory::new());
         let ctx = WsContext {
             status: StatusView::of(props.state),
             ..WsContext::default()
         };
         html! {
-            <Router {history}>
-                <ContextProvider<WsContext> context={ctx}>
-                    <Header />
-                </ContextProvider<WsContext>>
-            </Router>
+            <ContextProvider<WsContext> context={ctx}>
+                <Header />
+            </ContextProvider<WsContext>>
         }
     }
 

@@ -6,13 +6,13 @@
 //! shows in one row and the button is hidden (CSS alone decides).
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 use yewdux::use_store;
 
 use crate::components::connection_status::ConnectionStatus;
 use crate::components::unread_badge::UnreadBadge;
 use crate::hooks::use_query;
 use crate::route::Route;
+use crate::router::{link, navigate, use_route};
 use crate::store::lists::UNREAD;
 use crate::store::session::{Session, SessionAction};
 
@@ -21,12 +21,11 @@ use crate::store::session::{Session, SessionAction};
 pub fn Header() -> Html {
     let (session, dispatch) = use_store::<Session>();
     let unread = use_query(&UNREAD).data.map_or(0, |c| c.count);
-    let navigator = use_navigator();
     let menu_open = use_state(|| false);
     {
         // Going to a page closes the menu.
         let menu_open = menu_open.clone();
-        let route = use_route::<Route>();
+        let route = use_route();
         use_effect_with(route, move |_| menu_open.set(false));
     }
     let toggle_menu = {
@@ -43,9 +42,7 @@ pub fn Header() -> Html {
                 let _ = crate::api::logout(token.as_deref()).await;
             });
             dispatch.apply(SessionAction::LoggedOut);
-            if let Some(n) = &navigator {
-                n.push(&Route::Login);
-            }
+            navigate(Route::Login);
         })
     };
     let name = session
@@ -55,19 +52,19 @@ pub fn Header() -> Html {
         .unwrap_or_default();
     html! {
         <header class={classes!("app-header", menu_open.then_some("menu-open"))}>
-            <Link<Route> to={Route::Dashboard} classes="brand">{ "ppt" }<span>{ "web" }</span></Link<Route>>
-            <Link<Route> to={Route::Messages} classes="nav-messages">{ "Messages" }<UnreadBadge count={unread} /></Link<Route>>
+            { link(Route::Dashboard, classes!("brand"), html! { <>{ "ppt" }<span>{ "web" }</span></> }) }
+            { link(Route::Messages, classes!("nav-messages"), html! { <>{ "Messages" }<UnreadBadge count={unread} /></> }) }
             <div class="header-menu" id="header-menu">
                 <nav class="app-nav" aria-label="Main">
-                    <Link<Route> to={Route::Announcements}>{ "Announcements" }</Link<Route>>
-                    <Link<Route> to={Route::Faults}>{ "Faults" }</Link<Route>>
-                    <Link<Route> to={Route::Votes}>{ "Votes" }</Link<Route>>
-                    <Link<Route> to={Route::Documents}>{ "Documents" }</Link<Route>>
-                    <Link<Route> to={Route::Neighbors}>{ "Neighbours" }</Link<Route>>
+                    { link(Route::Announcements, classes!(), html! { "Announcements" }) }
+                    { link(Route::Faults, classes!(), html! { "Faults" }) }
+                    { link(Route::Votes, classes!(), html! { "Votes" }) }
+                    { link(Route::Documents, classes!(), html! { "Documents" }) }
+                    { link(Route::Neighbors, classes!(), html! { "Neighbours" }) }
                 </nav>
                 <div class="header-user">
                     <span class="user-name" data-testid="user-name">{ name }</span>
-                    <Link<Route> to={Route::Settings} classes="settings-link">{ "Settings" }</Link<Route>>
+                    { link(Route::Settings, classes!("settings-link"), html! { "Settings" }) }
                     <button class="link-button" data-testid="logout" onclick={logout}>{ "Log out" }</button>
                 </div>
             </div>

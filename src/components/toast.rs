@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
-use yew_router::prelude::*;
 use yewdux::use_store;
 
 use crate::route::Route;
@@ -54,7 +53,6 @@ pub fn ToastStack(props: &ToastStackProps) -> Html {
 #[function_component]
 pub fn ToastHost() -> Html {
     let (toasts, dispatch) = use_store::<Toasts>();
-    let navigator = use_navigator();
     {
         let dispatch = dispatch.clone();
         use_effect_with(toasts.next_expiry(), move |expiry| {
@@ -74,9 +72,7 @@ pub fn ToastHost() -> Html {
     let on_open = {
         let dispatch = dispatch.clone();
         Callback::from(move |link: String| {
-            if let Some(n) = &navigator {
-                n.push(&Route::from_link(&link));
-            }
+            crate::router::navigate(Route::from_link(&link));
             dispatch.apply(ToastAction::Clear);
         })
     };

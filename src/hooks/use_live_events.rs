@@ -11,7 +11,6 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use ppt_protocol::rest::{MissedEvents, NotificationPreferences};
 use yew::prelude::*;
-use yew_router::prelude::*;
 use yewdux::{use_dispatch, use_store_value, Dispatch};
 
 use crate::api;
@@ -58,7 +57,6 @@ struct Ctx {
 #[hook]
 pub fn use_live_events() {
     let session = use_store_value::<Session>();
-    let navigator = use_navigator();
     let ws = use_websocket();
     let ctx = Ctx {
         state: use_mut_ref(State::default),
@@ -70,9 +68,7 @@ pub fn use_live_events() {
         client: use_query_client(),
         tabs: ws.tabs.clone(),
         open: Callback::from(move |link: String| {
-            if let Some(n) = &navigator {
-                n.push(&crate::route::Route::from_link(&link));
-            }
+            crate::router::navigate(crate::route::Route::from_link(&link));
         }),
     };
     {

@@ -1,12 +1,12 @@
 //! The dashboard: a greeting and the way to every page.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 use yewdux::use_store_value;
 
 use super::list_card::ListCard;
 use crate::hooks::use_query;
 use crate::route::Route;
+use crate::router::link;
 use crate::store::lists::ANNOUNCEMENTS;
 use crate::store::session::Session;
 
@@ -41,12 +41,12 @@ pub fn Dashboard() -> Html {
             <h1>{ format!("Hello, {first_name}") }</h1>
             <p class="muted">{ "Sunny Court 12" }</p>
             <div class="tiles">
-                { for tiles.into_iter().map(|(route, title, text)| html! {
-                    <Link<Route> to={route} classes="tile">
+                { for tiles.into_iter().map(|(route, title, text)| link(route, classes!("tile"), html! {
+                    <>
                         <strong>{ title }</strong>
                         <span class="muted">{ text }</span>
-                    </Link<Route>>
-                }) }
+                    </>
+                })) }
             </div>
             <ListCard title="Latest announcements" query={ANNOUNCEMENTS.key()} entry={q.entry.clone()} empty={latest.is_empty()}>
                 <ul class="item-list" data-testid="dashboard-announcements">

@@ -1,11 +1,11 @@
 //! The login page: the form (pure component) and the page that submits it.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 use yewdux::use_store;
 
 use crate::api::{self, ApiError};
 use crate::route::Route;
+use crate::router::{navigate, Redirect};
 use crate::store::session::{Session, SessionAction};
 
 #[derive(Properties, PartialEq)]
@@ -68,30 +68,22 @@ pub fn LoginForm(props: &LoginFormProps) -> Html {
 #[function_component]
 pub fn LoginPage() -> Html {
     let (session, dispatch) = use_store::<Session>();
-    let navigator = use_navigator();
     let busy = use_state(|| false);
     let error = use_state(|| None::<String>);
     if session.is_logged_in() {
-        return html! { <Redirect<Route> to={Route::Dashboard} /> };
+        return html! { <Redirect to={Route::Dashboard} /> };
     }
     let on_submit = {
         let (busy, error) = (busy.clone(), error.clone());
         Callback::from(move |(email, password): (String, String)| {
-            let (busy, error, dispatch, navigator) = (
-                busy.clone(),
-                error.clone(),
-                dispatch.clone(),
-                navigator.clone(),
-            );
+            let (busy, error, dispatch) = (busy.clone(), error.clone(), dispatch.clone());
             busy.set(true);
             error.set(None);
             wasm_bindgen_futures::spawn_local(async move {
                 match api::login(&email, &password).await {
                     Ok(r) => {
                         dispatch.apply(SessionAction::LoggedIn(r));
-                        if let Some(n) = navigator {
-                            n.push(&Route::Dashboard);
-                        }
+                        navigate(Route::Dashboard);
                     }
                     Err(e) => {
                         busy.set(false);

@@ -1,9 +1,8 @@
 //! The page for an address the app does not have.
 
-use yew::prelude::*;
-use yew_router::prelude::*;
-
 use crate::route::Route;
+use crate::router::link;
+use yew::prelude::*;
 
 /// "Page not found", with the way back to the dashboard.
 #[function_component]
@@ -12,7 +11,7 @@ pub fn NotFoundPage() -> Html {
         <section class="card" data-testid="not-found">
             <h1>{ "Page not found" }</h1>
             <p class="muted">{ "There is nothing at this address." }</p>
-            <Link<Route> to={Route::Dashboard}>{ "Back to the dashboard" }</Link<Route>>
+            { link(Route::Dashboard, classes!(), html! { "Back to the dashboard" }) }
         </section>
     }
 }
