@@ -49,6 +49,14 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wb_versio
   cargo install wasm-bindgen-cli --version "$wb_version" --force
 fi
 
+# wasm-opt, esbuild and axe-core come from npm: Node.js from Debian when it is missing.
+if ! command -v npm >/dev/null; then
+  say "installing nodejs and npm"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq nodejs npm >/dev/null
+fi
+
 # Debian's binaryen is too old for today's Rust wasm; npm's binaryen works.
 if [ ! -x "$PPT_TOOLS/node_modules/.bin/wasm-opt" ]; then
   say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into $PPT_TOOLS"
