@@ -85,6 +85,22 @@ fn replace(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, target)
 }
 
+/// The app's service worker (`static/sw.js`), served at `/sw.js` so that it controls the
+/// whole origin. It comes with the server rather than with the built app: `trunk serve`
+/// (frontend work, hot reload) has none, and its pages register nothing.
+pub const SERVICE_WORKER: &str = include_str!("../../../static/sw.js");
+
+/// `GET /sw.js`.
+pub async fn service_worker() -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/javascript; charset=utf-8",
+        )],
+        SERVICE_WORKER,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,20 +134,4 @@ mod tests {
             .unwrap();
         assert_eq!(plain, body);
     }
-}
-
-/// The app's service worker (`static/sw.js`), served at `/sw.js` so that it controls the
-/// whole origin. It comes with the server rather than with the built app: `trunk serve`
-/// (frontend work, hot reload) has none, and its pages register nothing.
-pub const SERVICE_WORKER: &str = include_str!("../../../static/sw.js");
-
-/// `GET /sw.js`.
-pub async fn service_worker() -> impl axum::response::IntoResponse {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/javascript; charset=utf-8",
-        )],
-        SERVICE_WORKER,
-    )
 }
