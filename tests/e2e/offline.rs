@@ -174,6 +174,10 @@ async fn the_app_is_installable() {
         let answer = reqwest::get(server.url(src)).await.unwrap();
         assert_eq!(answer.status(), 200, "{src}");
     }
+    // Crawlers are told what is not for them (an audit flags a robots.txt that is the app's page).
+    let robots = reqwest::get(server.url("/robots.txt")).await.unwrap();
+    assert_eq!(robots.headers()["content-type"], "text/plain");
+    assert!(robots.text().await.unwrap().starts_with("User-agent:"));
     let alice = Browser::start().await;
     alice.login(&server, "alice@demo.ppt").await;
     alice
