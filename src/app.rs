@@ -85,10 +85,15 @@ struct AuthenticatedProps {
 fn Authenticated(props: &AuthenticatedProps) -> Html {
     let session = use_store_value::<Session>();
     if session.restoring {
+        // The header is there from the first frame, so nothing moves down when the page
+        // arrives (a layout shift on every load, as Lighthouse counts them).
         return html! {
-            <main class="page restoring" data-testid="session-restoring" aria-busy="true">
-                <p class="muted">{ "Signing you in…" }</p>
-            </main>
+            <>
+                <Header />
+                <main class="page restoring" data-testid="session-restoring" aria-busy="true">
+                    <p class="muted">{ "Signing you in…" }</p>
+                </main>
+            </>
         };
     }
     if !session.is_logged_in() {
