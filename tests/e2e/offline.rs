@@ -57,28 +57,39 @@ fn deploy_new_version(dist: &Path) {
 
 const ITEMS: &str = "document.querySelectorAll('[data-testid=announcement-list] li').length";
 
-#[tokio::test]
-async fn a_repeat_visit_starts_from_cache_and_a_new_deployment_asks_to_reload() {
-    let copy = tempfile::tempdir().unwrap();
-    copy_dir(&dist_dir(), copy.path());
-    let mut server = Server::start_serving(copy.path().to_path_buf(), |_| {}).await;
+/// Alice signed in, her page under the service worker.
+async fn alice_under_the_worker(server: &Server) -> Browser {
     let alice = Browser::start().await;
-    alice.login(&server, "alice@demo.ppt").await;
+    alice.login(server, "alice@demo.ppt").await;
     alice
         .wait_until(
             "the service worker to control the page",
             "navigator.serviceWorker.controller !== null",
         )
         .await;
+    alice
+}
 
-    // Opened under the worker, the announcements are kept for Alice.
+/// Opens the announcements (a full load, so its requests go through the worker).
+async fn open_announcements(alice: &Browser, server: &Server) {
     alice
         .client
         .goto(&server.url("/announcements"))
         .await
         .unwrap();
-    alice.wait_for_state("connected").await;
     alice.wait_css("[data-testid=announcement-list] li").await;
+}
+
+#[tokio::test]
+async fn a_repeat_visit_starts_from_cache_and_a_new_deployment_asks_to_reload() {
+    let copy = tempfile::tempdir().unwrap();
+    copy_dir(&dist_dir(), copy.path());
+    let mut server = Server::start_serving(copy.path().to_path_buf(), |_| {}).await;
+    let alice = alice_under_the_worker(&server).await;
+
+    // Opened under the worker, the announcements are kept for Alice.
+    open_announcements(&alice, &server).await;
+    alice.wait_for_state("connected").await;
     let shown = alice
         .js(&format!("return {ITEMS};"))
         .await
@@ -132,20 +143,8 @@ async fn a_repeat_visit_starts_from_cache_and_a_new_deployment_asks_to_reload() 
 #[tokio::test]
 async fn logging_out_forgets_what_was_kept() {
     let server = Server::start().await;
-    let alice = Browser::start().await;
-    alice.login(&server, "alice@demo.ppt").await;
-    alice
-        .wait_until(
-            "the service worker to control the page",
-            "navigator.serviceWorker.controller !== null",
-        )
-        .await;
-    alice
-        .client
-        .goto(&server.url("/announcements"))
-        .await
-        .unwrap();
-    alice.wait_css("[data-testid=announcement-list] li").await;
+    let alice = alice_under_the_worker(&server).await;
+    open_announcements(&alice, &server).await;
     let kept = "caches.open('ppt-data-v1').then(c => c.keys()).then(k => k.length)";
     alice
         .wait_until_resolved("lists kept", &format!("{kept}.then(n => n > 1)"))
@@ -178,14 +177,7 @@ async fn the_app_is_installable() {
     let robots = reqwest::get(server.url("/robots.txt")).await.unwrap();
     assert_eq!(robots.headers()["content-type"], "text/plain");
     assert!(robots.text().await.unwrap().starts_with("User-agent:"));
-    let alice = Browser::start().await;
-    alice.login(&server, "alice@demo.ppt").await;
-    alice
-        .wait_until(
-            "the service worker to control the page",
-            "navigator.serviceWorker.controller !== null",
-        )
-        .await;
+    let alice = alice_under_the_worker(&server).await;
     let errors = alice
         .cdp("Page.getInstallabilityErrors", serde_json::json!({}))
         .await;

@@ -348,25 +348,10 @@ impl Browser {
 
     /// Waits until a JavaScript predicate returns true.
     pub async fn wait_until(&self, what: &str, js: &str) {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let v = self
-                .client
-                .execute(&format!("return !!({js});"), vec![])
-                .await
-                .unwrap();
-            if v.as_bool() == Some(true) {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out waiting for {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        self.wait_until_resolved(what, js).await;
     }
 
-    /// Waits until a JavaScript expression that gives a promise resolves to true.
+    /// Waits until a JavaScript expression is true, or gives a promise that resolves to true.
     pub async fn wait_until_resolved(&self, what: &str, promise: &str) {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
