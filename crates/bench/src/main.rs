@@ -37,9 +37,10 @@ pub const SIZE_TARGET_GZIP: u64 = 150 * 1024;
 /// The gate CI enforces today: the app may not grow past this while it works down to the
 /// target (a ratchet; lower it as the app shrinks). Raised once, from 285 to 330, for issue
 /// 15 (tabs sharing one socket, the outbox, diagnostics: +44 KiB gzip after the cuts in
-/// docs/performance-notes.md); lowered to 270 by issue 16 (the standard library built with
-/// the app, a router of our own, the loader minified), which aims at 200.
-pub const SIZE_GATE_GZIP: u64 = 270 * 1024;
+/// docs/performance-notes.md); lowered to 267 by issue 16 (the standard library built with
+/// the app, a router of our own, the loader minified, the app's features kept apart from the
+/// server's), which aims at 200.
+pub const SIZE_GATE_GZIP: u64 = 267 * 1024;
 
 fn usage() -> ! {
     eprintln!("usage: ppt-bench [--quick] [--no-write] [size|missed|idle|fanout|storm|cluster|browser|all] (needs dist/ and a release ppt-server)");
