@@ -8,8 +8,8 @@ use yewdux::use_store_value;
 
 use crate::components::header::Header;
 use crate::components::pages::{
-    AnnouncementsPage, Dashboard, DocumentsPage, FaultsPage, LoginPage, MessagesPage,
-    NeighborsPage, NotFoundPage, SettingsPage, VotesPage,
+    not_found_page, AnnouncementsPage, Dashboard, DocumentsPage, FaultsPage, LoginPage,
+    MessagesPage, NeighborsPage, SettingsPage, VotesPage,
 };
 use crate::components::toast::ToastHost;
 use crate::components::websocket_provider::WebSocketProvider;
@@ -109,7 +109,7 @@ fn Authenticated(props: &AuthenticatedProps) -> Html {
         Route::Documents => html! { <DocumentsPage /> },
         Route::Neighbors => html! { <NeighborsPage /> },
         Route::Settings => html! { <SettingsPage /> },
-        Route::Login | Route::NotFound => html! { <NotFoundPage /> },
+        Route::Login | Route::NotFound => not_found_page(),
     };
     html! {
         <>

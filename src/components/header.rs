@@ -9,7 +9,7 @@ use yew::prelude::*;
 use yewdux::use_store;
 
 use crate::components::connection_status::ConnectionStatus;
-use crate::components::unread_badge::UnreadBadge;
+use crate::components::unread_badge::unread_badge;
 use crate::hooks::use_query;
 use crate::route::Route;
 use crate::router::{link, navigate, use_route};
@@ -53,7 +53,7 @@ pub fn Header() -> Html {
     html! {
         <header class={classes!("app-header", menu_open.then_some("menu-open"))}>
             { link(Route::Dashboard, classes!("brand"), html! { <>{ "ppt" }<span>{ "web" }</span></> }) }
-            { link(Route::Messages, classes!("nav-messages"), html! { <>{ "Messages" }<UnreadBadge count={unread} /></> }) }
+            { link(Route::Messages, classes!("nav-messages"), html! { <>{ "Messages" }{ unread_badge(unread) }</> }) }
             <div class="header-menu" id="header-menu">
                 <nav class="app-nav" aria-label="Main">
                     { link(Route::Announcements, classes!(), html! { "Announcements" }) }

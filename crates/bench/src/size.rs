@@ -63,7 +63,7 @@ pub fn run(dist: &Path, report: &mut Report) -> Result<bool, String> {
         Some(gz <= SIZE_TARGET_GZIP),
     );
     report.limit(
-        "the wasm's code and data (~658 KB): the app's own functions (~170 KB), Yew with the \
+        "the wasm's code and data (~655 KB): the app's own functions (~170 KB), Yew with the \
          components' views expanded into it (~150 KB), JSON through serde_json::Value (~99 KB: \
          the wire types' deserializers ~62, Value ~18, parser ~9, serialiser ~9), data \
          (~43 KB), yewdux (~30 KB), drop glue (~26 KB); wasm-opt settings differ by under \

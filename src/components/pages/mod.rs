@@ -22,6 +22,6 @@ pub use faults::FaultsPage;
 pub use login::{LoginForm, LoginFormProps, LoginPage};
 pub use messages::{MessageItem, MessagesPage};
 pub use neighbors::NeighborsPage;
-pub use not_found::NotFoundPage;
+pub use not_found::not_found_page;
 pub use settings::SettingsPage;
 pub use votes::VotesPage;
