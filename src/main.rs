@@ -6,14 +6,16 @@ fn main() {
     {
         use ppt_web::app::{prefetch, App, AppProps};
         use ppt_web::hooks::QueryClient;
-        use ppt_web::route::Route;
         use ppt_web::store::session::{Session, SessionAction};
         use yewdux::Dispatch;
 
         let client = QueryClient::new(Dispatch::global(), Dispatch::global());
         let session = Dispatch::<Session>::global();
-        let path = web_sys::window().and_then(|w| w.location().pathname().ok());
-        let route = path.as_deref().map(Route::recognize);
+        // The page the address names, as the router's store read it.
+        let route = Dispatch::<ppt_web::router::Location>::global()
+            .get()
+            .0
+            .clone();
         if session.get().restoring {
             // The access token lives in memory only: a new page asks for it at once, before
             // the first render, and the page's lists leave the moment it arrives (the page,
@@ -23,9 +25,7 @@ fn main() {
                 match ppt_web::api::refresh().await {
                     Ok(r) => {
                         session.apply(SessionAction::LoggedIn(r));
-                        if let Some(route) = route {
-                            prefetch(&route, &client);
-                        }
+                        prefetch(&route, &client);
                     }
                     Err(_) => session.apply(SessionAction::NothingToRestore),
                 }

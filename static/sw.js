@@ -20,6 +20,12 @@ const SHELL = "ppt-shell-v1";
 const DATA = "ppt-data-v1";
 const USER = "/__ppt/last-user";
 
+// Whether a path names one of the build's hashed files (`ppt-web-c8f095703c2b0d9f.js`), which
+// never change (as the server's `headers::is_hashed` decides their year-long caching).
+function isHashed(path) {
+  return /-[0-9a-f]{16}/.test(path);
+}
+
 self.addEventListener("install", (event) => {
   event.waitUntil(
     fetch("/", { cache: "no-cache" })
@@ -48,7 +54,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/api/")) {
-    const answer = api(request, url);
+    const answer = api(event, request, url);
     if (answer) event.respondWith(answer);
     return;
   }
@@ -94,13 +100,13 @@ async function prune(oldHtml, newHtml) {
   const cache = await caches.open(SHELL);
   for (const request of await cache.keys()) {
     const path = new URL(request.url).pathname;
-    if (!keep.has(path) && /-[0-9a-f]{16}/.test(path)) await cache.delete(request);
+    if (!keep.has(path) && isHashed(path)) await cache.delete(request);
   }
 }
 
 // The build an index.html starts: its loader script's hashed name.
 function buildOf(html) {
-  return named(html).find((p) => /-[0-9a-f]{16}\.js$/.test(p)) || "";
+  return named(html).find((p) => isHashed(p) && p.endsWith(".js")) || "";
 }
 
 let checking = null;
@@ -164,7 +170,7 @@ async function file(event, request) {
   const cached = await cache.match(url.pathname);
   if (cached) {
     // Hashed files never change; the others are refreshed behind.
-    if (!/-[0-9a-f]{16}/.test(url.pathname)) {
+    if (!isHashed(url.pathname)) {
       event.waitUntil(
         fetch(request)
           .then((fresh) => fresh.ok && cache.put(url.pathname, fresh))
@@ -206,7 +212,7 @@ async function forget() {
   await caches.delete(DATA);
 }
 
-function api(request, url) {
+function api(event, request, url) {
   const path = url.pathname;
   if (request.method === "POST" && (path === "/api/v1/auth/login" || path === "/api/v1/auth/refresh")) {
     return session(request, path === "/api/v1/auth/refresh");
@@ -217,7 +223,7 @@ function api(request, url) {
   if (request.method !== "GET" || path.startsWith("/api/v1/auth/") || path.startsWith("/api/v1/events")) {
     return null;
   }
-  return list(request, url);
+  return list(event, request, url);
 }
 
 // A login or a session check: the user it names is remembered (never the token); a session
@@ -250,19 +256,23 @@ async function session(request, isRefresh) {
   return answer;
 }
 
-// A list: from the server, kept for the user; offline, the kept copy.
-async function list(request, url) {
+// Keeps a list's answer for the user whose token read it, if that is the known user.
+async function keep(key, sub, answer) {
+  const known = await lastUser();
+  if (known && known.id === sub) {
+    const cache = await caches.open(DATA);
+    await cache.put(key, answer);
+  }
+}
+
+// A list: from the server, kept for the user (behind the answer, which does not wait for
+// it); offline, the kept copy.
+async function list(event, request, url) {
   const key = url.pathname + url.search;
   try {
     const answer = await fetch(request);
     const sub = userOf(request);
-    if (answer.ok && sub) {
-      const known = await lastUser();
-      if (known && known.id === sub) {
-        const cache = await caches.open(DATA);
-        await cache.put(key, answer.clone());
-      }
-    }
+    if (answer.ok && sub) event.waitUntil(keep(key, sub, answer.clone()));
     return answer;
   } catch (offline) {
     const cache = await caches.open(DATA);

@@ -2,7 +2,7 @@
 //! serious or critical violation on any page, logged out and in, on a desktop and a phone,
 //! with the menu and the connection details open.
 
-use crate::phone::{viewport, PAGES};
+use crate::phone::{open_menu, viewport, PAGES};
 use crate::support::*;
 
 /// axe-core's script (`scripts/setup.sh --browser` installs it into the tools folder).
@@ -69,13 +69,7 @@ async fn axe_finds_nothing_serious_on_any_page() {
     alice.go("/messages").await;
     alice.testid("message-list").await;
     check(&alice, &axe, "/messages on a phone").await;
-    alice.testid("nav-menu").await.click().await.unwrap();
-    alice
-        .wait_until(
-            "the menu open",
-            "document.querySelector('[data-testid=nav-menu]').getAttribute('aria-expanded') === 'true'",
-        )
-        .await;
+    open_menu(&alice).await;
     check(&alice, &axe, "the phone menu").await;
     alice.close().await;
 }

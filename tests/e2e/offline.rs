@@ -147,12 +147,12 @@ async fn logging_out_forgets_what_was_kept() {
     open_announcements(&alice, &server).await;
     let kept = "caches.open('ppt-data-v1').then(c => c.keys()).then(k => k.length)";
     alice
-        .wait_until_resolved("lists kept", &format!("{kept}.then(n => n > 1)"))
+        .wait_until("lists kept", &format!("{kept}.then(n => n > 1)"))
         .await;
     alice.testid("logout").await.click().await.unwrap();
     alice.testid("login-submit").await;
     alice
-        .wait_until_resolved("nothing kept", &format!("{kept}.then(n => n === 0)"))
+        .wait_until("nothing kept", &format!("{kept}.then(n => n === 0)"))
         .await;
     alice.close().await;
 }

@@ -31,6 +31,16 @@ async fn click(b: &Browser, locator: Locator<'_>) {
     b.client.find(locator).await.unwrap().click().await.unwrap();
 }
 
+/// Opens the header's menu (`nav-menu`) and waits until it says so.
+pub async fn open_menu(b: &Browser) {
+    b.testid("nav-menu").await.click().await.unwrap();
+    b.wait_until(
+        "the menu open",
+        "document.querySelector('[data-testid=nav-menu]').getAttribute('aria-expanded') === 'true'",
+    )
+    .await;
+}
+
 /// Waits until nothing on the page is wider than the screen; else names what sticks out.
 async fn fits(b: &Browser, what: &str) {
     const OVER: &str = "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5).slice(0, 5).map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)";
@@ -104,10 +114,7 @@ async fn the_header_fits_a_phone_and_reaches_every_page() {
             ("Neighbours", "/neighbors"),
             ("Settings", "/settings"),
         ] {
-            alice.testid("nav-menu").await.click().await.unwrap();
-            alice
-                .wait_until("the menu open", "document.querySelector('[data-testid=nav-menu]').getAttribute('aria-expanded') === 'true'")
-                .await;
+            open_menu(&alice).await;
             if (w, label) == (320, "Settings") {
                 alice.screenshot("phone-menu-320").await;
             }

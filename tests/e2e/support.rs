@@ -346,13 +346,8 @@ impl Browser {
         .to_owned()
     }
 
-    /// Waits until a JavaScript predicate returns true.
-    pub async fn wait_until(&self, what: &str, js: &str) {
-        self.wait_until_resolved(what, js).await;
-    }
-
     /// Waits until a JavaScript expression is true, or gives a promise that resolves to true.
-    pub async fn wait_until_resolved(&self, what: &str, promise: &str) {
+    pub async fn wait_until(&self, what: &str, promise: &str) {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let v = self

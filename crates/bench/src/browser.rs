@@ -177,21 +177,25 @@ async fn wait_for_compressed_copies(dist: &std::path::Path) {
 /// down, 675 kbit/s up, applied to the page through the DevTools Protocol.
 const SLOW_4G: (f64, f64, f64) = (562.5, 180_000.0, 84_375.0);
 
-/// Bytes the page has had over the network so far (the page, its files, its API answers;
-/// what the service worker answered from its cache counts nothing).
-const TRANSFERRED_JS: &str = "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).reduce((n, e) => n + (e.transferSize || 0), 0);";
+/// Bytes the page has had over the network so far: everything (the page, its files, its API
+/// answers), and the app's own files alone; what the service worker answered from its cache
+/// counts nothing.
+const TRANSFERRED_JS: &str = "const all = performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')); \
+     const sum = es => es.reduce((n, e) => n + (e.transferSize || 0), 0); \
+     return [sum(all), sum(all.filter(e => !new URL(e.name).pathname.startsWith('/api/')))];";
 
-/// Bytes of the app's own files (not the API) the page had over the network.
-const APP_BYTES_JS: &str = "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).filter(e => !new URL(e.name).pathname.startsWith('/api/')).reduce((n, e) => n + (e.transferSize || 0), 0);";
-
-/// The value below which `p` of the sorted `values` fall (nearest rank; loads on a slow
-/// network take longer than the latency histogram's one-second range).
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
+/// The p50 and p95 of `values` (nearest rank; loads on a slow network take longer than the
+/// latency histogram's one-second range).
+fn p50_p95(mut values: Vec<f64>) -> (f64, f64) {
+    if values.is_empty() {
+        return (0.0, 0.0);
     }
-    let rank = ((sorted.len() as f64) * p).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
+    values.sort_by(|a, b| a.total_cmp(b));
+    let at = |p: f64| {
+        let rank = ((values.len() as f64) * p).ceil().max(1.0) as usize;
+        values[rank.min(values.len()) - 1]
+    };
+    (at(0.5), at(0.95))
 }
 
 /// Milliseconds from navigation to the first list showing its data (`ppt:first-list`).
@@ -233,11 +237,10 @@ async fn load(c: &Client, base: &str) -> Result<(f64, f64, f64), String> {
     c.goto(&format!("{base}/")).await.map_err(err)?;
     let t = wait_js(c, FIRST_LIST_JS, Duration::from_secs(60)).await?;
     let bytes = c.execute(TRANSFERRED_JS, vec![]).await.map_err(err)?;
-    let app = c.execute(APP_BYTES_JS, vec![]).await.map_err(err)?;
     Ok((
         t.as_f64().unwrap_or(0.0),
-        bytes.as_f64().unwrap_or(0.0),
-        app.as_f64().unwrap_or(0.0),
+        bytes[0].as_f64().unwrap_or(0.0),
+        bytes[1].as_f64().unwrap_or(0.0),
     ))
 }
 
@@ -290,15 +293,12 @@ async fn startup(
          lever left",
     );
 
-    let mut repeat_times: Vec<f64> = repeat.iter().map(|r| r.0).collect();
-    repeat_times.sort_by(|a, b| a.total_cmp(b));
+    let (p50, p95) = p50_p95(repeat.iter().map(|r| r.0).collect());
     let repeat_app = repeat.iter().map(|r| r.2).fold(0.0, f64::max);
     report.add(
         format!("start-up: {} repeat visits (service worker)", repeat.len()),
         format!(
-            "first list: p50 {:.0} ms, p95 {:.0} ms; the app's files over the network: {:.1} KiB",
-            percentile(&repeat_times, 0.5),
-            percentile(&repeat_times, 0.95),
+            "first list: p50 {p50:.0} ms, p95 {p95:.0} ms; the app's files over the network: {:.1} KiB",
             repeat_app / 1024.0
         ),
         "the app's files from cache",
@@ -315,13 +315,11 @@ async fn startup(
         transfer = transfer.max(bytes);
         let _ = c.close().await;
     }
-    slow.sort_by(|a, b| a.total_cmp(b));
+    let (p50, p95) = p50_p95(slow);
     report.add(
         format!("start-up on slow 4G: {slow_runs} first visits"),
         format!(
-            "first list: p50 {:.0} ms, p95 {:.0} ms; {:.1} KiB transferred",
-            percentile(&slow, 0.5),
-            percentile(&slow, 0.95),
+            "first list: p50 {p50:.0} ms, p95 {p95:.0} ms; {:.1} KiB transferred",
             transfer / 1024.0
         ),
         "DevTools' Slow 4G: 562.5 ms RTT, 1.44 Mbit/s down",
