@@ -11,6 +11,11 @@ cd "$PPT_ROOT"
 if [ "${PPT_PREBUILT_STD:-0}" != 1 ]; then
   export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
   export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
+  # The standard library's own dependencies (its Cargo.lock, in rust-src) must be in cargo's
+  # cache before the offline build below; on a fresh machine they are fetched once.
+  std_manifest="$(rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
+  cargo fetch --offline --quiet --manifest-path "$std_manifest" 2>/dev/null ||
+    cargo fetch --quiet --manifest-path "$std_manifest"
 fi
 # Trunk must not try to download tools: everything it needs is installed by setup.sh.
 trunk build --release --offline "$@"
