@@ -10,6 +10,8 @@ cd "$PPT_ROOT"
 # toolchain; PPT_PREBUILT_STD=1 builds with the prebuilt standard library instead.
 if [ "${PPT_PREBUILT_STD:-0}" != 1 ]; then
   export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+  # The standard library's smaller variants (sorting, number formatting): 4.5 KB gzip less.
+  export CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
   export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
   # The standard library's own dependencies (its Cargo.lock, in rust-src) must be in cargo's
   # cache before the offline build below; on a fresh machine they are fetched once.
