@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use crate::route::Route;
 use crate::router::{use_route, Redirect};
-use yewdux::use_store_value;
+use crate::store::dispatch::use_store_value;
 
 use crate::components::header::Header;
 use crate::components::pages::{

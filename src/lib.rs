@@ -9,7 +9,7 @@
 //!   `use_live_events` (carries out the live core's decisions).
 //! - [`browser`]: the notification sound, system notifications, tab visibility, the stored
 //!   event cursor, Web Locks.
-//! - [`store`]: yewdux stores and their reducers: session, preferences, toasts, queries (one
+//! - [`store`]: the stores ([`store::dispatch`]: the mechanism) and their reducers: session, preferences, toasts, queries (one
 //!   state per key, messages included: [`store::messages`]); and the queries the pages show
 //!   ([`store::lists`]: key, path, type of each).
 //! - [`realtime`]: pure logic: connection state machine, backoff, heartbeat, status,

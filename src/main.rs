@@ -6,8 +6,8 @@ fn main() {
     {
         use ppt_web::app::{prefetch, App, AppProps};
         use ppt_web::hooks::QueryClient;
+        use ppt_web::store::dispatch::Dispatch;
         use ppt_web::store::session::{Session, SessionAction};
-        use yewdux::Dispatch;
 
         let client = QueryClient::new(Dispatch::global(), Dispatch::global());
         let session = Dispatch::<Session>::global();

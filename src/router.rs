@@ -6,8 +6,8 @@
 
 use std::rc::Rc;
 
+use crate::store::dispatch::{Context, Dispatch, Store};
 use yew::prelude::*;
-use yewdux::{Context, Dispatch, Store};
 
 use crate::route::Route;
 
@@ -58,7 +58,7 @@ pub fn replace(route: Route) {
     go(route, true);
 }
 
-/// The app's store of the location (yewdux keeps global stores in the browser only).
+/// The app's store of the location (outside a browser there is no address to follow).
 fn dispatch() -> Option<Dispatch<Location>> {
     #[cfg(target_arch = "wasm32")]
     return Some(Dispatch::global());
@@ -85,7 +85,7 @@ fn go(route: Route, replace: bool) {
 /// The page shown now, re-rendering the component when it changes.
 #[hook]
 pub fn use_route() -> Route {
-    let location: Rc<Location> = yewdux::use_store_value::<Location>();
+    let location: Rc<Location> = crate::store::dispatch::use_store_value::<Location>();
     location.0.clone()
 }
 

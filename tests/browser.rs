@@ -85,10 +85,18 @@ async fn login_form_shows_errors_and_busy_state() {
 }
 
 mod connection_status {
-    use ppt_web::components::connection_status::{ConnectionStatusView, ConnectionStatusViewProps};
+    use ppt_web::components::connection_status::{
+        connection_status_view, ConnectionStatusViewProps,
+    };
     use ppt_web::realtime::{ConnectionState, StatusView};
 
     use super::*;
+    use yew::prelude::*;
+
+    #[function_component]
+    fn ConnectionStatusView(props: &ConnectionStatusViewProps) -> Html {
+        connection_status_view(props)
+    }
 
     fn view(state: ConnectionState, retry_at: Option<u64>) -> StatusView {
         StatusView {
@@ -181,9 +189,9 @@ mod header {
     use ppt_web::components::header::Header;
     use ppt_web::hooks::WsContext;
     use ppt_web::realtime::{ConnectionState, StatusView};
+    use ppt_web::store::dispatch::Dispatch;
     use ppt_web::store::session::{Session, SessionAction};
     use yew::prelude::*;
-    use yewdux::Dispatch;
 
     use super::*;
 
@@ -311,10 +319,16 @@ mod unread_badge {
 }
 
 mod toasts {
-    use ppt_web::components::toast::{ToastStack, ToastStackProps};
+    use ppt_web::components::toast::{toast_stack, ToastStackProps};
     use ppt_web::store::toasts::{Toast, ToastKind};
 
     use super::*;
+    use yew::prelude::*;
+
+    #[function_component]
+    fn ToastStack(props: &ToastStackProps) -> Html {
+        toast_stack(props)
+    }
 
     fn toast(id: u64, kind: ToastKind) -> Rc<Toast> {
         Rc::new(Toast {
@@ -382,9 +396,17 @@ mod toasts {
 }
 
 mod data_updated_chip {
-    use ppt_web::components::data_updated_chip::{DataUpdatedChipView, DataUpdatedChipViewProps};
+    use ppt_web::components::data_updated_chip::{
+        data_updated_chip_view, DataUpdatedChipViewProps,
+    };
 
     use super::*;
+    use yew::prelude::*;
+
+    #[function_component]
+    fn DataUpdatedChipView(props: &DataUpdatedChipViewProps) -> Html {
+        data_updated_chip_view(props)
+    }
 
     /// The chip is present only while shown, with the contract's test id, as a polite status.
     #[wasm_bindgen_test]

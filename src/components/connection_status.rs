@@ -24,9 +24,9 @@ pub struct ConnectionStatusViewProps {
     pub details_open: bool,
 }
 
-/// The indicator itself, with the contract's test id and `data-state`.
-#[function_component]
-pub fn ConnectionStatusView(props: &ConnectionStatusViewProps) -> Html {
+/// The indicator itself, with the contract's test id and `data-state`. A plain function,
+/// not a component: it has no state of its own (see [`crate::components::unread_badge`]).
+pub fn connection_status_view(props: &ConnectionStatusViewProps) -> Html {
     let state = props.view.state;
     let text = props.view.text(props.now);
     let waiting = state == ConnectionState::Reconnecting
@@ -109,7 +109,9 @@ pub fn ConnectionStatus() -> Html {
     let on_retry = Callback::from(move |_| ws.reconnect_now());
     html! {
         <div class="conn-wrap">
-            <ConnectionStatusView {view} {now} {on_retry} on_details={Some(on_details)} details_open={*open} />
+            { connection_status_view(&ConnectionStatusViewProps {
+                view, now, on_retry, on_details: Some(on_details), details_open: *open,
+            }) }
             if *open { <DiagnosticsPanel {on_close} /> }
         </div>
     }

@@ -1,10 +1,10 @@
 //! The "Data updated" chip: shown on a list for a few seconds after someone else's change
 //! brought different data; never for my own changes or when nothing changed.
 
+use crate::store::dispatch::use_store_value;
 use gloo_timers::callback::Timeout;
 use ppt_protocol::QueryKey;
 use yew::prelude::*;
-use yewdux::use_store_value;
 
 use crate::store::queries::Queries;
 
@@ -16,9 +16,8 @@ pub struct DataUpdatedChipViewProps {
     pub visible: bool,
 }
 
-/// The chip itself (pure view); absent when not visible.
-#[function_component]
-pub fn DataUpdatedChipView(props: &DataUpdatedChipViewProps) -> Html {
+/// The chip itself (pure view, a plain function); absent when not visible.
+pub fn data_updated_chip_view(props: &DataUpdatedChipViewProps) -> Html {
     if !props.visible {
         return html! {};
     }
@@ -56,5 +55,7 @@ pub fn DataUpdatedChip(props: &DataUpdatedChipProps) -> Html {
             move || drop(timer)
         });
     }
-    html! { <DataUpdatedChipView visible={until.is_some()} /> }
+    data_updated_chip_view(&DataUpdatedChipViewProps {
+        visible: until.is_some(),
+    })
 }

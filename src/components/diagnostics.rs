@@ -3,8 +3,8 @@
 //! the event log, what reconnection and catch-up have done, and the outbox; with "Copy" to
 //! put it on the clipboard as plain text for support.
 
+use crate::store::dispatch::use_store_value;
 use yew::prelude::*;
-use yewdux::use_store_value;
 
 use crate::hooks::use_websocket;
 use crate::realtime::tabs::Role;

@@ -5,8 +5,8 @@
 //! user's name, Settings and Log out open under the menu button. From 760 px up everything
 //! shows in one row and the button is hidden (CSS alone decides).
 
+use crate::store::dispatch::use_store;
 use yew::prelude::*;
-use yewdux::use_store;
 
 use crate::components::connection_status::ConnectionStatus;
 use crate::components::unread_badge::unread_badge;

@@ -3,9 +3,9 @@
 
 use std::rc::Rc;
 
+use crate::store::dispatch::use_store;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
-use yewdux::use_store;
 
 use crate::route::Route;
 use crate::store::toasts::{Toast, ToastAction, Toasts};
@@ -22,9 +22,8 @@ pub struct ToastStackProps {
     pub on_open: Callback<String>,
 }
 
-/// The toasts as given (pure view).
-#[function_component]
-pub fn ToastStack(props: &ToastStackProps) -> Html {
+/// The toasts as given (pure view, a plain function).
+pub fn toast_stack(props: &ToastStackProps) -> Html {
     html! {
         <section class="toasts" aria-live="polite" aria-label="Notifications">
             { for props.toasts.iter().map(|t| {
@@ -76,5 +75,10 @@ pub fn ToastHost() -> Html {
             dispatch.apply(ToastAction::Clear);
         })
     };
-    html! { <ToastStack toasts={shown.to_vec()} {more} {on_dismiss} {on_open} /> }
+    toast_stack(&ToastStackProps {
+        toasts: shown.to_vec(),
+        more,
+        on_dismiss,
+        on_open,
+    })
 }

@@ -9,9 +9,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::store::dispatch::{use_dispatch, use_store, Dispatch};
 use ppt_protocol::rest::{LoginResponse, Message};
 use yew::prelude::*;
-use yewdux::{use_dispatch, use_store, Dispatch};
 
 use crate::config::{self, realtime_config};
 use crate::hooks::{use_query_client, QueryClient, WsContext};

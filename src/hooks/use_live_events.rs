@@ -8,10 +8,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::store::dispatch::{use_dispatch, use_store_value, Dispatch};
 use gloo_timers::callback::Timeout;
 use ppt_protocol::rest::{MissedEvents, NotificationPreferences};
 use yew::prelude::*;
-use yewdux::{use_dispatch, use_store_value, Dispatch};
 
 use crate::api;
 use crate::browser;

@@ -8,10 +8,10 @@
 //! key: shown in place as `queued`, kept across reloads, and sent by the tab holding the
 //! socket when the connection returns.
 
+use crate::store::dispatch::use_store_value;
 use ppt_protocol::QueryKey;
 use serde::Serialize;
 use yew::prelude::*;
-use yewdux::use_store_value;
 
 use crate::api::ApiError;
 use crate::hooks::{use_query_client, use_websocket, QueryClient, WsContext};

@@ -8,12 +8,12 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
+use crate::store::dispatch::{use_store_value, Dispatch};
 use gloo_timers::callback::Timeout;
 use ppt_protocol::QueryKey;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yew::prelude::*;
-use yewdux::{use_store_value, Dispatch};
 
 use crate::api::{self, ApiError, Method};
 use crate::realtime::invalidation::{Invalidation, QueryCommand, QueryConfig, Scheduler};

@@ -197,8 +197,8 @@ pub fn apply(queries: &mut Queries, write: MessageWrite) {
 
 #[cfg(test)]
 mod tests {
+    use crate::store::dispatch::{Context, Dispatch};
     use ppt_protocol::Timestamp;
-    use yewdux::{Context, Dispatch};
 
     use super::*;
     use crate::store::queries::QueriesAction;

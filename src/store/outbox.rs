@@ -2,12 +2,18 @@
 //! state. The tab holding the socket runs the outbox ([`crate::realtime::outbox`]) and
 //! writes this; the others receive it from that tab.
 
-use yewdux::Store;
+use crate::store::dispatch::{Context, Store};
 
 use crate::realtime::outbox::Item;
 
 /// The outbox's items, in sending order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxView {
     pub items: Vec<Item>,
+}
+
+impl Store for OutboxView {
+    fn new(_cx: &Context) -> Self {
+        OutboxView::default()
+    }
 }

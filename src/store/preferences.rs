@@ -3,18 +3,24 @@
 
 use std::rc::Rc;
 
+use crate::store::dispatch::{Context, Reducer, Store};
 use ppt_protocol::rest::{NotificationCategory, NotificationPreferences};
-use yewdux::{Reducer, Store};
 
 use crate::api::ApiError;
 
 /// The user's preferences as the app knows them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Preferences {
     pub prefs: NotificationPreferences,
     pub loaded: bool,
     pub saving: bool,
     pub error: Option<ApiError>,
+}
+
+impl Store for Preferences {
+    fn new(_cx: &Context) -> Self {
+        Preferences::default()
+    }
 }
 
 /// The three switches of a category.
@@ -79,7 +85,7 @@ impl Reducer<Preferences> for PreferencesAction {
 
 #[cfg(test)]
 mod tests {
-    use yewdux::{Context, Dispatch};
+    use crate::store::dispatch::{Context, Dispatch};
 
     use super::*;
 

@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::store::dispatch::{Context, Reducer, Store};
 use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, UnreadCount, Vote};
 use ppt_protocol::QueryKey;
 use serde::de::DeserializeOwned;
-use yewdux::{Reducer, Store};
 
 use super::messages::{self, Inbox, MessageWrite};
 use crate::api::ApiError;
@@ -92,9 +92,15 @@ pub struct FetchState {
 }
 
 /// Every query's entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Queries {
     pub entries: HashMap<QueryKey, FetchState>,
+}
+
+impl Store for Queries {
+    fn new(_cx: &Context) -> Self {
+        Queries::default()
+    }
 }
 
 impl Queries {
@@ -165,9 +171,9 @@ impl Reducer<Queries> for QueriesAction {
 
 #[cfg(test)]
 mod tests {
+    use crate::store::dispatch::{Context, Dispatch};
     use ppt_protocol::rest::{Document, Fault, FaultStatus};
     use ppt_protocol::Timestamp;
-    use yewdux::{Context, Dispatch};
 
     use super::*;
 

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use yewdux::{Reducer, Store};
+use crate::store::dispatch::{Context, Reducer, Store};
 
 /// How many toasts show at once.
 pub const MAX_VISIBLE: usize = 3;
@@ -43,10 +43,16 @@ pub struct Toast {
 
 /// Toasts on screen, oldest first. Shared copies: an update during a burst clones
 /// pointers, not a hundred toasts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Toasts {
     pub items: Vec<Rc<Toast>>,
     next_id: u64,
+}
+
+impl Store for Toasts {
+    fn new(_cx: &Context) -> Self {
+        Toasts::default()
+    }
 }
 
 impl Toasts {
@@ -133,7 +139,7 @@ fn add(s: &mut Toasts, push: ToastAction) {
 
 #[cfg(test)]
 mod tests {
-    use yewdux::{Context, Dispatch};
+    use crate::store::dispatch::{Context, Dispatch};
 
     use super::*;
 

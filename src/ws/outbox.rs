@@ -7,9 +7,9 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use crate::store::dispatch::Dispatch;
 use gloo_timers::callback::Timeout;
 use yew::Callback;
-use yewdux::Dispatch;
 
 use crate::api;
 use crate::browser::storage;

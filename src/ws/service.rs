@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+use crate::store::dispatch::Dispatch;
 use gloo_events::EventListener;
 use gloo_render::{request_animation_frame, AnimationFrame};
 use gloo_timers::callback::Timeout;
@@ -12,7 +13,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use yew::Callback;
-use yewdux::Dispatch;
 
 use crate::api;
 use crate::realtime::machine::SocketId;

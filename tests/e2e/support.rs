@@ -452,11 +452,21 @@ impl Browser {
 
     /// Waits until the header's unread badge shows `n` (absent counts as 0).
     pub async fn wait_for_unread(&self, n: u64) {
-        self.wait_until(
-            &format!("unread badge {n}"),
-            &format!("Number(document.querySelector('[data-testid=unread-count]')?.textContent ?? 0) === {n}"),
-        )
-        .await;
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let shown = self
+                .js("return Number(document.querySelector('[data-testid=unread-count]')?.textContent ?? 0);")
+                .await
+                .as_u64();
+            if shown == Some(n) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for unread badge {n}: it shows {shown:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Sends `body` to user `to` through the inbox's compose form (the inbox must be open).

@@ -1,8 +1,8 @@
 //! Announcements: the list, and a form for managers to post one.
 
+use crate::store::dispatch::use_store_value;
 use ppt_protocol::rest::{CreateAnnouncement, Role};
 use yew::prelude::*;
-use yewdux::use_store_value;
 
 use super::create_form::{CreateForm, Field};
 use super::delete_button::DeleteButton;

@@ -1,7 +1,7 @@
 //! The dashboard: a greeting and the way to every page.
 
+use crate::store::dispatch::use_store_value;
 use yew::prelude::*;
-use yewdux::use_store_value;
 
 use super::list_card::ListCard;
 use crate::hooks::use_query;

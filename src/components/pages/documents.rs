@@ -12,7 +12,7 @@ use crate::store::session::Session;
 #[function_component]
 pub fn DocumentsPage() -> Html {
     let q = use_query(&DOCUMENTS);
-    let is_manager = yewdux::use_store_value::<Session>()
+    let is_manager = crate::store::dispatch::use_store_value::<Session>()
         .user
         .as_ref()
         .is_some_and(|u| u.role == Role::Manager);

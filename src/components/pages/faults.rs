@@ -1,9 +1,9 @@
 //! Faults: the list with each fault's status; residents report faults, managers change status.
 
+use crate::store::dispatch::use_store_value;
 use ppt_protocol::rest::{Fault, FaultStatus, ReportFault, Role, UpdateFault};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
-use yewdux::use_store_value;
 
 use super::create_form::{describe, CreateForm, Field};
 use super::delete_button::DeleteButton;

@@ -1,7 +1,7 @@
 //! The login page: the form (pure component) and the page that submits it.
 
+use crate::store::dispatch::use_store;
 use yew::prelude::*;
-use yewdux::use_store;
 
 use crate::api::{self, ApiError};
 use crate::route::Route;

@@ -3,10 +3,10 @@
 
 use std::rc::Rc;
 
+use crate::store::dispatch::{use_dispatch, use_store_value};
 use ppt_protocol::rest::{Message, ReadReceipt, SendMessageRequest};
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
-use yewdux::{use_dispatch, use_store_value};
 
 use crate::api::{ApiError, Method};
 use crate::components::data_updated_chip::DataUpdatedChip;

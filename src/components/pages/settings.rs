@@ -1,10 +1,10 @@
 //! Settings: notification preferences per category (toast, sound, browser), saved at once,
 //! and the one place that asks for browser-notification permission (from a click).
 
+use crate::store::dispatch::{use_store, use_store_value};
 use ppt_protocol::rest::{NotificationCategory, NotificationPreferences};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-use yewdux::{use_store, use_store_value};
 
 use crate::api;
 use crate::browser::notifications;

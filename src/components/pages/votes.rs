@@ -1,8 +1,8 @@
 //! Votes: each vote with its options and counts; residents vote once, managers open votes.
 
+use crate::store::dispatch::use_store_value;
 use ppt_protocol::rest::{CastBallot, OpenVote, Role};
 use yew::prelude::*;
-use yewdux::use_store_value;
 
 use super::create_form::{describe, CreateForm, Field};
 use super::delete_button::DeleteButton;
