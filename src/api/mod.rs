@@ -1,6 +1,7 @@
 //! The REST client: typed requests to `/api/v1`, errors that can sit in state and props.
 
 use ppt_protocol::rest::ApiError as ErrorBody;
+use ppt_protocol::RawJson;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -104,12 +105,11 @@ async fn request_keyed<T: DeserializeOwned, B: Serialize>(
     from_json(&text).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
-/// Reads JSON text as `T` through `serde_json::Value`, as the socket's frames are read: every
-/// type the app reads then has one deserializer in the wasm (from `Value`) instead of two (from
-/// text and from `Value`). The app reads all its JSON this way; the extra step costs nothing
-/// seen for REST answers and stored settings.
+/// Reads JSON text as `T`, straight from the text. The app reads all its JSON this way and
+/// never through `serde_json::Value`, so each type it reads has one reader in the wasm
+/// (docs/performance-notes.md).
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
-    serde_json::from_str::<serde_json::Value>(text).and_then(serde_json::from_value)
+    serde_json::from_str(text)
 }
 
 /// The untyped part of every request (one copy, whatever the types): sends it with `fetch`
@@ -221,10 +221,10 @@ pub async fn refresh() -> Result<ppt_protocol::rest::LoginResponse, ApiError> {
 pub async fn create(
     path: &str,
     token: Option<&str>,
-    body: &serde_json::Value,
+    body: &RawJson,
     request_id: Option<&str>,
     key: &str,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<RawJson, ApiError> {
     request_keyed(Method::Post, path, token, Some(body), request_id, Some(key)).await
 }
 
@@ -241,11 +241,9 @@ pub async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiE
     request(Method::Get, path, Some(token), None::<&()>).await
 }
 
-/// `GET` a JSON answer as it is, untyped (read once: [`get`] as `Value` would read it into a
-/// `Value` and then copy that into another).
-pub async fn get_value(path: &str, token: &str) -> Result<serde_json::Value, ApiError> {
-    let text = send(Method::Get, path, Some(token), None, None, None).await?;
-    serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))
+/// `GET` an answer as its text, for the caller to read into the type it knows.
+pub async fn get_text(path: &str, token: &str) -> Result<String, ApiError> {
+    send(Method::Get, path, Some(token), None, None, None).await
 }
 
 /// `POST` a JSON body.

@@ -6,6 +6,7 @@
 //! ([`crate::ws::TabLink`]). Sign-in, a renewed token and sign-out pass between the tabs.
 //! Everything (a socket still connecting included) is released when the provider is dropped.
 
+use ppt_protocol::RawJson;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -122,10 +123,9 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
                     on_change.emit(items);
                 });
                 let session = dispatch.clone();
-                let on_delivered =
-                    Callback::from(move |(item, answer): (Item, serde_json::Value)| {
-                        delivered(&item, answer, &session, client.as_ref(), &queries)
-                    });
+                let on_delivered = Callback::from(move |(item, answer): (Item, RawJson)| {
+                    delivered(&item, answer, &session, client.as_ref(), &queries)
+                });
                 OutboxRunner::new(dispatch.clone(), on_change, on_delivered)
             };
             let on_auth_lost = dispatch.apply_callback(|_: ()| SessionAction::Expired);
@@ -271,7 +271,7 @@ fn obey(
 /// events follow and change nothing more).
 fn delivered(
     item: &Item,
-    answer: serde_json::Value,
+    answer: RawJson,
     session: &Dispatch<Session>,
     client: Option<&QueryClient>,
     queries: &Dispatch<Queries>,
@@ -284,7 +284,7 @@ fn delivered(
         }
         None if item.path == "/messages" => {
             let me = session.get().user.as_ref().map(|u| u.id.clone());
-            if let (Some(me), Ok(message)) = (me, serde_json::from_value::<Message>(answer)) {
+            if let (Some(me), Ok(message)) = (me, answer.read::<Message>()) {
                 queries.apply(QueriesAction::Write(MessageWrite::Received {
                     messages: vec![message],
                     me,

@@ -10,6 +10,7 @@
 
 use crate::store::dispatch::use_store_value;
 use ppt_protocol::QueryKey;
+use ppt_protocol::RawJson;
 use serde::Serialize;
 use yew::prelude::*;
 
@@ -23,7 +24,7 @@ use crate::store::outbox::OutboxView;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Sent {
     /// The server created it: its answer.
-    Now(serde_json::Value),
+    Now(RawJson),
     /// It waits in the outbox.
     Queued,
 }
@@ -61,7 +62,7 @@ impl OutboxHandle {
         label: String,
         affects: Option<QueryKey>,
     ) -> Result<Sent, ApiError> {
-        let body = serde_json::to_value(body).map_err(|e| ApiError::Decode(e.to_string()))?;
+        let body = RawJson::of(body);
         let Some(client) = &self.client else {
             return Err(ApiError::Network("no query client".into()));
         };

@@ -4,6 +4,7 @@
 //! component showing that key, and the timer the scheduler asks for. Mutations go through it
 //! too: they carry an `X-Request-Id` so the events they cause are known as this tab's own.
 
+use ppt_protocol::RawJson;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
@@ -21,10 +22,10 @@ use crate::store::lists::ListQuery;
 use crate::store::queries::{FetchState, Queries, QueriesAction, QueryData, QueryValue};
 use crate::store::session::Session;
 
-type Decoder = fn(serde_json::Value) -> Result<QueryData, String>;
+type Decoder = fn(&str) -> Result<QueryData, String>;
 
-fn decode<T: QueryValue>(v: serde_json::Value) -> Result<QueryData, String> {
-    serde_json::from_value::<T>(v)
+fn decode<T: QueryValue>(text: &str) -> Result<QueryData, String> {
+    serde_json::from_str::<T>(text)
         .map(QueryValue::wrap)
         .map_err(|e| e.to_string())
 }
@@ -160,11 +161,11 @@ impl QueryClient {
     pub async fn create(
         &self,
         path: &str,
-        body: &serde_json::Value,
+        body: &RawJson,
         request_id: &str,
         key: &str,
         affects: Option<QueryKey>,
-    ) -> Result<serde_json::Value, ApiError> {
+    ) -> Result<RawJson, ApiError> {
         let token = self.session.get().token.clone();
         let out = api::create(path, token.as_deref(), body, Some(request_id), key).await?;
         if let Some(key) = affects {
@@ -227,9 +228,9 @@ impl QueryClient {
         self.queries.apply(QueriesAction::Fetching(key.clone()));
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = api::get_value(&path, &token)
+            let result = api::get_text(&path, &token)
                 .await
-                .and_then(|v| decoder(v).map_err(ApiError::Decode));
+                .and_then(|text| decoder(&text).map_err(ApiError::Decode));
             let cmds = match result {
                 Ok(data) => {
                     let versions = data.versions();

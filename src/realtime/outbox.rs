@@ -13,18 +13,20 @@
 //!
 //! Pure: time and randomness come in as arguments; commands come out.
 
+use ppt_protocol::RawJson;
 use serde::{Deserialize, Serialize};
 
 use super::backoff::BackoffConfig;
 
 /// Where an item stands (the page's `outbox-item` `data-state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemState {
     Queued,
     Sending,
     Failed,
 }
+
+ppt_protocol::serde_by_name!(ItemState: Queued, Sending, Failed);
 
 impl ItemState {
     pub fn as_str(self) -> &'static str {
@@ -47,7 +49,7 @@ pub struct Item {
     /// `POST` path under `/api/v1`.
     pub path: String,
     /// The request body.
-    pub body: serde_json::Value,
+    pub body: RawJson,
     /// What the page shows for it ("Message to Bob: …").
     pub label: String,
     pub state: ItemState,
@@ -73,7 +75,7 @@ pub struct Stored {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Created (or the server replayed the first answer): the answer's body.
-    Sent(serde_json::Value),
+    Sent(RawJson),
     /// The server refused it (a 4xx other than 429); its message.
     Refused(String),
     /// No answer, a 5xx or a 429: try again later.
@@ -86,10 +88,7 @@ pub enum Command {
     /// `POST` this item (with its key).
     Send(Item),
     /// The item went through: put the server's answer into the caches.
-    Delivered {
-        item: Item,
-        answer: serde_json::Value,
-    },
+    Delivered { item: Item, answer: RawJson },
     /// Store this (the items changed).
     Persist(Stored),
     /// Call [`Outbox::tick`] at this time.
@@ -147,7 +146,7 @@ impl Outbox {
     pub fn add(
         &mut self,
         path: &str,
-        body: serde_json::Value,
+        body: RawJson,
         label: &str,
         key: String,
         request_id: Option<String>,

@@ -2,8 +2,7 @@
 //! second from making it flicker.
 
 /// The contract's `connection-status` states (`data-state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConnectionState {
     Connecting,
     Connected,
@@ -11,6 +10,8 @@ pub enum ConnectionState {
     Disconnected,
     Error,
 }
+
+ppt_protocol::serde_by_name!(ConnectionState: Connecting, Connected, Reconnecting, Disconnected, Error);
 
 impl ConnectionState {
     /// The `data-state` value.

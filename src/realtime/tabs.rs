@@ -20,6 +20,7 @@
 //!   socket.
 
 use ppt_protocol::rest::LoginResponse;
+use ppt_protocol::RawJson;
 use serde::{Deserialize, Serialize};
 
 use super::catchup::Cursor;
@@ -65,7 +66,7 @@ pub enum OutboxAsk {
     /// and `request_id` (the asking tab's, so it knows the create's events as its own).
     Add {
         path: String,
-        body: serde_json::Value,
+        body: RawJson,
         label: String,
         key: String,
         request_id: Option<String>,
@@ -77,8 +78,7 @@ pub enum OutboxAsk {
 }
 
 /// A tab's part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// Signed out: no socket, no lock.
     Idle,
@@ -89,6 +89,20 @@ pub enum Role {
     /// This tab holds the socket for the browser.
     Leading,
 }
+
+impl Role {
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Idle => "idle",
+            Role::Alone => "alone",
+            Role::Following => "following",
+            Role::Leading => "leading",
+        }
+    }
+}
+
+ppt_protocol::serde_by_name!(Role: Idle, Alone, Following, Leading);
 
 impl Role {
     /// Whether this tab runs a socket.

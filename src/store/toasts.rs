@@ -12,13 +12,14 @@ pub const MAX_VISIBLE: usize = 3;
 pub const TTL_MS: u64 = 6_000;
 
 /// The `data-kind` values of toasts (docs/protocol.md, "Stable hooks in the page").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToastKind {
     Reconnected,
     Notification,
     Message,
 }
+
+ppt_protocol::serde_by_name!(ToastKind: Reconnected, Notification, Message);
 
 impl ToastKind {
     pub fn as_str(self) -> &'static str {

@@ -4,6 +4,7 @@
 //! `Idempotency-Key`), stores every change, and hands each change and each delivered answer
 //! to its owner. It decides nothing itself.
 
+use ppt_protocol::RawJson;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
@@ -31,7 +32,7 @@ struct Inner {
     /// The items changed (every tab shows them).
     on_change: Callback<Vec<Item>>,
     /// A create went through: its item and the server's answer.
-    on_delivered: Callback<(Item, serde_json::Value)>,
+    on_delivered: Callback<(Item, RawJson)>,
 }
 
 /// The outbox runner. Cheap to clone.
@@ -44,7 +45,7 @@ impl OutboxRunner {
     pub fn new(
         session: Dispatch<Session>,
         on_change: Callback<Vec<Item>>,
-        on_delivered: Callback<(Item, serde_json::Value)>,
+        on_delivered: Callback<(Item, RawJson)>,
     ) -> Self {
         OutboxRunner {
             inner: Rc::new(RefCell::new(Inner {

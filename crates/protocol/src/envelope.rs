@@ -2,7 +2,7 @@
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::rest::{Message, NotificationCategory, NotificationPreferences};
 
@@ -22,8 +22,7 @@ impl Timestamp {
 }
 
 /// Which kind of record an `entity:*` event is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntityKind {
     Announcement,
     Fault,
@@ -32,6 +31,8 @@ pub enum EntityKind {
     Message,
     Neighbor,
 }
+
+crate::serde_by_name!(EntityKind: Announcement, Fault, Vote, Document, Message, Neighbor);
 
 impl EntityKind {
     /// Every kind, in the contract's order.
@@ -135,10 +136,11 @@ pub enum ServerEvent {
     /// `preferences:updated` (extension): the user's notification preferences changed in
     /// another session; the payload is the whole new set.
     PreferencesUpdated(NotificationPreferences),
-    /// A `type` this build does not know; kept by name and otherwise ignored.
+    /// A `type` this build does not know; kept by name, its payload as the JSON text it
+    /// came as, and otherwise ignored.
     Unknown {
         event_type: String,
-        payload: Value,
+        payload: String,
     },
 }
 
@@ -167,24 +169,21 @@ impl ServerEvent {
         }
     }
 
-    /// The payload as JSON (`{}` for `pong`).
-    pub fn payload_value(&self) -> Result<Value, serde_json::Error> {
+    /// The payload as JSON text (`{}` for `pong`).
+    pub fn payload_json(&self) -> Result<String, serde_json::Error> {
         match self {
-            ServerEvent::MessageNew(p) => serde_json::to_value(p),
-            ServerEvent::MessageRead(p) => serde_json::to_value(p),
-            ServerEvent::Notification(_, p) => serde_json::to_value(p),
-            ServerEvent::Entity(_, p) => serde_json::to_value(p),
-            ServerEvent::Authenticated(p) => serde_json::to_value(p),
-            ServerEvent::ConnectionError(p) => serde_json::to_value(p),
-            ServerEvent::Pong => Ok(Value::Object(Default::default())),
-            ServerEvent::PreferencesUpdated(p) => serde_json::to_value(p),
+            ServerEvent::Pong => Ok(String::from("{}")),
             ServerEvent::Unknown { payload, .. } => Ok(payload.clone()),
+            other => serde_json::to_string(&Payload(other)),
         }
     }
 
-    /// An event from its wire `type` and payload; unknown types become [`ServerEvent::Unknown`].
-    pub fn from_parts(event_type: &str, payload: Value) -> Result<Self, serde_json::Error> {
-        use serde_json::from_value as p;
+    /// An event from its wire `type` and its payload's JSON text; unknown types become
+    /// [`ServerEvent::Unknown`]. Each payload is read once, straight into its type (no
+    /// `serde_json::Value` on the way: in the app that would be a second copy of every
+    /// type's reader, docs/performance-notes.md).
+    pub fn from_parts(event_type: &str, payload: &str) -> Result<Self, serde_json::Error> {
+        use serde_json::from_str as p;
         Ok(match event_type {
             "message:new" => ServerEvent::MessageNew(p(payload)?),
             "message:read" => ServerEvent::MessageRead(p(payload)?),
@@ -206,9 +205,32 @@ impl ServerEvent {
             "preferences:updated" => ServerEvent::PreferencesUpdated(p(payload)?),
             other => ServerEvent::Unknown {
                 event_type: other.to_owned(),
-                payload,
+                payload: payload.to_owned(),
             },
         })
+    }
+}
+
+/// An event's payload, written as its type writes it (`null` for `pong`).
+struct Payload<'a>(&'a ServerEvent);
+
+impl Serialize for Payload<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            ServerEvent::MessageNew(p) => p.serialize(serializer),
+            ServerEvent::MessageRead(p) => p.serialize(serializer),
+            ServerEvent::Notification(_, p) => p.serialize(serializer),
+            ServerEvent::Entity(_, p) => p.serialize(serializer),
+            ServerEvent::Authenticated(p) => p.serialize(serializer),
+            ServerEvent::ConnectionError(p) => p.serialize(serializer),
+            ServerEvent::Pong => serializer.serialize_unit(),
+            ServerEvent::PreferencesUpdated(p) => p.serialize(serializer),
+            // Kept as received; text that is not JSON (it was read as JSON) is written as null.
+            ServerEvent::Unknown { payload, .. } => match RawValue::from_string(payload.clone()) {
+                Ok(raw) => raw.serialize(serializer),
+                Err(_) => serializer.serialize_unit(),
+            },
+        }
     }
 }
 
@@ -264,36 +286,49 @@ pub fn with_prev_id(frame: &str, prev: u64) -> String {
     }
 }
 
-/// The envelope exactly as on the wire, before the payload is read by type.
-#[derive(Serialize, Deserialize)]
+/// The envelope as written: the payload by its type.
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct RawEnvelope {
+struct EnvelopeOut<'a> {
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    payload: Payload<'a>,
+    timestamp: &'a Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prev_id: Option<u64>,
+}
+
+/// The envelope exactly as on the wire, its payload still JSON text (it can come before
+/// `type`), read into its type once `type` is known.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EnvelopeIn {
     #[serde(rename = "type")]
     event_type: String,
     #[serde(default)]
-    payload: Value,
+    payload: Option<Box<RawValue>>,
     // Lenient: a frame without a timestamp is still applied, only not usable as a cursor.
     #[serde(default)]
     timestamp: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     id: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     prev_id: Option<u64>,
 }
 
 impl Serialize for Envelope {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let payload = match &self.event {
-            ServerEvent::Pong => Value::Null,
-            other => other.payload_value().map_err(serde::ser::Error::custom)?,
-        };
-        RawEnvelope {
-            event_type: self.event.event_type().to_owned(),
-            payload,
-            timestamp: self.timestamp.clone(),
-            request_id: self.request_id.clone(),
+        EnvelopeOut {
+            event_type: self.event.event_type(),
+            payload: Payload(&self.event),
+            timestamp: &self.timestamp,
+            request_id: &self.request_id,
             id: self.id,
             prev_id: self.prev_id,
         }
@@ -303,8 +338,9 @@ impl Serialize for Envelope {
 
 impl<'de> Deserialize<'de> for Envelope {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = RawEnvelope::deserialize(deserializer)?;
-        let event = ServerEvent::from_parts(&raw.event_type, raw.payload)
+        let raw = EnvelopeIn::deserialize(deserializer)?;
+        let payload = raw.payload.as_deref().map_or("null", RawValue::get);
+        let event = ServerEvent::from_parts(&raw.event_type, payload)
             .map_err(|e| D::Error::custom(format!("bad payload for {}: {e}", raw.event_type)))?;
         Ok(Envelope {
             event,

@@ -7,6 +7,8 @@
 //! - [`rest`]: request and response bodies of the REST API under `/api/v1`.
 //! - [`missed`]: the `/events/missed` query string (cursor and page size), written and read.
 //! - [`query`]: query keys and the event-to-key invalidation table of contract section 5.
+//! - [`json`]: [`RawJson`], JSON text passed along as it is (bodies, answers).
+//! - [`names`]: [`serde_by_name!`], unit enums written as their names.
 //!
 //! Nothing here does I/O; both the browser app and the server depend on it, so it stays
 //! small (serde, serde_json and form_urlencoded only).
@@ -14,11 +16,14 @@
 pub mod client;
 pub mod close;
 pub mod envelope;
+pub mod json;
 pub mod missed;
+pub mod names;
 pub mod query;
 pub mod rest;
 
 pub use client::ClientFrame;
 pub use close::CloseCode;
 pub use envelope::{EntityKind, Envelope, ServerEvent, Timestamp};
+pub use json::RawJson;
 pub use query::QueryKey;

@@ -9,12 +9,23 @@ use serde::{Deserialize, Serialize};
 use crate::envelope::{Envelope, Timestamp};
 
 /// A user's role in the building.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     Resident,
     Manager,
 }
+
+impl Role {
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Resident => "resident",
+            Role::Manager => "manager",
+        }
+    }
+}
+
+crate::serde_by_name!(Role: Resident, Manager);
 
 /// `GET /me`, and the `user` of a login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,13 +116,14 @@ pub struct CreateAnnouncement {
 }
 
 /// Where a fault report stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FaultStatus {
     Open,
     InProgress,
     Resolved,
 }
+
+crate::serde_by_name!(FaultStatus: Open, InProgress, Resolved);
 
 impl FaultStatus {
     /// Every status, in workflow order.
@@ -227,14 +239,15 @@ pub struct Neighbor {
 }
 
 /// A notification category of the preferences.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NotificationCategory {
     Message,
     Announcement,
     Fault,
     Vote,
 }
+
+crate::serde_by_name!(NotificationCategory: Message, Announcement, Fault, Vote);
 
 impl NotificationCategory {
     /// Every category, in the contract's order.

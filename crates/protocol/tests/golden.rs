@@ -177,12 +177,32 @@ fn unknown_types_and_fields_are_ignored() {
     assert_eq!(env.event.event_type(), "poll:closed");
     assert!(matches!(env.event, ServerEvent::Unknown { .. }));
     assert_eq!(env.id, None);
+    // Passed on as it came (a tab relays events it does not know to the others).
+    assert_eq!(to_value(&env)["payload"], json!({ "x": 1 }));
+    assert_eq!(Envelope::from_json(&env.to_json()).unwrap(), env);
 
     let env = Envelope::from_json(
         r#"{"type":"entity:updated","payload":{"entity":"fault","id":"1","future":[1]},"timestamp":"2026-11-26T12:00:00.000Z","id":3,"shard":"a"}"#,
     )
     .unwrap();
     assert_eq!(env.id, Some(3));
+}
+
+/// The payload may come before `type`; it is read into its type once `type` is known.
+#[test]
+fn payload_before_type() {
+    let env = Envelope::from_json(
+        r#"{"payload":{"conversationId":"c","unreadCount":2},"id":9,"type":"message:read","timestamp":"2026-11-26T12:00:00.000Z"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        env.event,
+        ServerEvent::MessageRead(ppt_protocol::envelope::MessageRead {
+            conversation_id: "c".into(),
+            unread_count: 2
+        })
+    );
+    assert!(Envelope::from_json(r#"{"payload":{"unreadCount":2},"type":"message:read"}"#).is_err());
 }
 
 /// A frame from a server of the original design (no `id`) parses, with `id` absent.

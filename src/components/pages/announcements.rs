@@ -2,6 +2,7 @@
 
 use crate::store::dispatch::use_store_value;
 use ppt_protocol::rest::{CreateAnnouncement, Role};
+use ppt_protocol::RawJson;
 use yew::prelude::*;
 
 use super::create_form::{CreateForm, Field};
@@ -55,7 +56,7 @@ fn PostAnnouncement() -> Html {
             path="/announcements"
             affects={ANNOUNCEMENTS.key()}
             body={Callback::from(|(title, body)| {
-                serde_json::to_value(CreateAnnouncement { title, body }).unwrap_or_default()
+                RawJson::of(&CreateAnnouncement { title, body })
             })}
         />
     }

@@ -5,6 +5,7 @@
 //! once it is created or queued, and a refusal is shown in the form.
 
 use ppt_protocol::QueryKey;
+use ppt_protocol::RawJson;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -45,7 +46,7 @@ pub struct CreateFormProps {
     pub path: &'static str,
     pub affects: QueryKey,
     /// The request body from the title and the second field.
-    pub body: Callback<(String, String), serde_json::Value>,
+    pub body: Callback<(String, String), RawJson>,
 }
 
 /// The value of an input or a text area.

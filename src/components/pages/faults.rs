@@ -2,6 +2,7 @@
 
 use crate::store::dispatch::use_store_value;
 use ppt_protocol::rest::{Fault, FaultStatus, ReportFault, Role, UpdateFault};
+use ppt_protocol::RawJson;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -131,7 +132,7 @@ fn ReportFaultForm() -> Html {
             path="/faults"
             affects={FAULTS.key()}
             body={Callback::from(|(title, description)| {
-                serde_json::to_value(ReportFault { title, description }).unwrap_or_default()
+                RawJson::of(&ReportFault { title, description })
             })}
         />
     }

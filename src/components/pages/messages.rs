@@ -17,6 +17,10 @@ use crate::store::messages::{conversations, MessageWrite};
 use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::Session;
 
+/// The body of a read receipt: `{}`.
+#[derive(serde::Serialize)]
+struct EmptyObject {}
+
 /// The start of a text, for a one-line label.
 pub fn preview(text: &str) -> String {
     const MAX: usize = 60;
@@ -109,7 +113,7 @@ pub fn MessagesPage() -> Html {
                 let Some(client) = client else { return };
                 let path = format!("/messages/{}/read", m.id);
                 if let Ok(r) = client
-                    .mutate::<ReadReceipt, _>(Method::Post, &path, &serde_json::json!({}), None)
+                    .mutate::<ReadReceipt, _>(Method::Post, &path, &EmptyObject {}, None)
                     .await
                 {
                     queries.apply(QueriesAction::Write(MessageWrite::ConversationRead {
@@ -171,7 +175,7 @@ pub fn MessagesPage() -> Html {
                 match sent {
                     Ok(sent) => {
                         let message = match sent {
-                            Sent::Now(answer) => serde_json::from_value::<Message>(answer).ok(),
+                            Sent::Now(answer) => answer.read::<Message>().ok(),
                             // It shows in the outbox below the form until it goes.
                             Sent::Queued => None,
                         };

@@ -2,6 +2,7 @@
 
 use crate::store::dispatch::use_store_value;
 use ppt_protocol::rest::{CastBallot, OpenVote, Role};
+use ppt_protocol::RawJson;
 use yew::prelude::*;
 
 use super::create_form::{describe, CreateForm, Field};
@@ -105,7 +106,7 @@ fn OpenVoteForm() -> Html {
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty())
                     .collect();
-                serde_json::to_value(OpenVote { title, options }).unwrap_or_default()
+                RawJson::of(&OpenVote { title, options })
             })}
         />
     }

@@ -1,6 +1,7 @@
 //! The outbox: order, one try at a time, refusals, retries with one key, offline, reload,
 //! and a property test over random outcomes.
 
+use ppt_protocol::RawJson;
 use serde_json::json;
 
 use super::*;
@@ -26,7 +27,7 @@ fn states(o: &Outbox) -> Vec<(u64, ItemState)> {
 fn add(o: &mut Outbox, n: u64, now: u64) -> Vec<Command> {
     o.add(
         "/faults",
-        json!({ "title": n }),
+        RawJson::of(&json!({ "title": n })),
         &format!("Fault {n}"),
         format!("key-{n}"),
         None,
@@ -43,12 +44,17 @@ fn one_at_a_time_in_order() {
         sent(&add(&mut o, 2, 0)).is_empty(),
         "the first is on its way"
     );
-    let c = o.answered(1, Outcome::Sent(json!({ "id": "9" })), 10, 0.5);
+    let c = o.answered(
+        1,
+        Outcome::Sent(RawJson::of(&json!({ "id": "9" }))),
+        10,
+        0.5,
+    );
     assert!(
-        matches!(&c[0], Command::Delivered { item, answer } if item.id == 1 && answer["id"] == "9")
+        matches!(&c[0], Command::Delivered { item, answer } if item.id == 1 && answer.text() == r#"{"id":"9"}"#)
     );
     assert_eq!(sent(&c), [(2, "key-2".into())]);
-    let c = o.answered(2, Outcome::Sent(json!({})), 20, 0.5);
+    let c = o.answered(2, Outcome::Sent(RawJson::of(&json!({}))), 20, 0.5);
     assert!(sent(&c).is_empty());
     assert!(matches!(c.last(), Some(Command::Persist(s)) if s.items.is_empty()));
 }
@@ -71,7 +77,7 @@ fn a_refusal_fails_that_item_only() {
         o.retry(1, 6).iter().all(|c| !matches!(c, Command::Send(_))),
         "2 is on its way"
     );
-    o.answered(2, Outcome::Sent(json!({})), 7, 0.5);
+    o.answered(2, Outcome::Sent(RawJson::of(&json!({}))), 7, 0.5);
     // 1 was queued again by the retry: it goes now, with its first key.
     assert_eq!(states(&o), [(1, ItemState::Sending)]);
     o.answered(1, Outcome::Refused("still closed".into()), 8, 0.5);
@@ -136,7 +142,7 @@ fn a_reload_resumes_with_the_same_keys() {
     // Numbers are never reused, even once everything was delivered.
     let mut o = outbox();
     add(&mut o, 1, 0);
-    o.answered(1, Outcome::Sent(json!({})), 1, 0.5);
+    o.answered(1, Outcome::Sent(RawJson::of(&json!({}))), 1, 0.5);
     let mut again = Outbox::restore(o.stored(), BackoffConfig::default());
     assert_eq!(sent(&add(&mut again, 2, 2)), [(2, "key-2".into())]);
 }
@@ -169,7 +175,7 @@ fn random_outcomes_keep_keys_order_and_once() {
                             Outcome::Refused("no".into())
                         }
                         1 => Outcome::Unreachable,
-                        _ => Outcome::Sent(json!({})),
+                        _ => Outcome::Sent(RawJson::of(&json!({}))),
                     };
                     o.answered(item.id, outcome, now, 0.5)
                 }

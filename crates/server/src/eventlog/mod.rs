@@ -93,10 +93,9 @@ pub const EVENT_COLUMNS: &str = "e.id, e.type, e.payload, e.ts, e.request_id";
 pub fn envelope(row: &sqlx::any::AnyRow) -> Result<Envelope, sqlx::Error> {
     let event_type: String = row.try_get(1)?;
     let payload: String = row.try_get(2)?;
-    let payload = serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null);
-    let event = ServerEvent::from_parts(&event_type, payload).unwrap_or(ServerEvent::Unknown {
+    let event = ServerEvent::from_parts(&event_type, &payload).unwrap_or(ServerEvent::Unknown {
         event_type,
-        payload: serde_json::Value::Null,
+        payload,
     });
     Ok(Envelope {
         event,
@@ -141,9 +140,8 @@ pub async fn append(
         let ord = i as i64 + 1;
         let payload = p
             .event
-            .payload_value()
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .to_string();
+            .payload_json()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         let (building, users) = match &p.audience {
             Audience::Building(b) => (Some(*b), None),
             Audience::Users(users) => {

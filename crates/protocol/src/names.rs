@@ -1,0 +1,71 @@
+//! [`serde_by_name!`]: a unit enum written and read as its name (`as_str`), as serde's derive
+//! would with `rename_all`, in a fraction of the code: the derive gives every such enum a
+//! reader of its own (~1 KB of the app's wasm each, docs/performance-notes.md).
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+
+/// Reads a name and finds the value of `all` that `name` gives it.
+pub fn read<'de, D: Deserializer<'de>, T: Copy>(
+    deserializer: D,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == text)
+        .ok_or_else(|| D::Error::unknown_variant(&text, &[]))
+}
+
+/// `serde_by_name!(Type: VariantA, VariantB, ...)`: `Type` is written as `Type::as_str()` and
+/// read back from it; every variant must be listed.
+#[macro_export]
+macro_rules! serde_by_name {
+    ($ty:ident: $($variant:ident),+ $(,)?) => {
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::names::read(deserializer, &[$($ty::$variant),+], $ty::as_str)
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Light {
+        Red,
+        InBetween,
+    }
+
+    impl Light {
+        fn as_str(self) -> &'static str {
+            match self {
+                Light::Red => "red",
+                Light::InBetween => "in_between",
+            }
+        }
+    }
+
+    serde_by_name!(Light: Red, InBetween);
+
+    #[test]
+    fn written_and_read_by_name() {
+        assert_eq!(
+            serde_json::to_string(&Light::InBetween).unwrap(),
+            r#""in_between""#
+        );
+        let back: Vec<Light> = serde_json::from_str(r#"["red","in_between"]"#).unwrap();
+        assert_eq!(back, [Light::Red, Light::InBetween]);
+        let err = serde_json::from_str::<Light>(r#""green""#).unwrap_err();
+        assert!(err.to_string().contains("unknown variant `green`"), "{err}");
+        assert!(serde_json::from_str::<Light>("1").is_err());
+    }
+}
