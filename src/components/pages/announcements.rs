@@ -23,7 +23,7 @@ pub fn AnnouncementsPage() -> Html {
     let list = q.data.clone().unwrap_or_default();
     html! {
         <>
-            if is_manager { <PostAnnouncement /> }
+            if is_manager { { post_announcement() } }
             <ListCard title="Announcements" query={ANNOUNCEMENTS.key()} entry={q.entry.clone()} empty={list.is_empty()}>
                 <ul class="item-list" data-testid="announcement-list">
                     { for list.iter().map(|a| html! {
@@ -42,8 +42,9 @@ pub fn AnnouncementsPage() -> Html {
     }
 }
 
-#[function_component]
-fn PostAnnouncement() -> Html {
+/// The form (a plain function: it has no state of its own; the form's state is
+/// `CreateForm`'s).
+fn post_announcement() -> Html {
     html! {
         <CreateForm
             heading="Post an announcement"

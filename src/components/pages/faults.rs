@@ -58,7 +58,7 @@ pub fn FaultsPage(props: &FaultsPageProps) -> Html {
     };
     html! {
         <>
-            <ReportFaultForm />
+            { report_fault_form() }
             <ListCard title="Faults" query={FAULTS.key()} entry={q.entry.clone()} empty={list.is_empty()}>
                 if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
                 <ul class="item-list" data-testid="fault-list">
@@ -118,8 +118,9 @@ fn StatusSelect(props: &StatusSelectProps) -> Html {
     }
 }
 
-#[function_component]
-fn ReportFaultForm() -> Html {
+/// The form (a plain function: it has no state of its own; the form's state is
+/// `CreateForm`'s).
+fn report_fault_form() -> Html {
     html! {
         <CreateForm
             heading="Report a fault"

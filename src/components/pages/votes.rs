@@ -48,7 +48,7 @@ pub fn VotesPage() -> Html {
     };
     html! {
         <>
-            if role == Some(Role::Manager) { <OpenVoteForm /> }
+            if role == Some(Role::Manager) { { open_vote_form() } }
             <ListCard title="Votes" query={VOTES.key()} entry={q.entry.clone()} empty={list.is_empty()}>
                 if let Some(e) = &*error { <p class="form-error" role="alert">{ e.clone() }</p> }
                 <OutboxList path="/votes/" />
@@ -89,8 +89,9 @@ pub fn VotesPage() -> Html {
     }
 }
 
-#[function_component]
-fn OpenVoteForm() -> Html {
+/// The form (a plain function: it has no state of its own; the form's state is
+/// `CreateForm`'s).
+fn open_vote_form() -> Html {
     html! {
         <CreateForm
             heading="Open a vote"
