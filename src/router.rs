@@ -6,10 +6,10 @@
 
 use std::rc::Rc;
 
-use crate::store::dispatch::{Context, Dispatch, Store};
 use yew::prelude::*;
 
 use crate::route::Route;
+use crate::store::dispatch::{use_store_value, Context, Dispatch, Store};
 
 /// The page the address bar shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,9 +40,7 @@ fn current() -> Route {
 pub fn follow_history() {
     if let Some(window) = web_sys::window() {
         gloo_events::EventListener::new(&window, "popstate", |_| {
-            if let Some(d) = dispatch() {
-                d.set(Location(current()));
-            }
+            Dispatch::<Location>::global().set(Location(current()));
         })
         .forget();
     }
@@ -58,16 +56,8 @@ pub fn replace(route: Route) {
     go(route, true);
 }
 
-/// The app's store of the location (outside a browser there is no address to follow).
-fn dispatch() -> Option<Dispatch<Location>> {
-    #[cfg(target_arch = "wasm32")]
-    return Some(Dispatch::global());
-    #[cfg(not(target_arch = "wasm32"))]
-    None
-}
-
 fn go(route: Route, replace: bool) {
-    let Some(dispatch) = dispatch() else { return };
+    let dispatch = Dispatch::<Location>::global();
     if dispatch.get().0 == route {
         return;
     }
@@ -85,7 +75,7 @@ fn go(route: Route, replace: bool) {
 /// The page shown now, re-rendering the component when it changes.
 #[hook]
 pub fn use_route() -> Route {
-    let location: Rc<Location> = crate::store::dispatch::use_store_value::<Location>();
+    let location: Rc<Location> = use_store_value::<Location>();
     location.0.clone()
 }
 

@@ -1,11 +1,11 @@
 //! The "Data updated" chip: shown on a list for a few seconds after someone else's change
 //! brought different data; never for my own changes or when nothing changed.
 
-use crate::store::dispatch::use_store_value;
 use gloo_timers::callback::Timeout;
 use ppt_protocol::QueryKey;
 use yew::prelude::*;
 
+use crate::store::dispatch::use_store_value;
 use crate::store::queries::Queries;
 
 /// How long the chip stays, in ms.

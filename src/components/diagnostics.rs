@@ -3,12 +3,12 @@
 //! the event log, what reconnection and catch-up have done, and the outbox; with "Copy" to
 //! put it on the clipboard as plain text for support.
 
-use crate::store::dispatch::use_store_value;
 use yew::prelude::*;
 
 use crate::hooks::use_websocket;
 use crate::realtime::tabs::Role;
 use crate::store::diagnostics::LiveDiagnostics;
+use crate::store::dispatch::use_store_value;
 use crate::store::outbox::OutboxView;
 
 /// A tab's id as people read it: its last four hex digits.

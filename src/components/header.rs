@@ -5,7 +5,6 @@
 //! user's name, Settings and Log out open under the menu button. From 760 px up everything
 //! shows in one row and the button is hidden (CSS alone decides).
 
-use crate::store::dispatch::use_store;
 use yew::prelude::*;
 
 use crate::components::connection_status::ConnectionStatus;
@@ -13,6 +12,7 @@ use crate::components::unread_badge::unread_badge;
 use crate::hooks::use_query;
 use crate::route::Route;
 use crate::router::{link, navigate, use_route};
+use crate::store::dispatch::use_store;
 use crate::store::lists::UNREAD;
 use crate::store::session::{Session, SessionAction};
 

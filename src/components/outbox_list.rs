@@ -2,12 +2,12 @@
 //! (the inbox shows waiting messages, the faults page waiting reports), each with its state
 //! and, unless it is on its way, "Try again" (when it failed) and "Discard".
 
-use crate::store::dispatch::use_store_value;
 use yew::prelude::*;
 
 use crate::hooks::use_websocket;
 use crate::realtime::outbox::{Item, ItemState};
 use crate::realtime::tabs::OutboxAsk;
+use crate::store::dispatch::use_store_value;
 use crate::store::outbox::OutboxView;
 
 #[derive(Properties, PartialEq)]

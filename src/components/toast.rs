@@ -3,11 +3,11 @@
 
 use std::rc::Rc;
 
-use crate::store::dispatch::use_store;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
 use crate::route::Route;
+use crate::store::dispatch::use_store;
 use crate::store::toasts::{Toast, ToastAction, Toasts};
 
 #[derive(Properties, PartialEq)]

@@ -6,12 +6,11 @@
 //! ([`crate::ws::TabLink`]). Sign-in, a renewed token and sign-out pass between the tabs.
 //! Everything (a socket still connecting included) is released when the provider is dropped.
 
-use ppt_protocol::RawJson;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crate::store::dispatch::{use_dispatch, use_store, Dispatch};
 use ppt_protocol::rest::{LoginResponse, Message};
+use ppt_protocol::RawJson;
 use yew::prelude::*;
 
 use crate::config::{self, realtime_config};
@@ -20,6 +19,7 @@ use crate::realtime::invalidation::Invalidation;
 use crate::realtime::outbox::Item;
 use crate::realtime::tabs::{Role, TabCommand};
 use crate::realtime::{ConnectionState, StatusView};
+use crate::store::dispatch::{use_dispatch, use_store, Dispatch};
 use crate::store::lists;
 use crate::store::messages::MessageWrite;
 use crate::store::outbox::OutboxView;

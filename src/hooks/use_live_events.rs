@@ -8,7 +8,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::store::dispatch::{use_dispatch, use_store_value, Dispatch};
 use gloo_timers::callback::Timeout;
 use ppt_protocol::rest::{MissedEvents, NotificationPreferences};
 use yew::prelude::*;
@@ -20,6 +19,7 @@ use crate::realtime::invalidation::Invalidation;
 use crate::realtime::live::{Action, Live, Out, World};
 use crate::realtime::tabs::{Role, TabCommand};
 use crate::store::diagnostics::LiveDiagnostics;
+use crate::store::dispatch::{use_dispatch, use_store_value, Dispatch};
 use crate::store::lists::{MESSAGES, UNREAD};
 use crate::store::messages::MessageWrite;
 use crate::store::preferences::{Preferences, PreferencesAction};

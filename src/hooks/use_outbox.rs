@@ -8,7 +8,6 @@
 //! key: shown in place as `queued`, kept across reloads, and sent by the tab holding the
 //! socket when the connection returns.
 
-use crate::store::dispatch::use_store_value;
 use ppt_protocol::QueryKey;
 use ppt_protocol::RawJson;
 use serde::Serialize;
@@ -18,6 +17,7 @@ use crate::api::ApiError;
 use crate::hooks::{use_query_client, use_websocket, QueryClient, WsContext};
 use crate::realtime::tabs::OutboxAsk;
 use crate::realtime::ConnectionState;
+use crate::store::dispatch::use_store_value;
 use crate::store::outbox::OutboxView;
 
 /// How a create went.

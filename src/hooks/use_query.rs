@@ -4,20 +4,20 @@
 //! component showing that key, and the timer the scheduler asks for. Mutations go through it
 //! too: they carry an `X-Request-Id` so the events they cause are known as this tab's own.
 
-use ppt_protocol::RawJson;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use crate::store::dispatch::{use_store_value, Dispatch};
 use gloo_timers::callback::Timeout;
 use ppt_protocol::QueryKey;
+use ppt_protocol::RawJson;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yew::prelude::*;
 
 use crate::api::{self, ApiError, Method};
 use crate::realtime::invalidation::{Invalidation, QueryCommand, QueryConfig, Scheduler};
+use crate::store::dispatch::{use_store_value, Dispatch};
 use crate::store::lists::ListQuery;
 use crate::store::queries::{FetchState, Queries, QueriesAction, QueryData, QueryValue};
 use crate::store::session::Session;

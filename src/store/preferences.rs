@@ -3,10 +3,10 @@
 
 use std::rc::Rc;
 
-use crate::store::dispatch::{Context, Reducer, Store};
 use ppt_protocol::rest::{NotificationCategory, NotificationPreferences};
 
 use crate::api::ApiError;
+use crate::store::dispatch::{Context, Reducer, Store};
 
 /// The user's preferences as the app knows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

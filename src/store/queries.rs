@@ -7,13 +7,13 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::store::dispatch::{Context, Reducer, Store};
 use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, UnreadCount, Vote};
 use ppt_protocol::QueryKey;
 use serde::de::DeserializeOwned;
 
 use super::messages::{self, Inbox, MessageWrite};
 use crate::api::ApiError;
+use crate::store::dispatch::{Context, Reducer, Store};
 
 /// Data of one query, typed per list.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,12 +4,11 @@
 //! `Idempotency-Key`), stores every change, and hands each change and each delivered answer
 //! to its owner. It decides nothing itself.
 
-use ppt_protocol::RawJson;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use crate::store::dispatch::Dispatch;
 use gloo_timers::callback::Timeout;
+use ppt_protocol::RawJson;
 use yew::Callback;
 
 use crate::api;
@@ -17,6 +16,7 @@ use crate::browser::storage;
 use crate::config::realtime_config;
 use crate::realtime::outbox::{Command, Item, Outbox, Outcome};
 use crate::realtime::tabs::OutboxAsk;
+use crate::store::dispatch::Dispatch;
 use crate::store::session::Session;
 
 fn now() -> u64 {

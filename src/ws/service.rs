@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use crate::store::dispatch::Dispatch;
 use gloo_events::EventListener;
 use gloo_render::{request_animation_frame, AnimationFrame};
 use gloo_timers::callback::Timeout;
@@ -18,6 +17,7 @@ use crate::api;
 use crate::realtime::machine::SocketId;
 use crate::realtime::subscriptions::{Pattern, Registry};
 use crate::realtime::{Command, ConnectionConfig, Input, Machine, StatusView};
+use crate::store::dispatch::Dispatch;
 use crate::store::session::{Session, SessionAction};
 
 /// A socket and the closures it calls (kept alive as long as the socket is).

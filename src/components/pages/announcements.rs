@@ -1,6 +1,5 @@
 //! Announcements: the list, and a form for managers to post one.
 
-use crate::store::dispatch::use_store_value;
 use ppt_protocol::rest::{CreateAnnouncement, Role};
 use ppt_protocol::RawJson;
 use yew::prelude::*;
@@ -9,6 +8,7 @@ use super::create_form::{CreateForm, Field};
 use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::hooks::use_query;
+use crate::store::dispatch::use_store_value;
 use crate::store::lists::ANNOUNCEMENTS;
 use crate::store::session::Session;
 

@@ -1,12 +1,12 @@
 //! The dashboard: a greeting and the way to every page.
 
-use crate::store::dispatch::use_store_value;
 use yew::prelude::*;
 
 use super::list_card::ListCard;
 use crate::hooks::use_query;
 use crate::route::Route;
 use crate::router::link;
+use crate::store::dispatch::use_store_value;
 use crate::store::lists::ANNOUNCEMENTS;
 use crate::store::session::Session;
 

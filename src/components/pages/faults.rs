@@ -1,6 +1,5 @@
 //! Faults: the list with each fault's status; residents report faults, managers change status.
 
-use crate::store::dispatch::use_store_value;
 use ppt_protocol::rest::{Fault, FaultStatus, ReportFault, Role, UpdateFault};
 use ppt_protocol::RawJson;
 use web_sys::HtmlSelectElement;
@@ -11,6 +10,7 @@ use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::api::Method;
 use crate::hooks::{use_query, use_query_client};
+use crate::store::dispatch::use_store_value;
 use crate::store::lists::FAULTS;
 use crate::store::session::Session;
 

@@ -1,11 +1,11 @@
 //! The login page: the form (pure component) and the page that submits it.
 
-use crate::store::dispatch::use_store;
 use yew::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::route::Route;
 use crate::router::{navigate, Redirect};
+use crate::store::dispatch::use_store;
 use crate::store::session::{Session, SessionAction};
 
 #[derive(Properties, PartialEq)]

@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use crate::store::dispatch::{use_dispatch, use_store_value};
 use ppt_protocol::rest::{Message, ReadReceipt, SendMessageRequest};
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -12,6 +11,7 @@ use crate::api::{ApiError, Method};
 use crate::components::data_updated_chip::DataUpdatedChip;
 use crate::components::outbox_list::OutboxList;
 use crate::hooks::{use_outbox, use_query, use_query_client, Sent};
+use crate::store::dispatch::{use_dispatch, use_store_value};
 use crate::store::lists::{MESSAGES, NEIGHBORS, UNREAD};
 use crate::store::messages::{conversations, MessageWrite};
 use crate::store::queries::{Queries, QueriesAction};

@@ -1,13 +1,13 @@
 //! Settings: notification preferences per category (toast, sound, browser), saved at once,
 //! and the one place that asks for browser-notification permission (from a click).
 
-use crate::store::dispatch::{use_store, use_store_value};
 use ppt_protocol::rest::{NotificationCategory, NotificationPreferences};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::api;
 use crate::browser::notifications;
+use crate::store::dispatch::{use_store, use_store_value};
 use crate::store::preferences::{Channel, Preferences, PreferencesAction};
 use crate::store::session::Session;
 

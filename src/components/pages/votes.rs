@@ -1,6 +1,5 @@
 //! Votes: each vote with its options and counts; residents vote once, managers open votes.
 
-use crate::store::dispatch::use_store_value;
 use ppt_protocol::rest::{CastBallot, OpenVote, Role};
 use ppt_protocol::RawJson;
 use yew::prelude::*;
@@ -10,6 +9,7 @@ use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::components::outbox_list::OutboxList;
 use crate::hooks::{use_outbox, use_query};
+use crate::store::dispatch::use_store_value;
 use crate::store::lists::VOTES;
 use crate::store::session::Session;
 
