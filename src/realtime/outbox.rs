@@ -26,7 +26,10 @@ pub enum ItemState {
     Failed,
 }
 
-ppt_protocol::serde_by_name!(ItemState: Queued, Sending, Failed);
+ppt_protocol::serde_by_name!(
+    ItemState,
+    [ItemState::Queued, ItemState::Sending, ItemState::Failed]
+);
 
 impl ItemState {
     pub fn as_str(self) -> &'static str {

@@ -11,7 +11,16 @@ pub enum ConnectionState {
     Error,
 }
 
-ppt_protocol::serde_by_name!(ConnectionState: Connecting, Connected, Reconnecting, Disconnected, Error);
+ppt_protocol::serde_by_name!(
+    ConnectionState,
+    [
+        ConnectionState::Connecting,
+        ConnectionState::Connected,
+        ConnectionState::Reconnecting,
+        ConnectionState::Disconnected,
+        ConnectionState::Error,
+    ]
+);
 
 impl ConnectionState {
     /// The `data-state` value.

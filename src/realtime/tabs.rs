@@ -102,7 +102,10 @@ impl Role {
     }
 }
 
-ppt_protocol::serde_by_name!(Role: Idle, Alone, Following, Leading);
+ppt_protocol::serde_by_name!(
+    Role,
+    [Role::Idle, Role::Alone, Role::Following, Role::Leading]
+);
 
 impl Role {
     /// Whether this tab runs a socket.

@@ -19,7 +19,14 @@ pub enum ToastKind {
     Message,
 }
 
-ppt_protocol::serde_by_name!(ToastKind: Reconnected, Notification, Message);
+ppt_protocol::serde_by_name!(
+    ToastKind,
+    [
+        ToastKind::Reconnected,
+        ToastKind::Notification,
+        ToastKind::Message
+    ]
+);
 
 impl ToastKind {
     pub fn as_str(self) -> &'static str {

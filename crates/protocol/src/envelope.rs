@@ -4,6 +4,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::json::RawJson;
 use crate::rest::{Message, NotificationCategory, NotificationPreferences};
 
 /// An RFC 3339 UTC timestamp with milliseconds, e.g. `2026-11-26T12:00:00.123Z`.
@@ -32,7 +33,7 @@ pub enum EntityKind {
     Neighbor,
 }
 
-crate::serde_by_name!(EntityKind: Announcement, Fault, Vote, Document, Message, Neighbor);
+crate::serde_by_name!(EntityKind, EntityKind::ALL);
 
 impl EntityKind {
     /// Every kind, in the contract's order.
@@ -140,7 +141,7 @@ pub enum ServerEvent {
     /// came as, and otherwise ignored.
     Unknown {
         event_type: String,
-        payload: String,
+        payload: RawJson,
     },
 }
 
@@ -173,7 +174,7 @@ impl ServerEvent {
     pub fn payload_json(&self) -> Result<String, serde_json::Error> {
         match self {
             ServerEvent::Pong => Ok(String::from("{}")),
-            ServerEvent::Unknown { payload, .. } => Ok(payload.clone()),
+            ServerEvent::Unknown { payload, .. } => Ok(payload.text().to_owned()),
             other => serde_json::to_string(&Payload(other)),
         }
     }
@@ -205,7 +206,7 @@ impl ServerEvent {
             "preferences:updated" => ServerEvent::PreferencesUpdated(p(payload)?),
             other => ServerEvent::Unknown {
                 event_type: other.to_owned(),
-                payload: payload.to_owned(),
+                payload: RawJson::from_text(payload.to_owned())?,
             },
         })
     }
@@ -225,11 +226,7 @@ impl Serialize for Payload<'_> {
             ServerEvent::ConnectionError(p) => p.serialize(serializer),
             ServerEvent::Pong => serializer.serialize_unit(),
             ServerEvent::PreferencesUpdated(p) => p.serialize(serializer),
-            // Kept as received; text that is not JSON (it was read as JSON) is written as null.
-            ServerEvent::Unknown { payload, .. } => match RawValue::from_string(payload.clone()) {
-                Ok(raw) => raw.serialize(serializer),
-                Err(_) => serializer.serialize_unit(),
-            },
+            ServerEvent::Unknown { payload, .. } => payload.serialize(serializer),
         }
     }
 }

@@ -18,11 +18,11 @@ pub fn read<'de, D: Deserializer<'de>, T: Copy>(
         .ok_or_else(|| D::Error::unknown_variant(&text, &[]))
 }
 
-/// `serde_by_name!(Type: VariantA, VariantB, ...)`: `Type` is written as `Type::as_str()` and
-/// read back from it; every variant must be listed.
+/// `serde_by_name!(Type, ALL)`: `Type` is written as `Type::as_str()` and read back from it;
+/// `ALL` (an array or a const such as `Type::ALL`) must hold every variant.
 #[macro_export]
 macro_rules! serde_by_name {
-    ($ty:ident: $($variant:ident),+ $(,)?) => {
+    ($ty:ident, $all:expr) => {
         impl ::serde::Serialize for $ty {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
@@ -30,8 +30,10 @@ macro_rules! serde_by_name {
         }
 
         impl<'de> ::serde::Deserialize<'de> for $ty {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                $crate::names::read(deserializer, &[$($ty::$variant),+], $ty::as_str)
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                $crate::names::read(deserializer, &$all, $ty::as_str)
             }
         }
     };
@@ -54,7 +56,7 @@ mod tests {
         }
     }
 
-    serde_by_name!(Light: Red, InBetween);
+    serde_by_name!(Light, [Light::Red, Light::InBetween]);
 
     #[test]
     fn written_and_read_by_name() {

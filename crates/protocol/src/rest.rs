@@ -25,7 +25,7 @@ impl Role {
     }
 }
 
-crate::serde_by_name!(Role: Resident, Manager);
+crate::serde_by_name!(Role, [Role::Resident, Role::Manager]);
 
 /// `GET /me`, and the `user` of a login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,7 +123,7 @@ pub enum FaultStatus {
     Resolved,
 }
 
-crate::serde_by_name!(FaultStatus: Open, InProgress, Resolved);
+crate::serde_by_name!(FaultStatus, FaultStatus::ALL);
 
 impl FaultStatus {
     /// Every status, in workflow order.
@@ -247,7 +247,7 @@ pub enum NotificationCategory {
     Vote,
 }
 
-crate::serde_by_name!(NotificationCategory: Message, Announcement, Fault, Vote);
+crate::serde_by_name!(NotificationCategory, NotificationCategory::ALL);
 
 impl NotificationCategory {
     /// Every category, in the contract's order.

@@ -24,7 +24,7 @@
 
 pub mod follower;
 
-use ppt_protocol::{Envelope, ServerEvent, Timestamp};
+use ppt_protocol::{Envelope, RawJson, ServerEvent, Timestamp};
 use sqlx::AnyConnection;
 use sqlx::Row;
 
@@ -93,10 +93,11 @@ pub const EVENT_COLUMNS: &str = "e.id, e.type, e.payload, e.ts, e.request_id";
 pub fn envelope(row: &sqlx::any::AnyRow) -> Result<Envelope, sqlx::Error> {
     let event_type: String = row.try_get(1)?;
     let payload: String = row.try_get(2)?;
-    let event = ServerEvent::from_parts(&event_type, &payload).unwrap_or(ServerEvent::Unknown {
-        event_type,
-        payload,
-    });
+    let event =
+        ServerEvent::from_parts(&event_type, &payload).unwrap_or_else(|_| ServerEvent::Unknown {
+            event_type,
+            payload: RawJson::from_text(payload).unwrap_or_default(),
+        });
     Ok(Envelope {
         event,
         timestamp: Timestamp(row.try_get(3)?),
