@@ -1,9 +1,8 @@
 //! The REST client: typed requests to `/api/v1`, errors that can sit in state and props.
 
+use ppt_protocol::json::{self, ReadJson, WriteJson};
 use ppt_protocol::rest::ApiError as ErrorBody;
 use ppt_protocol::RawJson;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::config::API_BASE;
 
@@ -65,7 +64,7 @@ pub enum Method {
 }
 
 /// Sends a request and reads a JSON answer.
-pub async fn request<T: DeserializeOwned, B: Serialize>(
+pub async fn request<T: ReadJson, B: WriteJson>(
     method: Method,
     path: &str,
     token: Option<&str>,
@@ -76,7 +75,7 @@ pub async fn request<T: DeserializeOwned, B: Serialize>(
 
 /// [`request`] with an `X-Request-Id`, which the server stamps on the events the request
 /// causes (so this tab can recognise its own changes).
-pub async fn request_with_id<T: DeserializeOwned, B: Serialize>(
+pub async fn request_with_id<T: ReadJson, B: WriteJson>(
     method: Method,
     path: &str,
     token: Option<&str>,
@@ -87,7 +86,7 @@ pub async fn request_with_id<T: DeserializeOwned, B: Serialize>(
 }
 
 /// [`request_with_id`] with an `Idempotency-Key` when one is given.
-async fn request_keyed<T: DeserializeOwned, B: Serialize>(
+async fn request_keyed<T: ReadJson, B: WriteJson>(
     method: Method,
     path: &str,
     token: Option<&str>,
@@ -95,21 +94,17 @@ async fn request_keyed<T: DeserializeOwned, B: Serialize>(
     request_id: Option<&str>,
     idempotency_key: Option<&str>,
 ) -> Result<T, ApiError> {
-    let body = match body {
-        Some(b) => Some(serde_json::to_string(b).map_err(|e| ApiError::Decode(e.to_string()))?),
-        None => None,
-    };
+    let body = body.map(|b| json::write(b));
     let text = send(method, path, token, body, request_id, idempotency_key).await?;
     // A 204 (a delete) has no body: read it as `null`.
     let text = if text.is_empty() { "null".into() } else { text };
     from_json(&text).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
-/// Reads JSON text as `T`, straight from the text. The app reads all its JSON this way and
-/// never through `serde_json::Value`, so each type it reads has one reader in the wasm
-/// (docs/performance-notes.md).
-pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
-    serde_json::from_str(text)
+/// Reads JSON text as `T`, straight from the text, through [`json::read`] (the app's own
+/// reader, not serde_json: docs/performance-notes.md).
+pub fn from_json<T: ReadJson>(text: &str) -> Result<T, json::Error> {
+    json::read(text)
 }
 
 /// The untyped part of every request (one copy, whatever the types): sends it with `fetch`
@@ -237,7 +232,7 @@ pub async fn logout(token: Option<&str>) -> Result<(), ApiError> {
 }
 
 /// `GET` a JSON answer.
-pub async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiError> {
+pub async fn get<T: ReadJson>(path: &str, token: &str) -> Result<T, ApiError> {
     request(Method::Get, path, Some(token), None::<&()>).await
 }
 
@@ -247,7 +242,7 @@ pub async fn get_text(path: &str, token: &str) -> Result<String, ApiError> {
 }
 
 /// `POST` a JSON body.
-pub async fn post<T: DeserializeOwned, B: Serialize>(
+pub async fn post<T: ReadJson, B: WriteJson>(
     path: &str,
     token: &str,
     body: &B,
@@ -256,7 +251,7 @@ pub async fn post<T: DeserializeOwned, B: Serialize>(
 }
 
 /// `PUT` a JSON body.
-pub async fn put<T: DeserializeOwned, B: Serialize>(
+pub async fn put<T: ReadJson, B: WriteJson>(
     path: &str,
     token: &str,
     body: &B,
@@ -265,7 +260,7 @@ pub async fn put<T: DeserializeOwned, B: Serialize>(
 }
 
 /// `PATCH` a JSON body.
-pub async fn patch<T: DeserializeOwned, B: Serialize>(
+pub async fn patch<T: ReadJson, B: WriteJson>(
     path: &str,
     token: &str,
     body: &B,

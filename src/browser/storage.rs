@@ -21,7 +21,8 @@ pub fn load_cursor(user_id: &str) -> Cursor {
 
 /// Stores the cursor of `user_id` (quietly does nothing when storage is unavailable).
 pub fn store_cursor(user_id: &str, cursor: &Cursor) {
-    if let (Some(storage), Ok(raw)) = (storage(), serde_json::to_string(cursor)) {
+    if let Some(storage) = storage() {
+        let raw = ppt_protocol::json::write(cursor);
         let _ = storage.set_item(&key(user_id), &raw);
     }
 }
@@ -43,7 +44,8 @@ pub fn store_outbox(user_id: &str, stored: &crate::realtime::outbox::Stored) {
     let Some(storage) = storage() else { return };
     if stored.items.is_empty() {
         let _ = storage.remove_item(&outbox_key(user_id));
-    } else if let Ok(raw) = serde_json::to_string(stored) {
+    } else {
+        let raw = ppt_protocol::json::write(stored);
         let _ = storage.set_item(&outbox_key(user_id), &raw);
     }
 }

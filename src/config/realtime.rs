@@ -2,8 +2,6 @@
 //! after 10 s, backoff 1 s to 30 s); a JSON object in localStorage under
 //! [`STORAGE_KEY`] overrides any of them, which is how tests shrink intervals.
 
-use serde::Deserialize;
-
 use crate::realtime::backoff::BackoffConfig;
 use crate::realtime::heartbeat::HeartbeatConfig;
 use crate::realtime::live::LiveConfig;
@@ -13,7 +11,7 @@ use crate::realtime::ConnectionConfig;
 pub const STORAGE_KEY: &str = "ppt-web.realtime-config";
 
 /// Overrides, all optional, in milliseconds.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, ppt_protocol::json::ReadJson)]
 #[serde(rename_all = "camelCase")]
 pub struct Overrides {
     pub ping_interval_ms: Option<u64>,

@@ -10,7 +10,6 @@
 
 use ppt_protocol::QueryKey;
 use ppt_protocol::RawJson;
-use serde::Serialize;
 use yew::prelude::*;
 
 use crate::api::ApiError;
@@ -55,7 +54,7 @@ impl OutboxHandle {
     /// Sends `POST {path}` with `body`; `label` is what the outbox shows for it ("Message to
     /// Bob: …"), `affects` the list to refresh when it is created now. A refusal (the
     /// server's message) is an error; everything else is sent now or queued.
-    pub async fn create<B: Serialize>(
+    pub async fn create<B: ppt_protocol::json::WriteJson>(
         &self,
         path: &str,
         body: &B,

@@ -13,8 +13,8 @@
 //!
 //! Pure: time and randomness come in as arguments; commands come out.
 
+use ppt_protocol::json::{ReadJson, WriteJson};
 use ppt_protocol::RawJson;
-use serde::{Deserialize, Serialize};
 
 use super::backoff::BackoffConfig;
 
@@ -42,7 +42,7 @@ impl ItemState {
 }
 
 /// One create waiting to be sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct Item {
     /// This outbox's number for it (increasing: the order of sending).
@@ -66,7 +66,7 @@ pub struct Item {
 }
 
 /// What is kept between page loads.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct Stored {
     /// The number the next item gets (never reused, across reloads too).

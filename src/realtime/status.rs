@@ -47,7 +47,9 @@ impl ConnectionState {
 }
 
 /// Everything the status indicator needs.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, ppt_protocol::json::ReadJson, ppt_protocol::json::WriteJson,
+)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusView {
     pub state: ConnectionState,

@@ -19,9 +19,9 @@
 //! - Without Web Locks or BroadcastChannel every tab is [`Role::Alone`] and keeps its own
 //!   socket.
 
+use ppt_protocol::json::{ReadJson, WriteJson};
 use ppt_protocol::rest::LoginResponse;
 use ppt_protocol::RawJson;
-use serde::{Deserialize, Serialize};
 
 use super::catchup::Cursor;
 use super::live::Relay;
@@ -32,7 +32,7 @@ use super::status::StatusView;
 pub type TabId = u64;
 
 /// What passes between the tabs of one browser.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub enum TabMessage {
     /// A tab began to follow: the leader answers with [`TabMessage::Welcome`].
@@ -59,7 +59,7 @@ pub enum TabMessage {
 }
 
 /// What a tab asks of the browser's outbox (which runs in the tab holding the socket).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub enum OutboxAsk {
     /// Queue a create: `POST {path}` with `body`, carrying `key` as its `Idempotency-Key`
@@ -397,4 +397,4 @@ impl Tabs {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

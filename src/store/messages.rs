@@ -7,14 +7,13 @@
 use std::rc::Rc;
 
 use ppt_protocol::rest::{Message, UnreadCount};
-use serde::Deserialize;
 
 use super::lists::{MESSAGES, UNREAD};
 use super::queries::{Queries, QueryData};
 
 /// The inbox: my messages, newest first. Shared copies: an update clones pointers, not a
 /// thousand messages, and the inbox's rows compare them by address.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, ppt_protocol::json::ReadJson)]
 #[serde(from = "Vec<Message>")]
 pub struct Inbox {
     pub list: Vec<Rc<Message>>,

@@ -9,7 +9,6 @@ use std::rc::Rc;
 
 use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, UnreadCount, Vote};
 use ppt_protocol::QueryKey;
-use serde::de::DeserializeOwned;
 
 use super::messages::{self, Inbox, MessageWrite};
 use crate::api::ApiError;
@@ -28,7 +27,7 @@ pub enum QueryData {
 }
 
 /// A type that can be held in the query store.
-pub trait QueryValue: DeserializeOwned + PartialEq + 'static {
+pub trait QueryValue: ppt_protocol::json::ReadJson + PartialEq + 'static {
     fn wrap(self) -> QueryData;
     fn unwrap(data: &QueryData) -> Option<Rc<Self>>;
     /// Entity id and version of each item, for the stale-event rule.

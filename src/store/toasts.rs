@@ -77,7 +77,9 @@ impl Toasts {
 }
 
 /// What can happen to the toasts.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, ppt_protocol::json::ReadJson, ppt_protocol::json::WriteJson,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum ToastAction {
     /// Shows a toast.

@@ -157,7 +157,8 @@ impl WsService {
             .and_then(|id| inner.sockets.get(&id));
         match current {
             Some(s) if s.ws.ready_state() == WebSocket::OPEN => {
-                s.ws.send_with_str(&frame.to_json()).is_ok()
+                s.ws.send_with_str(&ppt_protocol::json::write(&frame))
+                    .is_ok()
             }
             _ => false,
         }
@@ -233,7 +234,7 @@ fn execute(inner_rc: &Rc<RefCell<Inner>>, command: Command) {
         Command::Send { socket, frame } => {
             let inner = inner_rc.borrow();
             if let Some(s) = inner.sockets.get(&socket) {
-                let _ = s.ws.send_with_str(&frame.to_json());
+                let _ = s.ws.send_with_str(&ppt_protocol::json::write(&frame));
             }
         }
         Command::Authenticate { socket } => {
@@ -241,7 +242,7 @@ fn execute(inner_rc: &Rc<RefCell<Inner>>, command: Command) {
             let token = inner.session.get().token.clone().unwrap_or_default();
             if let Some(s) = inner.sockets.get(&socket) {
                 let _ =
-                    s.ws.send_with_str(&ClientFrame::auth(token, None).to_json());
+                    s.ws.send_with_str(&ppt_protocol::json::write(&ClientFrame::auth(token, None)));
             }
         }
         Command::Close { socket, code } => {
@@ -340,7 +341,7 @@ fn on_frame(weak: &Weak<RefCell<Inner>>, socket: SocketId, text: &str) {
     if inner.borrow().machine.current_socket() != Some(socket) {
         return;
     }
-    let envelope = match Envelope::from_json(text) {
+    let envelope = match ppt_protocol::json::read::<Envelope>(text) {
         Ok(e) => Rc::new(e),
         // A frame this build cannot read is skipped, like an unknown type.
         Err(_) => {

@@ -190,10 +190,9 @@ impl TabLink {
                 drop(held);
             }
             TabCommand::Post(message) => {
-                if let Ok(text) = serde_json::to_string(&message) {
-                    if let Some(c) = &self.inner.borrow().channel {
-                        c.post(&text);
-                    }
+                let text = ppt_protocol::json::write(&message);
+                if let Some(c) = &self.inner.borrow().channel {
+                    c.post(&text);
                 }
             }
             TabCommand::Follow(_) | TabCommand::Adopt(_) => {

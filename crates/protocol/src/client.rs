@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::Timestamp;
+use crate::json::{ReadJson, WriteJson, Writer};
 
 /// `auth` payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct AuthPayload {
     pub token: String,
 }
@@ -53,5 +54,30 @@ impl ClientFrame {
     /// with `connection:error` and close code 1008.
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
+    }
+}
+
+/// Written as serde writes it (`type` first, then the variant's fields).
+impl WriteJson for ClientFrame {
+    fn write_json(&self, w: &mut Writer) {
+        w.object_begin();
+        w.key("type");
+        let timestamp = match self {
+            ClientFrame::Auth { payload, timestamp } => {
+                w.string("auth");
+                w.key("payload");
+                payload.write_json(w);
+                timestamp
+            }
+            ClientFrame::Ping { timestamp } => {
+                w.string("ping");
+                timestamp
+            }
+        };
+        if let Some(timestamp) = timestamp {
+            w.key("timestamp");
+            timestamp.write_json(w);
+        }
+        w.object_end();
     }
 }

@@ -7,11 +7,16 @@
 //! - [`rest`]: request and response bodies of the REST API under `/api/v1`.
 //! - [`missed`]: the `/events/missed` query string (cursor and page size), written and read.
 //! - [`query`]: query keys and the event-to-key invalidation table of contract section 5.
-//! - [`json`]: [`RawJson`], JSON text passed along as it is (bodies, answers).
+//! - [`json`]: the app's JSON: [`json::read`] and [`json::write`] through [`json::ReadJson`] and
+//!   [`json::WriteJson`] (derived from the serde attributes), and [`RawJson`], JSON text
+//!   passed along as it is (bodies, answers).
 //! - [`names`]: [`serde_by_name!`], unit enums written as their names.
 //!
 //! Nothing here does I/O; both the browser app and the server depend on it, so it stays
-//! small (serde, serde_json and form_urlencoded only).
+//! small (serde, serde_json, form_urlencoded and its own derive).
+
+// The derive names its traits `::ppt_protocol::json::…`, here too.
+extern crate self as ppt_protocol;
 
 pub mod client;
 pub mod close;

@@ -1,6 +1,7 @@
-//! [`serde_by_name!`]: a unit enum written and read as its name (`as_str`), as serde's derive
-//! would with `rename_all`, in a fraction of the code: the derive gives every such enum a
-//! reader of its own (~1 KB of the app's wasm each, docs/performance-notes.md).
+//! [`serde_by_name!`]: a unit enum written and read as its name (`as_str`), through serde and
+//! through the app's [`json`](crate::json), as serde's derive would with `rename_all`, in a
+//! fraction of the code: the derive gives every such enum a reader of its own (~1 KB of the
+//! app's wasm each, docs/performance-notes.md).
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
@@ -16,6 +17,19 @@ pub fn read<'de, D: Deserializer<'de>, T: Copy>(
         .copied()
         .find(|v| name(*v) == text)
         .ok_or_else(|| D::Error::unknown_variant(&text, &[]))
+}
+
+/// [`read`] for the app's reader.
+pub fn read_json<T: Copy>(
+    r: &mut crate::json::Reader<'_>,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> crate::json::Result<T> {
+    let text = r.str()?;
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == text)
+        .ok_or_else(|| r.error("unknown variant"))
 }
 
 /// `serde_by_name!(Type, ALL)`: `Type` is written as `Type::as_str()` and read back from it;
@@ -34,6 +48,18 @@ macro_rules! serde_by_name {
                 deserializer: D,
             ) -> Result<Self, D::Error> {
                 $crate::names::read(deserializer, &$all, $ty::as_str)
+            }
+        }
+
+        impl $crate::json::ReadJson for $ty {
+            fn read_json(r: &mut $crate::json::Reader<'_>) -> $crate::json::Result<Self> {
+                $crate::names::read_json(r, &$all, $ty::as_str)
+            }
+        }
+
+        impl $crate::json::WriteJson for $ty {
+            fn write_json(&self, w: &mut $crate::json::Writer) {
+                w.string(self.as_str())
             }
         }
     };

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::{Envelope, Timestamp};
+use crate::json::{ReadJson, WriteJson};
 
 /// A user's role in the building.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,7 +29,7 @@ impl Role {
 crate::serde_by_name!(Role, [Role::Resident, Role::Manager]);
 
 /// `GET /me`, and the `user` of a login.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
@@ -38,7 +39,7 @@ pub struct User {
 }
 
 /// `POST /auth/login`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -47,7 +48,7 @@ pub struct LoginRequest {
 /// Answer to `POST /auth/login` and `POST /auth/refresh`: a short-lived access token, whose
 /// lifetime is `expiresIn` seconds, and its user. (The refresh token travels only in an
 /// `HttpOnly` cookie.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginResponse {
     pub token: String,
@@ -58,7 +59,7 @@ pub struct LoginResponse {
 }
 
 /// One message between two users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: String,
@@ -75,7 +76,7 @@ pub struct Message {
 }
 
 /// `POST /messages`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct SendMessageRequest {
     pub to_user_id: String,
@@ -83,13 +84,13 @@ pub struct SendMessageRequest {
 }
 
 /// `GET /messages/unread-count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct UnreadCount {
     pub count: u64,
 }
 
 /// Answer to `POST /messages/{id}/read`: the conversation and the reader's unread total.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadReceipt {
     pub conversation_id: String,
@@ -97,7 +98,7 @@ pub struct ReadReceipt {
 }
 
 /// An announcement from the building's management.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct Announcement {
     pub id: String,
@@ -109,7 +110,7 @@ pub struct Announcement {
 }
 
 /// `POST /announcements`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct CreateAnnouncement {
     pub title: String,
     pub body: String,
@@ -158,7 +159,7 @@ impl FaultStatus {
 }
 
 /// A reported fault.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct Fault {
     pub id: String,
@@ -173,27 +174,27 @@ pub struct Fault {
 }
 
 /// `POST /faults`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct ReportFault {
     pub title: String,
     pub description: String,
 }
 
 /// `PATCH /faults/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct UpdateFault {
     pub status: FaultStatus,
 }
 
 /// One option of a vote with its ballots so far.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct VoteOption {
     pub label: String,
     pub count: u64,
 }
 
 /// A vote among the building's residents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct Vote {
     pub id: String,
@@ -207,20 +208,20 @@ pub struct Vote {
 }
 
 /// `POST /votes`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct OpenVote {
     pub title: String,
     pub options: Vec<String>,
 }
 
 /// `POST /votes/{id}/ballots`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct CastBallot {
     pub option: String,
 }
 
 /// A building document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct Document {
     pub id: String,
@@ -230,7 +231,7 @@ pub struct Document {
 }
 
 /// A neighbour: another user of the building.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct Neighbor {
     pub id: String,
     pub name: String,
@@ -270,7 +271,7 @@ impl NotificationCategory {
 }
 
 /// How one category may reach the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct ChannelPreference {
     pub toast: bool,
     pub sound: bool,
@@ -289,7 +290,7 @@ impl Default for ChannelPreference {
 }
 
 /// `GET` and `PUT /notification-preferences`: every category, each with its channels.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct NotificationPreferences {
     #[serde(default)]
     pub message: ChannelPreference,
@@ -324,7 +325,7 @@ impl NotificationPreferences {
 }
 
 /// `GET /events/missed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 #[serde(rename_all = "camelCase")]
 pub struct MissedEvents {
     pub events: Vec<Envelope>,
@@ -336,13 +337,13 @@ pub struct MissedEvents {
 }
 
 /// The body of every error answer: `{ "error": { "code", "message" } }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct ApiError {
     pub error: ApiErrorDetail,
 }
 
 /// The inside of [`ApiError`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
 pub struct ApiErrorDetail {
     pub code: String,
     pub message: String,

@@ -18,7 +18,7 @@ use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::Session;
 
 /// The body of a read receipt: `{}`.
-#[derive(serde::Serialize)]
+#[derive(ppt_protocol::json::WriteJson)]
 struct EmptyObject {}
 
 /// The start of a text, for a one-line label.

@@ -1,8 +1,8 @@
 //! The outbox: order, one try at a time, refusals, retries with one key, offline, reload,
 //! and a property test over random outcomes.
 
+use ppt_protocol::json;
 use ppt_protocol::RawJson;
-use serde_json::json;
 
 use super::*;
 use crate::realtime::testing::Lcg;
@@ -27,7 +27,7 @@ fn states(o: &Outbox) -> Vec<(u64, ItemState)> {
 fn add(o: &mut Outbox, n: u64, now: u64) -> Vec<Command> {
     o.add(
         "/faults",
-        RawJson::of(&json!({ "title": n })),
+        RawJson::from_text(format!(r#"{{"title":{n}}}"#)).unwrap(),
         &format!("Fault {n}"),
         format!("key-{n}"),
         None,
@@ -46,7 +46,7 @@ fn one_at_a_time_in_order() {
     );
     let c = o.answered(
         1,
-        Outcome::Sent(RawJson::of(&json!({ "id": "9" }))),
+        Outcome::Sent(RawJson::from_text(r#"{"id":"9"}"#.into()).unwrap()),
         10,
         0.5,
     );
@@ -54,7 +54,12 @@ fn one_at_a_time_in_order() {
         matches!(&c[0], Command::Delivered { item, answer } if item.id == 1 && answer.text() == r#"{"id":"9"}"#)
     );
     assert_eq!(sent(&c), [(2, "key-2".into())]);
-    let c = o.answered(2, Outcome::Sent(RawJson::of(&json!({}))), 20, 0.5);
+    let c = o.answered(
+        2,
+        Outcome::Sent(RawJson::from_text("{}".into()).unwrap()),
+        20,
+        0.5,
+    );
     assert!(sent(&c).is_empty());
     assert!(matches!(c.last(), Some(Command::Persist(s)) if s.items.is_empty()));
 }
@@ -77,7 +82,12 @@ fn a_refusal_fails_that_item_only() {
         o.retry(1, 6).iter().all(|c| !matches!(c, Command::Send(_))),
         "2 is on its way"
     );
-    o.answered(2, Outcome::Sent(RawJson::of(&json!({}))), 7, 0.5);
+    o.answered(
+        2,
+        Outcome::Sent(RawJson::from_text("{}".into()).unwrap()),
+        7,
+        0.5,
+    );
     // 1 was queued again by the retry: it goes now, with its first key.
     assert_eq!(states(&o), [(1, ItemState::Sending)]);
     o.answered(1, Outcome::Refused("still closed".into()), 8, 0.5);
@@ -126,11 +136,8 @@ fn a_reload_resumes_with_the_same_keys() {
     let mut o = outbox();
     add(&mut o, 1, 0);
     add(&mut o, 2, 0);
-    let stored: Stored =
-        serde_json::from_str(&serde_json::to_string(&o.stored()).unwrap()).unwrap();
-    assert!(serde_json::to_string(&stored)
-        .unwrap()
-        .contains("\"state\":\"sending\""));
+    let stored: Stored = json::read(&json::write(&o.stored())).unwrap();
+    assert!(json::write(&stored).contains("\"state\":\"sending\""));
     let mut again = Outbox::restore(stored, BackoffConfig::default());
     assert_eq!(
         states(&again),
@@ -142,7 +149,12 @@ fn a_reload_resumes_with_the_same_keys() {
     // Numbers are never reused, even once everything was delivered.
     let mut o = outbox();
     add(&mut o, 1, 0);
-    o.answered(1, Outcome::Sent(RawJson::of(&json!({}))), 1, 0.5);
+    o.answered(
+        1,
+        Outcome::Sent(RawJson::from_text("{}".into()).unwrap()),
+        1,
+        0.5,
+    );
     let mut again = Outbox::restore(o.stored(), BackoffConfig::default());
     assert_eq!(sent(&add(&mut again, 2, 2)), [(2, "key-2".into())]);
 }
@@ -175,7 +187,7 @@ fn random_outcomes_keep_keys_order_and_once() {
                             Outcome::Refused("no".into())
                         }
                         1 => Outcome::Unreachable,
-                        _ => Outcome::Sent(RawJson::of(&json!({}))),
+                        _ => Outcome::Sent(RawJson::from_text("{}".into()).unwrap()),
                     };
                     o.answered(item.id, outcome, now, 0.5)
                 }
@@ -241,4 +253,15 @@ fn a_key_is_queued_once() {
     add(&mut o, 1, 0);
     add(&mut o, 1, 0);
     assert_eq!(o.items().len(), 1);
+}
+
+/// The stored outbox keeps the format of earlier builds: what they stored is read, and
+/// written back the same.
+#[test]
+fn the_stored_format_is_unchanged() {
+    use crate::realtime::tabs::tests::{item, STORED};
+    let stored: Stored = json::read(STORED).unwrap();
+    assert_eq!(stored.next_id, 3);
+    assert_eq!(stored.items, [item(None), item(Some("r"))]);
+    assert_eq!(json::write(&stored), STORED);
 }

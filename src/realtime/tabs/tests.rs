@@ -218,7 +218,52 @@ fn sign_out_reaches_every_tab() {
 /// Messages survive the trip through the channel as JSON.
 #[test]
 fn messages_round_trip_as_json() {
-    let messages = [
+    let every = every_message();
+    assert_eq!(every.len(), WRITTEN.len());
+    for (m, text) in every.into_iter().zip(WRITTEN) {
+        assert_eq!(ppt_protocol::json::write(&m), text);
+        assert_eq!(
+            ppt_protocol::json::read::<TabMessage>(text).unwrap(),
+            m,
+            "{text}"
+        );
+    }
+}
+
+/// A queued item, as the outbox holds and stores it.
+pub(crate) fn item(request_id: Option<&str>) -> crate::realtime::outbox::Item {
+    crate::realtime::outbox::Item {
+        id: 2,
+        key: "k-2".into(),
+        path: "/faults".into(),
+        body: RawJson::from_text(r#"{"title":"Lift \"B\"","description":"é"}"#.into()).unwrap(),
+        label: "Fault: Lift".into(),
+        state: crate::realtime::outbox::ItemState::Failed,
+        error: request_id.map(|_| "refused".into()),
+        attempts: 4,
+        request_id: request_id.map(Into::into),
+    }
+}
+
+/// One of every kind of message the tabs send each other (and every kind of relay and
+/// toast inside them).
+fn every_message() -> Vec<TabMessage> {
+    use crate::store::toasts::{ToastAction, ToastKind};
+    use ppt_protocol::envelope::{EntityAction, EntityChange};
+    use ppt_protocol::{EntityKind, Envelope, ServerEvent, Timestamp};
+    let push = ToastAction::Push {
+        kind: ToastKind::Notification,
+        title: "Lift".into(),
+        body: "Out of order\n".into(),
+        link: Some("/faults".into()),
+        now: 17,
+    };
+    let mut status = StatusView::of(ConnectionState::Reconnecting);
+    status.retry_at = Some(4000);
+    status.last_error = Some("closed".into());
+    status.rtt_ms = Some(12);
+    status.reconnects = 2;
+    vec![
         TabMessage::Hello { from: u64::MAX },
         TabMessage::Welcome {
             from: 1,
@@ -226,22 +271,93 @@ fn messages_round_trip_as_json() {
             cursor: cursor(3),
             status: StatusView::of(ConnectionState::Connected),
         },
+        TabMessage::Status { from: 1, status },
         TabMessage::Relay {
             from: 1,
-            relays: vec![Relay::Reset { cursor: cursor(4) }],
+            relays: vec![
+                Relay::Event {
+                    envelope: Envelope {
+                        event: ServerEvent::Entity(
+                            EntityAction::Updated,
+                            EntityChange {
+                                entity: EntityKind::Fault,
+                                id: "3".into(),
+                                version: Some(2),
+                            },
+                        ),
+                        timestamp: Timestamp("2026-11-26T12:00:00.000Z".into()),
+                        request_id: Some("r".into()),
+                        id: Some(9),
+                        prev_id: Some(8),
+                    },
+                    replayed: true,
+                },
+                Relay::Reset {
+                    cursor: Cursor::default(),
+                },
+                Relay::Toast(push.clone()),
+                Relay::Toast(ToastAction::PushMany(vec![push])),
+                Relay::Toast(ToastAction::Dismiss(4)),
+                Relay::Toast(ToastAction::Expire { now: 5 }),
+                Relay::Toast(ToastAction::Clear),
+                Relay::GapFilled,
+            ],
         },
         TabMessage::Session(login("t")),
         TabMessage::SignedOut { expired: true },
-    ];
-    for m in messages {
-        let json = serde_json::to_string(&m).unwrap();
-        assert_eq!(
-            serde_json::from_str::<TabMessage>(&json).unwrap(),
-            m,
-            "{json}"
-        );
-    }
+        TabMessage::OutboxAsk {
+            from: 3,
+            ask: OutboxAsk::Add {
+                path: "/faults".into(),
+                body: RawJson::from_text(r#"{"title":"t"}"#.into()).unwrap(),
+                label: "Fault: t".into(),
+                key: "k".into(),
+                request_id: Some("r".into()),
+            },
+        },
+        TabMessage::OutboxAsk {
+            from: 3,
+            ask: OutboxAsk::Add {
+                path: "/votes".into(),
+                body: RawJson::default(),
+                label: "l".into(),
+                key: "k".into(),
+                request_id: None,
+            },
+        },
+        TabMessage::OutboxAsk {
+            from: 3,
+            ask: OutboxAsk::Retry { id: 1 },
+        },
+        TabMessage::OutboxAsk {
+            from: 3,
+            ask: OutboxAsk::Discard { id: 1 },
+        },
+        TabMessage::Outbox {
+            from: 1,
+            items: vec![item(None), item(Some("r"))],
+        },
+    ]
 }
+
+/// What [`every_message`] is on the wire: the text the serde derive wrote before the app's
+/// own JSON replaced it (tabs of the two builds share a browser during a deployment).
+const WRITTEN: [&str; 11] = [
+    r##"{"hello":{"from":18446744073709551615}}"##,
+    r##"{"welcome":{"from":1,"to":2,"cursor":{"epoch":"e","lastId":3,"lastTimestamp":null},"status":{"state":"connected","retryAt":null,"offline":false,"lastError":null,"degraded":false,"rttMs":null,"reconnects":0}}}"##,
+    r##"{"status":{"from":1,"status":{"state":"reconnecting","retryAt":4000,"offline":false,"lastError":"closed","degraded":false,"rttMs":12,"reconnects":2}}}"##,
+    r##"{"relay":{"from":1,"relays":[{"event":{"envelope":{"type":"entity:updated","payload":{"entity":"fault","id":"3","version":2},"timestamp":"2026-11-26T12:00:00.000Z","requestId":"r","id":9,"prevId":8},"replayed":true}},{"reset":{"cursor":{"epoch":null,"lastId":null,"lastTimestamp":null}}},{"toast":{"push":{"kind":"notification","title":"Lift","body":"Out of order\n","link":"/faults","now":17}}},{"toast":{"pushMany":[{"push":{"kind":"notification","title":"Lift","body":"Out of order\n","link":"/faults","now":17}}]}},{"toast":{"dismiss":4}},{"toast":{"expire":{"now":5}}},{"toast":"clear"},"gapFilled"]}}"##,
+    r##"{"session":{"token":"t","user":{"id":"1","name":"Alice","email":"alice@demo.ppt","role":"resident"},"expiresIn":900}}"##,
+    r##"{"signedOut":{"expired":true}}"##,
+    r##"{"outboxAsk":{"from":3,"ask":{"add":{"path":"/faults","body":{"title":"t"},"label":"Fault: t","key":"k","request_id":"r"}}}}"##,
+    r##"{"outboxAsk":{"from":3,"ask":{"add":{"path":"/votes","body":null,"label":"l","key":"k","request_id":null}}}}"##,
+    r##"{"outboxAsk":{"from":3,"ask":{"retry":{"id":1}}}}"##,
+    r##"{"outboxAsk":{"from":3,"ask":{"discard":{"id":1}}}}"##,
+    r##"{"outbox":{"from":1,"items":[{"id":2,"key":"k-2","path":"/faults","body":{"title":"Lift \"B\"","description":"é"},"label":"Fault: Lift","state":"failed","error":null,"attempts":4,"requestId":null},{"id":2,"key":"k-2","path":"/faults","body":{"title":"Lift \"B\"","description":"é"},"label":"Fault: Lift","state":"failed","error":"refused","attempts":4,"requestId":"r"}]}}"##,
+];
+
+/// The outbox as stored (by the same derive, before): two of [`item`].
+pub(crate) const STORED: &str = r##"{"nextId":3,"items":[{"id":2,"key":"k-2","path":"/faults","body":{"title":"Lift \"B\"","description":"é"},"label":"Fault: Lift","state":"failed","error":null,"attempts":4,"requestId":null},{"id":2,"key":"k-2","path":"/faults","body":{"title":"Lift \"B\"","description":"é"},"label":"Fault: Lift","state":"failed","error":"refused","attempts":4,"requestId":"r"}]}"##;
 
 /// A browser with a Web Lock queue and a broadcast channel, for the property test.
 struct Browser {
