@@ -21,9 +21,10 @@ const DATA = "ppt-data-v1";
 const USER = "/__ppt/last-user";
 
 // Whether a path names one of the build's hashed files (`ppt-web-c8f095703c2b0d9f.js`), which
-// never change (as the server's `headers::is_hashed` decides their year-long caching).
+// never change; the same rule as the server's `headers::is_hashed`, which gives them a
+// year-long cache life (Trunk's hash has no leading zeros: 12 to 16 digits).
 function isHashed(path) {
-  return /-[0-9a-f]{16}/.test(path);
+  return /-[0-9a-f]{12,16}[._][^/]*$/.test(path);
 }
 
 self.addEventListener("install", (event) => {
@@ -104,9 +105,9 @@ async function prune(oldHtml, newHtml) {
   }
 }
 
-// The build an index.html starts: its loader script's hashed name.
+// The build an index.html starts: its loader script's name (`/ppt-web-<hash>.js`).
 function buildOf(html) {
-  return named(html).find((p) => isHashed(p) && p.endsWith(".js")) || "";
+  return named(html).find((p) => /^\/ppt-web-[0-9a-f]+\.js$/.test(p)) || "";
 }
 
 let checking = null;

@@ -21,22 +21,21 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A new deployment: the app's files under new hashed names (same content here) and a page
-/// that starts them, with a marker in its head. Its compressed copies go (the server writes
-/// them again when it next starts).
-fn deploy_new_version(dist: &Path) {
+/// The build `index.html` starts, under a new hash one digit shorter (the same content):
+/// Trunk writes hashes without leading zeros, so one build in 16 has 15 digits, and the
+/// worker must still tell such builds apart. The compressed copies of the page go (the server
+/// writes them again when it next starts).
+fn rename_build(dist: &Path) {
     let index = dist.join("index.html");
-    let mut html = std::fs::read_to_string(&index).unwrap();
+    let html = std::fs::read_to_string(&index).unwrap();
     let loader = std::fs::read_dir(dist)
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .find(|n| n.starts_with("ppt-web-") && n.ends_with(".js") && !n.contains("_bg"))
-        .expect("the built app's loader");
+        .find(|n| n.starts_with("ppt-web-") && n.ends_with(".js") && html.contains(n.as_str()))
+        .expect("the loader the page starts");
     let old = loader.trim_end_matches(".js").to_owned();
-    let new: String = format!(
-        "ppt-web-{}",
-        old["ppt-web-".len()..].chars().rev().collect::<String>()
-    );
+    let hash: String = old["ppt-web-".len()..].chars().rev().collect();
+    let new = format!("ppt-web-{}", &hash[1..]);
     for suffix in [".js", "_bg.wasm"] {
         std::fs::copy(
             dist.join(format!("{old}{suffix}")),
@@ -44,15 +43,22 @@ fn deploy_new_version(dist: &Path) {
         )
         .unwrap();
     }
-    html = html.replace(&old, &new);
+    std::fs::write(&index, html.replace(&old, &new)).unwrap();
+    for suffix in ["br", "gz"] {
+        let _ = std::fs::remove_file(dist.join(format!("index.html.{suffix}")));
+    }
+}
+
+/// A new deployment: [`rename_build`], and a marker in the page's head.
+fn deploy_new_version(dist: &Path) {
+    rename_build(dist);
+    let index = dist.join("index.html");
+    let mut html = std::fs::read_to_string(&index).unwrap();
     html = html.replacen("<head>", "<head><meta name=\"ppt-build\" content=\"2\">", 1);
     if !html.contains("ppt-build") {
         html = html.replacen("<meta", "<meta name=\"ppt-build\" content=\"2\"><meta", 1);
     }
     std::fs::write(&index, html).unwrap();
-    for suffix in ["br", "gz"] {
-        let _ = std::fs::remove_file(dist.join(format!("index.html.{suffix}")));
-    }
 }
 
 const ITEMS: &str = "document.querySelectorAll('[data-testid=announcement-list] li').length";
@@ -84,6 +90,8 @@ async fn open_announcements(alice: &Browser, server: &Server) {
 async fn a_repeat_visit_starts_from_cache_and_a_new_deployment_asks_to_reload() {
     let copy = tempfile::tempdir().unwrap();
     copy_dir(&dist_dir(), copy.path());
+    // The build served first has a 15-digit hash (and the next one 14).
+    rename_build(copy.path());
     let mut server = Server::start_serving(copy.path().to_path_buf(), |_| {}).await;
     let alice = alice_under_the_worker(&server).await;
 

@@ -89,10 +89,16 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Whether a path names one of the app's hashed files (`ppt-web-c8f095703c2b0d9f.js`).
+///
+/// Trunk writes the hash as a hexadecimal number without leading zeros: 16 digits mostly,
+/// 15 in one build of 16, fewer more rarely. 12 to 16 digits, then `.` or `_`, count as a
+/// hash (a shorter one, once in 65,536 builds, only loses the year-long caching); a date in
+/// a document's name does not.
 pub fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or("");
     name.rsplit_once('-').is_some_and(|(_, rest)| {
-        rest.len() > 16 && rest.as_bytes()[..16].iter().all(u8::is_ascii_hexdigit)
+        let digits = rest.bytes().take_while(u8::is_ascii_hexdigit).count();
+        (12..=16).contains(&digits) && matches!(rest.as_bytes().get(digits), Some(b'.' | b'_'))
     })
 }
 
@@ -151,6 +157,11 @@ mod tests {
         assert!(is_hashed("/ppt-web-c8f095703c2b0d9f.js"));
         assert!(is_hashed("/ppt-web-c8f095703c2b0d9f_bg.wasm"));
         assert!(is_hashed("/style-788e9534c28a74e7.css"));
+        // A hash that began with a zero is one digit shorter.
+        assert!(is_hashed("/ppt-web-29b24e4136f0fd4.js"));
+        assert!(is_hashed("/ppt-web-29b24e4136f0fd4_bg.wasm"));
+        assert!(!is_hashed("/ppt-web-29b24e4136f0fd4a7.js"));
+        assert!(!is_hashed("/static/docs/minutes-20261130.txt"));
         assert!(!is_hashed("/index.html"));
         assert!(!is_hashed("/static/docs/house-rules.txt"));
         assert!(!is_hashed("/annual-report-2025.txt"));
