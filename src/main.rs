@@ -1,6 +1,12 @@
 //! Boots the app: the query client, the session restored through the refresh cookie with the
 //! first page's lists on their way right behind it, then the renderer.
 
+// The allocator: talc instead of the standard library's dlmalloc (smaller in the wasm and
+// faster; docs/performance-notes.md).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn main() {
     #[cfg(target_arch = "wasm32")]
     {
