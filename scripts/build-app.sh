@@ -23,22 +23,38 @@ fi
 trunk build --release --offline "$@"
 
 # Trunk minifies the page and the CSS, but its JS minifier cannot read wasm-bindgen's loader
-# (`export default`): esbuild minifies it, and the page's integrity hash for it is made again.
+# (`export default`): esbuild minifies it.
 loader="$(find dist -maxdepth 1 -name 'ppt-web-*.js' ! -name '*_bg*' | head -n 1)"
 if [ -n "$loader" ]; then
   "$PPT_TOOLS/node_modules/.bin/esbuild" "$loader" --minify --format=esm --log-level=warning \
     --outfile="$loader.min" --allow-overwrite
   mv "$loader.min" "$loader"
-  node - "$loader" dist/index.html <<'JS'
+fi
+
+# The names the wasm and the loader call each other by, shortened in both (3-4 KB gzip; see
+# scripts/wasm-names.js): binaryen renames them in the wasm, the script in the loader.
+wasm="$(find dist -maxdepth 1 -name 'ppt-web-*_bg.wasm' | head -n 1)"
+if [ -n "$loader" ] && [ -n "$wasm" ]; then
+  wasm-opt "$wasm" --minify-imports-and-exports-and-modules -o "$wasm.min" \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue > "$wasm.names.json"
+  node "$PPT_ROOT/scripts/wasm-names.js" "$loader" "$wasm.names.json"
+  mv "$wasm.min" "$wasm"
+  rm "$wasm.names.json"
+fi
+
+# The page's integrity hashes for the files changed above, made again.
+for file in $loader $wasm; do
+  node - "$file" dist/index.html <<'JS'
 const fs = require("fs");
 const crypto = require("crypto");
-const [loader, index] = process.argv.slice(2);
-const name = "/" + require("path").basename(loader);
-const sri = "sha384-" + crypto.createHash("sha384").update(fs.readFileSync(loader)).digest("base64");
+const [file, index] = process.argv.slice(2);
+const name = "/" + require("path").basename(file);
+const sri = "sha384-" + crypto.createHash("sha384").update(fs.readFileSync(file)).digest("base64");
 const html = fs.readFileSync(index, "utf8");
 const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const tag = new RegExp(`(href=["']?${escaped}["']?[^>]*?integrity=["']?)sha384-[A-Za-z0-9+/=]+`);
 if (!tag.test(html)) throw new Error(`no integrity for ${name} in ${index}`);
 fs.writeFileSync(index, html.replace(tag, `$1${sri}`));
 JS
-fi
+done
