@@ -1,7 +1,6 @@
 //! The REST client: typed requests to `/api/v1`, errors that can sit in state and props.
 
 use ppt_protocol::json::{self, ReadJson, WriteJson};
-use ppt_protocol::rest::ApiError as ErrorBody;
 use ppt_protocol::RawJson;
 
 use crate::config::API_BASE;
@@ -38,7 +37,7 @@ impl ApiError {
 
     /// Reads an error answer's body, falling back to the status alone.
     pub fn from_body(status: u16, body: &str) -> Self {
-        match from_json::<ErrorBody>(body) {
+        match from_json::<ErrorAnswer>(body) {
             Ok(b) => ApiError::Http {
                 status,
                 code: b.error.code,
@@ -51,6 +50,19 @@ impl ApiError {
             },
         }
     }
+}
+
+/// What the app reads of an error answer (`ppt_protocol::rest::ApiError`): its code and
+/// message. Its `fields` map is skipped unread, which keeps a map reader out of the wasm.
+#[derive(ReadJson)]
+struct ErrorAnswer {
+    error: ErrorText,
+}
+
+#[derive(ReadJson)]
+struct ErrorText {
+    code: String,
+    message: String,
 }
 
 /// HTTP methods the API uses.
@@ -288,6 +300,29 @@ mod tests {
                 status: 502,
                 code: "http_error".into(),
                 message: "the server answered 502".into()
+            }
+        );
+    }
+
+    /// The server's error body, with the field-level problems the app skips, reads as its
+    /// code and message.
+    #[test]
+    fn field_problems_are_skipped() {
+        use ppt_protocol::rest::{ApiError as Body, ApiErrorDetail};
+        let body = ppt_protocol::json::write(&Body {
+            error: ApiErrorDetail {
+                code: "validation".into(),
+                message: "check the form".into(),
+                fields: [("title".to_owned(), "required".to_owned())].into(),
+            },
+        });
+        assert!(body.contains("\"fields\":{\"title\""));
+        assert_eq!(
+            ApiError::from_body(422, &body),
+            ApiError::Http {
+                status: 422,
+                code: "validation".into(),
+                message: "check the form".into()
             }
         );
     }
