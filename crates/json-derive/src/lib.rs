@@ -157,7 +157,12 @@ fn read_fields(build: Tokens, fields: &[Field]) -> Tokens {
     });
     let arms = fields.iter().zip(&slots).map(|(f, slot)| {
         let name = &f.name;
-        quote! { #name => #slot = ::core::option::Option::Some(::ppt_protocol::json::ReadJson::read_json(__r)?), }
+        quote! {
+            (#name, &mut |__r: &mut ::ppt_protocol::json::Reader<'_>| {
+                #slot = ::core::option::Option::Some(::ppt_protocol::json::ReadJson::read_json(__r)?);
+                ::core::result::Result::Ok(())
+            }),
+        }
     });
     let inits = fields.iter().zip(&slots).map(|(f, slot)| {
         let ident = &f.ident;
@@ -170,13 +175,7 @@ fn read_fields(build: Tokens, fields: &[Field]) -> Tokens {
     });
     quote! {{
         #(#decls)*
-        r.object(&mut |__r, __key| {
-            match __key {
-                #(#arms)*
-                _ => __r.skip()?,
-            }
-            ::core::result::Result::Ok(())
-        })?;
+        r.fields(&mut [#(#arms)*])?;
         #build { #(#inits)* }
     }}
 }

@@ -10,6 +10,9 @@ use super::{Error, Result};
 /// How deep arrays and objects may nest (serde_json's limit too).
 pub const MAX_DEPTH: u32 = 128;
 
+/// A field's name and what reads its value (see [`Reader::fields`]).
+pub type Field<'f> = (&'static str, &'f mut dyn FnMut(&mut Reader<'_>) -> Result<()>);
+
 /// A position in JSON text.
 pub struct Reader<'a> {
     text: &'a str,
@@ -276,6 +279,16 @@ impl<'a> Reader<'a> {
         }
         self.depth -= 1;
         Ok(())
+    }
+
+    /// An object read into `fields`: each key's value goes to the reader of that name; values
+    /// of other keys are skipped. The derive's way: one matching loop for every type, each
+    /// field only a name and a small reader.
+    pub fn fields(&mut self, fields: &mut [Field<'_>]) -> Result<()> {
+        self.object(&mut |r, key| match fields.iter_mut().find(|(name, _)| *name == key) {
+            Some((_, read)) => read(r),
+            None => r.skip(),
+        })
     }
 
     /// An array: `each` is called for every element, the reader at it, and must read or
