@@ -11,7 +11,10 @@ use super::{Error, Result};
 pub const MAX_DEPTH: u32 = 128;
 
 /// A field's name and what reads its value (see [`Reader::fields`]).
-pub type Field<'f> = (&'static str, &'f mut dyn FnMut(&mut Reader<'_>) -> Result<()>);
+pub type Field<'f> = (
+    &'static str,
+    &'f mut dyn FnMut(&mut Reader<'_>) -> Result<()>,
+);
 
 /// A position in JSON text.
 pub struct Reader<'a> {
@@ -285,10 +288,12 @@ impl<'a> Reader<'a> {
     /// of other keys are skipped. The derive's way: one matching loop for every type, each
     /// field only a name and a small reader.
     pub fn fields(&mut self, fields: &mut [Field<'_>]) -> Result<()> {
-        self.object(&mut |r, key| match fields.iter_mut().find(|(name, _)| *name == key) {
-            Some((_, read)) => read(r),
-            None => r.skip(),
-        })
+        self.object(
+            &mut |r, key| match fields.iter_mut().find(|(name, _)| *name == key) {
+                Some((_, read)) => read(r),
+                None => r.skip(),
+            },
+        )
     }
 
     /// An array: `each` is called for every element, the reader at it, and must read or
