@@ -261,27 +261,11 @@ impl<'a> Reader<'a> {
     /// An object: `each` is called with every key, the reader at its value, and must read
     /// or [`skip`](Self::skip) that value.
     pub fn object(&mut self, each: &mut dyn FnMut(&mut Self, &str) -> Result<()>) -> Result<()> {
-        self.eat(b'{', "expected an object")?;
-        self.nest()?;
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-        } else {
-            loop {
-                let key = self.str()?;
-                self.eat(b':', "expected ':'")?;
-                each(self, &key)?;
-                match self.peek() {
-                    Some(b',') => self.at += 1,
-                    Some(b'}') => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return Err(self.error("expected ',' or '}'")),
-                }
-            }
-        }
-        self.depth -= 1;
-        Ok(())
+        self.items(b'{', b'}', &mut |r| {
+            let key = r.str()?;
+            r.eat(b':', "expected ':'")?;
+            each(r, &key)
+        })
     }
 
     /// An object read into `fields`: each key's value goes to the reader of that name; values
@@ -299,20 +283,35 @@ impl<'a> Reader<'a> {
     /// An array: `each` is called for every element, the reader at it, and must read or
     /// skip it.
     pub fn array(&mut self, each: &mut dyn FnMut(&mut Self) -> Result<()>) -> Result<()> {
-        self.eat(b'[', "expected an array")?;
+        self.items(b'[', b']', each)
+    }
+
+    /// What an object and an array share: `open`, items separated by commas, `close`.
+    fn items(
+        &mut self,
+        open: u8,
+        close: u8,
+        item: &mut dyn FnMut(&mut Self) -> Result<()>,
+    ) -> Result<()> {
+        let what = if open == b'{' {
+            "expected an object"
+        } else {
+            "expected an array"
+        };
+        self.eat(open, what)?;
         self.nest()?;
-        if self.peek() == Some(b']') {
+        if self.peek() == Some(close) {
             self.at += 1;
         } else {
             loop {
-                each(self)?;
+                item(self)?;
                 match self.peek() {
                     Some(b',') => self.at += 1,
-                    Some(b']') => {
+                    Some(b) if b == close => {
                         self.at += 1;
                         break;
                     }
-                    _ => return Err(self.error("expected ',' or ']'")),
+                    _ => return Err(self.error("expected ',' or the end")),
                 }
             }
         }
