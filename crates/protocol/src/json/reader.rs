@@ -139,26 +139,18 @@ impl<'a> Reader<'a> {
 
     /// An integer that fits `u64`.
     pub fn u64(&mut self) -> Result<u64> {
-        let at = self.at;
-        let text = self.number()?;
-        text.parse()
-            .map_err(|_| Error::new("expected an unsigned integer", at))
+        self.parse("expected an unsigned integer")
     }
 
     /// An integer that fits `i64`.
     pub fn i64(&mut self) -> Result<i64> {
-        let at = self.at;
-        let text = self.number()?;
-        text.parse()
-            .map_err(|_| Error::new("expected an integer", at))
+        self.parse("expected an integer")
     }
 
-    /// Any number, as `f64`.
-    pub fn f64(&mut self) -> Result<f64> {
+    /// A number read as `T` (JSON's grammar first, then `T`'s range and kind).
+    fn parse<T: std::str::FromStr>(&mut self, what: &'static str) -> Result<T> {
         let at = self.at;
-        let text = self.number()?;
-        text.parse()
-            .map_err(|_| Error::new("expected a number", at))
+        self.number()?.parse().map_err(|_| Error::new(what, at))
     }
 
     /// A string, unescaped.
