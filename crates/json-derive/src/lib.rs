@@ -233,7 +233,15 @@ fn read(input: &DeriveInput) -> syn::Result<Tokens> {
                             units.push(
                                 quote! { #name => ::core::result::Result::Ok(Self::#vident), },
                             );
-                            arms.push(quote! { #name => { __r.null()?; Self::#vident } });
+                            // `{"name": null}`, which serde also reads as the unit variant.
+                            arms.push(quote! {
+                                #name => {
+                                    if !__r.null() {
+                                        return ::core::result::Result::Err(__r.error("expected null"));
+                                    }
+                                    Self::#vident
+                                }
+                            });
                         }
                         Fields::Unnamed(one) if one.unnamed.len() == 1 => arms.push(quote! {
                             #name => Self::#vident(::ppt_protocol::json::ReadJson::read_json(__r)?),
@@ -249,8 +257,8 @@ fn read(input: &DeriveInput) -> syn::Result<Tokens> {
                 }
                 quote! {
                     if r.at_string() {
-                        let __name = r.string()?;
-                        return match __name.as_str() {
+                        let __name = r.str()?;
+                        return match &*__name {
                             #(#units)*
                             _ => ::core::result::Result::Err(r.error("unknown variant")),
                         };

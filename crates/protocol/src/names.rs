@@ -13,10 +13,7 @@ pub fn read<'de, D: Deserializer<'de>, T: Copy>(
     name: fn(T) -> &'static str,
 ) -> Result<T, D::Error> {
     let text = String::deserialize(deserializer)?;
-    all.iter()
-        .copied()
-        .find(|v| name(*v) == text)
-        .ok_or_else(|| D::Error::unknown_variant(&text, &[]))
+    by_name(all, name, &text).ok_or_else(|| D::Error::unknown_variant(&text, &[]))
 }
 
 /// [`read`] for the app's reader.
@@ -26,10 +23,12 @@ pub fn read_json<T: Copy>(
     name: fn(T) -> &'static str,
 ) -> crate::json::Result<T> {
     let text = r.str()?;
-    all.iter()
-        .copied()
-        .find(|v| name(*v) == text)
-        .ok_or_else(|| r.error("unknown variant"))
+    by_name(all, name, &text).ok_or_else(|| r.error("unknown variant"))
+}
+
+/// The value of `all` that `name` gives `text`.
+fn by_name<T: Copy>(all: &[T], name: fn(T) -> &'static str, text: &str) -> Option<T> {
+    all.iter().copied().find(|v| name(*v) == text)
 }
 
 /// `serde_by_name!(Type, ALL)`: `Type` is written as `Type::as_str()` and read back from it;

@@ -228,6 +228,11 @@ fn messages_round_trip_as_json() {
             "{text}"
         );
     }
+    // A unit variant may also come as `{"name": null}` (serde reads it so), nothing else.
+    let read = |text: &str| ppt_protocol::json::read::<Relay>(text);
+    assert_eq!(read(r#"{"gapFilled":null}"#).unwrap(), Relay::GapFilled);
+    assert!(read(r#"{"gapFilled":1}"#).is_err());
+    assert!(read(r#""gapfilled""#).is_err());
 }
 
 /// A queued item, as the outbox holds and stores it.

@@ -95,9 +95,10 @@ pub fn field<T: ReadJson>(value: Option<T>, name: &'static str, r: &Reader<'_>) 
 }
 
 fn missing(name: &'static str, r: &Reader<'_>) -> Error {
-    let mut e = r.error("missing field");
-    e.what = Cow::Owned(format!("missing field `{name}`"));
-    e
+    Error {
+        what: Cow::Owned(format!("missing field `{name}`")),
+        at: r.offset(),
+    }
 }
 
 impl ReadJson for String {
@@ -144,8 +145,7 @@ impl WriteJson for u64 {
 
 impl ReadJson for u32 {
     fn read_json(r: &mut Reader<'_>) -> Result<Self> {
-        let at = r.error("").offset();
-        u32::try_from(r.u64()?).map_err(|_| Error::new("number out of range", at))
+        r.u32()
     }
 }
 
@@ -169,7 +169,7 @@ impl WriteJson for i64 {
 
 impl<T: ReadJson> ReadJson for Option<T> {
     fn read_json(r: &mut Reader<'_>) -> Result<Self> {
-        if r.null()? {
+        if r.null() {
             Ok(None)
         } else {
             T::read_json(r).map(Some)
@@ -307,9 +307,7 @@ impl RawJson {
 
     /// JSON text as it is; an error if it is not one JSON value.
     pub fn from_text(text: String) -> Result<Self> {
-        let mut r = Reader::new(&text);
-        r.raw()?;
-        r.end()?;
+        read::<Ignored>(&text)?;
         Ok(RawJson(text.into()))
     }
 
@@ -343,7 +341,7 @@ impl Serialize for RawJson {
         &self,
         serializer: S,
     ) -> std::result::Result<S::Ok, S::Error> {
-        let raw = RawValue::from_string(self.0.to_string()).map_err(serde::ser::Error::custom)?;
+        let raw: &RawValue = serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
         raw.serialize(serializer)
     }
 }

@@ -32,6 +32,11 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The current position: a byte offset in the text.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
     /// An error at the current position.
     pub fn error(&self, what: &'static str) -> Error {
         Error::new(what, self.at)
@@ -83,9 +88,9 @@ impl<'a> Reader<'a> {
         self.peek() == Some(b'"')
     }
 
-    /// Reads `null` if it comes next.
-    pub fn null(&mut self) -> Result<bool> {
-        Ok(self.word("null"))
+    /// Reads `null` if it comes next, and says whether it did.
+    pub fn null(&mut self) -> bool {
+        self.word("null")
     }
 
     pub fn bool(&mut self) -> Result<bool> {
@@ -140,6 +145,11 @@ impl<'a> Reader<'a> {
     /// An integer that fits `u64`.
     pub fn u64(&mut self) -> Result<u64> {
         self.parse("expected an unsigned integer")
+    }
+
+    /// An integer that fits `u32`.
+    pub fn u32(&mut self) -> Result<u32> {
+        self.parse("expected an unsigned 32-bit integer")
     }
 
     /// An integer that fits `i64`.
@@ -318,7 +328,7 @@ impl<'a> Reader<'a> {
             Some(b'[') => self.array(&mut Self::skip),
             Some(b'"') => self.str().map(drop),
             Some(b't' | b'f') => self.bool().map(drop),
-            Some(b'n') if self.word("null") => Ok(()),
+            Some(b'n') if self.null() => Ok(()),
             _ => self.number().map(drop),
         }
     }
