@@ -37,7 +37,7 @@ impl ApiError {
 
     /// Reads an error answer's body, falling back to the status alone.
     pub fn from_body(status: u16, body: &str) -> Self {
-        match from_json::<ErrorAnswer>(body) {
+        match json::read::<ErrorAnswer>(body) {
             Ok(b) => ApiError::Http {
                 status,
                 code: b.error.code,
@@ -110,13 +110,7 @@ async fn request_keyed<T: ReadJson, B: WriteJson>(
     let text = send(method, path, token, body, request_id, idempotency_key).await?;
     // A 204 (a delete) has no body: read it as `null`.
     let text = if text.is_empty() { "null".into() } else { text };
-    from_json(&text).map_err(|e| ApiError::Decode(e.to_string()))
-}
-
-/// Reads JSON text as `T`, straight from the text, through [`json::read`] (the app's own
-/// reader, not serde_json: docs/performance-notes.md).
-pub fn from_json<T: ReadJson>(text: &str) -> Result<T, json::Error> {
-    json::read(text)
+    json::read(&text).map_err(|e| ApiError::Decode(e.to_string()))
 }
 
 /// The untyped part of every request (one copy, whatever the types): sends it with `fetch`

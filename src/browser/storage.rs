@@ -15,7 +15,7 @@ fn storage() -> Option<web_sys::Storage> {
 pub fn load_cursor(user_id: &str) -> Cursor {
     storage()
         .and_then(|s| s.get_item(&key(user_id)).ok().flatten())
-        .and_then(|raw| crate::api::from_json(&raw).ok())
+        .and_then(|raw| ppt_protocol::json::read(&raw).ok())
         .unwrap_or_default()
 }
 
@@ -35,7 +35,7 @@ fn outbox_key(user_id: &str) -> String {
 pub fn load_outbox(user_id: &str) -> crate::realtime::outbox::Stored {
     storage()
         .and_then(|s| s.get_item(&outbox_key(user_id)).ok().flatten())
-        .and_then(|raw| crate::api::from_json(&raw).ok())
+        .and_then(|raw| ppt_protocol::json::read(&raw).ok())
         .unwrap_or_default()
 }
 

@@ -196,10 +196,10 @@ pub fn apply(queries: &mut Queries, write: MessageWrite) {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::dispatch::{Context, Dispatch};
     use ppt_protocol::Timestamp;
 
     use super::*;
+    use crate::store::dispatch::{Context, Dispatch};
     use crate::store::queries::QueriesAction;
 
     fn m(id: &str, from: &str, to: &str) -> Message {

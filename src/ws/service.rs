@@ -157,8 +157,7 @@ impl WsService {
             .and_then(|id| inner.sockets.get(&id));
         match current {
             Some(s) if s.ws.ready_state() == WebSocket::OPEN => {
-                s.ws.send_with_str(&ppt_protocol::json::write(&frame))
-                    .is_ok()
+                s.ws.send_with_str(&frame.to_json()).is_ok()
             }
             _ => false,
         }
@@ -234,7 +233,7 @@ fn execute(inner_rc: &Rc<RefCell<Inner>>, command: Command) {
         Command::Send { socket, frame } => {
             let inner = inner_rc.borrow();
             if let Some(s) = inner.sockets.get(&socket) {
-                let _ = s.ws.send_with_str(&ppt_protocol::json::write(&frame));
+                let _ = s.ws.send_with_str(&frame.to_json());
             }
         }
         Command::Authenticate { socket } => {
@@ -242,7 +241,7 @@ fn execute(inner_rc: &Rc<RefCell<Inner>>, command: Command) {
             let token = inner.session.get().token.clone().unwrap_or_default();
             if let Some(s) = inner.sockets.get(&socket) {
                 let _ =
-                    s.ws.send_with_str(&ppt_protocol::json::write(&ClientFrame::auth(token, None)));
+                    s.ws.send_with_str(&ClientFrame::auth(token, None).to_json());
             }
         }
         Command::Close { socket, code } => {

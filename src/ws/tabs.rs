@@ -71,7 +71,7 @@ impl TabLink {
             let weak = weak.clone();
             let channel = locks::available().and_then(|_| {
                 Channel::open(CHANNEL, move |text| {
-                    if let Ok(message) = crate::api::from_json::<TabMessage>(&text) {
+                    if let Ok(message) = ppt_protocol::json::read::<TabMessage>(&text) {
                         if let Some(inner) = weak.upgrade() {
                             let link = TabLink { inner };
                             link.received(message);

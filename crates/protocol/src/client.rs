@@ -45,9 +45,9 @@ impl ClientFrame {
         ClientFrame::Ping { timestamp: None }
     }
 
-    /// Writes the frame as JSON text.
+    /// Writes the frame as JSON text (through [`WriteJson`], below: the app's writer).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+        crate::json::write(self)
     }
 
     /// Parses one text frame; unknown types and malformed JSON are errors the server answers
