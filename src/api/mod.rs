@@ -1,7 +1,9 @@
-//! The REST client: typed requests to `/api/v1`, errors that can sit in state and props.
+//! The REST client: typed requests to `/api/v1` through gloo-net, JSON through serde_json,
+//! errors that can sit in state and props.
 
-use ppt_protocol::json::{self, ReadJson, WriteJson};
 use ppt_protocol::RawJson;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::config::API_BASE;
 
@@ -37,7 +39,7 @@ impl ApiError {
 
     /// Reads an error answer's body, falling back to the status alone.
     pub fn from_body(status: u16, body: &str) -> Self {
-        match json::read::<ErrorAnswer>(body) {
+        match serde_json::from_str::<ppt_protocol::rest::ApiError>(body) {
             Ok(b) => ApiError::Http {
                 status,
                 code: b.error.code,
@@ -52,19 +54,6 @@ impl ApiError {
     }
 }
 
-/// What the app reads of an error answer (`ppt_protocol::rest::ApiError`): its code and
-/// message. Its `fields` map is skipped unread, which keeps a map reader out of the wasm.
-#[derive(ReadJson)]
-struct ErrorAnswer {
-    error: ErrorText,
-}
-
-#[derive(ReadJson)]
-struct ErrorText {
-    code: String,
-    message: String,
-}
-
 /// HTTP methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -75,8 +64,11 @@ pub enum Method {
     Delete,
 }
 
+/// An answer whose content nobody reads (any JSON, or none).
+pub use serde::de::IgnoredAny as Ignored;
+
 /// Sends a request and reads a JSON answer.
-pub async fn request<T: ReadJson, B: WriteJson>(
+pub async fn request<T: DeserializeOwned, B: Serialize + ?Sized>(
     method: Method,
     path: &str,
     token: Option<&str>,
@@ -87,7 +79,7 @@ pub async fn request<T: ReadJson, B: WriteJson>(
 
 /// [`request`] with an `X-Request-Id`, which the server stamps on the events the request
 /// causes (so this tab can recognise its own changes).
-pub async fn request_with_id<T: ReadJson, B: WriteJson>(
+pub async fn request_with_id<T: DeserializeOwned, B: Serialize + ?Sized>(
     method: Method,
     path: &str,
     token: Option<&str>,
@@ -98,7 +90,7 @@ pub async fn request_with_id<T: ReadJson, B: WriteJson>(
 }
 
 /// [`request_with_id`] with an `Idempotency-Key` when one is given.
-async fn request_keyed<T: ReadJson, B: WriteJson>(
+async fn request_keyed<T: DeserializeOwned, B: Serialize + ?Sized>(
     method: Method,
     path: &str,
     token: Option<&str>,
@@ -106,15 +98,22 @@ async fn request_keyed<T: ReadJson, B: WriteJson>(
     request_id: Option<&str>,
     idempotency_key: Option<&str>,
 ) -> Result<T, ApiError> {
-    let body = body.map(|b| json::write(b));
+    let body = body
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| ApiError::Decode(e.to_string()))?;
     let text = send(method, path, token, body, request_id, idempotency_key).await?;
-    // A 204 (a delete) has no body: read it as `null`.
-    let text = if text.is_empty() { "null".into() } else { text };
-    json::read(&text).map_err(|e| ApiError::Decode(e.to_string()))
+    read(&text)
 }
 
-/// The untyped part of every request (one copy, whatever the types): sends it with `fetch`
-/// and returns the body of a 2xx answer.
+/// Reads an answer's text; a 204 (a delete) has none, read as `null`.
+pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    let text = if text.is_empty() { "null" } else { text };
+    serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// The untyped part of every request (one copy, whatever the types): sends it with
+/// gloo-net and returns the body of a 2xx answer.
 #[cfg(target_arch = "wasm32")]
 async fn send(
     method: Method,
@@ -124,55 +123,36 @@ async fn send(
     request_id: Option<&str>,
     idempotency_key: Option<&str>,
 ) -> Result<String, ApiError> {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen_futures::JsFuture;
-    let network = |e: wasm_bindgen::JsValue| {
-        ApiError::Network(
-            e.dyn_ref::<js_sys::Error>()
-                .map(|e| String::from(e.message()))
-                .unwrap_or_else(|| "the request failed".into()),
-        )
+    use gloo_net::http::Request;
+    let network = |e: gloo_net::Error| ApiError::Network(e.to_string());
+    let url = format!("{API_BASE}{path}");
+    let mut builder = match method {
+        Method::Get => Request::get(&url),
+        Method::Post => Request::post(&url),
+        Method::Put => Request::put(&url),
+        Method::Patch => Request::patch(&url),
+        Method::Delete => Request::delete(&url),
     };
-    let headers = web_sys::Headers::new().map_err(network)?;
     if let Some(t) = token {
-        headers
-            .set("Authorization", &format!("Bearer {t}"))
-            .map_err(network)?;
+        builder = builder.header("Authorization", &format!("Bearer {t}"));
     }
     if let Some(id) = request_id {
-        headers.set("X-Request-Id", id).map_err(network)?;
+        builder = builder.header("X-Request-Id", id);
     }
     if let Some(key) = idempotency_key {
-        headers.set("Idempotency-Key", key).map_err(network)?;
+        builder = builder.header("Idempotency-Key", key);
     }
-    let init = web_sys::RequestInit::new();
-    init.set_method(match method {
-        Method::Get => "GET",
-        Method::Post => "POST",
-        Method::Put => "PUT",
-        Method::Patch => "PATCH",
-        Method::Delete => "DELETE",
-    });
-    if let Some(b) = body {
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(network)?;
-        init.set_body(&b.into());
-    }
-    init.set_headers(&headers);
-    let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
-    let response: web_sys::Response =
-        JsFuture::from(window.fetch_with_str_and_init(&format!("{API_BASE}{path}"), &init))
-            .await
-            .map_err(network)?
-            .unchecked_into();
+    let request = match body {
+        Some(b) => builder
+            .header("Content-Type", "application/json")
+            .body(b)
+            .map_err(network)?,
+        None => builder.build().map_err(network)?,
+    };
+    let response = request.send().await.map_err(network)?;
     let status = response.status();
-    let text = JsFuture::from(response.text().map_err(network)?)
-        .await
-        .map_err(network)?
-        .as_string()
-        .unwrap_or_default();
-    if !(200..300).contains(&status) {
+    let text = response.text().await.map_err(network)?;
+    if !response.ok() {
         return Err(ApiError::from_body(status, &text));
     }
     Ok(text)
@@ -238,7 +218,7 @@ pub async fn logout(token: Option<&str>) -> Result<(), ApiError> {
 }
 
 /// `GET` a JSON answer.
-pub async fn get<T: ReadJson>(path: &str, token: &str) -> Result<T, ApiError> {
+pub async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiError> {
     request(Method::Get, path, Some(token), None::<&()>).await
 }
 
@@ -248,7 +228,7 @@ pub async fn get_text(path: &str, token: &str) -> Result<String, ApiError> {
 }
 
 /// `POST` a JSON body.
-pub async fn post<T: ReadJson, B: WriteJson>(
+pub async fn post<T: DeserializeOwned, B: Serialize + ?Sized>(
     path: &str,
     token: &str,
     body: &B,
@@ -257,7 +237,7 @@ pub async fn post<T: ReadJson, B: WriteJson>(
 }
 
 /// `PUT` a JSON body.
-pub async fn put<T: ReadJson, B: WriteJson>(
+pub async fn put<T: DeserializeOwned, B: Serialize + ?Sized>(
     path: &str,
     token: &str,
     body: &B,
@@ -266,7 +246,7 @@ pub async fn put<T: ReadJson, B: WriteJson>(
 }
 
 /// `PATCH` a JSON body.
-pub async fn patch<T: ReadJson, B: WriteJson>(
+pub async fn patch<T: DeserializeOwned, B: Serialize + ?Sized>(
     path: &str,
     token: &str,
     body: &B,
@@ -298,18 +278,19 @@ mod tests {
         );
     }
 
-    /// The server's error body, with the field-level problems the app skips, reads as its
-    /// code and message.
+    /// The server's error body, with its field-level problems, reads as its code and
+    /// message.
     #[test]
     fn field_problems_are_skipped() {
         use ppt_protocol::rest::{ApiError as Body, ApiErrorDetail};
-        let body = ppt_protocol::json::write(&Body {
+        let body = serde_json::to_string(&Body {
             error: ApiErrorDetail {
                 code: "validation".into(),
                 message: "check the form".into(),
                 fields: [("title".to_owned(), "required".to_owned())].into(),
             },
-        });
+        })
+        .unwrap();
         assert!(body.contains("\"fields\":{\"title\""));
         assert_eq!(
             ApiError::from_body(422, &body),

@@ -15,15 +15,16 @@ fn storage() -> Option<web_sys::Storage> {
 pub fn load_cursor(user_id: &str) -> Cursor {
     storage()
         .and_then(|s| s.get_item(&key(user_id)).ok().flatten())
-        .and_then(|raw| ppt_protocol::json::read(&raw).ok())
+        .and_then(|raw| serde_json::from_str(&raw).ok())
         .unwrap_or_default()
 }
 
 /// Stores the cursor of `user_id` (quietly does nothing when storage is unavailable).
 pub fn store_cursor(user_id: &str, cursor: &Cursor) {
     if let Some(storage) = storage() {
-        let raw = ppt_protocol::json::write(cursor);
-        let _ = storage.set_item(&key(user_id), &raw);
+        if let Ok(raw) = serde_json::to_string(cursor) {
+            let _ = storage.set_item(&key(user_id), &raw);
+        }
     }
 }
 
@@ -35,7 +36,7 @@ fn outbox_key(user_id: &str) -> String {
 pub fn load_outbox(user_id: &str) -> crate::realtime::outbox::Stored {
     storage()
         .and_then(|s| s.get_item(&outbox_key(user_id)).ok().flatten())
-        .and_then(|raw| ppt_protocol::json::read(&raw).ok())
+        .and_then(|raw| serde_json::from_str(&raw).ok())
         .unwrap_or_default()
 }
 
@@ -44,8 +45,7 @@ pub fn store_outbox(user_id: &str, stored: &crate::realtime::outbox::Stored) {
     let Some(storage) = storage() else { return };
     if stored.items.is_empty() {
         let _ = storage.remove_item(&outbox_key(user_id));
-    } else {
-        let raw = ppt_protocol::json::write(stored);
+    } else if let Ok(raw) = serde_json::to_string(stored) {
         let _ = storage.set_item(&outbox_key(user_id), &raw);
     }
 }

@@ -11,7 +11,7 @@ use crate::realtime::ConnectionConfig;
 pub const STORAGE_KEY: &str = "ppt-web.realtime-config";
 
 /// Overrides, all optional, in milliseconds.
-#[derive(Debug, Clone, Default, PartialEq, Eq, ppt_protocol::json::ReadJson)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Overrides {
     pub ping_interval_ms: Option<u64>,
@@ -48,7 +48,7 @@ impl Overrides {
 /// Reads the settings: defaults, with any overrides from `raw` (the stored JSON).
 pub fn config_from(raw: Option<&str>) -> ConnectionConfig {
     let overrides: Overrides = raw
-        .and_then(|r| ppt_protocol::json::read(r).ok())
+        .and_then(|r| serde_json::from_str(r).ok())
         .unwrap_or_default();
     overrides.apply(ConnectionConfig::default())
 }
@@ -73,7 +73,7 @@ fn stored_overrides() -> Overrides {
         web_sys::window()
             .and_then(|w| w.local_storage().ok().flatten())
             .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-            .and_then(|raw| ppt_protocol::json::read(&raw).ok())
+            .and_then(|raw| serde_json::from_str(&raw).ok())
             .unwrap_or_default()
     }
     #[cfg(not(target_arch = "wasm32"))]

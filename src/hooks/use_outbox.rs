@@ -54,14 +54,14 @@ impl OutboxHandle {
     /// Sends `POST {path}` with `body`; `label` is what the outbox shows for it ("Message to
     /// Bob: …"), `affects` the list to refresh when it is created now. A refusal (the
     /// server's message) is an error; everything else is sent now or queued.
-    pub async fn create<B: ppt_protocol::json::WriteJson>(
+    pub async fn create<B: serde::Serialize>(
         &self,
         path: &str,
         body: &B,
         label: String,
         affects: Option<QueryKey>,
     ) -> Result<Sent, ApiError> {
-        let body = RawJson::of(body);
+        let body = RawJson::of(body).map_err(|e| ApiError::Decode(e.to_string()))?;
         let Some(client) = &self.client else {
             return Err(ApiError::Network("no query client".into()));
         };

@@ -9,9 +9,10 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use ppt_protocol::json::{ReadJson, WriteJson};
 use ppt_protocol::QueryKey;
 use ppt_protocol::RawJson;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use yew::prelude::*;
 
 use crate::api::{self, ApiError, Method};
@@ -24,7 +25,7 @@ use crate::store::session::Session;
 type Decoder = fn(&str) -> Result<QueryData, String>;
 
 fn decode<T: QueryValue>(text: &str) -> Result<QueryData, String> {
-    ppt_protocol::json::read::<T>(text)
+    serde_json::from_str::<T>(text)
         .map(QueryValue::wrap)
         .map_err(|e| e.to_string())
 }
@@ -176,7 +177,7 @@ impl QueryClient {
     /// Sends a change (POST, PATCH, DELETE) as this tab, so the events it causes are known
     /// as mine, and invalidates `affects` on success (`None`: the caller writes the answer
     /// into the cache itself).
-    pub async fn mutate<T: ReadJson, B: WriteJson>(
+    pub async fn mutate<T: DeserializeOwned, B: Serialize>(
         &self,
         method: Method,
         path: &str,

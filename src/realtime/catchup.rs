@@ -9,13 +9,13 @@
 use std::collections::BTreeMap;
 
 use ppt_protocol::envelope::Authenticated;
-use ppt_protocol::json::{ReadJson, WriteJson};
 use ppt_protocol::missed::{MissedCursor, MissedQuery};
 use ppt_protocol::rest::MissedEvents;
 use ppt_protocol::{Envelope, Timestamp};
+use serde::{Deserialize, Serialize};
 
 /// Where the app stands in the event log; kept per user in browser storage.
-#[derive(Debug, Clone, Default, PartialEq, Eq, ReadJson, WriteJson)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cursor {
     pub epoch: Option<String>,

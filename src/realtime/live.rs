@@ -18,9 +18,9 @@
 //! - the sound gate, the cursor's throttled saving, retrying a failed page, and polling
 //!   `/events/missed` while live updates are paused.
 
-use ppt_protocol::json::{ReadJson, WriteJson};
 use ppt_protocol::rest::{Message, MissedEvents, NotificationCategory, NotificationPreferences};
 use ppt_protocol::{EntityKind, Envelope, ServerEvent};
+use serde::{Deserialize, Serialize};
 
 use super::catchup::{page_query, Catchup, CatchupCommand, Cursor};
 use super::invalidation::Invalidation;
@@ -93,7 +93,7 @@ pub enum Action {
 
 /// What a leading tab passes on to the browser's other tabs of the same user, in order (one
 /// socket per browser: the others apply what it applied).
-#[derive(Debug, Clone, PartialEq, Eq, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Relay {
     /// An event it applied after catch-up, and whether it came as a replay.

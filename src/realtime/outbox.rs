@@ -13,23 +13,19 @@
 //!
 //! Pure: time and randomness come in as arguments; commands come out.
 
-use ppt_protocol::json::{ReadJson, WriteJson};
 use ppt_protocol::RawJson;
+use serde::{Deserialize, Serialize};
 
 use super::backoff::BackoffConfig;
 
 /// Where an item stands (the page's `outbox-item` `data-state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ItemState {
     Queued,
     Sending,
     Failed,
 }
-
-ppt_protocol::serde_by_name!(
-    ItemState,
-    [ItemState::Queued, ItemState::Sending, ItemState::Failed]
-);
 
 impl ItemState {
     pub fn as_str(self) -> &'static str {
@@ -42,7 +38,7 @@ impl ItemState {
 }
 
 /// One create waiting to be sent.
-#[derive(Debug, Clone, PartialEq, Eq, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Item {
     /// This outbox's number for it (increasing: the order of sending).
@@ -66,7 +62,7 @@ pub struct Item {
 }
 
 /// What is kept between page loads.
-#[derive(Debug, Clone, Default, PartialEq, Eq, ReadJson, WriteJson)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stored {
     /// The number the next item gets (never reused, across reloads too).

@@ -1,8 +1,11 @@
 //! What the header shows about the connection, and the debounce that keeps blips under a
 //! second from making it flicker.
 
+use serde::{Deserialize, Serialize};
+
 /// The contract's `connection-status` states (`data-state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ConnectionState {
     Connecting,
     Connected,
@@ -10,17 +13,6 @@ pub enum ConnectionState {
     Disconnected,
     Error,
 }
-
-ppt_protocol::serde_by_name!(
-    ConnectionState,
-    [
-        ConnectionState::Connecting,
-        ConnectionState::Connected,
-        ConnectionState::Reconnecting,
-        ConnectionState::Disconnected,
-        ConnectionState::Error,
-    ]
-);
 
 impl ConnectionState {
     /// The `data-state` value.
@@ -47,9 +39,7 @@ impl ConnectionState {
 }
 
 /// Everything the status indicator needs.
-#[derive(
-    Debug, Clone, PartialEq, Eq, ppt_protocol::json::ReadJson, ppt_protocol::json::WriteJson,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusView {
     pub state: ConnectionState,

@@ -19,9 +19,9 @@
 //! - Without Web Locks or BroadcastChannel every tab is [`Role::Alone`] and keeps its own
 //!   socket.
 
-use ppt_protocol::json::{ReadJson, WriteJson};
 use ppt_protocol::rest::LoginResponse;
 use ppt_protocol::RawJson;
+use serde::{Deserialize, Serialize};
 
 use super::catchup::Cursor;
 use super::live::Relay;
@@ -32,7 +32,7 @@ use super::status::StatusView;
 pub type TabId = u64;
 
 /// What passes between the tabs of one browser.
-#[derive(Debug, Clone, PartialEq, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum TabMessage {
     /// A tab began to follow: the leader answers with [`TabMessage::Welcome`].
@@ -59,7 +59,7 @@ pub enum TabMessage {
 }
 
 /// What a tab asks of the browser's outbox (which runs in the tab holding the socket).
-#[derive(Debug, Clone, PartialEq, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum OutboxAsk {
     /// Queue a create: `POST {path}` with `body`, carrying `key` as its `Idempotency-Key`
@@ -78,7 +78,8 @@ pub enum OutboxAsk {
 }
 
 /// A tab's part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Signed out: no socket, no lock.
     Idle,
@@ -101,11 +102,6 @@ impl Role {
         }
     }
 }
-
-ppt_protocol::serde_by_name!(
-    Role,
-    [Role::Idle, Role::Alone, Role::Following, Role::Leading]
-);
 
 impl Role {
     /// Whether this tab runs a socket.

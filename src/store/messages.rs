@@ -13,7 +13,7 @@ use super::queries::{Queries, QueryData};
 
 /// The inbox: my messages, newest first. Shared copies: an update clones pointers, not a
 /// thousand messages, and the inbox's rows compare them by address.
-#[derive(Debug, Clone, Default, PartialEq, Eq, ppt_protocol::json::ReadJson)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(from = "Vec<Message>")]
 pub struct Inbox {
     pub list: Vec<Rc<Message>>,

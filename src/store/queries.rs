@@ -27,7 +27,7 @@ pub enum QueryData {
 }
 
 /// A type that can be held in the query store.
-pub trait QueryValue: ppt_protocol::json::ReadJson + PartialEq + 'static {
+pub trait QueryValue: serde::de::DeserializeOwned + PartialEq + 'static {
     fn wrap(self) -> QueryData;
     fn unwrap(data: &QueryData) -> Option<Rc<Self>>;
     /// Entity id and version of each item, for the stale-event rule.

@@ -4,6 +4,8 @@
 
 use std::rc::Rc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::store::dispatch::{Context, Reducer, Store};
 
 /// How many toasts show at once.
@@ -12,21 +14,13 @@ pub const MAX_VISIBLE: usize = 3;
 pub const TTL_MS: u64 = 6_000;
 
 /// The `data-kind` values of toasts (docs/protocol.md, "Stable hooks in the page").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ToastKind {
     Reconnected,
     Notification,
     Message,
 }
-
-ppt_protocol::serde_by_name!(
-    ToastKind,
-    [
-        ToastKind::Reconnected,
-        ToastKind::Notification,
-        ToastKind::Message
-    ]
-);
 
 impl ToastKind {
     pub fn as_str(self) -> &'static str {
@@ -77,9 +71,7 @@ impl Toasts {
 }
 
 /// What can happen to the toasts.
-#[derive(
-    Debug, Clone, PartialEq, Eq, ppt_protocol::json::ReadJson, ppt_protocol::json::WriteJson,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ToastAction {
     /// Shows a toast.

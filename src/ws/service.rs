@@ -340,7 +340,7 @@ fn on_frame(weak: &Weak<RefCell<Inner>>, socket: SocketId, text: &str) {
     if inner.borrow().machine.current_socket() != Some(socket) {
         return;
     }
-    let envelope = match ppt_protocol::json::read::<Envelope>(text) {
+    let envelope = match Envelope::from_json(text) {
         Ok(e) => Rc::new(e),
         // A frame this build cannot read is skipped, like an unknown type.
         Err(_) => {

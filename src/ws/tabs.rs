@@ -71,7 +71,7 @@ impl TabLink {
             let weak = weak.clone();
             let channel = locks::available().and_then(|_| {
                 Channel::open(CHANNEL, move |text| {
-                    if let Ok(message) = ppt_protocol::json::read::<TabMessage>(&text) {
+                    if let Ok(message) = serde_json::from_str::<TabMessage>(&text) {
                         if let Some(inner) = weak.upgrade() {
                             let link = TabLink { inner };
                             link.received(message);
@@ -190,7 +190,8 @@ impl TabLink {
                 drop(held);
             }
             TabCommand::Post(message) => {
-                let text = ppt_protocol::json::write(&message);
+                // Strings, numbers and maps with string keys: writing cannot fail.
+                let text = serde_json::to_string(&message).unwrap_or_default();
                 if let Some(c) = &self.inner.borrow().channel {
                     c.post(&text);
                 }

@@ -3,10 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::Timestamp;
-use crate::json::{ReadJson, WriteJson, Writer};
 
 /// `auth` payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthPayload {
     pub token: String,
 }
@@ -45,39 +44,15 @@ impl ClientFrame {
         ClientFrame::Ping { timestamp: None }
     }
 
-    /// Writes the frame as JSON text (through [`WriteJson`], below: the app's writer).
+    /// Writes the frame as JSON text.
     pub fn to_json(&self) -> String {
-        crate::json::write(self)
+        // A frame is strings in maps with string keys: writing it cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// Parses one text frame; unknown types and malformed JSON are errors the server answers
     /// with `connection:error` and close code 1008.
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
-    }
-}
-
-/// Written as serde writes it (`type` first, then the variant's fields).
-impl WriteJson for ClientFrame {
-    fn write_json(&self, w: &mut Writer) {
-        w.object_begin();
-        w.key("type");
-        let timestamp = match self {
-            ClientFrame::Auth { payload, timestamp } => {
-                w.string("auth");
-                w.key("payload");
-                payload.write_json(w);
-                timestamp
-            }
-            ClientFrame::Ping { timestamp } => {
-                w.string("ping");
-                timestamp
-            }
-        };
-        if let Some(timestamp) = timestamp {
-            w.key("timestamp");
-            timestamp.write_json(w);
-        }
-        w.object_end();
     }
 }

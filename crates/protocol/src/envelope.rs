@@ -1,31 +1,17 @@
 //! The server-to-client envelope `{ type, payload, timestamp, requestId?, id? }` and its events.
 
-use serde::de::DeserializeOwned;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::json::{self, RawJson, ReadJson, Reader, WriteJson, Writer};
+use crate::raw::RawJson;
 use crate::rest::{Message, NotificationCategory, NotificationPreferences};
 
 /// An RFC 3339 UTC timestamp with milliseconds, e.g. `2026-11-26T12:00:00.123Z`.
 ///
 /// Kept as the string the server wrote: in this fixed format, string order is time order,
 /// which is all the client needs (the fallback cursor), and it keeps date code out of the wasm.
-#[derive(
-    Debug,
-    Clone,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    ReadJson,
-    WriteJson,
-)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Timestamp(pub String);
 
@@ -37,7 +23,8 @@ impl Timestamp {
 }
 
 /// Which kind of record an `entity:*` event is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EntityKind {
     Announcement,
     Fault,
@@ -46,8 +33,6 @@ pub enum EntityKind {
     Message,
     Neighbor,
 }
-
-crate::serde_by_name!(EntityKind, EntityKind::ALL);
 
 impl EntityKind {
     /// Every kind, in the contract's order.
@@ -74,14 +59,14 @@ impl EntityKind {
 }
 
 /// `message:new`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageNew {
     pub message: Message,
 }
 
 /// `message:read`: the reader's unread count in one conversation after reading it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageRead {
     pub conversation_id: String,
@@ -89,7 +74,7 @@ pub struct MessageRead {
 }
 
 /// `notification:announcement`, `notification:fault`, `notification:vote`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     pub notification_id: String,
@@ -100,7 +85,7 @@ pub struct Notification {
 }
 
 /// `entity:created`, `entity:updated`, `entity:deleted`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EntityChange {
     pub entity: EntityKind,
@@ -110,7 +95,7 @@ pub struct EntityChange {
 }
 
 /// `connection:authenticated`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Authenticated {
     pub user_id: String,
@@ -123,7 +108,7 @@ pub struct Authenticated {
 }
 
 /// `connection:error`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionError {
     pub code: String,
@@ -193,90 +178,33 @@ impl ServerEvent {
         }
     }
 
-    /// An event from its wire `type` and its payload's JSON text, read through serde (the
-    /// server's way); unknown types become [`ServerEvent::Unknown`]. Each payload is read
-    /// once, straight into its type.
+    /// An event from its wire `type` and its payload's JSON text; unknown types become
+    /// [`ServerEvent::Unknown`]. Each payload is read once, straight into its type.
     pub fn from_parts(event_type: &str, payload: &str) -> Result<Self, serde_json::Error> {
-        Self::parts::<Serde>(event_type, payload)
-    }
-
-    /// [`ServerEvent::from_parts`] through the app's reader ([`json::read`]).
-    pub fn read_parts(event_type: &str, payload: &str) -> json::Result<Self> {
-        Self::parts::<Own>(event_type, payload)
-    }
-
-    fn parts<F: Format>(event_type: &str, payload: &str) -> Result<Self, F::Error> {
+        use serde_json::from_str as read;
         let p = payload;
         Ok(match event_type {
-            "message:new" => ServerEvent::MessageNew(F::read(p)?),
-            "message:read" => ServerEvent::MessageRead(F::read(p)?),
+            "message:new" => ServerEvent::MessageNew(read(p)?),
+            "message:read" => ServerEvent::MessageRead(read(p)?),
             "notification:announcement" => {
-                ServerEvent::Notification(NotificationCategory::Announcement, F::read(p)?)
+                ServerEvent::Notification(NotificationCategory::Announcement, read(p)?)
             }
             "notification:fault" => {
-                ServerEvent::Notification(NotificationCategory::Fault, F::read(p)?)
+                ServerEvent::Notification(NotificationCategory::Fault, read(p)?)
             }
-            "notification:vote" => {
-                ServerEvent::Notification(NotificationCategory::Vote, F::read(p)?)
-            }
-            "entity:created" => ServerEvent::Entity(EntityAction::Created, F::read(p)?),
-            "entity:updated" => ServerEvent::Entity(EntityAction::Updated, F::read(p)?),
-            "entity:deleted" => ServerEvent::Entity(EntityAction::Deleted, F::read(p)?),
-            "connection:authenticated" => ServerEvent::Authenticated(F::read(p)?),
-            "connection:error" => ServerEvent::ConnectionError(F::read(p)?),
+            "notification:vote" => ServerEvent::Notification(NotificationCategory::Vote, read(p)?),
+            "entity:created" => ServerEvent::Entity(EntityAction::Created, read(p)?),
+            "entity:updated" => ServerEvent::Entity(EntityAction::Updated, read(p)?),
+            "entity:deleted" => ServerEvent::Entity(EntityAction::Deleted, read(p)?),
+            "connection:authenticated" => ServerEvent::Authenticated(read(p)?),
+            "connection:error" => ServerEvent::ConnectionError(read(p)?),
             "pong" => ServerEvent::Pong,
-            "preferences:updated" => ServerEvent::PreferencesUpdated(F::read(p)?),
+            "preferences:updated" => ServerEvent::PreferencesUpdated(read(p)?),
             other => ServerEvent::Unknown {
                 event_type: other.to_owned(),
-                payload: F::raw(p)?,
+                payload: RawJson::from_text(p.to_owned())?,
             },
         })
-    }
-
-    /// Writes the payload as its type writes it (`null` for `pong`).
-    fn write_payload(&self, w: &mut Writer) {
-        match self {
-            ServerEvent::MessageNew(p) => p.write_json(w),
-            ServerEvent::MessageRead(p) => p.write_json(w),
-            ServerEvent::Notification(_, p) => p.write_json(w),
-            ServerEvent::Entity(_, p) => p.write_json(w),
-            ServerEvent::Authenticated(p) => p.write_json(w),
-            ServerEvent::ConnectionError(p) => p.write_json(w),
-            ServerEvent::Pong => w.null(),
-            ServerEvent::PreferencesUpdated(p) => p.write_json(w),
-            ServerEvent::Unknown { payload, .. } => payload.write_json(w),
-        }
-    }
-}
-
-/// How a payload's text is read: through serde (the server) or the app's reader.
-trait Format {
-    type Error;
-    fn read<T: DeserializeOwned + ReadJson>(text: &str) -> Result<T, Self::Error>;
-    fn raw(text: &str) -> Result<RawJson, Self::Error>;
-}
-
-struct Serde;
-
-impl Format for Serde {
-    type Error = serde_json::Error;
-    fn read<T: DeserializeOwned + ReadJson>(text: &str) -> Result<T, Self::Error> {
-        serde_json::from_str(text)
-    }
-    fn raw(text: &str) -> Result<RawJson, Self::Error> {
-        RawJson::from_text(text.to_owned()).map_err(serde_json::Error::custom)
-    }
-}
-
-struct Own;
-
-impl Format for Own {
-    type Error = json::Error;
-    fn read<T: DeserializeOwned + ReadJson>(text: &str) -> Result<T, Self::Error> {
-        json::read(text)
-    }
-    fn raw(text: &str) -> Result<RawJson, Self::Error> {
-        RawJson::from_text(text.to_owned())
     }
 }
 
@@ -414,63 +342,5 @@ impl<'de> Deserialize<'de> for Envelope {
             id: raw.id,
             prev_id: raw.prev_id,
         })
-    }
-}
-
-/// The app's way: the envelope read field by field, its payload kept as text until `type`
-/// is known (it can come first), then read once into its type.
-impl ReadJson for Envelope {
-    fn read_json(r: &mut Reader<'_>) -> json::Result<Self> {
-        let mut event_type: Option<String> = None;
-        let mut payload = None;
-        let mut timestamp = None;
-        let (mut request_id, mut id, mut prev_id) = (None, None, None);
-        r.object(&mut |r, key| {
-            match key {
-                "type" => event_type = Some(r.string()?),
-                "payload" => payload = Some(r.raw()?),
-                "timestamp" => timestamp = Some(Timestamp::read_json(r)?),
-                "requestId" => request_id = ReadJson::read_json(r)?,
-                "id" => id = ReadJson::read_json(r)?,
-                "prevId" => prev_id = ReadJson::read_json(r)?,
-                _ => r.skip()?,
-            }
-            Ok(())
-        })?;
-        let event_type = json::field(event_type, "type", r)?;
-        Ok(Envelope {
-            event: ServerEvent::read_parts(&event_type, payload.unwrap_or("null"))?,
-            // Lenient, as the serde way: a frame without a timestamp is still applied.
-            timestamp: timestamp.unwrap_or_default(),
-            request_id,
-            id,
-            prev_id,
-        })
-    }
-}
-
-/// Written as [`Envelope::to_json`] writes it: the same fields in the same order.
-impl WriteJson for Envelope {
-    fn write_json(&self, w: &mut Writer) {
-        w.object_begin();
-        w.key("type");
-        w.string(self.event.event_type());
-        w.key("payload");
-        self.event.write_payload(w);
-        w.key("timestamp");
-        self.timestamp.write_json(w);
-        if let Some(request_id) = &self.request_id {
-            w.key("requestId");
-            w.string(request_id);
-        }
-        if let Some(id) = self.id {
-            w.key("id");
-            w.u64(id);
-        }
-        if let Some(prev_id) = self.prev_id {
-            w.key("prevId");
-            w.u64(prev_id);
-        }
-        w.object_end();
     }
 }

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::{Envelope, Timestamp};
-use crate::json::{ReadJson, WriteJson};
 
 /// A user's role in the building.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Resident,
     Manager,
@@ -26,10 +26,8 @@ impl Role {
     }
 }
 
-crate::serde_by_name!(Role, [Role::Resident, Role::Manager]);
-
 /// `GET /me`, and the `user` of a login.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     pub id: String,
@@ -39,7 +37,7 @@ pub struct User {
 }
 
 /// `POST /auth/login`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -48,7 +46,7 @@ pub struct LoginRequest {
 /// Answer to `POST /auth/login` and `POST /auth/refresh`: a short-lived access token, whose
 /// lifetime is `expiresIn` seconds, and its user. (The refresh token travels only in an
 /// `HttpOnly` cookie.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginResponse {
     pub token: String,
@@ -59,7 +57,7 @@ pub struct LoginResponse {
 }
 
 /// One message between two users.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: String,
@@ -76,7 +74,7 @@ pub struct Message {
 }
 
 /// `POST /messages`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SendMessageRequest {
     pub to_user_id: String,
@@ -84,13 +82,13 @@ pub struct SendMessageRequest {
 }
 
 /// `GET /messages/unread-count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnreadCount {
     pub count: u64,
 }
 
 /// Answer to `POST /messages/{id}/read`: the conversation and the reader's unread total.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadReceipt {
     pub conversation_id: String,
@@ -98,7 +96,7 @@ pub struct ReadReceipt {
 }
 
 /// An announcement from the building's management.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Announcement {
     pub id: String,
@@ -110,21 +108,20 @@ pub struct Announcement {
 }
 
 /// `POST /announcements`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateAnnouncement {
     pub title: String,
     pub body: String,
 }
 
 /// Where a fault report stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FaultStatus {
     Open,
     InProgress,
     Resolved,
 }
-
-crate::serde_by_name!(FaultStatus, FaultStatus::ALL);
 
 impl FaultStatus {
     /// Every status, in workflow order.
@@ -159,7 +156,7 @@ impl FaultStatus {
 }
 
 /// A reported fault.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Fault {
     pub id: String,
@@ -174,27 +171,27 @@ pub struct Fault {
 }
 
 /// `POST /faults`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportFault {
     pub title: String,
     pub description: String,
 }
 
 /// `PATCH /faults/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateFault {
     pub status: FaultStatus,
 }
 
 /// One option of a vote with its ballots so far.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoteOption {
     pub label: String,
     pub count: u64,
 }
 
 /// A vote among the building's residents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Vote {
     pub id: String,
@@ -208,20 +205,20 @@ pub struct Vote {
 }
 
 /// `POST /votes`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenVote {
     pub title: String,
     pub options: Vec<String>,
 }
 
 /// `POST /votes/{id}/ballots`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CastBallot {
     pub option: String,
 }
 
 /// A building document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Document {
     pub id: String,
@@ -231,7 +228,7 @@ pub struct Document {
 }
 
 /// A neighbour: another user of the building.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Neighbor {
     pub id: String,
     pub name: String,
@@ -240,15 +237,14 @@ pub struct Neighbor {
 }
 
 /// A notification category of the preferences.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum NotificationCategory {
     Message,
     Announcement,
     Fault,
     Vote,
 }
-
-crate::serde_by_name!(NotificationCategory, NotificationCategory::ALL);
 
 impl NotificationCategory {
     /// Every category, in the contract's order.
@@ -271,7 +267,7 @@ impl NotificationCategory {
 }
 
 /// How one category may reach the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelPreference {
     pub toast: bool,
     pub sound: bool,
@@ -290,7 +286,7 @@ impl Default for ChannelPreference {
 }
 
 /// `GET` and `PUT /notification-preferences`: every category, each with its channels.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationPreferences {
     #[serde(default)]
     pub message: ChannelPreference,
@@ -325,7 +321,7 @@ impl NotificationPreferences {
 }
 
 /// `GET /events/missed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MissedEvents {
     pub events: Vec<Envelope>,
@@ -337,13 +333,13 @@ pub struct MissedEvents {
 }
 
 /// The body of every error answer: `{ "error": { "code", "message" } }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     pub error: ApiErrorDetail,
 }
 
 /// The inside of [`ApiError`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ReadJson, WriteJson)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiErrorDetail {
     pub code: String,
     pub message: String,

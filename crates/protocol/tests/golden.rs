@@ -369,3 +369,33 @@ fn prev_id_is_spliced_into_a_written_frame() {
     assert_eq!(with_prev_id("{}", 0), r#"{"prevId":0}"#);
     assert_eq!(with_prev_id("not json", 1), "not json");
 }
+
+/// Every kind of frame, byte for byte as it has always gone over the wire (field order,
+/// no spaces, optional fields left out): a change of codec may not change one byte of it.
+#[test]
+fn wire_texts_byte_for_byte() {
+    let texts = [
+        r#"{"type":"message:new","payload":{"message":{"id":"7","conversationId":"1-2","fromUserId":"2","fromName":"Bob","toUserId":"1","body":"Hi \"you\"\n","sentAt":"2026-11-26T12:00:00.123Z","read":false}},"timestamp":"2026-11-26T12:00:00.123Z","requestId":"r-1","id":1234}"#,
+        r#"{"type":"message:read","payload":{"conversationId":"1-2","unreadCount":0},"timestamp":"2026-11-26T12:00:00.123Z","id":5,"prevId":4}"#,
+        r#"{"type":"notification:announcement","payload":{"notificationId":"n1","title":"Water off","body":"Tue 9–12","entityId":"3","link":"/announcements"},"timestamp":"2026-11-26T12:00:00.123Z","id":6}"#,
+        r#"{"type":"notification:fault","payload":{"notificationId":"n2","title":"t","body":"b","entityId":"3","link":"/faults/3"},"timestamp":"2026-11-26T12:00:00.123Z","id":7}"#,
+        r#"{"type":"notification:vote","payload":{"notificationId":"n3","title":"t","body":"b","entityId":"1","link":"/votes"},"timestamp":"2026-11-26T12:00:00.123Z","id":8}"#,
+        r#"{"type":"entity:created","payload":{"entity":"fault","id":"3","version":1},"timestamp":"2026-11-26T12:00:00.123Z","id":9}"#,
+        r#"{"type":"entity:updated","payload":{"entity":"announcement","id":"3","version":2},"timestamp":"2026-11-26T12:00:00.123Z","id":10}"#,
+        r#"{"type":"entity:deleted","payload":{"entity":"neighbor","id":"4"},"timestamp":"2026-11-26T12:00:00.123Z","id":11}"#,
+        r#"{"type":"connection:authenticated","payload":{"userId":"1","lastEventId":9,"epoch":"e1","serverTime":"2026-11-26T12:00:00.123Z"},"timestamp":"2026-11-26T12:00:00.123Z"}"#,
+        r#"{"type":"connection:error","payload":{"code":"auth_failed","message":"token expired"},"timestamp":"2026-11-26T12:00:00.123Z"}"#,
+        r#"{"type":"pong","payload":null,"timestamp":"2026-11-26T12:00:00.123Z"}"#,
+        r#"{"type":"preferences:updated","payload":{"message":{"toast":true,"sound":false,"browser":false},"announcement":{"toast":true,"sound":true,"browser":false},"fault":{"toast":false,"sound":false,"browser":true},"vote":{"toast":true,"sound":true,"browser":false}},"timestamp":"2026-11-26T12:00:00.123Z","id":12}"#,
+        r#"{"type":"poll:closed","payload":{"z":1, "a":[true]},"timestamp":"2026-11-26T12:00:00.123Z","id":13}"#,
+    ];
+    for text in texts {
+        let env = Envelope::from_json(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(env.to_json(), text);
+    }
+    assert_eq!(
+        ClientFrame::auth("jwt", Some(ts())).to_json(),
+        r#"{"type":"auth","payload":{"token":"jwt"},"timestamp":"2026-11-26T12:00:00.123Z"}"#
+    );
+    assert_eq!(ClientFrame::ping().to_json(), r#"{"type":"ping"}"#);
+}

@@ -46,7 +46,7 @@ pub struct CreateFormProps {
     pub path: &'static str,
     pub affects: QueryKey,
     /// The request body from the title and the second field.
-    pub body: Callback<(String, String), RawJson>,
+    pub body: Callback<(String, String), Result<RawJson, serde_json::Error>>,
 }
 
 /// The value of an input or a text area.
@@ -80,7 +80,10 @@ pub fn CreateForm(props: &CreateFormProps) -> Html {
                 return;
             };
             let label = format!("{heading}: {}", preview(&t));
-            let req = body.emit((t, s));
+            let req = match body.emit((t, s)) {
+                Ok(req) => req,
+                Err(e) => return error.set(Some(e.to_string())),
+            };
             let outbox = outbox.clone();
             let (title, second, error, affects) = (
                 title.clone(),

@@ -48,12 +48,7 @@ pub fn DeleteButton(props: &DeleteButtonProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 // On success the row leaves with its list's refetch.
                 if let Err(e) = client
-                    .mutate::<ppt_protocol::json::Ignored, _>(
-                        Method::Delete,
-                        &path,
-                        &(),
-                        Some(affects),
-                    )
+                    .mutate::<crate::api::Ignored, _>(Method::Delete, &path, &(), Some(affects))
                     .await
                 {
                     busy.set(false);

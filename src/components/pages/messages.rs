@@ -18,7 +18,7 @@ use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::Session;
 
 /// The body of a read receipt: `{}`.
-#[derive(ppt_protocol::json::WriteJson)]
+#[derive(serde::Serialize)]
 struct EmptyObject {}
 
 /// The start of a text, for a one-line label.

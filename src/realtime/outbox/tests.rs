@@ -1,7 +1,6 @@
 //! The outbox: order, one try at a time, refusals, retries with one key, offline, reload,
 //! and a property test over random outcomes.
 
-use ppt_protocol::json;
 use ppt_protocol::RawJson;
 
 use super::*;
@@ -136,8 +135,11 @@ fn a_reload_resumes_with_the_same_keys() {
     let mut o = outbox();
     add(&mut o, 1, 0);
     add(&mut o, 2, 0);
-    let stored: Stored = json::read(&json::write(&o.stored())).unwrap();
-    assert!(json::write(&stored).contains("\"state\":\"sending\""));
+    let stored: Stored =
+        serde_json::from_str(&serde_json::to_string(&o.stored()).unwrap()).unwrap();
+    assert!(serde_json::to_string(&stored)
+        .unwrap()
+        .contains("\"state\":\"sending\""));
     let mut again = Outbox::restore(stored, BackoffConfig::default());
     assert_eq!(
         states(&again),
@@ -260,8 +262,8 @@ fn a_key_is_queued_once() {
 #[test]
 fn the_stored_format_is_unchanged() {
     use crate::realtime::tabs::tests::{item, STORED};
-    let stored: Stored = json::read(STORED).unwrap();
+    let stored: Stored = serde_json::from_str(STORED).unwrap();
     assert_eq!(stored.next_id, 3);
     assert_eq!(stored.items, [item(None), item(Some("r"))]);
-    assert_eq!(json::write(&stored), STORED);
+    assert_eq!(serde_json::to_string(&stored).unwrap(), STORED);
 }
