@@ -1,10 +1,11 @@
-//! Providers and the page for the address (`crate::router`).
+//! Providers and the page for the address: yew-router's `BrowserRouter` and a `Switch` over
+//! [`Route`].
 
 use yew::prelude::*;
+use yew_router::prelude::*;
+use yewdux::use_selector;
 
 use crate::route::Route;
-use crate::router::{use_route, Redirect};
-use crate::store::dispatch::use_store_value;
 
 use crate::components::header::Header;
 use crate::components::pages::{
@@ -56,23 +57,43 @@ pub struct AppProps {
 pub fn App(props: &AppProps) -> Html {
     let client = &props.client;
     html! {
-        <ContextProvider<QueryClient> context={client.clone()}>
-            <WebSocketProvider>
-                <LiveEvents />
-                <Pages />
-                <ToastHost />
-            </WebSocketProvider>
-        </ContextProvider<QueryClient>>
+        <BrowserRouter>
+            <ContextProvider<QueryClient> context={client.clone()}>
+                <WebSocketProvider>
+                    <LiveEvents />
+                    <Switch<Route> render={page} />
+                    <ToastHost />
+                </WebSocketProvider>
+            </ContextProvider<QueryClient>>
+        </BrowserRouter>
     }
 }
 
-/// The page for the address bar (only this re-renders when it changes).
-#[function_component]
-fn Pages() -> Html {
-    match use_route() {
+/// The page for `route` (the `Switch` renders it again when the address changes).
+fn page(route: Route) -> Html {
+    match route {
         Route::Login => html! { <LoginPage /> },
         other => html! { <Authenticated route={other} /> },
     }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ReplaceProps {
+    pub to: Route,
+}
+
+/// Goes to `to` once rendered, in place of the current entry of the history (a redirect:
+/// Back does not return to the page that redirected, which would only redirect again).
+#[function_component]
+pub fn Replace(props: &ReplaceProps) -> Html {
+    let navigator = use_navigator();
+    let to = props.to.clone();
+    use_effect_with((), move |_| {
+        if let Some(n) = navigator {
+            n.replace(&to);
+        }
+    });
+    html! {}
 }
 
 #[derive(Properties, PartialEq)]
@@ -83,8 +104,9 @@ struct AuthenticatedProps {
 /// Pages behind the login: the header and the page, or a redirect to the login page.
 #[function_component]
 fn Authenticated(props: &AuthenticatedProps) -> Html {
-    let session = use_store_value::<Session>();
-    if session.restoring {
+    // Only what decides between the three views below: a renewed token renders nothing.
+    let (restoring, logged_in) = *use_selector(|s: &Session| (s.restoring, s.is_logged_in()));
+    if restoring {
         // The header is there from the first frame, so nothing moves down when the page
         // arrives (a layout shift on every load, as Lighthouse counts them).
         return html! {
@@ -96,8 +118,8 @@ fn Authenticated(props: &AuthenticatedProps) -> Html {
             </>
         };
     }
-    if !session.is_logged_in() {
-        return html! { <Redirect to={Route::Login} /> };
+    if !logged_in {
+        return html! { <Replace to={Route::Login} /> };
     }
     let page = match &props.route {
         Route::Dashboard => html! { <Dashboard /> },

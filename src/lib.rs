@@ -1,17 +1,17 @@
 //! ppt-web: the resident portal, a Yew single-page app.
 //!
 //! # Layout
-//! - [`app`]: providers and the page for the address; [`route`]: every page and its address
-//!   (pure); [`router`]: the address bar followed (history, links, redirects).
+//! - [`app`]: providers and yew-router's `Switch`; [`route`]: every page and its address (the
+//!   `Routable` enum).
 //! - [`components`]: the header and the pages ([`components::pages`]), each taking props
 //!   and giving callbacks.
 //! - [`hooks`]: `use_websocket`, `use_ws_subscription`, `use_query` (and the query client),
 //!   `use_live_events` (carries out the live core's decisions).
 //! - [`browser`]: the notification sound, system notifications, tab visibility, the stored
 //!   event cursor, Web Locks.
-//! - [`store`]: the stores ([`store::dispatch`]: the mechanism) and their reducers: session, preferences, toasts, queries (one
-//!   state per key, messages included: [`store::messages`]); and the queries the pages show
-//!   ([`store::lists`]: key, path, type of each).
+//! - [`store`]: the yewdux stores and their reducers: session, preferences, toasts, queries
+//!   (one state per key, messages included: [`store::messages`]); and the queries the pages
+//!   show ([`store::lists`]: key, path, type of each).
 //! - [`realtime`]: pure logic: connection state machine, backoff, heartbeat, status,
 //!   subscriptions, the live core (catch-up, event routing, alerts, preference filter) and
 //!   invalidation. No browser in it; tested natively.
@@ -31,6 +31,5 @@ pub mod config;
 pub mod hooks;
 pub mod realtime;
 pub mod route;
-pub mod router;
 pub mod store;
 pub mod ws;

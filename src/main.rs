@@ -12,16 +12,16 @@ fn main() {
     {
         use ppt_web::app::{prefetch, App, AppProps};
         use ppt_web::hooks::QueryClient;
-        use ppt_web::store::dispatch::Dispatch;
+        use ppt_web::route::Route;
         use ppt_web::store::session::{Session, SessionAction};
+        use yew_router::Routable;
+        use yewdux::Dispatch;
 
         let client = QueryClient::new(Dispatch::global(), Dispatch::global());
         let session = Dispatch::<Session>::global();
-        // The page the address names, as the router's store read it.
-        let route = Dispatch::<ppt_web::router::Location>::global()
-            .get()
-            .0
-            .clone();
+        // The page the address names, as the router will read it.
+        let path = web_sys::window().and_then(|w| w.location().pathname().ok());
+        let route = Route::recognize(path.as_deref().unwrap_or("/")).unwrap_or(Route::NotFound);
         if session.get().restoring {
             // The access token lives in memory only: a new page asks for it at once, before
             // the first render, and the page's lists leave the moment it arrives (the page,
@@ -37,7 +37,6 @@ fn main() {
                 }
             });
         }
-        ppt_web::router::follow_history();
         yew::Renderer::<App>::with_props(AppProps { client }).render();
     }
 }

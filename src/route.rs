@@ -1,79 +1,55 @@
-//! Every page of the app and its address: the one place that knows them (pages, the header,
-//! toasts and the live-event hook link to pages through it; nothing here imports them). Pure:
-//! an address is read into a page and a page written as an address; [`crate::router`] follows
-//! the browser's history with it.
+//! Every page of the app and its address: one `#[derive(Routable)]` enum, the one place that
+//! knows them (pages, the header, toasts and the live-event hook link to pages through it;
+//! nothing here imports them). yew-router's `Switch` shows the page for the address
+//! ([`crate::app`]), its `Link` and navigator go to one.
+
+use yew_router::Routable;
 
 /// Every page of the app.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Routable)]
 pub enum Route {
+    #[at("/")]
     Dashboard,
+    #[at("/login")]
     Login,
+    #[at("/messages")]
     Messages,
+    #[at("/announcements")]
     Announcements,
+    #[at("/faults")]
     Faults,
+    #[at("/faults/:id")]
     Fault { id: String },
+    #[at("/votes")]
     Votes,
+    #[at("/documents")]
     Documents,
+    #[at("/neighbors")]
     Neighbors,
+    #[at("/settings")]
     Settings,
+    #[not_found]
+    #[at("/404")]
     NotFound,
 }
 
 impl Route {
-    /// The page at `path` (a query string or fragment, and a trailing slash, are ignored);
-    /// `NotFound` for any other address.
-    pub fn recognize(path: &str) -> Route {
-        let path = path.split(['?', '#']).next().unwrap_or("");
-        let path = path
-            .strip_suffix('/')
-            .filter(|p| !p.is_empty())
-            .unwrap_or(path);
-        match path {
-            "/" => Route::Dashboard,
-            "/login" => Route::Login,
-            "/messages" => Route::Messages,
-            "/announcements" => Route::Announcements,
-            "/faults" => Route::Faults,
-            "/votes" => Route::Votes,
-            "/documents" => Route::Documents,
-            "/neighbors" => Route::Neighbors,
-            "/settings" => Route::Settings,
-            _ => match path.strip_prefix("/faults/") {
-                Some(id) if !id.is_empty() && !id.contains('/') => Route::Fault { id: id.into() },
-                _ => Route::NotFound,
-            },
-        }
-    }
-
-    /// The page's address.
-    pub fn to_path(&self) -> String {
-        match self {
-            Route::Dashboard => "/",
-            Route::Login => "/login",
-            Route::Messages => "/messages",
-            Route::Announcements => "/announcements",
-            Route::Faults => "/faults",
-            Route::Fault { id } => return ["/faults/", id].concat(),
-            Route::Votes => "/votes",
-            Route::Documents => "/documents",
-            Route::Neighbors => "/neighbors",
-            Route::Settings => "/settings",
-            Route::NotFound => "/404",
-        }
-        .to_owned()
-    }
-
-    /// The page a notification's `link` points at (the dashboard when unknown).
+    /// The page a notification's `link` points at: its path (a query string or fragment is
+    /// ignored) read as the router reads an address; the dashboard when the app has no page
+    /// there.
     pub fn from_link(link: &str) -> Route {
-        match Route::recognize(link) {
-            Route::NotFound => Route::Dashboard,
-            r => r,
+        let path = link.split(['?', '#']).next().unwrap_or("");
+        match Route::recognize(path) {
+            None | Some(Route::NotFound) => Route::Dashboard,
+            Some(r) => r,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use yew_router::Routable;
+
     use super::Route;
 
     /// Every page's address reads back as that page.
@@ -92,21 +68,20 @@ mod tests {
             Route::Settings,
             Route::NotFound,
         ] {
-            assert_eq!(Route::recognize(&route.to_path()), route);
+            assert_eq!(Route::recognize(&route.to_path()), Some(route));
         }
     }
 
-    /// Query strings, fragments and a trailing slash do not change the page; anything else
-    /// is not found.
+    /// A trailing slash does not change the page; anything else is not found; a link the app
+    /// has no page for opens the dashboard.
     #[test]
-    fn addresses_are_read_leniently_and_strictly() {
-        assert_eq!(Route::recognize("/faults/?x=1"), Route::Faults);
-        assert_eq!(Route::recognize("/messages#top"), Route::Messages);
-        assert_eq!(Route::recognize(""), Route::NotFound);
-        assert_eq!(Route::recognize("/faults/"), Route::Faults);
-        assert_eq!(Route::recognize("/faults/3/edit"), Route::NotFound);
-        assert_eq!(Route::recognize("/nope"), Route::NotFound);
+    fn addresses_are_read_as_the_router_reads_them() {
+        assert_eq!(Route::recognize("/faults/"), Some(Route::Faults));
+        assert_eq!(Route::recognize("/faults/3/edit"), Some(Route::NotFound));
+        assert_eq!(Route::recognize("/nope"), Some(Route::NotFound));
         assert_eq!(Route::from_link("/nope"), Route::Dashboard);
+        assert_eq!(Route::from_link("/messages#top"), Route::Messages);
+        assert_eq!(Route::from_link("/faults/?x=1"), Route::Faults);
         assert_eq!(
             Route::from_link("/faults/9"),
             Route::Fault { id: "9".into() }

@@ -189,9 +189,9 @@ mod header {
     use ppt_web::components::header::Header;
     use ppt_web::hooks::WsContext;
     use ppt_web::realtime::{ConnectionState, StatusView};
-    use ppt_web::store::dispatch::Dispatch;
     use ppt_web::store::session::{Session, SessionAction};
     use yew::prelude::*;
+    use yewdux::Dispatch;
 
     use super::*;
 
@@ -206,10 +206,15 @@ mod header {
             status: StatusView::of(props.state),
             ..WsContext::default()
         };
+        // The header's links need a router; an in-memory history leaves the page's address alone.
+        let history =
+            yew_router::history::AnyHistory::from(yew_router::history::MemoryHistory::new());
         html! {
-            <ContextProvider<WsContext> context={ctx}>
-                <Header />
-            </ContextProvider<WsContext>>
+            <yew_router::Router {history}>
+                <ContextProvider<WsContext> context={ctx}>
+                    <Header />
+                </ContextProvider<WsContext>>
+            </yew_router::Router>
         }
     }
 
@@ -427,5 +432,100 @@ mod data_updated_chip {
                 assert!(chip.text_content().unwrap().contains("Data updated"));
             }
         }
+    }
+}
+
+mod queries {
+    use std::cell::Cell;
+
+    use ppt_protocol::rest::{Fault, FaultStatus, Message};
+    use ppt_protocol::{QueryKey, Timestamp};
+    use ppt_web::hooks::use_query;
+    use ppt_web::store::lists::MESSAGES;
+    use ppt_web::store::messages::Inbox;
+    use ppt_web::store::queries::{Queries, QueriesAction, QueryValue};
+    use yew::prelude::*;
+    use yewdux::Dispatch;
+
+    use super::*;
+
+    thread_local! {
+        static INBOX_RENDERS: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Shows `["messages"]` through `use_query`, as the inbox does, and counts its renders.
+    #[function_component]
+    fn InboxProbe() -> Html {
+        let inbox = use_query(&MESSAGES);
+        INBOX_RENDERS.with(|n| n.set(n.get() + 1));
+        let count = inbox.data.map_or(0, |i| i.list.len());
+        html! { <p data-testid="probe">{ count }</p> }
+    }
+
+    fn fetched(key: QueryKey, data: ppt_web::store::queries::QueryData) -> QueriesAction {
+        QueriesAction::Fetched {
+            key,
+            data,
+            now: 1,
+            foreign: true,
+        }
+    }
+
+    fn fault(status: FaultStatus) -> Fault {
+        Fault {
+            id: "1".into(),
+            title: "Lift".into(),
+            description: "stuck".into(),
+            status,
+            reporter_id: "2".into(),
+            reporter_name: "Bob".into(),
+            created_at: Timestamp::default(),
+            updated_at: Timestamp::default(),
+            version: 1,
+        }
+    }
+
+    /// A change to `["faults"]` does not render what shows `["messages"]`; a change to
+    /// `["messages"]` does, once.
+    #[wasm_bindgen_test]
+    async fn a_change_to_faults_does_not_render_the_inbox() {
+        let queries = Dispatch::<Queries>::global();
+        let root = mount();
+        yew::Renderer::<InboxProbe>::with_root(root.clone()).render();
+        yew::scheduler::flush().await;
+        let before = INBOX_RENDERS.with(Cell::get);
+        assert!(before >= 1);
+
+        let faults = QueryKey::new(["faults"]);
+        queries.apply(QueriesAction::Fetching(faults.clone()));
+        queries.apply(fetched(
+            faults.clone(),
+            vec![fault(FaultStatus::Open)].wrap(),
+        ));
+        queries.apply(fetched(faults, vec![fault(FaultStatus::Resolved)].wrap()));
+        yew::scheduler::flush().await;
+        assert_eq!(
+            INBOX_RENDERS.with(Cell::get),
+            before,
+            "faults changed, inbox rendered"
+        );
+
+        let message = Message {
+            id: "7".into(),
+            conversation_id: "1-2".into(),
+            from_user_id: "2".into(),
+            from_name: "Bob".into(),
+            to_user_id: "1".into(),
+            body: "Hi".into(),
+            sent_at: Timestamp::default(),
+            read: false,
+        };
+        queries.apply(fetched(MESSAGES.key(), Inbox::from(vec![message]).wrap()));
+        yew::scheduler::flush().await;
+        assert_eq!(INBOX_RENDERS.with(Cell::get), before + 1);
+        assert_eq!(
+            by_testid(&root, "probe").unwrap().text_content().unwrap(),
+            "1"
+        );
     }
 }

@@ -5,8 +5,8 @@ use gloo_timers::callback::Timeout;
 use ppt_protocol::QueryKey;
 use yew::prelude::*;
 
-use crate::store::dispatch::use_store_value;
 use crate::store::queries::Queries;
+use yewdux::use_selector_with_deps;
 
 /// How long the chip stays, in ms.
 pub const CHIP_MS: u64 = 4_000;
@@ -36,11 +36,11 @@ pub struct DataUpdatedChipProps {
 /// The chip for one query.
 #[function_component]
 pub fn DataUpdatedChip(props: &DataUpdatedChipProps) -> Html {
-    let queries = use_store_value::<Queries>();
+    let changed_at = *use_selector_with_deps(
+        |q: &Queries, key| q.get(key).and_then(|e| e.changed_by_others_at),
+        props.query.clone(),
+    );
     let tick = use_state(|| 0u32);
-    let changed_at = queries
-        .get(&props.query)
-        .and_then(|e| e.changed_by_others_at);
     let now = js_sys::Date::now() as u64;
     let until = changed_at.map(|t| t + CHIP_MS).filter(|u| *u > now);
     {

@@ -4,11 +4,11 @@
 //! put it on the clipboard as plain text for support.
 
 use yew::prelude::*;
+use yewdux::{use_selector, use_store_value};
 
 use crate::hooks::use_websocket;
 use crate::realtime::tabs::Role;
 use crate::store::diagnostics::LiveDiagnostics;
-use crate::store::dispatch::use_store_value;
 use crate::store::outbox::OutboxView;
 
 /// A tab's id as people read it: its last four hex digits.
@@ -93,7 +93,7 @@ pub struct DiagnosticsPanelProps {
 pub fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
     let ws = use_websocket();
     let live = use_store_value::<LiveDiagnostics>();
-    let outbox = use_store_value::<OutboxView>().items.len();
+    let outbox = *use_selector(|o: &OutboxView| o.items.len());
     let copied = use_state(|| false);
     let rows = rows(&ws, &live, outbox);
     let report = std::iter::once("ppt-web connection report".to_owned())

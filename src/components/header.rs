@@ -6,32 +6,35 @@
 //! shows in one row and the button is hidden (CSS alone decides).
 
 use yew::prelude::*;
+use yew_router::prelude::*;
+use yewdux::{use_dispatch, use_selector};
 
 use crate::components::connection_status::ConnectionStatus;
 use crate::components::unread_badge::unread_badge;
 use crate::hooks::use_query;
 use crate::route::Route;
-use crate::router::{link, navigate, use_route};
-use crate::store::dispatch::use_store;
 use crate::store::lists::UNREAD;
 use crate::store::session::{Session, SessionAction};
 
 /// The app's header: name, navigation, connection status, unread badge, user and logout.
 #[function_component]
 pub fn Header() -> Html {
-    let (session, dispatch) = use_store::<Session>();
+    let dispatch = use_dispatch::<Session>();
+    let name =
+        use_selector(|s: &Session| s.user.as_ref().map(|u| u.name.clone()).unwrap_or_default());
     let unread = use_query(&UNREAD).data.map_or(0, |c| c.count);
     let menu_open = use_state(|| false);
     {
         // Going to a page closes the menu.
         let menu_open = menu_open.clone();
-        let route = use_route();
+        let route = use_route::<Route>();
         use_effect_with(route, move |_| menu_open.set(false));
     }
     let toggle_menu = {
         let menu_open = menu_open.clone();
         Callback::from(move |_: MouseEvent| menu_open.set(!*menu_open))
     };
+    let navigator = use_navigator();
     let logout = {
         let dispatch = dispatch.clone();
         Callback::from(move |_| {
@@ -42,29 +45,26 @@ pub fn Header() -> Html {
                 let _ = crate::api::logout(token.as_deref()).await;
             });
             dispatch.apply(SessionAction::LoggedOut);
-            navigate(Route::Login);
+            if let Some(n) = &navigator {
+                n.push(&Route::Login);
+            }
         })
     };
-    let name = session
-        .user
-        .as_ref()
-        .map(|u| u.name.clone())
-        .unwrap_or_default();
     html! {
         <header class={classes!("app-header", menu_open.then_some("menu-open"))}>
-            { link(Route::Dashboard, classes!("brand"), html! { <>{ "ppt" }<span>{ "web" }</span></> }) }
-            { link(Route::Messages, classes!("nav-messages"), html! { <>{ "Messages" }{ unread_badge(unread) }</> }) }
+            <Link<Route> to={Route::Dashboard} classes={classes!("brand")}>{ "ppt" }<span>{ "web" }</span></Link<Route>>
+            <Link<Route> to={Route::Messages} classes={classes!("nav-messages")}>{ "Messages" }{ unread_badge(unread) }</Link<Route>>
             <div class="header-menu" id="header-menu">
                 <nav class="app-nav" aria-label="Main">
-                    { link(Route::Announcements, classes!(), html! { "Announcements" }) }
-                    { link(Route::Faults, classes!(), html! { "Faults" }) }
-                    { link(Route::Votes, classes!(), html! { "Votes" }) }
-                    { link(Route::Documents, classes!(), html! { "Documents" }) }
-                    { link(Route::Neighbors, classes!(), html! { "Neighbours" }) }
+                    <Link<Route> to={Route::Announcements}>{ "Announcements" }</Link<Route>>
+                    <Link<Route> to={Route::Faults}>{ "Faults" }</Link<Route>>
+                    <Link<Route> to={Route::Votes}>{ "Votes" }</Link<Route>>
+                    <Link<Route> to={Route::Documents}>{ "Documents" }</Link<Route>>
+                    <Link<Route> to={Route::Neighbors}>{ "Neighbours" }</Link<Route>>
                 </nav>
                 <div class="header-user">
-                    <span class="user-name" data-testid="user-name">{ name }</span>
-                    { link(Route::Settings, classes!("settings-link"), html! { "Settings" }) }
+                    <span class="user-name" data-testid="user-name">{ (*name).clone() }</span>
+                    <Link<Route> to={Route::Settings} classes={classes!("settings-link")}>{ "Settings" }</Link<Route>>
                     <button class="link-button" data-testid="logout" onclick={logout}>{ "Log out" }</button>
                 </div>
             </div>

@@ -3,11 +3,11 @@
 //! and, unless it is on its way, "Try again" (when it failed) and "Discard".
 
 use yew::prelude::*;
+use yewdux::use_store_value;
 
 use crate::hooks::use_websocket;
 use crate::realtime::outbox::{Item, ItemState};
 use crate::realtime::tabs::OutboxAsk;
-use crate::store::dispatch::use_store_value;
 use crate::store::outbox::OutboxView;
 
 #[derive(Properties, PartialEq)]

@@ -5,9 +5,10 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
+use yew_router::prelude::*;
+use yewdux::use_store;
 
 use crate::route::Route;
-use crate::store::dispatch::use_store;
 use crate::store::toasts::{Toast, ToastAction, Toasts};
 
 #[derive(Properties, PartialEq)]
@@ -68,10 +69,13 @@ pub fn ToastHost() -> Html {
     }
     let (shown, more) = toasts.visible();
     let on_dismiss = dispatch.apply_callback(ToastAction::Dismiss);
+    let navigator = use_navigator();
     let on_open = {
         let dispatch = dispatch.clone();
         Callback::from(move |link: String| {
-            crate::router::navigate(Route::from_link(&link));
+            if let Some(n) = &navigator {
+                n.push(&Route::from_link(&link));
+            }
             dispatch.apply(ToastAction::Clear);
         })
     };

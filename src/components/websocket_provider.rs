@@ -12,6 +12,7 @@ use std::rc::Rc;
 use ppt_protocol::rest::{LoginResponse, Message};
 use ppt_protocol::RawJson;
 use yew::prelude::*;
+use yewdux::{use_dispatch, use_store, Dispatch};
 
 use crate::config::{self, realtime_config};
 use crate::hooks::{use_query_client, QueryClient, WsContext};
@@ -19,7 +20,6 @@ use crate::realtime::invalidation::Invalidation;
 use crate::realtime::outbox::Item;
 use crate::realtime::tabs::{Role, TabCommand};
 use crate::realtime::{ConnectionState, StatusView};
-use crate::store::dispatch::{use_dispatch, use_store, Dispatch};
 use crate::store::lists;
 use crate::store::messages::MessageWrite;
 use crate::store::outbox::OutboxView;

@@ -11,6 +11,8 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use ppt_protocol::rest::{MissedEvents, NotificationPreferences};
 use yew::prelude::*;
+use yew_router::prelude::*;
+use yewdux::{use_dispatch, use_selector, Dispatch};
 
 use crate::api;
 use crate::browser;
@@ -19,7 +21,6 @@ use crate::realtime::invalidation::Invalidation;
 use crate::realtime::live::{Action, Live, Out, World};
 use crate::realtime::tabs::{Role, TabCommand};
 use crate::store::diagnostics::LiveDiagnostics;
-use crate::store::dispatch::{use_dispatch, use_store_value, Dispatch};
 use crate::store::lists::{MESSAGES, UNREAD};
 use crate::store::messages::MessageWrite;
 use crate::store::preferences::{Preferences, PreferencesAction};
@@ -56,8 +57,15 @@ struct Ctx {
 
 #[hook]
 pub fn use_live_events() {
-    let session = use_store_value::<Session>();
+    // Who is signed in (a renewed token is no change: the core and the preferences stay).
+    let signed_in = use_selector(|s: &Session| {
+        s.user
+            .as_ref()
+            .filter(|_| s.token.is_some())
+            .map(|u| u.id.clone())
+    });
     let ws = use_websocket();
+    let navigator = use_navigator();
     let ctx = Ctx {
         state: use_mut_ref(State::default),
         session: use_dispatch::<Session>(),
@@ -68,18 +76,14 @@ pub fn use_live_events() {
         client: use_query_client(),
         tabs: ws.tabs.clone(),
         open: Callback::from(move |link: String| {
-            crate::router::navigate(crate::route::Route::from_link(&link));
+            if let Some(n) = &navigator {
+                n.push(&crate::route::Route::from_link(&link));
+            }
         }),
     };
     {
         let ctx = ctx.clone();
-        // Who is signed in (a renewed token is no change: the core and the preferences stay).
-        let signed_in = session
-            .user
-            .as_ref()
-            .filter(|_| session.token.is_some())
-            .map(|u| u.id.clone());
-        use_effect_with(signed_in, move |signed_in| match signed_in {
+        use_effect_with((*signed_in).clone(), move |signed_in| match signed_in {
             Some(user_id) => ctx.signed_in(user_id),
             None => {
                 *ctx.state.borrow_mut() = State::default();

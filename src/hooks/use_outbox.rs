@@ -11,12 +11,12 @@
 use ppt_protocol::QueryKey;
 use ppt_protocol::RawJson;
 use yew::prelude::*;
+use yewdux::use_selector;
 
 use crate::api::ApiError;
 use crate::hooks::{use_query_client, use_websocket, QueryClient, WsContext};
 use crate::realtime::tabs::OutboxAsk;
 use crate::realtime::ConnectionState;
-use crate::store::dispatch::use_store_value;
 use crate::store::outbox::OutboxView;
 
 /// How a create went.
@@ -94,7 +94,7 @@ impl OutboxHandle {
 pub fn use_outbox() -> OutboxHandle {
     let client = use_query_client();
     let ws = use_websocket();
-    let waiting = use_store_value::<OutboxView>().items.len();
+    let waiting = *use_selector(|o: &OutboxView| o.items.len());
     OutboxHandle {
         client,
         ws,

@@ -14,10 +14,10 @@ use ppt_protocol::RawJson;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yew::prelude::*;
+use yewdux::{use_selector, Dispatch};
 
 use crate::api::{self, ApiError, Method};
 use crate::realtime::invalidation::{Invalidation, QueryCommand, QueryConfig, Scheduler};
-use crate::store::dispatch::{use_store_value, Dispatch};
 use crate::store::lists::ListQuery;
 use crate::store::queries::{FetchState, Queries, QueriesAction, QueryData, QueryValue};
 use crate::store::session::Session;
@@ -266,7 +266,8 @@ pub struct QueryHandle<T> {
 #[hook]
 pub fn use_query<T: QueryValue>(list: &'static ListQuery<T>) -> QueryHandle<T> {
     let client = use_context::<QueryClient>();
-    let queries = use_store_value::<Queries>();
+    // This key's entry alone: a change to another query does not render this component.
+    let entry = use_selector(move |q: &Queries| q.get(&list.key()).cloned().unwrap_or_default());
     use_effect_with(client, move |client| {
         if let Some(c) = client {
             c.mount(list);
@@ -278,8 +279,8 @@ pub fn use_query<T: QueryValue>(list: &'static ListQuery<T>) -> QueryHandle<T> {
             }
         }
     });
-    let entry = queries.get(&list.key()).cloned().unwrap_or_default();
     let data = entry.data.as_ref().and_then(T::unwrap);
+    let entry = (*entry).clone();
     QueryHandle { data, entry }
 }
 

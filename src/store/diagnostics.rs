@@ -2,20 +2,14 @@
 //! and what catch-up has done. The live core's executor writes it after each step that
 //! changed it; only the open panel reads it.
 
-use crate::store::dispatch::{Context, Store};
+use yewdux::Store;
 
 use crate::realtime::catchup::Cursor;
 use crate::realtime::live::LiveStats;
 
 /// The live core's figures for people (and support).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
 pub struct LiveDiagnostics {
     pub cursor: Cursor,
     pub stats: LiveStats,
-}
-
-impl Store for LiveDiagnostics {
-    fn new(_cx: &Context) -> Self {
-        LiveDiagnostics::default()
-    }
 }

@@ -199,8 +199,8 @@ mod tests {
     use ppt_protocol::Timestamp;
 
     use super::*;
-    use crate::store::dispatch::{Context, Dispatch};
     use crate::store::queries::QueriesAction;
+    use yewdux::{Context, Dispatch};
 
     fn m(id: &str, from: &str, to: &str) -> Message {
         Message {

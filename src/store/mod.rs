@@ -1,9 +1,8 @@
-//! The app's stores and their reducers ([`dispatch`]: how a store is kept, changed and
-//! followed). Changes are reducer actions; side effects (requests, storage, sounds) live in
-//! hooks and listeners, never in views.
+//! The app's stores (yewdux) and their reducers. Changes are reducer actions; side effects
+//! (requests, storage, sounds) live in hooks and listeners, never in views. Components read
+//! what they show with `use_selector`, so a change elsewhere in a store leaves them alone.
 
 pub mod diagnostics;
-pub mod dispatch;
 pub mod lists;
 pub mod messages;
 pub mod outbox;

@@ -2,18 +2,12 @@
 //! state. The tab holding the socket runs the outbox ([`crate::realtime::outbox`]) and
 //! writes this; the others receive it from that tab.
 
-use crate::store::dispatch::{Context, Store};
+use yewdux::Store;
 
 use crate::realtime::outbox::Item;
 
 /// The outbox's items, in sending order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
 pub struct OutboxView {
     pub items: Vec<Item>,
-}
-
-impl Store for OutboxView {
-    fn new(_cx: &Context) -> Self {
-        OutboxView::default()
-    }
 }

@@ -4,23 +4,17 @@
 use std::rc::Rc;
 
 use ppt_protocol::rest::{NotificationCategory, NotificationPreferences};
+use yewdux::{Reducer, Store};
 
 use crate::api::ApiError;
-use crate::store::dispatch::{Context, Reducer, Store};
 
 /// The user's preferences as the app knows them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
 pub struct Preferences {
     pub prefs: NotificationPreferences,
     pub loaded: bool,
     pub saving: bool,
     pub error: Option<ApiError>,
-}
-
-impl Store for Preferences {
-    fn new(_cx: &Context) -> Self {
-        Preferences::default()
-    }
 }
 
 /// The three switches of a category.
@@ -85,7 +79,7 @@ impl Reducer<Preferences> for PreferencesAction {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::dispatch::{Context, Dispatch};
+    use yewdux::{Context, Dispatch};
 
     use super::*;
 

@@ -9,10 +9,10 @@ use std::rc::Rc;
 
 use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, UnreadCount, Vote};
 use ppt_protocol::QueryKey;
+use yewdux::{Reducer, Store};
 
 use super::messages::{self, Inbox, MessageWrite};
 use crate::api::ApiError;
-use crate::store::dispatch::{Context, Reducer, Store};
 
 /// Data of one query, typed per list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,15 +91,9 @@ pub struct FetchState {
 }
 
 /// Every query's entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
 pub struct Queries {
     pub entries: HashMap<QueryKey, FetchState>,
-}
-
-impl Store for Queries {
-    fn new(_cx: &Context) -> Self {
-        Queries::default()
-    }
 }
 
 impl Queries {
@@ -170,9 +164,9 @@ impl Reducer<Queries> for QueriesAction {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::dispatch::{Context, Dispatch};
     use ppt_protocol::rest::{Document, Fault, FaultStatus};
     use ppt_protocol::Timestamp;
+    use yewdux::{Context, Dispatch};
 
     use super::*;
 

@@ -5,8 +5,8 @@
 
 use std::rc::Rc;
 
-use crate::store::dispatch::{Context, Reducer, Store};
 use ppt_protocol::rest::{LoginResponse, User};
+use yewdux::{Context, Reducer, Store};
 
 /// Where earlier versions kept the session (token included); removed at start.
 pub const LEGACY_STORAGE_KEY: &str = "ppt-web.session";
@@ -119,8 +119,8 @@ fn forget_legacy_storage() {}
 
 #[cfg(test)]
 mod tests {
-    use crate::store::dispatch::Dispatch;
     use ppt_protocol::rest::Role;
+    use yewdux::Dispatch;
 
     use super::*;
 

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::dispatch::{Context, Reducer, Store};
+use yewdux::{Reducer, Store};
 
 /// How many toasts show at once.
 pub const MAX_VISIBLE: usize = 3;
@@ -45,16 +45,10 @@ pub struct Toast {
 
 /// Toasts on screen, oldest first. Shared copies: an update during a burst clones
 /// pointers, not a hundred toasts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Store)]
 pub struct Toasts {
     pub items: Vec<Rc<Toast>>,
     next_id: u64,
-}
-
-impl Store for Toasts {
-    fn new(_cx: &Context) -> Self {
-        Toasts::default()
-    }
 }
 
 impl Toasts {
@@ -141,7 +135,7 @@ fn add(s: &mut Toasts, push: ToastAction) {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::dispatch::{Context, Dispatch};
+    use yewdux::{Context, Dispatch};
 
     use super::*;
 

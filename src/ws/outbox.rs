@@ -10,13 +10,13 @@ use std::rc::{Rc, Weak};
 use gloo_timers::callback::Timeout;
 use ppt_protocol::RawJson;
 use yew::Callback;
+use yewdux::Dispatch;
 
 use crate::api;
 use crate::browser::storage;
 use crate::config::realtime_config;
 use crate::realtime::outbox::{Command, Item, Outbox, Outcome};
 use crate::realtime::tabs::OutboxAsk;
-use crate::store::dispatch::Dispatch;
 use crate::store::session::Session;
 
 fn now() -> u64 {

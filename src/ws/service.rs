@@ -12,12 +12,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use yew::Callback;
+use yewdux::Dispatch;
 
 use crate::api;
 use crate::realtime::machine::SocketId;
 use crate::realtime::subscriptions::{Pattern, Registry};
 use crate::realtime::{Command, ConnectionConfig, Input, Machine, StatusView};
-use crate::store::dispatch::Dispatch;
 use crate::store::session::{Session, SessionAction};
 
 /// A socket and the closures it calls (kept alive as long as the socket is).

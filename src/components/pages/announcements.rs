@@ -3,23 +3,20 @@
 use ppt_protocol::rest::{CreateAnnouncement, Role};
 use ppt_protocol::RawJson;
 use yew::prelude::*;
+use yewdux::use_selector;
 
 use super::create_form::{CreateForm, Field};
 use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::hooks::use_query;
-use crate::store::dispatch::use_store_value;
 use crate::store::lists::ANNOUNCEMENTS;
 use crate::store::session::Session;
 
 #[function_component]
 pub fn AnnouncementsPage() -> Html {
     let q = use_query(&ANNOUNCEMENTS);
-    let session = use_store_value::<Session>();
-    let is_manager = session
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role == Role::Manager);
+    let is_manager =
+        *use_selector(|s: &Session| s.user.as_ref().is_some_and(|u| u.role == Role::Manager));
     let list = q.data.clone().unwrap_or_default();
     html! {
         <>

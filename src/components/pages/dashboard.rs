@@ -1,12 +1,12 @@
 //! The dashboard: a greeting and the way to every page.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
+use yewdux::use_selector;
 
 use super::list_card::ListCard;
 use crate::hooks::use_query;
 use crate::route::Route;
-use crate::router::link;
-use crate::store::dispatch::use_store_value;
 use crate::store::lists::ANNOUNCEMENTS;
 use crate::store::session::Session;
 
@@ -16,14 +16,14 @@ const LATEST: usize = 3;
 /// The page after login.
 #[function_component]
 pub fn Dashboard() -> Html {
-    let session = use_store_value::<Session>();
     let q = use_query(&ANNOUNCEMENTS);
     let latest = q.data.clone().unwrap_or_default();
-    let first_name = session
-        .user
-        .as_ref()
-        .and_then(|u| u.name.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_default();
+    let first_name = use_selector(|s: &Session| {
+        s.user
+            .as_ref()
+            .and_then(|u| u.name.split_whitespace().next().map(str::to_owned))
+            .unwrap_or_default()
+    });
     let tiles = [
         (Route::Messages, "Messages", "Talk with your neighbours"),
         (
@@ -41,12 +41,12 @@ pub fn Dashboard() -> Html {
             <h1>{ format!("Hello, {first_name}") }</h1>
             <p class="muted">{ "Sunny Court 12" }</p>
             <div class="tiles">
-                { for tiles.into_iter().map(|(route, title, text)| link(route, classes!("tile"), html! {
-                    <>
+                { for tiles.into_iter().map(|(route, title, text)| html! {
+                    <Link<Route> to={route} classes={classes!("tile")}>
                         <strong>{ title }</strong>
                         <span class="muted">{ text }</span>
-                    </>
-                })) }
+                    </Link<Route>>
+                }) }
             </div>
             <ListCard title="Latest announcements" query={ANNOUNCEMENTS.key()} entry={q.entry.clone()} empty={latest.is_empty()}>
                 <ul class="item-list" data-testid="dashboard-announcements">

@@ -12,10 +12,9 @@ use crate::store::session::Session;
 #[function_component]
 pub fn DocumentsPage() -> Html {
     let q = use_query(&DOCUMENTS);
-    let is_manager = crate::store::dispatch::use_store_value::<Session>()
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role == Role::Manager);
+    let is_manager = *yewdux::use_selector(|s: &Session| {
+        s.user.as_ref().is_some_and(|u| u.role == Role::Manager)
+    });
     let list = q.data.clone().unwrap_or_default();
     html! {
         <ListCard title="Documents" query={DOCUMENTS.key()} entry={q.entry.clone()} empty={list.is_empty()}>

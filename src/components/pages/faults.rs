@@ -4,13 +4,13 @@ use ppt_protocol::rest::{Fault, FaultStatus, ReportFault, Role, UpdateFault};
 use ppt_protocol::RawJson;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
+use yewdux::use_selector;
 
 use super::create_form::{describe, CreateForm, Field};
 use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::api::Method;
 use crate::hooks::{use_query, use_query_client};
-use crate::store::dispatch::use_store_value;
 use crate::store::lists::FAULTS;
 use crate::store::session::Session;
 
@@ -24,14 +24,15 @@ pub struct FaultsPageProps {
 #[function_component]
 pub fn FaultsPage(props: &FaultsPageProps) -> Html {
     let q = use_query(&FAULTS);
-    let session = use_store_value::<Session>();
+    // The user, not the session: a renewed token renders nothing again.
+    let user = use_selector(|s: &Session| s.user.clone());
     let client = use_query_client();
     let error = use_state(|| None::<String>);
-    let is_manager = session
-        .user
+    let is_manager = user
+        .as_ref()
         .as_ref()
         .is_some_and(|u| u.role == Role::Manager);
-    let me = session.user.as_ref().map(|u| u.id.clone());
+    let me = user.as_ref().as_ref().map(|u| u.id.clone());
     let list = q.data.clone().unwrap_or_default();
     let on_status = {
         let error = error.clone();

@@ -1,11 +1,12 @@
 //! The login page: the form (pure component) and the page that submits it.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
+use yewdux::use_store;
 
 use crate::api::{self, ApiError};
+use crate::app::Replace;
 use crate::route::Route;
-use crate::router::{navigate, Redirect};
-use crate::store::dispatch::use_store;
 use crate::store::session::{Session, SessionAction};
 
 #[derive(Properties, PartialEq)]
@@ -71,19 +72,23 @@ pub fn LoginPage() -> Html {
     let busy = use_state(|| false);
     let error = use_state(|| None::<String>);
     if session.is_logged_in() {
-        return html! { <Redirect to={Route::Dashboard} /> };
+        return html! { <Replace to={Route::Dashboard} /> };
     }
+    let navigator = use_navigator();
     let on_submit = {
         let (busy, error) = (busy.clone(), error.clone());
         Callback::from(move |(email, password): (String, String)| {
             let (busy, error, dispatch) = (busy.clone(), error.clone(), dispatch.clone());
+            let navigator = navigator.clone();
             busy.set(true);
             error.set(None);
             wasm_bindgen_futures::spawn_local(async move {
                 match api::login(&email, &password).await {
                     Ok(r) => {
                         dispatch.apply(SessionAction::LoggedIn(r));
-                        navigate(Route::Dashboard);
+                        if let Some(n) = navigator {
+                            n.push(&Route::Dashboard);
+                        }
                     }
                     Err(e) => {
                         busy.set(false);

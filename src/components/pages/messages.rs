@@ -6,12 +6,12 @@ use std::rc::Rc;
 use ppt_protocol::rest::{Message, ReadReceipt, SendMessageRequest};
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
+use yewdux::{use_dispatch, use_selector};
 
 use crate::api::{ApiError, Method};
 use crate::components::data_updated_chip::DataUpdatedChip;
 use crate::components::outbox_list::OutboxList;
 use crate::hooks::{use_outbox, use_query, use_query_client, Sent};
-use crate::store::dispatch::{use_dispatch, use_store_value};
 use crate::store::lists::{MESSAGES, NEIGHBORS, UNREAD};
 use crate::store::messages::{conversations, MessageWrite};
 use crate::store::queries::{Queries, QueriesAction};
@@ -81,7 +81,6 @@ pub fn MessageItem(props: &MessageItemProps) -> Html {
 /// The messages page.
 #[function_component]
 pub fn MessagesPage() -> Html {
-    let session = use_store_value::<Session>();
     let client = use_query_client();
     let queries = use_dispatch::<Queries>();
     let inbox = use_query(&MESSAGES);
@@ -94,11 +93,9 @@ pub fn MessagesPage() -> Html {
     let sending = use_state(|| false);
     let to_ref = use_node_ref();
     let body_ref = use_node_ref();
-    let me = session
-        .user
-        .as_ref()
-        .map(|u| u.id.clone())
-        .unwrap_or_default();
+    let me =
+        (*use_selector(|s: &Session| s.user.as_ref().map(|u| u.id.clone()).unwrap_or_default()))
+            .clone();
 
     // One callback for as long as the user stays (rows compare it by address). Reading is
     // this tab's own change: the events it causes raise no "Data updated".

@@ -1,8 +1,8 @@
 //! The page for an address the app does not have.
 
 use crate::route::Route;
-use crate::router::link;
 use yew::prelude::*;
+use yew_router::prelude::*;
 
 /// "Page not found", with the way back to the dashboard. A plain function, not a component:
 /// it has no state, and each component costs ~1.4 KB of Yew's machinery in the wasm.
@@ -11,7 +11,7 @@ pub fn not_found_page() -> Html {
         <section class="card" data-testid="not-found">
             <h1>{ "Page not found" }</h1>
             <p class="muted">{ "There is nothing at this address." }</p>
-            { link(Route::Dashboard, classes!(), html! { "Back to the dashboard" }) }
+            <Link<Route> to={Route::Dashboard}>{ "Back to the dashboard" }</Link<Route>>
         </section>
     }
 }

@@ -4,10 +4,10 @@
 use ppt_protocol::rest::{NotificationCategory, NotificationPreferences};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
+use yewdux::{use_dispatch, use_store};
 
 use crate::api;
 use crate::browser::notifications;
-use crate::store::dispatch::{use_store, use_store_value};
 use crate::store::preferences::{Channel, Preferences, PreferencesAction};
 use crate::store::session::Session;
 
@@ -31,10 +31,10 @@ fn channel_name(c: Channel) -> &'static str {
 /// The settings page.
 #[function_component]
 pub fn SettingsPage() -> Html {
-    let session = use_store_value::<Session>();
+    // The token is read when a change is saved (it is renewed while the page is open).
+    let session = use_dispatch::<Session>();
     let (prefs, dispatch) = use_store::<Preferences>();
     let permission = use_state(notifications::permission_label);
-    let token = session.token.clone().unwrap_or_default();
 
     let on_toggle = {
         let dispatch = dispatch.clone();
@@ -47,7 +47,8 @@ pub fn SettingsPage() -> Html {
                     on,
                 });
                 let wanted = dispatch.get().prefs.clone();
-                let (dispatch, token) = (dispatch.clone(), token.clone());
+                let dispatch = dispatch.clone();
+                let token = session.get().token.clone().unwrap_or_default();
                 wasm_bindgen_futures::spawn_local(async move {
                     match api::put::<NotificationPreferences, _>(
                         "/notification-preferences",

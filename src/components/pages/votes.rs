@@ -3,23 +3,24 @@
 use ppt_protocol::rest::{CastBallot, OpenVote, Role};
 use ppt_protocol::RawJson;
 use yew::prelude::*;
+use yewdux::use_selector;
 
 use super::create_form::{describe, CreateForm, Field};
 use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::components::outbox_list::OutboxList;
 use crate::hooks::{use_outbox, use_query};
-use crate::store::dispatch::use_store_value;
 use crate::store::lists::VOTES;
 use crate::store::session::Session;
 
 #[function_component]
 pub fn VotesPage() -> Html {
     let q = use_query(&VOTES);
-    let session = use_store_value::<Session>();
+    // The user, not the session: a renewed token renders nothing again.
+    let user = use_selector(|s: &Session| s.user.clone());
     let outbox = use_outbox();
     let error = use_state(|| None::<String>);
-    let role = session.user.as_ref().map(|u| u.role);
+    let role = user.as_ref().as_ref().map(|u| u.role);
     let list = q.data.clone().unwrap_or_default();
     let on_vote = {
         let error = error.clone();
