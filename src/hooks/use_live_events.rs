@@ -288,8 +288,8 @@ impl Ctx {
             Action::ResetAll => {
                 if let Some(c) = &self.client {
                     // The inbox merges what it holds into each fetch: nothing held is
-                    // trusted now.
-                    c.forget(&MESSAGES.key());
+                    // trusted now, but it stays shown until the refetch replaces it.
+                    c.distrust(&MESSAGES.key());
                     c.invalidate_all();
                 }
             }

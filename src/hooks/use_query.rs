@@ -95,10 +95,11 @@ impl QueryClient {
         self.inner.borrow_mut().scheduler.unmounted(key);
     }
 
-    /// Drops a key's data (it cannot be trusted): the next mount fetches it afresh.
-    pub fn forget(&self, key: &QueryKey) {
+    /// A key's data cannot be trusted (the event log was reset): it stays shown until the
+    /// next fetch replaces it, and the scheduler forgets what it reflects.
+    pub fn distrust(&self, key: &QueryKey) {
         self.inner.borrow_mut().scheduler.forget(key);
-        self.queries.apply(QueriesAction::Forget(key.clone()));
+        self.queries.apply(QueriesAction::Distrust(key.clone()));
     }
 
     /// Logout: drops every key's data and this tab's request ids.

@@ -281,6 +281,21 @@ mod tests {
         assert!(inbox(&d).list[1].read);
     }
 
+    /// A distrusted inbox (the event log was reset) stays shown until the next fetch, which
+    /// replaces it instead of merging what it held; later fetches merge again.
+    #[test]
+    fn a_distrusted_inbox_is_replaced_by_the_next_fetch() {
+        let d = store();
+        loaded(&d, vec![m("3", "2", "1"), m("9", "2", "1")]);
+        d.apply(QueriesAction::Distrust(MESSAGES.key()));
+        assert_eq!(ids(&d), ["9", "3"], "still shown");
+        loaded(&d, vec![m("4", "2", "1")]);
+        assert_eq!(ids(&d), ["4"], "nothing held survives the reset");
+        received(&d, vec![m("5", "2", "1")]);
+        loaded(&d, vec![m("4", "2", "1")]);
+        assert_eq!(ids(&d), ["5", "4"], "merging again");
+    }
+
     /// New unread messages to me raise the held total once; my own and known ones do not; a
     /// read conversation is marked, and the server's total replaces the held one.
     #[test]

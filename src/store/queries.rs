@@ -88,6 +88,9 @@ pub struct FetchState {
     pub error: Option<ApiError>,
     /// When a refetch caused by someone else's change last brought different data.
     pub changed_by_others_at: Option<u64>,
+    /// The data shown cannot be trusted (the event log was reset): it stays on screen until
+    /// the next fetch, which replaces it instead of merging into it.
+    pub distrusted: bool,
 }
 
 /// Every query's entry.
@@ -118,8 +121,9 @@ pub enum QueriesAction {
     },
     /// Live events and my own changes written into cached data in place.
     Write(MessageWrite),
-    /// Forgets a key's data (it cannot be trusted; the next fetch starts afresh).
-    Forget(QueryKey),
+    /// A key's data cannot be trusted, but stays shown until the next fetch replaces it (an
+    /// emptied list that fills again a moment later would move the page twice).
+    Distrust(QueryKey),
     /// Logout: forget everything.
     Clear,
 }
@@ -136,10 +140,12 @@ impl Reducer<Queries> for QueriesAction {
                 foreign,
             } => {
                 let e = s.entries.entry(key).or_default();
-                if let (QueryData::Inbox(new), Some(QueryData::Inbox(held))) = (&mut data, &e.data)
+                if let (QueryData::Inbox(new), Some(QueryData::Inbox(held)), false) =
+                    (&mut data, &e.data, e.distrusted)
                 {
                     Rc::make_mut(new).absorb(held);
                 }
+                e.distrusted = false;
                 if foreign && e.data.as_ref().is_some_and(|old| *old != data) {
                     e.changed_by_others_at = Some(now);
                 }
@@ -153,8 +159,10 @@ impl Reducer<Queries> for QueriesAction {
                 e.error = Some(error);
             }
             QueriesAction::Write(write) => messages::apply(s, write),
-            QueriesAction::Forget(key) => {
-                s.entries.remove(&key);
+            QueriesAction::Distrust(key) => {
+                if let Some(e) = s.entries.get_mut(&key) {
+                    e.distrusted = true;
+                }
             }
             QueriesAction::Clear => s.entries.clear(),
         }

@@ -195,6 +195,13 @@ pub fn MessagesPage() -> Html {
         })
     };
 
+    if inbox.data.is_none() && inbox.entry.error.is_none() {
+        // The first load: the page shows once its messages are here, all at once, rather
+        // than move down as the conversations fill in above the inbox.
+        return html! {
+            <p class="muted" data-testid="messages-loading" aria-busy="true">{ "Loading messages…" }</p>
+        };
+    }
     let unread_total = unread.data.as_ref().map_or(0, |c| c.count);
     let neighbors = neighbors.data.unwrap_or_default();
     let list = inbox
