@@ -15,7 +15,8 @@ use crate::components::pages::{
 use crate::components::toast::ToastHost;
 use crate::components::websocket_provider::WebSocketProvider;
 use crate::hooks::{use_live_events, QueryClient};
-use crate::store::lists;
+use crate::store::lists::{self, ListQuery};
+use crate::store::queries::QueryValue;
 use crate::store::session::Session;
 
 /// Listens to server frames for the whole app (renders nothing).
@@ -25,10 +26,23 @@ fn LiveEvents() -> Html {
     html! {}
 }
 
+/// What can start fetching a list: the query client, or a test that notes which.
+pub trait Prefetch {
+    fn prefetch<T: QueryValue>(&self, list: &'static ListQuery<T>);
+}
+
+impl Prefetch for QueryClient {
+    fn prefetch<T: QueryValue>(&self, list: &'static ListQuery<T>) {
+        QueryClient::prefetch(self, list)
+    }
+}
+
 /// Starts fetching the lists `route`'s page shows, before it is first rendered: their data
 /// travels while the app boots, lays out and connects (a route loader, as TanStack Router
-/// and Remix have). Pages mount the same queries and share the fetch in flight.
-pub fn prefetch(route: &Route, client: &QueryClient) {
+/// and Remix have). Pages mount the same queries and share the fetch in flight. The page's
+/// boot script (`static/boot.js`) asks for the same lists while the wasm downloads, and these
+/// fetches take its answers.
+pub fn prefetch(route: &Route, client: &impl Prefetch) {
     // The header's unread badge is on every page.
     client.prefetch(&lists::UNREAD);
     match route {
@@ -138,5 +152,60 @@ fn Authenticated(props: &AuthenticatedProps) -> Html {
             <Header />
             <main class="page">{ page }</main>
         </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// Notes the path of every list asked for.
+    #[derive(Default)]
+    struct Paths(RefCell<Vec<&'static str>>);
+
+    impl Prefetch for Paths {
+        fn prefetch<T: QueryValue>(&self, list: &'static ListQuery<T>) {
+            self.0.borrow_mut().push(list.path);
+        }
+    }
+
+    /// The page's boot script asks, for every page, for the lists the app prefetches for it
+    /// (its table, keyed by the address's first segment, "*" for every page).
+    #[test]
+    fn the_boot_script_asks_for_the_lists_the_app_prefetches() {
+        let script = include_str!("../static/boot.js");
+        let table = script
+            .split_once("var LISTS = ")
+            .and_then(|(_, rest)| rest.split_once(";\n"))
+            .map(|(json, _)| json)
+            .expect("boot.js has its LISTS table");
+        let table: BTreeMap<String, Vec<String>> = serde_json::from_str(table).unwrap();
+        for route in [
+            Route::Dashboard,
+            Route::Login,
+            Route::Messages,
+            Route::Announcements,
+            Route::Faults,
+            Route::Fault { id: "9".into() },
+            Route::Votes,
+            Route::Documents,
+            Route::Neighbors,
+            Route::Settings,
+            Route::NotFound,
+        ] {
+            let paths = Paths::default();
+            prefetch(&route, &paths);
+            let mut app = paths.0.into_inner();
+            let path = route.to_path();
+            let page = path.split('/').nth(1).unwrap_or("");
+            let mut boot: Vec<&str> = table["*"].iter().map(String::as_str).collect();
+            boot.extend(table.get(page).into_iter().flatten().map(String::as_str));
+            app.sort_unstable();
+            boot.sort_unstable();
+            assert_eq!(app, boot, "{path}");
+        }
     }
 }

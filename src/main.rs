@@ -1,5 +1,6 @@
 //! Boots the app: the query client, the session restored through the refresh cookie with the
-//! first page's lists on their way right behind it, then the renderer.
+//! first page's lists on their way right behind it (both usually asked for already by the
+//! page's boot script, `static/boot.js`), then the renderer.
 
 // The allocator: talc instead of the standard library's dlmalloc (smaller in the wasm and
 // faster; docs/performance-notes.md).
@@ -28,7 +29,12 @@ fn main() {
             // mounting meanwhile, shares those requests).
             let client = client.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                match ppt_web::api::refresh().await {
+                // The page's boot script has usually asked already, while the wasm downloaded.
+                let restored = match ppt_web::browser::boot::take_session().await {
+                    Some(answer) => answer.and_then(|text| ppt_web::api::read(&text)),
+                    None => ppt_web::api::refresh().await,
+                };
+                match restored {
                     Ok(r) => {
                         session.apply(SessionAction::LoggedIn(r));
                         prefetch(&route, &client);

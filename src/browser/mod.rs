@@ -1,7 +1,8 @@
 //! Browser features other than the socket: the notification sound, system notifications,
 //! the stored event cursor, the refresh lock and the socket's lock, the channel between tabs,
-//! whether the tab is hidden. Thin wrappers; every failure is quiet (an alert is a courtesy).
+//! whether the tab is hidden, the answers the page's boot script asked for. Thin wrappers; every failure is quiet (an alert is a courtesy).
 
+pub mod boot;
 pub mod channel;
 pub mod locks;
 pub mod notifications;

@@ -229,9 +229,12 @@ impl QueryClient {
         self.queries.apply(QueriesAction::Fetching(key.clone()));
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let result = api::get_text(&path, &token)
-                .await
-                .and_then(|text| decoder(&text).map_err(ApiError::Decode));
+            // The first page's lists were usually asked for by the page's boot script.
+            let text = match crate::browser::boot::take_list(&path).await {
+                Some(text) => Ok(text),
+                None => api::get_text(&path, &token).await,
+            };
+            let result = text.and_then(|text| decoder(&text).map_err(ApiError::Decode));
             let cmds = match result {
                 Ok(data) => {
                     let versions = data.versions();
