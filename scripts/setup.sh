@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs only what is missing for building and testing ppt-web; safe to run again.
-#   scripts/setup.sh            toolchain for building the app (wasm32, rust-src, trunk, wasm-bindgen, wasm-opt, esbuild)
+#   scripts/setup.sh            toolchain for building the app (wasm32, trunk, wasm-bindgen, wasm-opt, esbuild)
 #   scripts/setup.sh --browser  the same plus Chromium, chromedriver and axe-core for the browser tests
 #   scripts/setup.sh --cluster  the same plus HAProxy, the load balancer of scripts/cluster.sh
-#   scripts/setup.sh --bench    all of the above plus socket.io (npm) for the benchmarks' comparison
+#   scripts/setup.sh --bench    all of the above plus socket.io and Lighthouse (npm) for the benchmarks
 # Prints the PATH addition needed for wasm-opt; scripts/env.sh sources the same settings.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,12 +27,6 @@ say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
-fi
-
-# The app's release build compiles the standard library with it (scripts/build-app.sh).
-if ! rustup component list --installed | grep -q '^rust-src'; then
-  say "adding the rust-src component"
-  rustup component add rust-src
 fi
 
 if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
@@ -96,5 +90,11 @@ if [ "$want_bench" = 1 ] && [ ! -f "$PPT_TOOLS/node_modules/socket.io/package.js
   say "installing socket.io@$SOCKETIO_VERSION (npm) into $PPT_TOOLS"
   mkdir -p "$PPT_TOOLS"
   (cd "$PPT_TOOLS" && npm install --no-audit --no-fund --silent "socket.io@$SOCKETIO_VERSION")
+fi
+# The benchmarks score the app with Lighthouse (npm; 12.2.3 is the last to run on Node.js 20).
+if [ "$want_bench" = 1 ] && [ ! -f "$PPT_TOOLS/node_modules/lighthouse/package.json" ]; then
+  say "installing lighthouse@$LIGHTHOUSE_VERSION (npm) into $PPT_TOOLS"
+  mkdir -p "$PPT_TOOLS"
+  (cd "$PPT_TOOLS" && npm install --no-audit --no-fund --silent -E "lighthouse@$LIGHTHOUSE_VERSION")
 fi
 say "tools ready"

@@ -1,7 +1,7 @@
 //! `ppt-bench`: the performance budget, measured. Prints a table and writes
 //! `docs/performance.md`. `--quick` runs every benchmark small (CI runs it so none rots).
 //!
-//! - `size`: the release app (wasm + JS + CSS), raw, gzip, brotli; fails when over budget.
+//! - `size`: the release app (wasm + JS + CSS), raw, gzip, brotli; fails when over its gate.
 //! - `missed`: `/events/missed` pages of 500 on a large log, latency percentiles.
 //! - `fanout`: 1,000 and 10,000 authenticated sockets, 200-byte building-wide events at rising
 //!   rates: deliveries/s, latency, server CPU per delivery; then the same job against a
@@ -9,8 +9,11 @@
 //! - `idle`: server RSS per idle authenticated socket.
 //! - `storm`: a server restart under N live clients (the app's own catch-up engine and
 //!   backoff): time to recover, and every event applied exactly once and in order.
-//! - `browser`: the app in headless Chromium: cold start-up, events applied in one tab,
-//!   publish-to-screen latency.
+//! - `browser`: the app in headless Chromium: cold start-up, repeat visits, first visits on
+//!   DevTools' Slow 4G, Lighthouse on the dashboard and the inbox, events applied in one tab,
+//!   publish-to-screen latency; with `--baseline DIR`, the start-up figures of an earlier
+//!   build too, measured in turn with this one.
+//! - `edit`: the frontend edit loop, `trunk serve` rebuilding after a component is saved.
 //! - `cluster`: on PostgreSQL beside SQLite: appends per second, cross-node latency, CPU per
 //!   delivery over three nodes, a node killed under its clients (HAProxy in front).
 //!
@@ -19,8 +22,10 @@
 
 mod browser;
 mod cluster;
+mod edit;
 mod fanout;
 mod histogram;
+mod lighthouse;
 mod load;
 mod missed;
 mod report;
@@ -32,21 +37,16 @@ use std::path::PathBuf;
 
 use report::Report;
 
-/// The size target for the app, gzip, in bytes (issue 7: 150 KB).
-pub const SIZE_TARGET_GZIP: u64 = 150 * 1024;
-/// The gate CI enforces today: the app may not grow past this while it works down to the
-/// target (a ratchet; lower it as the app shrinks). Raised once, from 285 to 330, for issue
-/// 15 (tabs sharing one socket, the outbox, diagnostics: +44 KiB gzip after the cuts in
-/// docs/performance-notes.md); lowered to 267 by issue 16 (the standard library built with
-/// the app, a router of our own, the loader minified, the app's features kept apart from the
-/// server's), then to 240 (the standard library's size-optimised variants, stores without
-/// yewdux, wasm-opt's `--low-memory-unused`, JSON without `serde_json::Value`), then to 200,
-/// the issue's figure (the app's own JSON code instead of serde_json, talc, the wasm's
-/// import and export names shortened).
-pub const SIZE_GATE_GZIP: u64 = 200 * 1024;
+/// The size gate CI enforces, gzip bytes of the wasm, JS and CSS: the app as measured on the
+/// stack it is specified on (yew, yew-router, yewdux, serde_json, gloo, stable Rust), plus
+/// 3 %: 320.7 KiB measured, 331 the gate. Issue 25 withdrew the earlier 150 and 200 KiB
+/// targets (they could not be met on that stack). The gate catches growth nobody meant; a
+/// change that grows the app on purpose moves it, with its figure in
+/// docs/performance-notes.md.
+pub const SIZE_GATE_GZIP: u64 = 331 * 1024;
 
 fn usage() -> ! {
-    eprintln!("usage: ppt-bench [--quick] [--no-write] [size|missed|idle|fanout|storm|cluster|browser|all] (needs dist/ and a release ppt-server)");
+    eprintln!("usage: ppt-bench [--quick] [--no-write] [--baseline DIR] [size|missed|idle|fanout|storm|cluster|browser|edit|all] (needs dist/ and a release ppt-server; DIR: the dist/ of an earlier build, measured beside this one)");
     std::process::exit(2);
 }
 
@@ -55,13 +55,17 @@ async fn main() -> std::process::ExitCode {
     let mut quick = false;
     let mut write = true;
     let mut which = Vec::new();
-    for a in std::env::args().skip(1) {
+    let mut baseline = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
         match a.as_str() {
             "--quick" => quick = true,
             "--no-write" => write = false,
-            "size" | "missed" | "idle" | "fanout" | "storm" | "cluster" | "browser" | "all" => {
-                which.push(a)
+            "--baseline" => {
+                baseline = Some(args.next().map(PathBuf::from).unwrap_or_else(|| usage()))
             }
+            "size" | "missed" | "idle" | "fanout" | "storm" | "cluster" | "browser" | "edit"
+            | "all" => which.push(a),
             _ => usage(),
         }
     }
@@ -77,15 +81,32 @@ async fn main() -> std::process::ExitCode {
             "storm".into(),
             "cluster".into(),
             "browser".into(),
+            "edit".into(),
         ];
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // This build first; the one before beside it when asked for, named by its folder (the
+    // commit scripts/bench.sh built it from).
+    let mut builds = vec![browser::Build {
+        name: "this build".into(),
+        dist: root.join("dist"),
+    }];
+    if let Some(dist) = baseline {
+        let name = dist.parent().and_then(|p| p.file_name()).map_or_else(
+            || dist.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        builds.push(browser::Build {
+            name: format!("before ({name})"),
+            dist,
+        });
+    }
     let mut report = Report::new(quick);
     let mut over_budget = false;
     let mut idle_bytes = None;
     for w in &which {
         let result = match w.as_str() {
-            "size" => size::run(&root.join("dist"), &mut report).map(|over| over_budget |= over),
+            "size" => size::run(&builds, &mut report).map(|over| over_budget |= over),
             "missed" => missed::run(quick, &mut report).await,
             // The Socket.IO comparison repeats the fan-out run's rates against Node.js.
             "fanout" => match fanout::run(quick, &mut report).await {
@@ -94,7 +115,8 @@ async fn main() -> std::process::ExitCode {
             },
             "storm" => storm::run(quick, &mut report).await,
             "cluster" => cluster::run(quick, &mut report).await,
-            "browser" => browser::run(quick, &root.join("dist"), &mut report).await,
+            "browser" => browser::run(quick, &builds, &mut report).await,
+            "edit" => edit::run(quick, &root, &mut report).await,
             "idle" => fanout::idle(quick, &mut report)
                 .await
                 .map(|b| idle_bytes = Some(b)),
