@@ -9,7 +9,7 @@ use std::time::Duration;
 use ppt_headless::Chromedriver;
 use serde_json::Value;
 
-use crate::browser::{each, err, signed_in_browser, Build};
+use crate::browser::{each, err, signed_in_browser, Build, Network};
 use crate::report::Report;
 
 /// The pages scored.
@@ -130,7 +130,7 @@ pub async fn run(
             for (p, (_, path)) in PAGES.iter().enumerate() {
                 let port = free_port()?;
                 let flag = format!("--remote-debugging-port={port}");
-                let c = signed_in_browser(driver, base, false, &[&flag]).await?;
+                let c = signed_in_browser(driver, base, Network::Loopback, &[&flag]).await?;
                 let result = score(port, &format!("{base}{path}")).await;
                 let _ = c.close().await;
                 scores[b][p].push(result?);
@@ -167,6 +167,12 @@ pub async fn run(
         }),
         "performance ≥ 0.95 on the dashboard and the inbox",
         (!quick).then_some(met),
+    );
+    report.limit(
+        "largest contentful paint: Lighthouse's simulated slow 4G moves the wasm (the stack's \
+         weight) before anything of the app can paint; total blocking time: the first render \
+         under its fourfold CPU slow-down (wasm functions compiled on their first call, then \
+         Yew building the page)",
     );
     Ok(())
 }
