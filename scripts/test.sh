@@ -2,7 +2,8 @@
 # Runs every test layer: formatting and lints (native and wasm), native tests (protocol,
 # server integration on SQLite and on PostgreSQL, several servers on one PostgreSQL, the app's
 # pure logic), the release build of the app, browser tests (wasm-bindgen-test in headless
-# Chromium) and end-to-end tests (real server, real Chromium, HAProxy in front of a cluster).
+# Chromium) and end-to-end tests (real server, real Chromium, HAProxy in front of a cluster),
+# some of them again against the app as `trunk build --release` alone makes it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PPT_ROOT"
@@ -33,6 +34,12 @@ bash scripts/build-app.sh
 
 step "native tests: protocol, server (SQLite), cluster (PostgreSQL), app logic, end-to-end in Chromium"
 cargo test --workspace
+
+step "the product as \`trunk build --release\` alone makes it (no minifying after): sign-in, live messages, a cut link"
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+trunk build --release --offline --dist "$target_dir/plain-dist"
+PPT_DIST="$target_dir/plain-dist" cargo test -p ppt-web --test e2e -- login:: \
+  messages::a_message_reaches_the_open_inbox_at_once reconnect::catch_up_after_a_cut_link
 
 step "the server's API and WebSocket suite again, on PostgreSQL"
 PPT_TEST_DB=postgres cargo test -p ppt-server --test api

@@ -183,19 +183,7 @@ mod tests {
             .map(|(json, _)| json)
             .expect("boot.js has its LISTS table");
         let table: BTreeMap<String, Vec<String>> = serde_json::from_str(table).unwrap();
-        for route in [
-            Route::Dashboard,
-            Route::Login,
-            Route::Messages,
-            Route::Announcements,
-            Route::Faults,
-            Route::Fault { id: "9".into() },
-            Route::Votes,
-            Route::Documents,
-            Route::Neighbors,
-            Route::Settings,
-            Route::NotFound,
-        ] {
+        for route in crate::route::every_page() {
             let paths = Paths::default();
             prefetch(&route, &paths);
             let mut app = paths.0.into_inner();

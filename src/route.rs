@@ -46,28 +46,34 @@ impl Route {
     }
 }
 
+/// One of every page, for tests that go through them all.
+#[cfg(test)]
+pub(crate) fn every_page() -> [Route; 11] {
+    [
+        Route::Dashboard,
+        Route::Login,
+        Route::Messages,
+        Route::Announcements,
+        Route::Faults,
+        Route::Fault { id: "17".into() },
+        Route::Votes,
+        Route::Documents,
+        Route::Neighbors,
+        Route::Settings,
+        Route::NotFound,
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use yew_router::Routable;
 
-    use super::Route;
+    use super::{every_page, Route};
 
     /// Every page's address reads back as that page.
     #[test]
     fn addresses_round_trip() {
-        for route in [
-            Route::Dashboard,
-            Route::Login,
-            Route::Messages,
-            Route::Announcements,
-            Route::Faults,
-            Route::Fault { id: "17".into() },
-            Route::Votes,
-            Route::Documents,
-            Route::Neighbors,
-            Route::Settings,
-            Route::NotFound,
-        ] {
+        for route in every_page() {
             assert_eq!(Route::recognize(&route.to_path()), Some(route));
         }
     }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use ppt_headless::Chromedriver;
 
 use crate::browser::{err, p50_p95};
+use crate::load::free_port;
 use crate::report::Report;
 
 /// The component edited: its page says this sentence, and each edit changes it.
@@ -87,13 +88,6 @@ fn copy_workspace(root: &Path, to: &Path) -> Result<(), String> {
         std::fs::copy(&from, &dest).map_err(err)?;
     }
     Ok(())
-}
-
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(err)
 }
 
 /// Whether `url` answers 200.

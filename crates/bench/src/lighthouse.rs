@@ -10,6 +10,7 @@ use ppt_headless::Chromedriver;
 use serde_json::Value;
 
 use crate::browser::{each, err, signed_in_browser, Build, Network};
+use crate::load::free_port;
 use crate::report::Report;
 
 /// The pages scored.
@@ -102,13 +103,6 @@ async fn score(port: u16, url: &str) -> Result<Score, String> {
         tbt: metric("total-blocking-time"),
         cls: metric("cumulative-layout-shift"),
     })
-}
-
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(err)
 }
 
 /// Scores every page of every build (in turn, as the start-up runs), `runs` times each, and

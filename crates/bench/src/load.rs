@@ -13,7 +13,7 @@ use ppt_protocol::envelope::Authenticated;
 use ppt_protocol::{ClientFrame, Envelope, ServerEvent};
 use tokio_tungstenite::tungstenite::Message;
 
-pub use ppt_cluster::server::{cpu_seconds, rss_kib, ServerProcess};
+pub use ppt_cluster::server::{cpu_seconds, free_port, rss_kib, ServerProcess};
 
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
