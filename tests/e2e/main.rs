@@ -21,4 +21,5 @@ mod offline;
 mod outbox;
 mod phone;
 mod reconnect;
+mod routing;
 mod tabs;
