@@ -172,20 +172,35 @@ impl LoginLimits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
 
-/// Reads the client's address from the peer and `X-Forwarded-For` (`forwarded`).
-pub fn client_address(peer: IpAddr, forwarded: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+/// Reads the client's address from the peer and every `X-Forwarded-For` line (`forwarded`,
+/// in the order they came: a proxy adds its line after any the client sent, as HAProxy's
+/// `option forwardfor` does, or appends to the last one).
+///
+/// Only a trusted hop's word counts: the addresses are walked from the right, each trusted
+/// proxy passing on to the hop before it; the first address that is not a trusted proxy is
+/// the client. What a trusted proxy wrote and cannot be read stops the walk at that proxy.
+pub fn client_address<'a>(
+    peer: IpAddr,
+    forwarded: impl IntoIterator<Item = &'a str>,
+    trusted: &[IpAddr],
+) -> IpAddr {
     if !trusted.contains(&peer) {
         return peer;
     }
-    let hops: Vec<IpAddr> = forwarded
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|h| h.trim().parse().ok())
+    let hops: Vec<&str> = forwarded
+        .into_iter()
+        .flat_map(|line| line.split(','))
+        .map(str::trim)
         .collect();
-    hops.into_iter()
-        .rev()
-        .find(|h| !trusted.contains(h))
-        .unwrap_or(peer)
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(addr) if trusted.contains(&addr) => client = addr,
+            Ok(addr) => return addr,
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 impl FromRequestParts<AppState> for ClientAddr {
@@ -200,10 +215,12 @@ impl FromRequestParts<AppState> for ClientAddr {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        // Every line: reading only the first would take the one a client may have forged.
         let forwarded = parts
             .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
         Ok(ClientAddr(client_address(
             peer,
             forwarded,
@@ -220,16 +237,48 @@ mod tests {
     #[test]
     fn client_addresses() {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let inner: IpAddr = "10.0.0.2".parse().unwrap();
         let client: IpAddr = "203.0.113.7".parse().unwrap();
-        let trusted = [proxy];
-        assert_eq!(client_address(client, Some("1.2.3.4"), &trusted), client);
+        let trusted = [proxy, inner];
+        assert_eq!(client_address(client, ["1.2.3.4"], &trusted), client);
         assert_eq!(
-            client_address(proxy, Some("1.2.3.4, 203.0.113.7"), &trusted),
+            client_address(proxy, ["1.2.3.4, 203.0.113.7"], &trusted),
             client,
             "the right-most hop the proxy saw, not what the client claims"
         );
-        assert_eq!(client_address(proxy, Some("garbage"), &trusted), proxy);
-        assert_eq!(client_address(proxy, None, &trusted), proxy);
+        assert_eq!(client_address(proxy, ["garbage"], &trusted), proxy);
+        assert_eq!(client_address(proxy, [], &trusted), proxy);
+        // Two proxies: the outer one saw the client, the inner one the outer proxy.
+        assert_eq!(
+            client_address(proxy, ["9.9.9.9, 203.0.113.7, 10.0.0.2"], &trusted),
+            client
+        );
+        // Garbage a client wrote to the left of the real address is never reached; garbage
+        // where a trusted proxy wrote stops at that proxy.
+        assert_eq!(
+            client_address(proxy, ["nonsense, 203.0.113.7"], &trusted),
+            client
+        );
+        assert_eq!(
+            client_address(proxy, ["203.0.113.7, nonsense"], &trusted),
+            proxy
+        );
+    }
+
+    /// As HAProxy's `option forwardfor` writes it: the client's own (forged) line first, the
+    /// proxy's line after it. The client is the proxy's line, not the forged one.
+    #[test]
+    fn every_header_line_counts() {
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        let client: IpAddr = "203.0.113.7".parse().unwrap();
+        assert_eq!(
+            client_address(proxy, ["6.6.6.6", "203.0.113.7"], &[proxy]),
+            client
+        );
+        assert_eq!(
+            client_address(proxy, ["6.6.6.6, 7.7.7.7", "203.0.113.7"], &[proxy]),
+            client
+        );
     }
 
     /// A burst of failures, then a wait; accounts and addresses apart.

@@ -243,6 +243,35 @@ async fn repeated_failures_from_an_address_are_429() {
     );
 }
 
+/// Behind a trusted proxy every `X-Forwarded-For` line counts, in order: HAProxy adds its
+/// own line after the one a client may have forged, and the client is the proxy's line.
+/// Reading the first line alone would let each attempt choose a new address.
+#[tokio::test]
+async fn a_forged_forwarded_line_does_not_change_the_address() {
+    let proxied = spawn_app_with(|c| {
+        c.login_address_burst = 2;
+        c.trusted_proxy = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let attempt = |i: u32| {
+        proxied
+            .http
+            .post(proxied.url("/auth/login"))
+            .json(&json!({ "email": format!("spray{i}@demo.ppt"), "password": "x" }))
+            .header("x-forwarded-for", format!("192.0.2.{i}"))
+            .header("x-forwarded-for", "198.51.100.77")
+            .send()
+    };
+    for i in 0..2 {
+        assert_eq!(attempt(i).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        attempt(2).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a forged first line is not the client"
+    );
+}
+
 /// An unknown email costs a password check, as a wrong password does (no hint which
 /// accounts exist); checks run at most `--argon2-concurrency` at once.
 #[tokio::test]

@@ -10,4 +10,5 @@ mod pg;
 mod fanout;
 mod faults;
 mod idempotency;
+mod proxy;
 mod sessions;
