@@ -57,9 +57,20 @@ pub struct Config {
     pub static_dir: PathBuf,
 
     /// HS256 secret for JWTs, at least 32 bytes; default: a random secret generated once and
-    /// kept in the database.
-    #[arg(long, env = "PPT_JWT_SECRET", hide_env_values = true)]
+    /// kept in the database. Prefer --jwt-secret-file: a value on the command line shows in
+    /// `ps`.
+    #[arg(
+        long,
+        env = "PPT_JWT_SECRET",
+        hide_env_values = true,
+        conflicts_with = "jwt_secret_file"
+    )]
     pub jwt_secret: Option<String>,
+
+    /// A file holding the HS256 secret for JWTs (at least 32 bytes; a final newline is not
+    /// part of it), readable by the server's user only.
+    #[arg(long, env = "PPT_JWT_SECRET_FILE")]
+    pub jwt_secret_file: Option<PathBuf>,
 
     /// Origins allowed to open /ws besides the page's own (comma-separated).
     #[arg(

@@ -77,6 +77,33 @@ pub enum StartError {
         max = config::MAX_TOKEN_TTL
     )]
     LongTokens(u64),
+    #[error("cannot read --jwt-secret-file {path}: {source}")]
+    SecretFile {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// The secret from `--jwt-secret` or `--jwt-secret-file`, if either was given.
+fn given_secret(config: &Config) -> Result<Option<String>, StartError> {
+    let Some(path) = &config.jwt_secret_file else {
+        return Ok(config.jwt_secret.clone());
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| StartError::SecretFile {
+        path: path.display().to_string(),
+        source,
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            tracing::warn!(
+                path = %path.display(),
+                "--jwt-secret-file is readable by others than its owner (chmod 600 it)"
+            );
+        }
+    }
+    Ok(Some(text.trim_end_matches(['\n', '\r']).to_owned()))
 }
 
 impl From<sqlx::Error> for StartError {
@@ -94,7 +121,8 @@ pub struct Built {
 
 /// Opens (and migrates, and seeds when new) the database and makes the state and the router.
 pub async fn build(config: Config) -> Result<Built, StartError> {
-    if let Some(s) = &config.jwt_secret {
+    let given = given_secret(&config)?;
+    if let Some(s) = &given {
         if s.len() < config::MIN_JWT_SECRET {
             return Err(StartError::WeakSecret(s.len()));
         }
@@ -104,8 +132,8 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     }
     let opened = db::open(&config.db, config.pool(), config.demo).await?;
     // The secret and the epoch belong to the database: every server on it shares them.
-    let secret = match &config.jwt_secret {
-        Some(s) => s.clone(),
+    let secret = match given {
+        Some(s) => s,
         None => {
             opened
                 .db

@@ -35,6 +35,11 @@ pub enum OpenError {
     Query(#[from] sqlx::Error),
     #[error("seeding the demo world failed: {0}")]
     Seed(String),
+    #[error("cannot make {path} readable by its owner only: {source}")]
+    Permissions {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// An open, migrated database.
@@ -75,6 +80,9 @@ impl Default for PoolSettings {
 pub async fn open(target: &str, settings: PoolSettings, demo: bool) -> Result<Opened, OpenError> {
     sqlx::any::install_default_drivers();
     let backend = Backend::of(target);
+    if backend == Backend::Sqlite {
+        owner_only(target)?;
+    }
     let pool = AnyPoolOptions::new()
         .max_connections(settings.max_connections.max(2))
         .acquire_timeout(settings.acquire_timeout)
@@ -102,12 +110,61 @@ pub async fn open(target: &str, settings: PoolSettings, demo: bool) -> Result<Op
         .await?
         .run(&pool)
         .await?;
+    if backend == Backend::Sqlite {
+        // The write-ahead log and its index exist now: the same for them.
+        owner_only(target)?;
+    }
     let db = Db { pool, backend };
     let seeded = demo
         && seed::demo_world_once(&db)
             .await
             .map_err(|e| OpenError::Seed(e.to_string()))?;
     Ok(Opened { db, seeded })
+}
+
+/// The SQLite file at `target` and its companions (`-wal`, `-shm`, `-journal`) readable and
+/// writable by their owner only: they hold password hashes, sessions and, without
+/// `--jwt-secret-file`, the secret that signs tokens. A new file is made so before SQLite
+/// opens it (SQLite gives its companions the file's own mode); an existing one, and any
+/// companion already there, is narrowed to it. In-memory databases have no file.
+pub fn owner_only(target: &str) -> Result<(), OpenError> {
+    if target.contains(":memory:") || target.starts_with("file:") {
+        return Ok(());
+    }
+    let fail = |path: &std::path::Path, source| OpenError::Permissions {
+        path: path.display().to_string(),
+        source,
+    };
+    let main = std::path::Path::new(target);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !main.exists() {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(main)
+            {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(fail(main, e)),
+            }
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let path = std::path::PathBuf::from(format!("{target}{suffix}"));
+            match std::fs::metadata(&path) {
+                Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                        .map_err(|e| fail(&path, e))?
+                }
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (main, fail);
+    Ok(())
 }
 
 /// A database URL without its password, for messages.

@@ -1,5 +1,6 @@
 //! Setting up a real deployment: no demo world without `--demo`, `ppt-server building add` and
-//! `user add` against the same database, a JWT secret too short refused.
+//! `user add` against the same database, a JWT secret too short refused or read from a file,
+//! the SQLite files readable by their owner only.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -113,4 +114,87 @@ async fn a_short_jwt_secret_is_refused() {
         build(config).await,
         Err(StartError::WeakSecret(31))
     ));
+}
+
+/// `--jwt-secret-file`: the secret is the file's text without its final newline (a token the
+/// server signs verifies with it); a short one is refused as on the command line, a missing
+/// file is a clear error, and the flag cannot be given with `--jwt-secret`.
+#[tokio::test]
+async fn the_jwt_secret_can_come_from_a_file() {
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = |secret_file: &std::path::Path| {
+        let mut c = Config::for_db(
+            dir.path().join("s.sqlite3").display().to_string(),
+            dir.path().into(),
+        );
+        c.jwt_secret_file = Some(secret_file.into());
+        c.demo = true;
+        c
+    };
+    let file = dir.path().join("jwt-secret");
+    let secret = "a-secret-of-forty-bytes-from-a-file-0123";
+    std::fs::write(&file, format!("{secret}\n")).unwrap();
+    let built = build(config(&file))
+        .await
+        .expect("starts with the file's secret");
+    let keys = ppt_server::auth::jwt::JwtKeys::new(secret.as_bytes(), Duration::from_secs(60));
+    let (token, _) = built
+        .state
+        .jwt
+        .issue(1, 1, ppt_protocol::rest::Role::Resident, "s", u64::MAX);
+    assert!(keys.verify(&token).is_ok(), "signed with the file's text");
+
+    std::fs::write(&file, "short\n").unwrap();
+    assert!(matches!(
+        build(config(&file)).await,
+        Err(StartError::WeakSecret(5))
+    ));
+    assert!(matches!(
+        build(config(&dir.path().join("missing"))).await,
+        Err(StartError::SecretFile { .. })
+    ));
+    let both = <Config as clap::Parser>::try_parse_from([
+        "ppt-server",
+        "--jwt-secret",
+        "x",
+        "--jwt-secret-file",
+        "f",
+    ]);
+    assert!(both.is_err());
+}
+
+/// The SQLite database and its companions are readable and writable by their owner only:
+/// a new file, its write-ahead log and index, and an existing file made with the umask.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_sqlite_files_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+
+    if on_postgres() {
+        return;
+    }
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.sqlite3");
+    let mut c = Config::for_db(db.display().to_string(), dir.path().into());
+    c.demo = true;
+    let built = build(c).await.unwrap();
+    for path in [
+        db.clone(),
+        dir.path().join("new.sqlite3-wal"),
+        dir.path().join("new.sqlite3-shm"),
+    ] {
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    drop(built);
+
+    let old = dir.path().join("old.sqlite3");
+    std::fs::write(&old, b"").unwrap();
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+    build(Config::for_db(old.display().to_string(), dir.path().into()))
+        .await
+        .unwrap();
+    assert_eq!(mode(&old), 0o600);
 }
