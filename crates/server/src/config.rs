@@ -106,6 +106,13 @@ pub struct Config {
     #[arg(long, env = "PPT_SESSION_MAX_SECS", default_value_t = 30 * 86_400)]
     pub session_max_secs: u64,
 
+    /// How long after a refresh its spent token is still answered, once, with the same
+    /// rotation's result, in seconds: a browser whose answer was lost (the network dropped
+    /// on the way back) is not signed out. Later, a spent token ends the session (reuse);
+    /// 0: never.
+    #[arg(long, env = "PPT_REFRESH_REUSE_SECS", default_value_t = 10)]
+    pub refresh_reuse_secs: u64,
+
     /// How often each server looks for sessions ended elsewhere (another server, an
     /// administrative command) to close their sockets, in milliseconds.
     #[arg(long, env = "PPT_SESSION_SWEEP_MS", default_value_t = 1000)]

@@ -166,6 +166,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         sessions: auth::sessions::Sessions::new(
             secret.as_bytes(),
             std::time::Duration::from_secs(config.session_max_secs),
+            std::time::Duration::from_secs(config.refresh_reuse_secs),
         ),
         login,
         config: Arc::new(config),

@@ -5,7 +5,10 @@
 //! of any generation without storing any of them. The row holds the generation that is valid
 //! now; refreshing with it advances the row by one (a compare-and-set, so two refreshes with
 //! one token cannot both win). A genuine token of an older generation is a token used twice,
-//! which means it was copied: the session ends, for the thief and the owner alike.
+//! which means it was copied: the session ends, for the thief and the owner alike. One
+//! exception, as Auth0's reuse interval: the generation spent last, used again within
+//! `--refresh-reuse-secs` of spending it, is a browser whose answer was lost on the way (the
+//! network dropped after the server rotated); it gets that rotation's answer once more.
 //!
 //! A session ends by logout, by reuse, by an administrator (role or building changed, or
 //! `user logout`), or at its cap (`--session-max-secs`, 30 days). From that moment every
@@ -70,6 +73,7 @@ pub struct Refreshed {
 pub struct Sessions {
     key: Arc<[u8]>,
     max_age: Duration,
+    reuse: Duration,
 }
 
 impl std::fmt::Debug for Sessions {
@@ -84,8 +88,8 @@ type HmacSha256 = Hmac<Sha256>;
 
 impl Sessions {
     /// Sessions whose refresh tokens are signed with a key derived from `secret`; each lives
-    /// at most `max_age`.
-    pub fn new(secret: &[u8], max_age: Duration) -> Self {
+    /// at most `max_age`; the generation spent last may be spent again within `reuse` of it.
+    pub fn new(secret: &[u8], max_age: Duration, reuse: Duration) -> Self {
         // A key of its own, so that no refresh token can ever pass for an access token's
         // signature or the other way round.
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
@@ -93,6 +97,7 @@ impl Sessions {
         Sessions {
             key: mac.finalize().into_bytes().to_vec().into(),
             max_age,
+            reuse,
         }
     }
 
@@ -194,6 +199,30 @@ impl Sessions {
         }
         if expires_at <= now {
             return Err(refused("the session has expired; sign in again"));
+        }
+        if generation + 1 == current && !self.reuse.is_zero() {
+            // The answer to the rotation just made may have been lost: within the interval,
+            // the same answer once more (a compare-and-set: of two replays, one is answered).
+            let replayed = sqlx::query(
+                "UPDATE sessions SET replayed_generation = $2 \
+                 WHERE id = $1 AND generation = $2 AND refreshed_at >= $3 \
+                 AND (replayed_generation IS NULL OR replayed_generation <> $2) \
+                 RETURNING user_id",
+            )
+            .bind(session.clone())
+            .bind(current)
+            .bind(now - self.reuse.as_secs() as i64)
+            .fetch_optional(pool)
+            .await?;
+            if let Some(replayed) = replayed {
+                tracing::info!(session = %short(&session), "a refresh answer was lost; sent again");
+                return Ok(Refreshed {
+                    refresh_token: self.token(&session, current),
+                    user_id: replayed.try_get(0)?,
+                    expires_at: expires_at.max(0) as u64,
+                    session,
+                });
+            }
         }
         if generation < current {
             tracing::warn!(session = %short(&session), "a refresh token was used twice; the session ends");
@@ -332,10 +361,18 @@ mod tests {
 
     #[test]
     fn refresh_tokens_are_signed() {
-        let s = Sessions::new(b"a secret of at least thirty-two bytes", Duration::ZERO);
+        let s = Sessions::new(
+            b"a secret of at least thirty-two bytes",
+            Duration::ZERO,
+            Duration::ZERO,
+        );
         let t = s.token("abc", 3);
         assert_eq!(s.parse(&t), Some(("abc".to_owned(), 3)));
-        let other = Sessions::new(b"another secret of thirty-two bytes!!", Duration::ZERO);
+        let other = Sessions::new(
+            b"another secret of thirty-two bytes!!",
+            Duration::ZERO,
+            Duration::ZERO,
+        );
         assert_eq!(other.parse(&t), None, "another key");
         // A token of another generation or session cannot be made from this one.
         let sig = t.rsplit('.').next().unwrap();

@@ -179,6 +179,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "idempotency",
         include_str!("../../migrations/sqlite/0003_idempotency.sql"),
     ),
+    (
+        4,
+        "refresh_replay",
+        include_str!("../../migrations/sqlite/0004_refresh_replay.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -195,6 +200,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "idempotency",
         include_str!("../../migrations/postgres/0003_idempotency.sql"),
+    ),
+    (
+        4,
+        "refresh_replay",
+        include_str!("../../migrations/postgres/0004_refresh_replay.sql"),
     ),
 ];
 

@@ -176,7 +176,8 @@ async fn refresh_rotates_the_cookie() {
 /// other sessions go on.
 #[tokio::test]
 async fn a_reused_refresh_token_ends_the_session() {
-    let app = spawn_app().await;
+    // No reuse interval: the replay below is a reuse however soon it comes.
+    let app = spawn_app_with(|c| c.refresh_reuse_secs = 0).await;
     let stolen = sign_in(&app, "carol").await;
     let other = sign_in(&app, "carol").await;
     let mut socket = app.socket(&stolen.body.token).await;
@@ -209,6 +210,61 @@ async fn a_reused_refresh_token_ends_the_session() {
         .send_frame(&ppt_protocol::ClientFrame::ping())
         .await;
     assert!(other_socket.next_envelope().await.is_some(), "still open");
+}
+
+/// A refresh whose answer is lost (the network dropped after the server rotated the cookie)
+/// does not sign anyone out: the spent token, presented again within the reuse interval, is
+/// answered once more with the same rotation's cookie, which then refreshes as usual. A
+/// second replay of it ends the session, and so does one after the interval (a minute later).
+#[tokio::test]
+async fn a_lost_refresh_answer_does_not_end_the_session() {
+    let app = spawn_app().await;
+    let s0 = sign_in(&app, "dana").await;
+    let lost = refreshed(&app, &s0.cookie).await;
+    // The browser never saw `lost`: it tries again with the cookie it still has.
+    let again = refreshed(&app, &s0.cookie).await;
+    assert_eq!(again.cookie, lost.cookie, "the same rotation's answer");
+    assert_eq!(again.body.user.email, "dana@demo.ppt");
+    assert_eq!(
+        app.get("/me", &again.body.token).await.status(),
+        StatusCode::OK
+    );
+    let s2 = refreshed(&app, &again.cookie).await;
+    assert_eq!(
+        app.get("/me", &s2.body.token).await.status(),
+        StatusCode::OK
+    );
+
+    // Once only: the same spent token a second time (here the one before s2) is a reuse.
+    let other = sign_in(&app, "dana").await;
+    let next = refreshed(&app, &other.cookie).await;
+    refreshed(&app, &other.cookie).await;
+    assert_eq!(
+        refresh(&app, &other.cookie).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        refresh(&app, &next.cookie).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "ended"
+    );
+
+    // After the interval: the spent token a minute later ends the session.
+    let third = sign_in(&app, "dana").await;
+    let fresh = refreshed(&app, &third.cookie).await;
+    sqlx::query("UPDATE sessions SET refreshed_at = refreshed_at - 60")
+        .execute(&app.state.store.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        refresh(&app, &third.cookie).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        refresh(&app, &fresh.cookie).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "a replay after the interval is a reuse: the session has ended"
+    );
 }
 
 /// Logout ends the session at once: 204 and a cleared cookie, its refresh token refused, its

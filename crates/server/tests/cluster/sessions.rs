@@ -79,9 +79,10 @@ async fn without_notifications_the_sweep_closes_them() {
     logout_reaches_every_server(&nodes).await;
 }
 
+/// A refresh token spent on one server is a reuse on another (no reuse interval here).
 #[tokio::test]
 async fn a_refresh_token_spent_on_one_server_is_reuse_on_another() {
-    let (_db, nodes) = cluster(2, |_| {}).await;
+    let (_db, nodes) = cluster(2, |c| c.refresh_reuse_secs = 0).await;
     let (_, cookie) = login(&nodes[0], "bob").await;
     let r = refresh(&nodes[0], &cookie).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -95,4 +96,19 @@ async fn a_refresh_token_spent_on_one_server_is_reuse_on_another() {
         StatusCode::UNAUTHORIZED,
         "the reuse ended the session"
     );
+}
+
+/// The reuse interval holds across servers: a lost answer from one is answered once more by
+/// another, with the same rotation's cookie.
+#[tokio::test]
+async fn a_lost_refresh_answer_is_answered_again_by_another_server() {
+    let (_db, nodes) = cluster(2, |_| {}).await;
+    let (_, cookie) = login(&nodes[0], "bob").await;
+    let r = refresh(&nodes[0], &cookie).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (lost, _) = refresh_cookie(&r).expect("a rotated cookie");
+    let r = refresh(&nodes[1], &cookie).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(refresh_cookie(&r).expect("the same cookie").0, lost);
+    assert_eq!(refresh(&nodes[0], &lost).await.status(), StatusCode::OK);
 }
