@@ -10,19 +10,69 @@ pub mod messages;
 pub mod preferences;
 pub mod votes;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// JSON in and out, with the contract's error body when the request body is not right.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// JSON in and out, with the contract's error body when the request body is not right. A
+/// text holding the NUL character (`\u0000`) is refused, 400 `invalid`: PostgreSQL cannot
+/// store it, and no field of the API has a use for it.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct AppJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let (parts, body) = req.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|r| {
+                let code = if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    "payload_too_large"
+                } else {
+                    "bad_request"
+                };
+                AppError::BadRequest(code, r.body_text())
+            })?;
+        let nul = has_nul(&bytes);
+        let axum::Json(value) =
+            axum::Json::<T>::from_request(Request::from_parts(parts, Body::from(bytes)), state)
+                .await?;
+        if nul {
+            return Err(AppError::BadRequest(
+                "invalid",
+                "text may not contain the NUL character (\\u0000)".into(),
+            ));
+        }
+        Ok(AppJson(value))
+    }
+}
+
+/// Whether JSON text holds the escape of a NUL character (`\u0000`; JSON allows no raw NUL
+/// in a string). Escapes are read in pairs, so an escaped backslash followed by `u0000` is
+/// text, not a NUL.
+fn has_nul(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json[i + 1..].starts_with(b"u0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
 
 /// A path parameter, with the contract's error body when it cannot be read (not UTF-8).
 #[derive(Debug, Clone, FromRequestParts)]
@@ -177,5 +227,21 @@ pub fn text_field(name: &str, value: &str, max: usize) -> Result<String, AppErro
         ))
     } else {
         Ok(v.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::has_nul;
+
+    /// The NUL escape is found in any string; an escaped backslash before `u0000` is text.
+    #[test]
+    fn nul_escapes_are_found() {
+        assert!(has_nul(br#"{"a":"x\u0000y"}"#));
+        assert!(has_nul(br#"{"\u0000":1}"#));
+        assert!(!has_nul(br#"{"a":"x\\u0000y"}"#));
+        assert!(has_nul(br#"{"a":"x\\\u0000"}"#));
+        assert!(!has_nul(br#"{"a":"\u0001"}"#));
+        assert!(!has_nul(br#"{"a":"ends with a backslash\"#));
     }
 }
