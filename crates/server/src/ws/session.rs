@@ -369,8 +369,13 @@ where
                                 ending = Some(None);
                             }
                         }
-                        // A fresh token for the same user extends the session.
+                        // A fresh token for the same user extends the session; one for
+                        // another building or role (the user was moved) closes the socket,
+                        // which was joined to the old audience: the client reconnects.
                         Ok(ClientFrame::Auth { payload, .. }) => match check_token(state, &payload.token).await {
+                            Ok(fresh) if fresh.id == user.id && (fresh.building_id != user.building_id || fresh.role != user.role) => {
+                                ending = Some(Some(Ending::new(CloseCode::Unauthorized, "audience_changed", "the token is for another building or role; connect again")));
+                            }
                             Ok(fresh) if fresh.id == user.id => {
                                 if fresh.session != user.session {
                                     state.store.hub().set_session(socket_id, &fresh.session);

@@ -368,3 +368,40 @@ async fn shutdown_completes_with_a_silent_socket() {
     let _silent = app.socket(&app.token("alice").await).await;
     assert!(app.stopped_within(PATIENCE).await);
 }
+
+/// A fresh token for another building (the user was moved and signed in again) sent on a
+/// socket still joined to the old building closes it with 4401 `audience_changed`, so the
+/// client reconnects with the right audience; a fresh token for the same audience keeps it.
+#[tokio::test]
+async fn a_token_for_another_building_closes_the_socket() {
+    // The sweep would close the old session's socket too: too late for this test to see.
+    let app = spawn_app_with(|c| c.session_sweep_ms = 3_600_000).await;
+    let first = app.login("carol").await;
+    let mut socket = app.socket(&first.token).await;
+    socket
+        .send_frame(&ClientFrame::auth(app.token("carol").await, None))
+        .await;
+    socket.send_frame(&ClientFrame::ping()).await;
+    assert!(
+        matches!(
+            socket.next_envelope().await.map(|e| e.event),
+            Some(ServerEvent::Pong)
+        ),
+        "the same audience keeps the socket"
+    );
+    ppt_server::admin::set_user(
+        app.state.store.db(),
+        "carol@demo.ppt",
+        None,
+        Some("Maple House 3"),
+    )
+    .await
+    .unwrap();
+    let moved = app.token("carol").await;
+    socket.send_frame(&ClientFrame::auth(moved, None)).await;
+    let closed = socket.closed().await;
+    assert_eq!(
+        (closed.code, closed.error.as_deref()),
+        (4401, Some("audience_changed"))
+    );
+}
