@@ -7,7 +7,9 @@ cd "$PPT_ROOT"
 bash scripts/setup.sh
 cargo build -p ppt-server
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-"$target_dir/debug/ppt-server" --demo --static-dir "$PPT_ROOT/dist" "$@" &
+# Trunk's dev server is another origin: named here, never by default.
+"$target_dir/debug/ppt-server" --demo --static-dir "$PPT_ROOT/dist" \
+  --allowed-origins http://127.0.0.1:8081,http://localhost:8081 "$@" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT INT TERM
 echo "dev server: http://127.0.0.1:8081 (API and /ws proxied to ppt-server on :8080)"

@@ -73,13 +73,16 @@ pub struct Config {
     pub jwt_secret_file: Option<PathBuf>,
 
     /// Origins allowed to open /ws besides the page's own (comma-separated).
-    #[arg(
-        long,
-        env = "PPT_ALLOWED_ORIGINS",
-        value_delimiter = ',',
-        default_value = "http://127.0.0.1:8081,http://localhost:8081"
-    )]
+    /// None by default: a server in production serves its own pages. `scripts/dev.sh` names
+    /// Trunk's dev server (`http://127.0.0.1:8081,http://localhost:8081`).
+    #[arg(long, env = "PPT_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+
+    /// Accept a token in `/ws?token=` (the original design's form; tokens in URLs end up in
+    /// proxies' logs). Off: such an upgrade is refused, 400 `bad_query`; the token belongs in
+    /// the first frame.
+    #[arg(long, env = "PPT_WS_QUERY_TOKEN", default_value_t = false, action = clap::ArgAction::Set)]
+    pub ws_query_token: bool,
 
     /// Proxies whose `X-Forwarded-For` names the client (comma-separated addresses); from
     /// anyone else the header is ignored.

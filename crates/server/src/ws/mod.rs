@@ -17,7 +17,8 @@ pub const MAX_FRAME: usize = 64 * 1024;
 
 #[derive(Debug, Deserialize)]
 pub struct WsQuery {
-    /// Accepted for compatibility with the original design; the app never uses it.
+    /// The original design's way to authenticate, accepted only with `--ws-query-token`; the
+    /// app never uses it.
     token: Option<String>,
 }
 
@@ -55,6 +56,13 @@ pub async fn upgrade(
         Err(rejection) => return rejection.into_response(),
     };
     let query_token = query.ok().and_then(|Query(q)| q.token);
+    if query_token.is_some() && !state.config.ws_query_token {
+        return crate::error::AppError::BadRequest(
+            "bad_query",
+            "a token in the address ends up in logs: send it in the first frame (`auth`)".into(),
+        )
+        .into_response();
+    }
     let cfg = SessionConfig::from(&*state.config);
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)

@@ -45,10 +45,21 @@ async fn bad_tokens_close_with_4401() {
     }
 }
 
-/// The `?token=` query form of the original design is accepted.
+/// The `?token=` query form of the original design is refused by default (a token in an
+/// address ends up in proxies' logs), 400 `bad_query` before any socket exists, and accepted
+/// with `--ws-query-token`.
 #[tokio::test]
-async fn query_token_is_accepted() {
+async fn query_token_only_when_asked_for() {
     let app = spawn_app().await;
+    let token = app.token("bob").await;
+    let url = format!("{}?token={token}", app.ws_url());
+    match tokio_tungstenite::connect_async(url.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status(), 400)
+        }
+        other => panic!("expected an HTTP 400, got {other:?}"),
+    }
+    let app = spawn_app_with(|c| c.ws_query_token = true).await;
     let token = app.token("bob").await;
     let mut s = Socket::open(&format!("{}?token={token}", app.ws_url())).await;
     let hello = s.next_envelope().await.unwrap();
@@ -167,6 +178,16 @@ async fn foreign_origin_is_refused_before_upgrade() {
         tokio_tungstenite::connect_async(ok).await.is_ok(),
         "same origin is allowed"
     );
+    // Trunk's dev server only when named (scripts/dev.sh does): not by default.
+    let dev = |app: &TestApp| {
+        let mut r = app.ws_url().into_client_request().unwrap();
+        r.headers_mut()
+            .insert("origin", "http://127.0.0.1:8081".parse().unwrap());
+        r
+    };
+    assert!(tokio_tungstenite::connect_async(dev(&app)).await.is_err());
+    let named = spawn_app_with(|c| c.allowed_origins = vec!["http://127.0.0.1:8081".into()]).await;
+    assert!(tokio_tungstenite::connect_async(dev(&named)).await.is_ok());
 }
 
 /// A socket is closed with 4401 when its token expires.
