@@ -181,7 +181,7 @@ async function file(event, request) {
     return cached;
   }
   const fresh = await fetch(request);
-  if (fresh.ok && !url.pathname.startsWith("/static/docs/")) {
+  if (fresh.ok) {
     cache.put(url.pathname, fresh.clone());
   }
   return fresh;
@@ -224,6 +224,8 @@ function api(event, request, url) {
   if (request.method !== "GET" || path.startsWith("/api/v1/auth/") || path.startsWith("/api/v1/events")) {
     return null;
   }
+  // A document's file (a signed link, opened in a tab of its own) is not a list to keep.
+  if (/^\/api\/v1\/documents\/[^/]+\/file$/.test(path)) return null;
   return list(event, request, url);
 }
 

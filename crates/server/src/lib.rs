@@ -168,6 +168,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
             std::time::Duration::from_secs(config.session_max_secs),
             std::time::Duration::from_secs(config.refresh_reuse_secs),
         ),
+        documents: routes::documents::DocumentLinks::new(secret.as_bytes()),
         login,
         config: Arc::new(config),
         store,
@@ -199,6 +200,11 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", routes::router())
         // Any other API path is an API 404, not the app's page.
         .route("/api/{*rest}", axum::routing::any(routes::not_found))
+        // A building's documents only through their signed links (`routes::documents`).
+        .route(
+            "/static/docs/{*rest}",
+            axum::routing::any(routes::not_found),
+        )
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
         .route("/sw.js", get(static_files::service_worker))

@@ -18,6 +18,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Login sessions and their refresh tokens.
     pub sessions: Sessions,
+    /// The signed links to a building's documents.
+    pub documents: crate::routes::documents::DocumentLinks,
     /// Failed-login limits and the bounded password checks.
     pub login: Arc<LoginLimits>,
     /// Cancelled when the server shuts down; sockets close with 1001.

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod bench;
 pub mod deletes;
+pub mod documents;
 pub mod events;
 pub mod idempotency;
 pub mod lists;
@@ -110,6 +111,7 @@ pub fn router() -> Router<AppState> {
         .route("/votes/{id}/ballots", post(votes::cast))
         .route("/documents", get(lists::documents))
         .route("/documents/{id}", delete(deletes::document))
+        .route("/documents/{id}/file", get(documents::file))
         .route("/neighbors", get(lists::neighbors))
         .route(
             "/notification-preferences",

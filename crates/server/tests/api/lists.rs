@@ -134,3 +134,59 @@ async fn votes_come_in_pages_with_their_counts() {
     assert_eq!(rest[0]["myChoice"], Value::Null);
     assert_eq!(counts(&first[0]), [0, 0]);
 }
+
+/// A building's documents are at no public address: `/static/docs/…` is a 404 to anyone,
+/// and the list gives each document a link signed for it and its building, which opens
+/// without a token (a new tab has none to send). A link changed in any part, or used for
+/// another document, is a 404; another building's resident is given only her own.
+#[tokio::test]
+async fn documents_only_through_their_signed_links() {
+    let app = spawn_app().await;
+    let docs = app.static_dir().join("static/docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("house-rules.txt"), "No bikes in the hall.").unwrap();
+    std::fs::write(docs.join("annual-report-2025.txt"), "All is well.").unwrap();
+    let plain = reqwest::get(app.url("").replace("/api/v1", "/static/docs/house-rules.txt"))
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::NOT_FOUND, "no public address");
+
+    let alice = app.token("alice").await;
+    let list = app.get_json("/documents", &alice).await;
+    let rules = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["title"] == "House rules")
+        .unwrap()
+        .clone();
+    let link = rules["url"].as_str().unwrap().to_owned();
+    assert!(link.starts_with("/api/v1/documents/"), "{link}");
+    let base = app.url("").replace("/api/v1", "");
+    let r = reqwest::get(format!("{base}{link}")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), "No bikes in the hall.");
+
+    let id = rules["id"].as_str().unwrap();
+    let other_id = (id.parse::<i64>().unwrap() + 1).to_string();
+    for changed in [
+        link.replace("sig=", "sig=A"),
+        link.replace("expires=", "expires=9"),
+        link.replacen(&format!("/documents/{id}/"), &format!("/documents/{other_id}/"), 1),
+        link.split('?').next().unwrap().to_owned(),
+    ] {
+        let r = reqwest::get(format!("{base}{changed}")).await.unwrap();
+        assert_eq!(
+            error_code(r).await,
+            (StatusCode::NOT_FOUND, "not_found".to_owned()),
+            "{changed}"
+        );
+    }
+    let dana = app.token("dana").await;
+    let hers = app.get_json("/documents", &dana).await;
+    assert!(hers
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["id"] != rules["id"]));
+}
