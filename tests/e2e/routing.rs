@@ -1,5 +1,5 @@
 //! Pages and the address bar (yew-router): deep links, Back and Forward, redirects that do
-//! not trap Back.
+//! not trap Back; a document opened through its signed link.
 
 use crate::support::*;
 
@@ -67,5 +67,44 @@ async fn deep_links_back_forward_and_redirects() {
     browser.client.forward().await.unwrap();
     browser.testid("message-list").await;
     wait_for_path(&browser, "/messages").await;
+    browser.close().await;
+}
+
+/// A resident opens a document from the documents page: its link (signed for her building)
+/// shows the file; the file's plain address shows nothing.
+#[tokio::test]
+async fn a_document_opens_through_its_link() {
+    let server = Server::start().await;
+    let browser = Browser::start().await;
+    browser.login(&server, "alice@demo.ppt").await;
+    browser
+        .client
+        .goto(&server.url("/documents"))
+        .await
+        .unwrap();
+    browser.wait_css("[data-testid=document-list] a").await;
+    let link = browser
+        .js("return [...document.querySelectorAll('[data-testid=document-list] a')].find(a => a.textContent.includes('House rules')).getAttribute('href')")
+        .await
+        .as_str()
+        .expect("the house rules have a link")
+        .to_owned();
+    assert!(link.starts_with("/api/v1/documents/"), "{link}");
+    browser.client.goto(&server.url(&link)).await.unwrap();
+    let text = browser.js("return document.body.innerText").await;
+    assert!(
+        text.as_str().unwrap_or("").contains("Quiet hours"),
+        "{text}"
+    );
+    browser
+        .client
+        .goto(&server.url("/static/docs/house-rules.txt"))
+        .await
+        .unwrap();
+    let text = browser.js("return document.body.innerText").await;
+    assert!(
+        !text.as_str().unwrap_or("").contains("Quiet hours"),
+        "the plain address shows nothing of it: {text}"
+    );
     browser.close().await;
 }

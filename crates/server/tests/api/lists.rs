@@ -146,9 +146,12 @@ async fn documents_only_through_their_signed_links() {
     std::fs::create_dir_all(&docs).unwrap();
     std::fs::write(docs.join("house-rules.txt"), "No bikes in the hall.").unwrap();
     std::fs::write(docs.join("annual-report-2025.txt"), "All is well.").unwrap();
-    let plain = reqwest::get(app.url("").replace("/api/v1", "/static/docs/house-rules.txt"))
-        .await
-        .unwrap();
+    let plain = reqwest::get(
+        app.url("")
+            .replace("/api/v1", "/static/docs/house-rules.txt"),
+    )
+    .await
+    .unwrap();
     assert_eq!(plain.status(), StatusCode::NOT_FOUND, "no public address");
 
     let alice = app.token("alice").await;
@@ -172,7 +175,11 @@ async fn documents_only_through_their_signed_links() {
     for changed in [
         link.replace("sig=", "sig=A"),
         link.replace("expires=", "expires=9"),
-        link.replacen(&format!("/documents/{id}/"), &format!("/documents/{other_id}/"), 1),
+        link.replacen(
+            &format!("/documents/{id}/"),
+            &format!("/documents/{other_id}/"),
+            1,
+        ),
         link.split('?').next().unwrap().to_owned(),
     ] {
         let r = reqwest::get(format!("{base}{changed}")).await.unwrap();
