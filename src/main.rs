@@ -39,7 +39,14 @@ fn main() {
                         session.apply(SessionAction::LoggedIn(r));
                         prefetch(&route, &client);
                     }
-                    Err(_) => session.apply(SessionAction::NothingToRestore),
+                    Err(e) => {
+                        // The server says the session is over (signed out from elsewhere,
+                        // expired): what the last user left in this browser goes too.
+                        if e.is_unauthorized() {
+                            ppt_web::browser::traces::forget_all_but(None);
+                        }
+                        session.apply(SessionAction::NothingToRestore);
+                    }
                 }
             });
         }

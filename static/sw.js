@@ -8,17 +8,26 @@
 //   it offers to reload. Until then it keeps running on the files it started with, which
 //   stay cached: never a mix of two builds.
 // - Other files of the app (favicon, sound, manifest): from cache, refreshed behind.
-// - The API: always the network. Lists read successfully are kept, one copy per URL, for the
-//   user who read them; offline (no answer at all) the last copy is served, marked with
-//   `X-PPT-Offline: 1`. The session check (`POST /api/v1/auth/refresh`) that cannot reach the
-//   server is answered with the last user and an empty token said to expire at once, so the app
-//   shows those lists and renews the session through its cookie as soon as the server answers.
-//   Logging out, or a session the server ended, forgets the user and the lists.
+// - The API: always the network. Lists read successfully are kept, one copy per URL, in a
+//   cache of the user who read them (`ppt-lists-v2-<id>`); offline (no answer at all) the last
+//   copy is served, marked with `X-PPT-Offline: 1`, for at most the offline age the server
+//   gave at the last login or session check (`offlineMaxAge`; a shared computer's session
+//   gives 0: nothing is kept). The session check (`POST /api/v1/auth/refresh`) that cannot
+//   reach the server is answered, within that age, with the last user and an empty token said
+//   to expire at once, so the app shows those lists and renews the session through its cookie
+//   as soon as the server answers. Logging out, or a session the server ended, forgets the
+//   user and the lists; the app forgets them too, without this worker's help.
 // - The WebSocket, other methods and the event log pass through untouched.
 
 const SHELL = "ppt-shell-v1";
-const DATA = "ppt-data-v1";
-const USER = "/__ppt/last-user";
+// The note of whom lists are kept for, and until when (`src/browser/traces.rs` knows these
+// names too: the app forgets them itself, with or without this worker).
+const SESSION = "ppt-session-v2";
+const NOTE = "/__ppt/session";
+// The lists kept for one user: this prefix and their id.
+const LISTS = "ppt-lists-v2-";
+// Earlier versions kept every user's lists in one cache.
+const OLD_LISTS = ["ppt-data-v1"];
 
 // Whether a path names one of the build's hashed files (`ppt-web-c8f095703c2b0d9f.js`), which
 // never change; the same rule as the server's `headers::is_hashed`, which gives them a
@@ -42,7 +51,7 @@ self.addEventListener("activate", (event) => {
       .then((names) =>
         Promise.all(
           names
-            .filter((n) => n.startsWith("ppt-") && n !== SHELL && n !== DATA)
+            .filter((n) => n.startsWith("ppt-") && n !== SHELL && n !== SESSION && !n.startsWith(LISTS))
             .map((n) => caches.delete(n)),
         ),
       )
@@ -203,14 +212,38 @@ function userOf(request) {
   }
 }
 
-async function lastUser() {
-  const cache = await caches.open(DATA);
-  const stored = await cache.match(USER);
-  return stored ? stored.json() : null;
+// The note of whom lists are kept for: `{ user, at, maxAge }` (the user of the last login or
+// session check, when it was answered, and for how many seconds after that what was kept
+// may be shown offline), or null.
+async function note() {
+  // Looked up without opening the cache: opening would make an empty one for nobody.
+  const stored = await caches.match(NOTE, { cacheName: SESSION });
+  return stored ? stored.json().catch(() => null) : null;
 }
 
+// Whether a note still allows showing its user's lists offline.
+function fresh(n) {
+  return !!(n && n.user && n.user.id && n.maxAge > 0 && Date.now() - n.at < n.maxAge * 1000);
+}
+
+// Forgets every user's lists and the note (the shell stays).
 async function forget() {
-  await caches.delete(DATA);
+  const names = await caches.keys();
+  await Promise.all(
+    names
+      .filter((n) => n === SESSION || n.startsWith(LISTS) || OLD_LISTS.includes(n))
+      .map((n) => caches.delete(n)),
+  );
+}
+
+// Forgets the lists of everyone but `id`.
+async function forgetOthers(id) {
+  const names = await caches.keys();
+  await Promise.all(
+    names
+      .filter((n) => (n.startsWith(LISTS) && n !== LISTS + id) || OLD_LISTS.includes(n))
+      .map((n) => caches.delete(n)),
+  );
 }
 
 function api(event, request, url) {
@@ -229,29 +262,39 @@ function api(event, request, url) {
   return list(event, request, url);
 }
 
-// A login or a session check: the user it names is remembered (never the token); a session
-// check that cannot reach the server answers with that user and no token.
+// A login or a session check: the user it names is noted (never the token) with how long
+// their lists may be shown offline; a session check that cannot reach the server answers
+// with that user and no token while the note allows it.
 async function session(request, isRefresh) {
   let answer;
   try {
     answer = await fetch(request);
   } catch (offline) {
-    const user = isRefresh ? await lastUser() : null;
-    if (!user) throw offline;
+    const n = isRefresh ? await note() : null;
+    if (!fresh(n)) {
+      if (n) await forget();
+      throw offline;
+    }
     // A token valid for a second: the app renews it as soon as the server can be reached.
-    return new Response(JSON.stringify({ token: "", user, expiresIn: 1 }), {
+    return new Response(JSON.stringify({ token: "", user: n.user, expiresIn: 1 }), {
       headers: { "Content-Type": "application/json", "X-PPT-Offline": "1" },
     });
   }
   if (answer.ok) {
     const body = await answer.clone().json().catch(() => null);
     if (body && body.user && body.user.id) {
-      const known = await lastUser();
-      if (known && known.id !== body.user.id) await forget();
-      const cache = await caches.open(DATA);
-      await cache.put(USER, new Response(JSON.stringify(body.user), {
-        headers: { "Content-Type": "application/json" },
-      }));
+      const maxAge = Number(body.offlineMaxAge) || 0;
+      if (maxAge > 0) {
+        await forgetOthers(body.user.id);
+        const cache = await caches.open(SESSION);
+        const n = { user: body.user, at: Date.now(), maxAge };
+        await cache.put(NOTE, new Response(JSON.stringify(n), {
+          headers: { "Content-Type": "application/json" },
+        }));
+      } else {
+        // A shared computer (or a server that keeps nothing offline): nothing is kept.
+        await forget();
+      }
     }
   } else if (isRefresh && answer.status === 401) {
     await forget();
@@ -259,17 +302,21 @@ async function session(request, isRefresh) {
   return answer;
 }
 
-// Keeps a list's answer for the user whose token read it, if that is the known user.
+// Keeps a list's answer for the user whose token read it, if that is the noted user. A
+// sign-out may happen while the copy is written: the note is read again after, and the
+// copy removed if its user is no longer the one noted.
 async function keep(key, sub, answer) {
-  const known = await lastUser();
-  if (known && known.id === sub) {
-    const cache = await caches.open(DATA);
-    await cache.put(key, answer);
-  }
+  const before = await note();
+  if (!before || !before.user || before.user.id !== sub || !(before.maxAge > 0)) return;
+  const name = LISTS + sub;
+  const cache = await caches.open(name);
+  await cache.put(key, answer);
+  const after = await note();
+  if (!after || !after.user || after.user.id !== sub) await caches.delete(name);
 }
 
 // A list: from the server, kept for the user (behind the answer, which does not wait for
-// it); offline, the kept copy.
+// it); offline, the kept copy of the noted user while the note allows it.
 async function list(event, request, url) {
   const key = url.pathname + url.search;
   try {
@@ -278,7 +325,9 @@ async function list(event, request, url) {
     if (answer.ok && sub) event.waitUntil(keep(key, sub, answer.clone()));
     return answer;
   } catch (offline) {
-    const cache = await caches.open(DATA);
+    const n = await note();
+    if (!fresh(n)) throw offline;
+    const cache = await caches.open(LISTS + n.user.id);
     const kept = await cache.match(key);
     if (!kept) throw offline;
     const headers = new Headers(kept.headers);

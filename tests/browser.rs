@@ -32,7 +32,7 @@ fn by_testid(root: &Element, id: &str) -> Option<Element> {
 #[wasm_bindgen_test]
 async fn login_form_submits_what_was_typed() {
     let root = mount();
-    let got: Rc<RefCell<Option<(String, String)>>> = Rc::default();
+    let got: Rc<RefCell<Option<(String, String, bool)>>> = Rc::default();
     let sink = got.clone();
     let props = LoginFormProps {
         on_submit: Callback::from(move |v| *sink.borrow_mut() = Some(v)),
@@ -59,9 +59,22 @@ async fn login_form_submits_what_was_typed() {
 
     assert_eq!(
         *got.borrow(),
-        Some(("alice@demo.ppt".to_owned(), "demo1234".to_owned()))
+        Some(("alice@demo.ppt".to_owned(), "demo1234".to_owned(), false))
     );
     assert!(by_testid(&root, "login-error").is_none());
+
+    // "This is a shared computer" goes with the submission.
+    let shared: HtmlInputElement = by_testid(&root, "login-shared")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    shared.click();
+    submit.click();
+    yew::scheduler::flush().await;
+    assert_eq!(
+        *got.borrow(),
+        Some(("alice@demo.ppt".to_owned(), "demo1234".to_owned(), true))
+    );
 }
 
 /// An error is shown in an alert and a busy form cannot be submitted twice.
@@ -238,6 +251,9 @@ mod header {
                     role: Role::Resident,
                 },
                 expires_in: 900,
+                shared: false,
+                offline_max_age: 0,
+                session_tag: String::new(),
             }));
             let root = mount();
             yew::Renderer::<Harness>::with_root_and_props(root.clone(), HarnessProps { state })
@@ -276,6 +292,9 @@ mod header {
                 role: Role::Resident,
             },
             expires_in: 900,
+            shared: false,
+            offline_max_age: 0,
+            session_tag: String::new(),
         }));
         let root = mount();
         yew::Renderer::<Harness>::with_root_and_props(

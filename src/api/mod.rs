@@ -20,6 +20,13 @@ pub enum ApiError {
         code: String,
         message: String,
     },
+    /// Too many requests of this kind (429 `rate_limited`): the server's message, and how
+    /// long it asked to wait (its `Retry-After`) in milliseconds.
+    #[error("{message}")]
+    Limited {
+        message: String,
+        retry_after_ms: u64,
+    },
     /// The answer was not what the contract says.
     #[error("unexpected answer from the server: {0}")]
     Decode(String),
@@ -35,6 +42,31 @@ impl ApiError {
     /// or a rate limit): trying it again unchanged cannot succeed.
     pub fn is_refusal(&self) -> bool {
         matches!(self, ApiError::Http { status, .. } if (400..500).contains(status) && *status != 408 && *status != 429)
+    }
+
+    /// Words for a form: the server's message, or what went wrong.
+    pub fn describe(self) -> String {
+        match self {
+            ApiError::Http { message, .. } | ApiError::Limited { message, .. } => message,
+            other => other.to_string(),
+        }
+    }
+
+    /// A 429's error, waiting `retry_after` (the header's text: seconds; 1 s when it is
+    /// missing or unreadable).
+    pub fn limited(body: &str, retry_after: Option<&str>) -> Self {
+        let secs = retry_after
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(1)
+            .max(1);
+        let message = match ApiError::from_body(429, body) {
+            ApiError::Http { message, .. } if !message.is_empty() => message,
+            _ => "too many requests; try again shortly".into(),
+        };
+        ApiError::Limited {
+            message,
+            retry_after_ms: secs.saturating_mul(1000),
+        }
     }
 
     /// Reads an error answer's body, falling back to the status alone.
@@ -74,7 +106,7 @@ pub async fn request<T: DeserializeOwned, B: Serialize + ?Sized>(
     token: Option<&str>,
     body: Option<&B>,
 ) -> Result<T, ApiError> {
-    request_with_id(method, path, token, body, None).await
+    request_keyed(method, path, token, body, &[]).await
 }
 
 /// [`request`] with an `X-Request-Id`, which the server stamps on the events the request
@@ -86,23 +118,26 @@ pub async fn request_with_id<T: DeserializeOwned, B: Serialize + ?Sized>(
     body: Option<&B>,
     request_id: Option<&str>,
 ) -> Result<T, ApiError> {
-    request_keyed(method, path, token, body, request_id, None).await
+    let headers: Vec<_> = request_id
+        .map(|id| ("X-Request-Id", id))
+        .into_iter()
+        .collect();
+    request_keyed(method, path, token, body, &headers).await
 }
 
-/// [`request_with_id`] with an `Idempotency-Key` when one is given.
+/// [`request`] with more headers.
 async fn request_keyed<T: DeserializeOwned, B: Serialize + ?Sized>(
     method: Method,
     path: &str,
     token: Option<&str>,
     body: Option<&B>,
-    request_id: Option<&str>,
-    idempotency_key: Option<&str>,
+    headers: &[(&str, &str)],
 ) -> Result<T, ApiError> {
     let body = body
         .map(serde_json::to_string)
         .transpose()
         .map_err(|e| ApiError::Decode(e.to_string()))?;
-    let text = send(method, path, token, body, request_id, idempotency_key).await?;
+    let text = send(method, path, token, body, headers).await?;
     read(&text)
 }
 
@@ -120,8 +155,7 @@ async fn send(
     path: &str,
     token: Option<&str>,
     body: Option<String>,
-    request_id: Option<&str>,
-    idempotency_key: Option<&str>,
+    headers: &[(&str, &str)],
 ) -> Result<String, ApiError> {
     use gloo_net::http::Request;
     let network = |e: gloo_net::Error| ApiError::Network(e.to_string());
@@ -136,11 +170,8 @@ async fn send(
     if let Some(t) = token {
         builder = builder.header("Authorization", &format!("Bearer {t}"));
     }
-    if let Some(id) = request_id {
-        builder = builder.header("X-Request-Id", id);
-    }
-    if let Some(key) = idempotency_key {
-        builder = builder.header("Idempotency-Key", key);
+    for (name, value) in headers {
+        builder = builder.header(name, value);
     }
     let request = match body {
         Some(b) => builder
@@ -152,6 +183,12 @@ async fn send(
     let response = request.send().await.map_err(network)?;
     let status = response.status();
     let text = response.text().await.map_err(network)?;
+    if status == 429 {
+        return Err(ApiError::limited(
+            &text,
+            response.headers().get("Retry-After").as_deref(),
+        ));
+    }
     if !response.ok() {
         return Err(ApiError::from_body(status, &text));
     }
@@ -165,22 +202,23 @@ async fn send(
     path: &str,
     _token: Option<&str>,
     _body: Option<String>,
-    _request_id: Option<&str>,
-    _idempotency_key: Option<&str>,
+    _headers: &[(&str, &str)],
 ) -> Result<String, ApiError> {
     Err(ApiError::Network(format!(
         "no network outside the browser ({API_BASE}{path})"
     )))
 }
 
-/// `POST /auth/login`.
+/// `POST /auth/login` (`shared`: "this is a shared computer").
 pub async fn login(
     email: &str,
     password: &str,
+    shared: bool,
 ) -> Result<ppt_protocol::rest::LoginResponse, ApiError> {
     let body = ppt_protocol::rest::LoginRequest {
         email: email.to_owned(),
         password: password.to_owned(),
+        shared,
     };
     request(Method::Post, "/auth/login", None, Some(&body)).await
 }
@@ -197,22 +235,28 @@ pub async fn refresh() -> Result<ppt_protocol::rest::LoginResponse, ApiError> {
 }
 
 /// `POST {path}` creating something, with its `Idempotency-Key` (contract section 11: a
-/// repeat with the same key gets the first answer and creates nothing more) and the
-/// `X-Request-Id` of the tab that asked for it.
+/// repeat with the same key gets the first answer and creates nothing more), the
+/// `X-Request-Id` of the tab that asked for it, and, for what was stored (the outbox), the
+/// tag of the session that stored it (`X-PPT-Session-Tag`: the server refuses another
+/// session's).
 pub async fn create(
     path: &str,
     token: Option<&str>,
     body: &RawJson,
     request_id: Option<&str>,
     key: &str,
+    stored_by: Option<&str>,
 ) -> Result<RawJson, ApiError> {
-    request_keyed(Method::Post, path, token, Some(body), request_id, Some(key)).await
+    let mut headers = vec![("Idempotency-Key", key)];
+    headers.extend(request_id.map(|id| ("X-Request-Id", id)));
+    headers.extend(stored_by.map(|tag| ("X-PPT-Session-Tag", tag)));
+    request_keyed(Method::Post, path, token, Some(body), &headers).await
 }
 
 /// `POST /auth/logout`: ends the session on the server, on every device it is open in
 /// (`token` names it; the cookie does too).
 pub async fn logout(token: Option<&str>) -> Result<(), ApiError> {
-    send(Method::Post, "/auth/logout", token, None, None, None)
+    send(Method::Post, "/auth/logout", token, None, &[])
         .await
         .map(|_| ())
 }
@@ -224,7 +268,7 @@ pub async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiE
 
 /// `GET` an answer as its text, for the caller to read into the type it knows.
 pub async fn get_text(path: &str, token: &str) -> Result<String, ApiError> {
-    send(Method::Get, path, Some(token), None, None, None).await
+    send(Method::Get, path, Some(token), None, &[]).await
 }
 
 /// `POST` a JSON body.
@@ -257,6 +301,28 @@ pub async fn patch<T: DeserializeOwned, B: Serialize + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::ApiError;
+
+    /// A 429 waits what its `Retry-After` says (1 s when it says nothing readable), with the
+    /// server's message.
+    #[test]
+    fn rate_limits_say_how_long_to_wait() {
+        let body =
+            r#"{"error":{"code":"rate_limited","message":"too many messages; try again in 3 s"}}"#;
+        assert_eq!(
+            ApiError::limited(body, Some("3")),
+            ApiError::Limited {
+                message: "too many messages; try again in 3 s".into(),
+                retry_after_ms: 3000
+            }
+        );
+        for unreadable in [None, Some("soon"), Some("0")] {
+            match ApiError::limited("", unreadable) {
+                ApiError::Limited { retry_after_ms, .. } => assert_eq!(retry_after_ms, 1000),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(!ApiError::limited(body, None).is_refusal());
+    }
 
     /// An error body becomes a typed error with the server's code and message.
     #[test]

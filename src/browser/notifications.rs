@@ -1,6 +1,10 @@
 //! System notifications: permission is asked only from a user's click on the settings page;
 //! a notification is shown only when permitted (and the caller decides: when the tab is
-//! hidden); clicking it focuses the tab and opens the item.
+//! hidden); clicking it focuses the tab and opens the item. Those this page raised are kept
+//! track of, so that a session's end closes them ([`close_all`]): none stays in the system's
+//! notification centre with a private message in it.
+
+use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -66,4 +70,51 @@ pub fn show(title: &str, body: &str, tag: &str, link: String, open: Callback<Str
     n.set_onclick(Some(onclick.as_ref().unchecked_ref()));
     // The notification owns its handler for as long as the page lives.
     onclick.forget();
+    RAISED.with(|raised| {
+        let mut raised = raised.borrow_mut();
+        // One per tag at a time (the system replaces a notification of the same tag).
+        raised.retain(|old| old.tag().as_deref() != Some(tag));
+        raised.push(n);
+    });
+}
+
+thread_local! {
+    /// The notifications this page raised and has not closed.
+    static RAISED: RefCell<Vec<Notification>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How many notifications this page raised are still open (for tests).
+pub fn open_count() -> usize {
+    RAISED.with(|raised| raised.borrow().len())
+}
+
+/// Closes every notification this page raised, and every one the service worker holds for
+/// the app (a session's end: nothing of it stays in the notification centre).
+pub fn close_all() {
+    for n in RAISED.with(|raised| std::mem::take(&mut *raised.borrow_mut())) {
+        n.close();
+    }
+    let Some(container) = web_sys::window().map(|w| w.navigator().service_worker()) else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(registration) =
+            wasm_bindgen_futures::JsFuture::from(container.get_registration()).await
+        else {
+            return;
+        };
+        let Ok(registration) = registration.dyn_into::<web_sys::ServiceWorkerRegistration>() else {
+            return;
+        };
+        let Ok(promise) = registration.get_notifications() else {
+            return;
+        };
+        if let Ok(list) = wasm_bindgen_futures::JsFuture::from(promise).await {
+            for n in js_sys::Array::from(&list).iter() {
+                if let Ok(n) = n.dyn_into::<Notification>() {
+                    n.close();
+                }
+            }
+        }
+    });
 }

@@ -49,3 +49,10 @@ pub fn store_outbox(user_id: &str, stored: &crate::realtime::outbox::Stored) {
         let _ = storage.set_item(&outbox_key(user_id), &raw);
     }
 }
+
+/// Removes the stored outbox of `user_id`.
+pub fn forget_outbox(user_id: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(&outbox_key(user_id));
+    }
+}

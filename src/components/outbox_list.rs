@@ -19,6 +19,9 @@ pub struct OutboxListProps {
 
 fn state_text(item: &Item) -> String {
     match item.state {
+        ItemState::Queued if item.error.is_some() => {
+            format!("Waiting: {}", item.error.as_deref().unwrap_or_default())
+        }
         ItemState::Queued if item.attempts > 0 => "Waiting for the connection (will retry)".into(),
         ItemState::Queued => "Waiting for the connection".into(),
         ItemState::Sending => "Sending…".into(),

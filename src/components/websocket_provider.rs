@@ -9,7 +9,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use ppt_protocol::rest::{LoginResponse, Message};
+use ppt_protocol::rest::Message;
 use ppt_protocol::RawJson;
 use yew::prelude::*;
 use yewdux::{use_dispatch, use_store, Dispatch};
@@ -181,25 +181,33 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
                     link.signed_out(Some(session.expired));
                     outbox.deactivate();
                     view.set(OutboxView::default());
+                    // However the session ended, nothing of it stays in this browser.
+                    crate::browser::traces::forget_all_but(None);
                 }
-                (before, Some((user_id, token)), Some(user)) => {
+                (before, Some((user_id, token)), Some(_)) => {
                     seen.borrow().token_at.set(now());
                     if before.as_ref().is_some_and(|b| b != user_id) {
                         link.signed_out(None);
                     }
                     if before.as_ref() != Some(user_id) {
+                        // Nothing of anyone else stays; on a shared computer, nothing at all.
+                        crate::browser::traces::forget_all_but(
+                            (!session.shared).then_some(user_id.as_str()),
+                        );
                         // What the tab holding the socket stored, until it says more.
-                        let items = crate::browser::storage::load_outbox(user_id).items;
+                        let items = if session.shared {
+                            Vec::new()
+                        } else {
+                            crate::browser::storage::load_outbox(user_id).items
+                        };
                         view.set(OutboxView { items });
                         link.signed_in();
                     }
                     let shared = seen.borrow().from_others.borrow_mut().take();
                     if shared.as_ref() != Some(token) {
-                        link.share_session(LoginResponse {
-                            token: token.clone(),
-                            user: user.clone(),
-                            expires_in: session.lifetime_ms.unwrap_or(0) / 1000,
-                        });
+                        if let Some(answer) = session.to_share() {
+                            link.share_session(answer);
+                        }
                     }
                 }
                 (_, Some(_), None) => {}

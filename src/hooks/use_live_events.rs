@@ -89,6 +89,8 @@ pub fn use_live_events() {
                 *ctx.state.borrow_mut() = State::default();
                 ctx.prefs.apply(PreferencesAction::Clear);
                 ctx.toasts.apply(ToastAction::Clear);
+                // Where the last user stood in the log is theirs too.
+                ctx.diagnostics.set(LiveDiagnostics::default());
                 if let Some(c) = &ctx.client {
                     c.clear();
                 }
@@ -164,15 +166,18 @@ impl Ctx {
 
     /// A user signed in: a fresh core, and the preferences loaded.
     fn signed_in(&self, user_id: &str) {
+        let keeps = self.session.get().keeps_anything();
         let mut state = self.state.borrow_mut();
         if state.live.as_ref().map(Live::me) != Some(user_id) {
             let config = crate::config::live_config();
+            // A shared computer's session neither reads nor leaves a cursor.
+            let cursor = if keeps {
+                browser::storage::load_cursor(user_id)
+            } else {
+                Default::default()
+            };
             *state = State {
-                live: Some(Live::new(
-                    user_id,
-                    browser::storage::load_cursor(user_id),
-                    config,
-                )),
+                live: Some(Live::new(user_id, cursor, config)),
                 timer: None,
             };
             let leading = self.leading();
@@ -304,7 +309,11 @@ impl Ctx {
                     ctx.step_as(Some(&me), |live, w| live.page(page, polling, w));
                 });
             }
-            Action::SaveCursor(cursor) => browser::storage::store_cursor(me, &cursor),
+            Action::SaveCursor(cursor) => {
+                if self.session.get().keeps_anything() {
+                    browser::storage::store_cursor(me, &cursor);
+                }
+            }
         }
     }
 

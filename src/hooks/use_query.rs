@@ -18,7 +18,7 @@ use yewdux::{use_selector, Dispatch};
 
 use crate::api::{self, ApiError, Method};
 use crate::realtime::invalidation::{Invalidation, QueryCommand, QueryConfig, Scheduler};
-use crate::store::lists::ListQuery;
+use crate::store::lists::{ListQuery, Pages};
 use crate::store::queries::{FetchState, Queries, QueriesAction, QueryData, QueryValue};
 use crate::store::session::Session;
 
@@ -30,9 +30,19 @@ fn decode<T: QueryValue>(text: &str) -> Result<QueryData, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Where a query's data comes from: its path, how to read it, and how it is paged.
+#[derive(Clone)]
+struct Source {
+    path: String,
+    decoder: Decoder,
+    pages: Option<Pages>,
+}
+
 struct Inner {
     scheduler: Scheduler,
-    sources: HashMap<QueryKey, (String, Decoder)>,
+    sources: HashMap<QueryKey, Source>,
+    /// How many items of a paged list are wanted: its first page, more after "load older".
+    wanted: HashMap<QueryKey, usize>,
     wake: Option<Timeout>,
     own_requests: VecDeque<String>,
     next_request: u64,
@@ -62,6 +72,7 @@ impl QueryClient {
             inner: Rc::new(RefCell::new(Inner {
                 scheduler: Scheduler::new(QueryConfig::default()),
                 sources: HashMap::new(),
+                wanted: HashMap::new(),
                 wake: None,
                 own_requests: VecDeque::new(),
                 next_request: 0,
@@ -76,9 +87,14 @@ impl QueryClient {
         let key = list.key();
         let cmds = {
             let mut inner = self.inner.borrow_mut();
-            inner
-                .sources
-                .insert(key.clone(), (list.path.to_owned(), decode::<T> as Decoder));
+            inner.sources.insert(
+                key.clone(),
+                Source {
+                    path: list.path.to_owned(),
+                    decoder: decode::<T> as Decoder,
+                    pages: list.pages,
+                },
+            );
             inner.scheduler.mounted(&key)
         };
         self.run(cmds);
@@ -102,10 +118,31 @@ impl QueryClient {
         self.queries.apply(QueriesAction::Distrust(key.clone()));
     }
 
+    /// "Load older": a paged list wants one page more; it is fetched again with it (every
+    /// page, as a refetch after a change does, so the pages never disagree).
+    pub fn load_older(&self, key: &QueryKey) {
+        {
+            let mut inner = self.inner.borrow_mut();
+            let Some(pages) = inner.sources.get(key).and_then(|s| s.pages) else {
+                return;
+            };
+            let held = self
+                .queries
+                .get()
+                .get(key)
+                .and_then(|e| e.data.as_ref().map(QueryData::len))
+                .unwrap_or(0);
+            let wanted = inner.wanted.entry(key.clone()).or_insert(pages.first);
+            *wanted = (*wanted).max(held) + pages.first.min(pages.max);
+        }
+        self.invalidate(Invalidation::own(key.clone()));
+    }
+
     /// Logout: drops every key's data and this tab's request ids.
     pub fn clear(&self) {
         {
             let mut inner = self.inner.borrow_mut();
+            inner.wanted.clear();
             inner.scheduler.forget_all();
             inner.own_requests.clear();
         }
@@ -168,7 +205,7 @@ impl QueryClient {
         affects: Option<QueryKey>,
     ) -> Result<RawJson, ApiError> {
         let token = self.session.get().token.clone();
-        let out = api::create(path, token.as_deref(), body, Some(request_id), key).await?;
+        let out = api::create(path, token.as_deref(), body, Some(request_id), key, None).await?;
         if let Some(key) = affects {
             self.invalidate(Invalidation::own(key));
         }
@@ -219,7 +256,15 @@ impl QueryClient {
 
     fn fetch(&self, key: QueryKey, foreign: bool) {
         let source = self.inner.borrow().sources.get(&key).cloned();
-        let (Some((path, decoder)), Some(token)) = (source, self.session.get().token.clone())
+        let wanted = self.inner.borrow().wanted.get(&key).copied();
+        let (
+            Some(Source {
+                path,
+                decoder,
+                pages,
+            }),
+            Some(token),
+        ) = (source, self.session.get().token.clone())
         else {
             // Nothing to fetch it with (yet): let the scheduler know it is not in flight.
             let cmds = self.inner.borrow_mut().scheduler.failed(&key);
@@ -229,14 +274,21 @@ impl QueryClient {
         self.queries.apply(QueriesAction::Fetching(key.clone()));
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            // The first page's lists were usually asked for by the page's boot script.
-            let text = match crate::browser::boot::take_list(&path).await {
-                Some(text) => Ok(text),
-                None => api::get_text(&path, &token).await,
+            let (text, has_older) = match pages {
+                Some(pages) => {
+                    let wanted = wanted.unwrap_or(pages.first);
+                    match fetch_pages(&path, &token, pages, wanted).await {
+                        Ok((text, more)) => (Ok(text), more),
+                        Err(e) => (Err(e), false),
+                    }
+                }
+                None => (fetch_one(&path, &token).await, false),
             };
             let result = text.and_then(|text| decoder(&text).map_err(ApiError::Decode));
             let cmds = match result {
                 Ok(data) => {
+                    this.queries
+                        .apply(QueriesAction::HasOlder(key.clone(), has_older));
                     let versions = data.versions();
                     this.queries.apply(QueriesAction::Fetched {
                         key: key.clone(),
@@ -256,6 +308,54 @@ impl QueryClient {
             };
             this.run(cmds);
         });
+    }
+}
+
+/// One answer; the first page's lists were usually asked for by the page's boot script.
+async fn fetch_one(path: &str, token: &str) -> Result<String, ApiError> {
+    match crate::browser::boot::take_list(path).await {
+        Some(text) => Ok(text),
+        None => api::get_text(path, token).await,
+    }
+}
+
+/// A paged list's newest `wanted` items, page after page ([`Pages`]), as one JSON array;
+/// and whether older ones remain.
+async fn fetch_pages(
+    path: &str,
+    token: &str,
+    pages: Pages,
+    wanted: usize,
+) -> Result<(String, bool), ApiError> {
+    let (first, mut asked) = pages.first(path, wanted);
+    let text = fetch_one(&first, token).await?;
+    if wanted <= pages.first {
+        // One page, passed on as it came.
+        let len = serde_json::from_str::<Vec<serde::de::IgnoredAny>>(&text)
+            .map_err(|e| ApiError::Decode(e.to_string()))?
+            .len();
+        return Ok((text, len >= asked));
+    }
+    let mut all: Vec<serde_json::Value> = Vec::new();
+    let mut text = text;
+    loop {
+        let page: Vec<serde_json::Value> =
+            serde_json::from_str(&text).map_err(|e| ApiError::Decode(e.to_string()))?;
+        let len = page.len();
+        all.extend(page);
+        let oldest = all.last().and_then(|v| v["id"].as_str()).map(str::to_owned);
+        match pages.next(path, wanted, all.len(), (asked, len), oldest.as_deref()) {
+            Some((next, n)) => {
+                asked = n;
+                text = api::get_text(&next, token).await?;
+            }
+            None => {
+                let more = len >= asked;
+                let text =
+                    serde_json::to_string(&all).map_err(|e| ApiError::Decode(e.to_string()))?;
+                return Ok((text, more));
+            }
+        }
     }
 }
 

@@ -7,9 +7,14 @@
 //!
 //! - A create the server refuses (a 4xx: the vote closed, a field too long) is marked failed
 //!   with the server's message; the rest go on. The user may try it again or discard it.
-//! - A create that cannot reach the server (no network, a 5xx, a 429) stays queued and blocks
+//! - A create that cannot reach the server (no network, a 5xx) stays queued and blocks
 //!   the ones behind it, so they keep their order; it is tried again with the reconnect
 //!   backoff (1 s … 30 s, jittered), or at once when the browser comes back online.
+//! - A create refused for now (429: too many creates of its kind) stays queued and waits the
+//!   time the server asked for (`Retry-After`), whatever the network does meanwhile.
+//! - An outbox belongs to the session that stored it: it carries the session's tag, and one
+//!   restored under another session (another sign-in, or planted in storage) is discarded
+//!   unsent. Each try also names that tag to the server, which refuses another session's.
 //!
 //! Pure: time and randomness come in as arguments; commands come out.
 
@@ -68,6 +73,10 @@ pub struct Stored {
     /// The number the next item gets (never reused, across reloads too).
     pub next_id: u64,
     pub items: Vec<Item>,
+    /// The tag of the session that stored it (`LoginResponse::session_tag`; earlier builds
+    /// stored none, and what they stored is discarded on restore).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub session: String,
 }
 
 /// How a try ended.
@@ -77,8 +86,10 @@ pub enum Outcome {
     Sent(RawJson),
     /// The server refused it (a 4xx other than 429); its message.
     Refused(String),
-    /// No answer, a 5xx or a 429: try again later.
+    /// No answer, or a 5xx: try again later.
     Unreachable,
+    /// 429: try again after this many milliseconds.
+    Limited(u64),
 }
 
 /// What the glue must do.
@@ -104,14 +115,31 @@ pub struct Outbox {
     retry_at: Option<u64>,
     /// Unreachable tries in a row (the backoff's attempt number).
     misses: u32,
+    /// Until when the server asked to wait (a 429's `Retry-After`); coming back online does
+    /// not shorten it.
+    limited_until: Option<u64>,
+    /// The tag of the session this outbox belongs to.
+    session: String,
+    /// Items restored from another session's store and discarded unsent.
+    discarded: usize,
     backoff: BackoffConfig,
 }
 
 impl Outbox {
-    /// An outbox holding what was stored. A try that was on its way when the page went away
-    /// is queued again: its key makes repeating it safe.
-    pub fn restore(stored: Stored, backoff: BackoffConfig) -> Self {
-        let Stored { next_id, mut items } = stored;
+    /// The outbox of session `session`, holding what was stored if that session stored it
+    /// (anything else is discarded unsent). A try that was on its way when the page went
+    /// away is queued again: its key makes repeating it safe.
+    pub fn restore(stored: Stored, session: &str, backoff: BackoffConfig) -> Self {
+        let Stored {
+            next_id,
+            mut items,
+            session: stored_by,
+        } = stored;
+        let mut discarded = 0;
+        if stored_by != session || session.is_empty() {
+            discarded = items.len();
+            items.clear();
+        }
         items.sort_by_key(|i| i.id);
         for i in &mut items {
             if i.state == ItemState::Sending {
@@ -124,6 +152,9 @@ impl Outbox {
             online: true,
             retry_at: None,
             misses: 0,
+            limited_until: None,
+            session: session.to_owned(),
+            discarded,
             backoff,
         }
     }
@@ -133,7 +164,18 @@ impl Outbox {
         Stored {
             next_id: self.next_id,
             items: self.items.clone(),
+            session: self.session.clone(),
         }
+    }
+
+    /// The tag of the session this outbox belongs to.
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+
+    /// How many stored items were discarded at restore (another session stored them).
+    pub fn discarded(&self) -> usize {
+        self.discarded
     }
 
     /// The items, in sending order.
@@ -205,9 +247,20 @@ impl Outbox {
             Outcome::Unreachable => {
                 let item = &mut self.items[pos];
                 item.state = ItemState::Queued;
+                item.error = None;
                 item.attempts += 1;
                 self.retry_at = Some(now + self.backoff.delay(self.misses, jitter));
                 self.misses = self.misses.saturating_add(1);
+            }
+            Outcome::Limited(wait) => {
+                let item = &mut self.items[pos];
+                item.state = ItemState::Queued;
+                // Shown while it waits: it is not lost, it goes when the server allows.
+                item.error = Some(format!(
+                    "too many at once; it goes in {} s",
+                    wait.div_ceil(1000).max(1)
+                ));
+                self.limited_until = Some(now.saturating_add(wait));
             }
         }
         self.step(now, out)
@@ -217,6 +270,9 @@ impl Outbox {
     pub fn tick(&mut self, now: u64) -> Vec<Command> {
         if self.retry_at.is_some_and(|t| t <= now) {
             self.retry_at = None;
+        }
+        if self.limited_until.is_some_and(|t| t <= now) {
+            self.limited_until = None;
         }
         self.step(now, Vec::new())
     }
@@ -249,15 +305,16 @@ impl Outbox {
     /// Starts the next try if the way is clear; says what changed.
     fn step(&mut self, now: u64, mut out: Vec<Command>) -> Vec<Command> {
         let busy = self.items.iter().any(|i| i.state == ItemState::Sending);
-        let waiting = self.retry_at.is_some_and(|t| t > now);
-        if !busy && !waiting && self.online {
+        // The latest of the backoff's time and the server's wait, if it is still to come.
+        let until = self.retry_at.max(self.limited_until).filter(|t| *t > now);
+        if !busy && until.is_none() && self.online {
             if let Some(next) = self.items.iter_mut().find(|i| i.state == ItemState::Queued) {
                 next.state = ItemState::Sending;
                 out.push(Command::Send(next.clone()));
             }
         }
         out.push(Command::Persist(self.stored()));
-        if let (Some(at), true) = (self.retry_at, waiting) {
+        if let Some(at) = until {
             out.push(Command::WakeAt(at));
         }
         out

@@ -15,7 +15,53 @@ pub struct ListQuery<T> {
     key: &'static [&'static str],
     /// Path under `/api/v1`.
     pub path: &'static str,
+    /// A list the server hands out in pages (`limit`, `before`), newest first.
+    pub pages: Option<Pages>,
     _value: PhantomData<fn() -> T>,
+}
+
+/// How a list is paged: the server's page without `limit`, and the most one request asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pages {
+    pub first: usize,
+    pub max: usize,
+}
+
+/// The lists' pages (contract section 15: `limit` 50 by default, at most 200).
+const LIST_PAGES: Pages = Pages {
+    first: 50,
+    max: 200,
+};
+
+impl Pages {
+    /// The first request for `wanted` items, and how many it asks for: the plain path (as the
+    /// boot script prefetches it) when the first page is all that is wanted.
+    pub fn first(self, path: &str, wanted: usize) -> (String, usize) {
+        if wanted <= self.first {
+            (path.to_owned(), self.first)
+        } else {
+            let n = wanted.min(self.max);
+            (format!("{path}?limit={n}"), n)
+        }
+    }
+
+    /// After a page that brought `len` of the `asked` items (`held` read in all, the oldest
+    /// with id `oldest`): the request for the next page and how many it asks for, or `None`
+    /// when that was the end of the list or all that is wanted.
+    pub fn next(
+        self,
+        path: &str,
+        wanted: usize,
+        held: usize,
+        (asked, len): (usize, usize),
+        oldest: Option<&str>,
+    ) -> Option<(String, usize)> {
+        if len < asked || held >= wanted {
+            return None;
+        }
+        let n = (wanted - held).min(self.max);
+        Some((format!("{path}?limit={n}&before={}", oldest?), n))
+    }
 }
 
 impl<T: QueryValue> ListQuery<T> {
@@ -23,6 +69,17 @@ impl<T: QueryValue> ListQuery<T> {
         ListQuery {
             key,
             path,
+            pages: Some(LIST_PAGES),
+            _value: PhantomData,
+        }
+    }
+
+    /// A query that is one answer, not a list in pages.
+    const fn single(key: &'static [&'static str], path: &'static str) -> Self {
+        ListQuery {
+            key,
+            path,
+            pages: None,
             _value: PhantomData,
         }
     }
@@ -38,16 +95,48 @@ pub static ANNOUNCEMENTS: ListQuery<Vec<Announcement>> =
 pub static FAULTS: ListQuery<Vec<Fault>> = ListQuery::new(&["faults"], "/faults");
 pub static VOTES: ListQuery<Vec<Vote>> = ListQuery::new(&["votes"], "/votes");
 pub static DOCUMENTS: ListQuery<Vec<Document>> = ListQuery::new(&["documents"], "/documents");
-pub static NEIGHBORS: ListQuery<Vec<Neighbor>> = ListQuery::new(&["neighbors"], "/neighbors");
-/// My messages (the inbox), newest first.
-pub static MESSAGES: ListQuery<Inbox> = ListQuery::new(&["messages"], "/messages");
+/// Everyone in my building: one answer, not paged.
+pub static NEIGHBORS: ListQuery<Vec<Neighbor>> = ListQuery::single(&["neighbors"], "/neighbors");
+/// My messages (the inbox), newest first: 500 a page.
+pub static MESSAGES: ListQuery<Inbox> = ListQuery {
+    key: &["messages"],
+    path: "/messages",
+    pages: Some(Pages {
+        first: 500,
+        max: 500,
+    }),
+    _value: PhantomData,
+};
 /// My unread total (the badge): under `["messages"]`, so a message's change reaches it.
 pub static UNREAD: ListQuery<UnreadCount> =
-    ListQuery::new(&["messages", "unread-count"], "/messages/unread-count");
+    ListQuery::single(&["messages", "unread-count"], "/messages/unread-count");
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pages are walked until the wanted count or the list's end; the first page alone is
+    /// the plain path.
+    #[test]
+    fn pages_are_walked_as_asked() {
+        let p = LIST_PAGES;
+        assert_eq!(p.first("/faults", 50), ("/faults".into(), 50));
+        assert_eq!(p.first("/faults", 120), ("/faults?limit=120".into(), 120));
+        assert_eq!(p.first("/faults", 450), ("/faults?limit=200".into(), 200));
+        // 450 wanted: 200, 200, then 50 more.
+        assert_eq!(
+            p.next("/faults", 450, 200, (200, 200), Some("801")),
+            Some(("/faults?limit=200&before=801".into(), 200))
+        );
+        assert_eq!(
+            p.next("/faults", 450, 400, (200, 200), Some("601")),
+            Some(("/faults?limit=50&before=601".into(), 50))
+        );
+        assert_eq!(p.next("/faults", 450, 450, (50, 50), Some("551")), None);
+        // A short page is the end of the list.
+        assert_eq!(p.next("/faults", 450, 230, (200, 30), Some("1")), None);
+        assert_eq!(p.next("/faults", 50, 50, (50, 50), Some("9")), None);
+    }
 
     /// Keys are what the server's `entity:*` events name (the contract's `queryKey`).
     #[test]

@@ -109,9 +109,10 @@ fn newer_than_all(list: &[Rc<Message>], id: &str) -> bool {
         .is_none_or(|head| order_key(&head.id) < order_key(id))
 }
 
-/// How many messages the cache holds at most (the newest; the server lists its newest 500).
-/// Bounds memory and the work per update however long a tab stays open.
-pub const MAX_CACHED: usize = 1000;
+/// How many messages the cache holds at most (the newest; the server lists 500 a page, and
+/// "load older" asks for more). Bounds memory and the work per update however long a tab
+/// stays open.
+pub const MAX_CACHED: usize = 5000;
 
 /// Inserts a message unless held; keeps newest first. Returns whether it was new.
 fn merge_message(list: &mut Vec<Rc<Message>>, m: Rc<Message>) -> bool {

@@ -64,6 +64,23 @@ query_value!(Inbox, Inbox);
 query_value!(UnreadCount, Unread);
 
 impl QueryData {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many items it holds (1 for a single answer).
+    pub fn len(&self) -> usize {
+        match self {
+            QueryData::Announcements(v) => v.len(),
+            QueryData::Faults(v) => v.len(),
+            QueryData::Votes(v) => v.len(),
+            QueryData::Documents(v) => v.len(),
+            QueryData::Neighbors(v) => v.len(),
+            QueryData::Inbox(v) => v.list.len(),
+            QueryData::Unread(_) => 1,
+        }
+    }
+
     /// Entity versions held, whatever the type.
     pub fn versions(&self) -> Vec<(String, u64)> {
         match self {
@@ -91,6 +108,8 @@ pub struct FetchState {
     /// The data shown cannot be trusted (the event log was reset): it stays on screen until
     /// the next fetch, which replaces it instead of merging into it.
     pub distrusted: bool,
+    /// The list has older items than those held (its last page was full): "load older".
+    pub has_older: bool,
 }
 
 /// Every query's entry.
@@ -124,6 +143,8 @@ pub enum QueriesAction {
     /// A key's data cannot be trusted, but stays shown until the next fetch replaces it (an
     /// emptied list that fills again a moment later would move the page twice).
     Distrust(QueryKey),
+    /// Whether a list has older items than it holds (after a fetch).
+    HasOlder(QueryKey, bool),
     /// Logout: forget everything.
     Clear,
 }
@@ -163,6 +184,9 @@ impl Reducer<Queries> for QueriesAction {
                 if let Some(e) = s.entries.get_mut(&key) {
                     e.distrusted = true;
                 }
+            }
+            QueriesAction::HasOlder(key, more) => {
+                s.entries.entry(key).or_default().has_older = more
             }
             QueriesAction::Clear => s.entries.clear(),
         }

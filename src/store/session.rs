@@ -23,12 +23,34 @@ pub struct Session {
     pub expired: bool,
     /// A reload is asking the server whether the browser still has a session.
     pub restoring: bool,
+    /// Signed in as "a shared computer": nothing of the session is stored in the browser.
+    pub shared: bool,
+    /// The session's tag (what it stores carries it; `LoginResponse::session_tag`).
+    pub tag: String,
 }
 
 impl Session {
     /// Whether someone is logged in.
     pub fn is_logged_in(&self) -> bool {
         self.token.is_some() && self.user.is_some()
+    }
+
+    /// Whether what this session does may be stored in the browser (its outbox, its cursor):
+    /// someone is signed in, and not on a shared computer.
+    pub fn keeps_anything(&self) -> bool {
+        self.is_logged_in() && !self.shared
+    }
+
+    /// The answer another tab is given to share this session.
+    pub fn to_share(&self) -> Option<LoginResponse> {
+        Some(LoginResponse {
+            token: self.token.clone()?,
+            user: self.user.clone()?,
+            expires_in: self.lifetime_ms.unwrap_or(0) / 1000,
+            shared: self.shared,
+            offline_max_age: 0,
+            session_tag: self.tag.clone(),
+        })
     }
 }
 
@@ -79,6 +101,8 @@ impl Reducer<Session> for SessionAction {
                 s.lifetime_ms = lifetime_ms(&r);
                 s.token = Some(r.token);
                 s.user = Some(r.user);
+                s.shared = r.shared;
+                s.tag = r.session_tag;
                 s.expired = false;
                 s.restoring = false;
             }
@@ -94,6 +118,8 @@ impl Reducer<Session> for SessionAction {
                 if same {
                     s.lifetime_ms = lifetime_ms(&r);
                     s.token = Some(r.token);
+                    s.shared = r.shared;
+                    s.tag = r.session_tag;
                 } else {
                     return SessionAction::LoggedIn(r).apply(state);
                 }
@@ -138,6 +164,9 @@ mod tests {
             token: token.into(),
             user: alice(),
             expires_in: 900,
+            shared: false,
+            offline_max_age: 0,
+            session_tag: "tag".into(),
         }
     }
 

@@ -66,9 +66,28 @@ impl OutboxRunner {
             if inner.outbox.as_ref().is_some_and(|(u, _)| u == user_id) {
                 return;
             }
-            let stored = storage::load_outbox(user_id);
-            let mut outbox = Outbox::restore(stored, realtime_config().backoff);
-            let commands = outbox.set_online(inner.online, now());
+            let session = inner.session.get();
+            // A shared computer's session stores nothing, and takes nothing stored.
+            let stored = if session.keeps_anything() {
+                storage::load_outbox(user_id)
+            } else {
+                Default::default()
+            };
+            let mut outbox = Outbox::restore(stored, &session.tag, realtime_config().backoff);
+            if outbox.discarded() > 0 {
+                web_sys::console::warn_1(
+                    &format!(
+                        "outbox: {} stored item(s) not from this session were discarded unsent",
+                        outbox.discarded()
+                    )
+                    .into(),
+                );
+            }
+            let mut commands = outbox.set_online(inner.online, now());
+            if outbox.discarded() > 0 {
+                // What was discarded is not kept either.
+                commands.insert(0, Command::Persist(outbox.stored()));
+            }
             inner.outbox = Some((user_id.to_owned(), outbox));
             commands
         };
@@ -139,13 +158,17 @@ impl OutboxRunner {
                     cb.emit((item, answer));
                 }
                 Command::Persist(stored) => {
-                    let (user, cb) = {
+                    let (user, keeps, cb) = {
                         let inner = self.inner.borrow();
                         let user = inner.outbox.as_ref().map(|(u, _)| u.clone());
-                        (user, inner.on_change.clone())
+                        let keeps = inner.session.get().keeps_anything();
+                        (user, keeps, inner.on_change.clone())
                     };
-                    if let Some(user) = user {
-                        storage::store_outbox(&user, &stored);
+                    match user {
+                        Some(user) if keeps => storage::store_outbox(&user, &stored),
+                        // A shared computer keeps nothing: drop what an older build stored.
+                        Some(user) => storage::forget_outbox(&user),
+                        None => {}
                     }
                     cb.emit(stored.items);
                 }
@@ -163,7 +186,11 @@ impl OutboxRunner {
 
     fn send(&self, item: Item) {
         let weak = Rc::downgrade(&self.inner);
-        let token = self.inner.borrow().session.get().token.clone();
+        let (token, tag) = {
+            let inner = self.inner.borrow();
+            let tag = inner.outbox.as_ref().map(|(_, o)| o.session().to_owned());
+            (inner.session.get().token.clone(), tag)
+        };
         wasm_bindgen_futures::spawn_local(async move {
             let answer = api::create(
                 &item.path,
@@ -171,15 +198,16 @@ impl OutboxRunner {
                 &item.body,
                 item.request_id.as_deref(),
                 &item.key,
+                tag.as_deref().filter(|t| !t.is_empty()),
             )
             .await;
             let outcome = match answer {
                 Ok(v) => Outcome::Sent(v),
+                Err(api::ApiError::Limited { retry_after_ms, .. }) => {
+                    Outcome::Limited(retry_after_ms)
+                }
                 // A token that expired meanwhile is renewed by the connection: try later.
-                Err(e) if e.is_refusal() && !e.is_unauthorized() => Outcome::Refused(match e {
-                    api::ApiError::Http { message, .. } => message,
-                    other => other.to_string(),
-                }),
+                Err(e) if e.is_refusal() && !e.is_unauthorized() => Outcome::Refused(e.describe()),
                 Err(_) => Outcome::Unreachable,
             };
             Self::step(&weak, |o| {

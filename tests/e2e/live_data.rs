@@ -567,3 +567,73 @@ async fn the_chip_never_shows_for_my_own_changes() {
     assert!(bob.js("return window.__chips;").await.as_u64().unwrap() > 0);
     bob.close().await;
 }
+
+/// A list longer than a page offers "Load older" (`load-older`) and brings the rest from the
+/// server; once loaded, a change by someone else refreshes every loaded page, not the first
+/// one only.
+#[tokio::test]
+async fn older_items_load_on_demand_and_stay_live() {
+    let server = Server::start_with(|c| c.create_limits = vec!["off".parse().unwrap()]).await;
+    let api = server.api().await;
+    let martin = api.token("martin@demo.ppt").await;
+    for i in 0..60 {
+        let (status, _) = api
+            .post(
+                &martin,
+                "/announcements",
+                json!({ "title": format!("Notice {i:02}"), "body": "-" }),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let all = api.get(&martin, "/announcements?limit=200").await;
+    let total = all.as_array().unwrap().len();
+    assert!(total > 60);
+
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.go("/announcements").await;
+    alice.wait_for_state("connected").await;
+    let items = "document.querySelectorAll('[data-testid=announcement-list] > li').length";
+    alice
+        .wait_until("the first page", &format!("{items} === 50"))
+        .await;
+    alice.testid("load-older").await.click().await.unwrap();
+    alice
+        .wait_until("every announcement", &format!("{items} === {total}"))
+        .await;
+    alice
+        .wait_until(
+            "nothing older to load",
+            "document.querySelector('[data-testid=load-older]') === null",
+        )
+        .await;
+    assert!(alice
+        .js(&format!(
+            "return {};",
+            list_has_js("announcement-list", "Notice 00")
+        ))
+        .await
+        .as_bool()
+        .unwrap());
+
+    let (status, _) = api
+        .post(
+            &martin,
+            "/announcements",
+            json!({ "title": "One more notice", "body": "-" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    alice
+        .wait_until(
+            "the new one on top of every loaded page",
+            &format!(
+                "{} && {items} === {}",
+                list_has_js("announcement-list", "One more notice"),
+                total + 1
+            ),
+        )
+        .await;
+    alice.close().await;
+}

@@ -22,4 +22,5 @@ mod outbox;
 mod phone;
 mod reconnect;
 mod routing;
+mod shared_device;
 mod tabs;

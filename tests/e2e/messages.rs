@@ -252,13 +252,15 @@ async fn works_against_a_server_without_event_ids() {
 }
 
 /// A burst of messages: the inbox shows the newest 100 rows, the badge counts them all, and
-/// "Show older messages" brings the rest.
+/// "Show older messages" (`load-older`) brings the rest, a hundred rows at a time and past
+/// the server's first page of 500 (`GET /messages?before=`), down to the oldest.
 #[tokio::test]
 async fn a_burst_fills_the_inbox_a_page_at_a_time() {
     let server = Server::start_with(|c| c.bench_api = true).await;
     let alice = Browser::start().await;
     alice.login(&server, "alice@demo.ppt").await;
-    in_the_inbox_connected(&alice).await;
+    alice.go("/messages").await;
+    alice.wait_for_state("connected").await;
 
     let api = server.api().await;
     // The load source is a manager's: Martin's messages.
@@ -267,29 +269,63 @@ async fn a_burst_fills_the_inbox_a_page_at_a_time() {
         .post(
             &martin,
             "/bench/publish",
-            json!({ "kind": "message", "toUserId": "1", "count": 120, "perSec": 2000 }),
+            json!({ "kind": "message", "toUserId": "1", "count": 560, "perSec": 5000 }),
         )
         .await;
     assert_eq!(status, 200);
-    alice.wait_for_unread(121).await;
+    alice.wait_for_unread(561).await;
     alice
-        .wait_for_message("Benchmark message 120 sent", 1)
+        .wait_for_message("Benchmark message 560 sent", 1)
         .await;
     assert_eq!(alice.message_count("").await, 100);
-    alice
-        .testid("message-list-more")
+    let alice_t = api.token("alice@demo.ppt").await;
+    let mut total = 0;
+    let mut before = None;
+    loop {
+        let path = match &before {
+            Some(b) => format!("/messages?limit=200&before={b}"),
+            None => "/messages?limit=200".into(),
+        };
+        let page = api.get(&alice_t, &path).await;
+        let page = page.as_array().unwrap();
+        if page.is_empty() {
+            break;
+        }
+        total += page.len();
+        before = page.last().unwrap()["id"].as_str().map(str::to_owned);
+    }
+    assert!(total > 560, "{total}");
+    let shown = "document.querySelectorAll('[data-testid=message-item]').length";
+    let mut clicks = 0;
+    while alice
+        .js(&format!("return {shown};"))
         .await
-        .click()
-        .await
-        .unwrap();
-    // 120 from Bob and the seeded ones, all shown now.
+        .as_u64()
+        .unwrap()
+        < total as u64
+    {
+        let before = alice
+            .js(&format!("return {shown};"))
+            .await
+            .as_u64()
+            .unwrap();
+        alice.testid("load-older").await.click().await.unwrap();
+        alice
+            .wait_until(
+                "more inbox items",
+                &format!("{shown} > {before} && !document.querySelector('[data-testid=load-older]')?.disabled"),
+            )
+            .await;
+        clicks += 1;
+        assert!(clicks <= 6, "at most a click per hundred");
+    }
+    assert_eq!(alice.message_count("Benchmark message 1 sent").await, 1);
     alice
         .wait_until(
-            "more than 120 inbox items",
-            "document.querySelectorAll('[data-testid=message-item]').length > 120",
+            "nothing older to load",
+            "document.querySelector('[data-testid=load-older]') === null",
         )
         .await;
-    assert_eq!(alice.message_count("Benchmark message 1 sent").await, 1);
     alice.screenshot("inbox-after-a-burst").await;
     alice.close().await;
 }

@@ -97,3 +97,60 @@ async fn a_lost_answer_is_repeated_and_still_creates_one() {
     assert_eq!(alice.message_count("Did this arrive?").await, 1);
     alice.close().await;
 }
+
+/// Reports a fault through the faults page's form.
+async fn report_fault(b: &Browser, title: &str) {
+    b.wait_until(
+        "an empty fault form",
+        "document.querySelector('[data-testid=fault-title]')?.value === ''",
+    )
+    .await;
+    b.testid("fault-title")
+        .await
+        .send_keys(title)
+        .await
+        .unwrap();
+    b.testid("fault-description")
+        .await
+        .send_keys("-")
+        .await
+        .unwrap();
+    b.testid("fault-submit").await.click().await.unwrap();
+}
+
+/// Past the server's limit on creates (429 `rate_limited`, `Retry-After`), a create is not
+/// failed: it waits in the outbox, saying so, and goes when the server allows, once.
+#[tokio::test]
+async fn a_create_past_the_limit_waits_its_turn() {
+    let server =
+        Server::start_with(|c| c.create_limits = vec!["faults=1/5s".parse().unwrap()]).await;
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.go("/faults").await;
+    alice.wait_for_state("connected").await;
+    report_fault(&alice, "First of two").await;
+    alice
+        .wait_until(
+            "the first fault listed",
+            "document.querySelector('[data-testid=fault-list]')?.textContent.includes('First of two')",
+        )
+        .await;
+    report_fault(&alice, "Second of two").await;
+    wait_for_outbox(&alice, 1, Some("queued")).await;
+    let said = alice.text_of("[data-testid=outbox-item]").await;
+    assert!(said.contains("too many at once"), "{said}");
+    alice.screenshot("outbox-limited").await;
+    wait_for_outbox(&alice, 0, None).await;
+    alice
+        .wait_until(
+            "the second fault listed",
+            "document.querySelector('[data-testid=fault-list]')?.textContent.includes('Second of two')",
+        )
+        .await;
+    let api = server.api().await;
+    let token = api.token("alice@demo.ppt").await;
+    let faults = api.get(&token, "/faults").await;
+    assert_eq!(count(&faults, "title", "First of two"), 1);
+    assert_eq!(count(&faults, "title", "Second of two"), 1);
+    alice.close().await;
+}

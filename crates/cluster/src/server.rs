@@ -57,6 +57,9 @@ fn spawn(addr: &str, db: &str, static_dir: &Path, extra: &[String]) -> Result<Ch
             "--event-retention",
             "5000000",
             "--bench-api",
+            // Measurements and tests create in bursts no person would.
+            "--create-limit",
+            "off",
             "--demo",
             // The benchmarks open thousands of sockets as a handful of residents.
             "--ws-max-per-user",

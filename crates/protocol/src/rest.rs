@@ -41,6 +41,10 @@ pub struct User {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// "This is a shared computer": the session ends with the browser, lives at most
+    /// `--shared-session-secs`, and nothing of it is kept in the browser's storage.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
 }
 
 /// Answer to `POST /auth/login` and `POST /auth/refresh`: a short-lived access token, whose
@@ -54,6 +58,18 @@ pub struct LoginResponse {
     /// Seconds the token is valid from now (0 when a server did not say).
     #[serde(default)]
     pub expires_in: u64,
+    /// A session started as "a shared computer": the browser keeps nothing of it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
+    /// How long what the browser kept of this user (lists read, for offline use) may still
+    /// be shown offline, in seconds from this answer (`--offline-max-age`; 0: keep nothing).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub offline_max_age: u64,
+    /// Names the session (the same for all its refreshes; an HMAC the server derives from
+    /// it, which reveals nothing): what the browser stores for a session (the outbox) carries
+    /// it, and is sent only by the session it names.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub session_tag: String,
 }
 
 /// One message between two users.
@@ -346,4 +362,9 @@ pub struct ApiErrorDetail {
     /// Field-level problems, when the request body was the issue (extension).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
+}
+
+/// For `skip_serializing_if`: a zero is not written (it is the default when read).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

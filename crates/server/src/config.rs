@@ -89,6 +89,18 @@ pub struct Config {
     #[arg(long, env = "PPT_TRUSTED_PROXY", value_delimiter = ',')]
     pub trusted_proxy: Vec<std::net::IpAddr>,
 
+    /// Limits on creates per user and kind, comma-separated `KIND=N/PERIOD` (N at once, then
+    /// one every PERIOD/N; PERIOD s, min or h, maybe with a number: 10s) or `KIND=off`; KIND is messages, faults,
+    /// announcements, votes, ballots or all. Kinds not named keep their defaults
+    /// (messages=30/min, faults=10/min, announcements=10/min, votes=10/min, ballots=30/min);
+    /// `off` lifts every limit. Past a limit a create is answered 429 `rate_limited`.
+    #[arg(
+        long = "create-limit",
+        env = "PPT_CREATE_LIMITS",
+        value_delimiter = ','
+    )]
+    pub create_limits: Vec<crate::routes::create_limits::CreateLimit>,
+
     /// Failed logins an account may have at once; then one more a minute (429 meanwhile).
     #[arg(long, env = "PPT_LOGIN_ACCOUNT_BURST", default_value_t = 5)]
     pub login_account_burst: u32,
@@ -108,6 +120,17 @@ pub struct Config {
     /// Longest a login session lives, in seconds (30 days); then the user signs in again.
     #[arg(long, env = "PPT_SESSION_MAX_SECS", default_value_t = 30 * 86_400)]
     pub session_max_secs: u64,
+
+    /// Longest a session started as "a shared computer" (`login-shared`) lives, in seconds
+    /// (8 hours; at most `--session-max-secs`). Its cookie also ends when the browser closes.
+    #[arg(long, env = "PPT_SHARED_SESSION_SECS", default_value_t = 8 * 3600)]
+    pub shared_session_secs: u64,
+
+    /// How long a browser may still show, offline, the lists it kept for its user after it
+    /// last reached the server, in seconds (7 days). After a sign-out elsewhere, a device that
+    /// stays offline shows them at most this long; 0: browsers keep nothing for offline use.
+    #[arg(long, env = "PPT_OFFLINE_MAX_AGE", default_value_t = 7 * 86_400)]
+    pub offline_max_age: u64,
 
     /// How long after a refresh its spent token is still answered, once, with the same
     /// rotation's result, in seconds: a browser whose answer was lost (the network dropped
@@ -130,9 +153,16 @@ pub struct Config {
     #[arg(long, env = "PPT_AUTH_TIMEOUT_MS", default_value_t = 5000)]
     pub auth_timeout_ms: u64,
 
-    /// How many events the log keeps; older cursors get `resetRequired`.
+    /// How many events the log keeps per stream: of each building's building-wide events, and
+    /// of each person's own (messages, their notifications). A cursor older than what its
+    /// streams kept gets `resetRequired`; one building's flood prunes only its own streams.
     #[arg(long, env = "PPT_EVENT_RETENTION", default_value_t = 100_000)]
     pub event_retention: u64,
+
+    /// No event older than this many days is kept (0: no limit by age); a cursor older than
+    /// that gets `resetRequired`.
+    #[arg(long, env = "PPT_EVENT_RETENTION_DAYS", default_value_t = 30)]
+    pub event_retention_days: u64,
 
     /// How often the server sends a WebSocket ping on each socket, in milliseconds (browsers
     /// answer it themselves, even in throttled background tabs).
@@ -259,6 +289,15 @@ impl Config {
             argon2_concurrency: self
                 .argon2_concurrency
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        }
+    }
+
+    /// What the event log keeps.
+    pub fn retention(&self) -> crate::eventlog::retention::Retention {
+        crate::eventlog::retention::Retention {
+            per_stream: self.event_retention,
+            max_age: (self.event_retention_days > 0)
+                .then(|| Duration::from_secs(self.event_retention_days.saturating_mul(86_400))),
         }
     }
 

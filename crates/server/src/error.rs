@@ -29,6 +29,10 @@ pub enum AppError {
     /// Too many failed logins for an account or an address: 429, with when to try again.
     #[error("too many attempts; try again in {0:?}")]
     TooManyRequests(std::time::Duration),
+    /// Too many creates of a kind (messages, faults, …) by this user: 429, with when to try
+    /// again (`routes::create_limits`).
+    #[error("too many {0} created; try again in {1:?}")]
+    Limited(&'static str, std::time::Duration),
     /// The server is too busy to take this request now: 503, try again shortly.
     #[error("busy")]
     Busy,
@@ -120,6 +124,15 @@ impl IntoResponse for AppError {
                     "rate_limited",
                     format!("too many failed attempts; try again in {secs} s"),
                     secs.max(1),
+                );
+            }
+            AppError::Limited(kind, wait) => {
+                let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+                return error_response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("too many {kind} in a short time; try again in {secs} s"),
+                    secs,
                 );
             }
             AppError::Busy => {

@@ -145,14 +145,9 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         .db
         .meta_or_init("epoch", || db::random_token(16))
         .await?;
-    let store = Store::open(
-        opened.db,
-        epoch,
-        config.event_retention,
-        config.omit_event_ids,
-    )
-    .await
-    .map_err(|e| StartError::Db(e.to_string()))?;
+    let store = Store::open(opened.db, epoch, config.retention(), config.omit_event_ids)
+        .await
+        .map_err(|e| StartError::Db(e.to_string()))?;
     let login = Arc::new(
         tokio::task::spawn_blocking({
             let settings = config.login();
@@ -166,10 +161,14 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         sessions: auth::sessions::Sessions::new(
             secret.as_bytes(),
             std::time::Duration::from_secs(config.session_max_secs),
+            std::time::Duration::from_secs(config.shared_session_secs),
             std::time::Duration::from_secs(config.refresh_reuse_secs),
         ),
         documents: routes::documents::DocumentLinks::new(secret.as_bytes()),
         login,
+        creates: Arc::new(routes::create_limits::CreateLimits::new(
+            &config.create_limits,
+        )),
         config: Arc::new(config),
         store,
         shutdown: CancellationToken::new(),

@@ -22,6 +22,8 @@ pub struct AppState {
     pub documents: crate::routes::documents::DocumentLinks,
     /// Failed-login limits and the bounded password checks.
     pub login: Arc<LoginLimits>,
+    /// Limits on creates per user and kind.
+    pub creates: Arc<crate::routes::create_limits::CreateLimits>,
     /// Cancelled when the server shuts down; sockets close with 1001.
     pub shutdown: CancellationToken,
 }

@@ -16,10 +16,7 @@ use crate::hooks::use_outbox;
 
 /// A request error as words for a form.
 pub fn describe(e: ApiError) -> String {
-    match e {
-        ApiError::Http { message, .. } => message,
-        other => other.to_string(),
-    }
+    e.describe()
 }
 
 /// One field: its placeholder, its accessible label, and a test id if it has one.

@@ -1,10 +1,11 @@
-//! The frame every list page shares: a title, the "Data updated" chip, and the query's
-//! loading and error states.
+//! The frame every list page shares: a title, the "Data updated" chip, the query's loading
+//! and error states, and "Load older" while the list has older items than it shows.
 
 use ppt_protocol::QueryKey;
 use yew::prelude::*;
 
 use crate::components::data_updated_chip::DataUpdatedChip;
+use crate::hooks::use_query_client;
 use crate::store::queries::FetchState;
 
 #[derive(Properties, PartialEq)]
@@ -38,6 +39,15 @@ fn mark_first_list() {
 #[function_component]
 pub fn ListCard(props: &ListCardProps) -> Html {
     let e = &props.entry;
+    let client = use_query_client();
+    let load_older = {
+        let key = props.query.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(c) = &client {
+                c.load_older(&key);
+            }
+        })
+    };
     use_effect_with(e.data.is_some(), |has_data| {
         if *has_data {
             mark_first_list();
@@ -56,6 +66,12 @@ pub fn ListCard(props: &ListCardProps) -> Html {
             }
             if e.data.is_some() && props.empty { <p class="muted">{ "Nothing here yet." }</p> }
             { props.children.clone() }
+            if e.has_older && e.data.is_some() {
+                <button class="link-button load-older" data-testid="load-older" onclick={load_older}
+                    disabled={e.fetching}>
+                    { if e.fetching { "Loading…" } else { "Load older" } }
+                </button>
+            }
         </section>
     }
 }

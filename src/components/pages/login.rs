@@ -11,8 +11,9 @@ use crate::store::session::{Session, SessionAction};
 
 #[derive(Properties, PartialEq)]
 pub struct LoginFormProps {
-    /// Called with (email, password).
-    pub on_submit: Callback<(String, String)>,
+    /// Called with (email, password, shared): `shared` is the "This is a
+    /// shared computer" box, a session that keeps nothing in the browser.
+    pub on_submit: Callback<(String, String, bool)>,
     #[prop_or_default]
     pub busy: bool,
     #[prop_or_default]
@@ -27,9 +28,14 @@ pub struct LoginFormProps {
 pub fn LoginForm(props: &LoginFormProps) -> Html {
     let email = use_node_ref();
     let password = use_node_ref();
+    let shared = use_node_ref();
     let onsubmit = {
-        let (email, password, on_submit) =
-            (email.clone(), password.clone(), props.on_submit.clone());
+        let (email, password, shared, on_submit) = (
+            email.clone(),
+            password.clone(),
+            shared.clone(),
+            props.on_submit.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let value = |r: &NodeRef| {
@@ -37,7 +43,10 @@ pub fn LoginForm(props: &LoginFormProps) -> Html {
                     .map(|i| i.value())
                     .unwrap_or_default()
             };
-            on_submit.emit((value(&email), value(&password)));
+            let shared = shared
+                .cast::<web_sys::HtmlInputElement>()
+                .is_some_and(|i| i.checked());
+            on_submit.emit((value(&email), value(&password), shared));
         })
     };
     html! {
@@ -53,6 +62,12 @@ pub fn LoginForm(props: &LoginFormProps) -> Html {
             <label>{ "Password" }
                 <input ref={password} type="password" name="password" autocomplete="current-password" required=true
                     data-testid="login-password" />
+            </label>
+            <label class="check">
+                <input ref={shared} type="checkbox" name="shared" data-testid="login-shared" />
+                <span>{ "This is a shared computer" }
+                    <small class="muted">{ " Nothing is kept after you sign out or close the browser." }</small>
+                </span>
             </label>
             if let Some(err) = &props.error {
                 <p class="form-error" role="alert" data-testid="login-error">{ err.clone() }</p>
@@ -77,13 +92,13 @@ pub fn LoginPage() -> Html {
     let navigator = use_navigator();
     let on_submit = {
         let (busy, error) = (busy.clone(), error.clone());
-        Callback::from(move |(email, password): (String, String)| {
+        Callback::from(move |(email, password, shared): (String, String, bool)| {
             let (busy, error, dispatch) = (busy.clone(), error.clone(), dispatch.clone());
             let navigator = navigator.clone();
             busy.set(true);
             error.set(None);
             wasm_bindgen_futures::spawn_local(async move {
-                match api::login(&email, &password).await {
+                match api::login(&email, &password, shared).await {
                     Ok(r) => {
                         dispatch.apply(SessionAction::LoggedIn(r));
                         if let Some(n) = navigator {

@@ -8,7 +8,7 @@ use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 use yewdux::{use_dispatch, use_selector};
 
-use crate::api::{ApiError, Method};
+use crate::api::Method;
 use crate::components::data_updated_chip::DataUpdatedChip;
 use crate::components::outbox_list::OutboxList;
 use crate::hooks::{use_outbox, use_query, use_query_client, Sent};
@@ -185,10 +185,7 @@ pub fn MessagesPage() -> Html {
                         body_el.set_value("");
                         send_error.set(None);
                     }
-                    Err(e) => send_error.set(Some(match e {
-                        ApiError::Http { message, .. } => message,
-                        other => other.to_string(),
-                    })),
+                    Err(e) => send_error.set(Some(e.describe())),
                 }
                 sending.set(false);
             });
@@ -231,11 +228,20 @@ pub fn MessagesPage() -> Html {
         .filter(|m| selected.as_ref().is_none_or(|c| m.conversation_id == *c))
         .take(*rows + 1)
         .collect();
-    let more = shown.len() > *rows;
+    // Older messages: those held but not shown yet, then the server's next page.
+    let held_more = shown.len() > *rows;
+    let more = held_more || inbox.entry.has_older;
     shown.truncate(*rows);
     let show_more = {
-        let rows = rows.clone();
-        Callback::from(move |_: MouseEvent| rows.set(*rows + ROWS))
+        let (rows, client) = (rows.clone(), client.clone());
+        Callback::from(move |_: MouseEvent| {
+            if !held_more {
+                if let Some(c) = &client {
+                    c.load_older(&MESSAGES.key());
+                }
+            }
+            rows.set(*rows + ROWS)
+        })
     };
     html! {
         <div class="messages-page">
@@ -306,7 +312,8 @@ pub fn MessagesPage() -> Html {
                     }) }
                 </ul>
                 if more {
-                    <button class="link-button" data-testid="message-list-more" onclick={show_more}>{ "Show older messages" }</button>
+                    <button class="link-button load-older" data-testid="load-older" onclick={show_more}
+                        disabled={inbox.entry.fetching}>{ "Show older messages" }</button>
                 }
             </section>
         </div>

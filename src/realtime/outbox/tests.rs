@@ -7,7 +7,7 @@ use super::*;
 use crate::realtime::testing::Lcg;
 
 fn outbox() -> Outbox {
-    Outbox::restore(Stored::default(), BackoffConfig::default())
+    Outbox::restore(Stored::default(), "s1", BackoffConfig::default())
 }
 
 fn sent(cmds: &[Command]) -> Vec<(u64, String)> {
@@ -140,7 +140,7 @@ fn a_reload_resumes_with_the_same_keys() {
     assert!(serde_json::to_string(&stored)
         .unwrap()
         .contains("\"state\":\"sending\""));
-    let mut again = Outbox::restore(stored, BackoffConfig::default());
+    let mut again = Outbox::restore(stored, "s1", BackoffConfig::default());
     assert_eq!(
         states(&again),
         [(1, ItemState::Queued), (2, ItemState::Queued)]
@@ -157,8 +157,61 @@ fn a_reload_resumes_with_the_same_keys() {
         1,
         0.5,
     );
-    let mut again = Outbox::restore(o.stored(), BackoffConfig::default());
+    let mut again = Outbox::restore(o.stored(), "s1", BackoffConfig::default());
     assert_eq!(sent(&add(&mut again, 2, 2)), [(2, "key-2".into())]);
+}
+
+/// What another session stored (another sign-in, a store planted by someone else, or one
+/// from before stores were tagged) is discarded unsent; the same session's is resumed.
+#[test]
+fn only_the_session_that_stored_it_resumes_it() {
+    let mut o = outbox();
+    add(&mut o, 1, 0);
+    let stored = o.stored();
+    assert_eq!(stored.session, "s1");
+    let same = Outbox::restore(stored.clone(), "s1", BackoffConfig::default());
+    assert_eq!(same.items().len(), 1);
+    assert_eq!(same.discarded(), 0);
+    for (stored_by, now) in [("s1", "s2"), ("", "s2"), ("", "")] {
+        let mut planted = stored.clone();
+        planted.session = stored_by.into();
+        let mut other = Outbox::restore(planted, now, BackoffConfig::default());
+        assert!(other.items().is_empty(), "{stored_by:?} under {now:?}");
+        assert_eq!(other.discarded(), 1);
+        assert_eq!(sent(&other.tick(0)), []);
+        assert_eq!(
+            other.stored().session,
+            now,
+            "what it stores next is its own"
+        );
+    }
+}
+
+/// A 429 keeps the item queued and waits the time the server asked for: coming back online
+/// does not cut the wait short; then the same item is tried again with its key.
+#[test]
+fn a_rate_limit_is_waited_out() {
+    let mut o = outbox();
+    let first = add(&mut o, 1, 0);
+    assert_eq!(sent(&first), [(1, "key-1".into())]);
+    let cmds = o.answered(1, Outcome::Limited(5_000), 100, 0.5);
+    assert_eq!(sent(&cmds), []);
+    assert!(cmds.contains(&Command::WakeAt(5_100)));
+    assert_eq!(states(&o), [(1, ItemState::Queued)]);
+    assert_eq!(
+        o.items()[0].error.as_deref(),
+        Some("too many at once; it goes in 5 s"),
+        "what it waits for is shown"
+    );
+    assert_eq!(sent(&o.set_online(false, 200)), []);
+    assert_eq!(
+        sent(&o.set_online(true, 300)),
+        [],
+        "online again, still waiting"
+    );
+    assert_eq!(sent(&o.tick(5_000)), []);
+    assert_eq!(sent(&o.tick(5_100)), [(1, "key-1".into())]);
+    assert_eq!(o.items()[0].attempts, 0, "a wait is not a failed try");
 }
 
 /// Property: whatever the outcomes (lost answers, refusals, offline spells, reloads), every
@@ -183,12 +236,13 @@ fn random_outcomes_keep_keys_order_and_once() {
                 }
                 2..=4 if in_flight.is_some() => {
                     let item = in_flight.take().unwrap();
-                    let outcome = match rng.next(4) {
+                    let outcome = match rng.next(5) {
                         0 => {
                             refused.push(item.id);
                             Outcome::Refused("no".into())
                         }
                         1 => Outcome::Unreachable,
+                        2 => Outcome::Limited(rng.next(5_000)),
                         _ => Outcome::Sent(RawJson::from_text("{}".into()).unwrap()),
                     };
                     o.answered(item.id, outcome, now, 0.5)
@@ -197,7 +251,7 @@ fn random_outcomes_keep_keys_order_and_once() {
                 6 => {
                     // A reload: the try on its way is forgotten by the page.
                     in_flight = None;
-                    o = Outbox::restore(o.stored(), BackoffConfig::default());
+                    o = Outbox::restore(o.stored(), "s1", BackoffConfig::default());
                     o.tick(now)
                 }
                 _ => {

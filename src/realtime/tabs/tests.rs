@@ -27,6 +27,9 @@ fn login(token: &str) -> LoginResponse {
             role: UserRole::Resident,
         },
         expires_in: 900,
+        shared: false,
+        offline_max_age: 0,
+        session_tag: String::new(),
     }
 }
 

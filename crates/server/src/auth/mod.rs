@@ -54,6 +54,10 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Result<&str, AppError> {
         .ok_or_else(|| AppError::Unauthorized("authorization must be a bearer token".into()))
 }
 
+/// The header a request replayed from storage carries: the tag of the session that stored it
+/// (`LoginResponse::session_tag`).
+pub const SESSION_TAG: &str = "x-ppt-session-tag";
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
@@ -61,7 +65,19 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(state, bearer(&parts.headers)?).await
+        let user = authenticate(state, bearer(&parts.headers)?).await?;
+        // A request from what the browser stored (the outbox) names the session that stored
+        // it; another session's is refused, so nothing planted in storage is sent as a user.
+        if let Some(tag) = parts.headers.get(SESSION_TAG) {
+            let ours = state.sessions.tag(&user.session);
+            if tag.as_bytes() != ours.as_bytes() {
+                return Err(AppError::Conflict(
+                    "session_mismatch",
+                    "this request was stored by another session; it was not carried out".into(),
+                ));
+            }
+        }
+        Ok(user)
     }
 }
 

@@ -66,13 +66,18 @@ pub struct Refreshed {
     pub refresh_token: String,
     /// When the session ends at the latest (Unix seconds).
     pub expires_at: u64,
+    /// Started as "a shared computer": its cookie ends with the browser and the browser
+    /// keeps nothing of it.
+    pub shared: bool,
 }
 
 /// Issues, checks and ends sessions.
 #[derive(Clone)]
 pub struct Sessions {
     key: Arc<[u8]>,
+    tags: Arc<[u8]>,
     max_age: Duration,
+    shared_max_age: Duration,
     reuse: Duration,
 }
 
@@ -88,15 +93,27 @@ type HmacSha256 = Hmac<Sha256>;
 
 impl Sessions {
     /// Sessions whose refresh tokens are signed with a key derived from `secret`; each lives
-    /// at most `max_age`; the generation spent last may be spent again within `reuse` of it.
-    pub fn new(secret: &[u8], max_age: Duration, reuse: Duration) -> Self {
-        // A key of its own, so that no refresh token can ever pass for an access token's
-        // signature or the other way round.
-        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
-        mac.update(b"ppt-web refresh tokens v1");
+    /// at most `max_age` (a shared computer's at most `shared_max_age`); the generation spent
+    /// last may be spent again within `reuse` of it.
+    pub fn new(
+        secret: &[u8],
+        max_age: Duration,
+        shared_max_age: Duration,
+        reuse: Duration,
+    ) -> Self {
+        // Keys of their own, so that no refresh token can ever pass for an access token's
+        // signature or the other way round, nor a session tag for either.
+        let derive = |purpose: &[u8]| -> Arc<[u8]> {
+            let mut mac =
+                HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+            mac.update(purpose);
+            mac.finalize().into_bytes().to_vec().into()
+        };
         Sessions {
-            key: mac.finalize().into_bytes().to_vec().into(),
+            key: derive(b"ppt-web refresh tokens v1"),
+            tags: derive(b"ppt-web session tags v1"),
             max_age,
+            shared_max_age: shared_max_age.min(max_age),
             reuse,
         }
     }
@@ -104,6 +121,16 @@ impl Sessions {
     /// The longest a session lives.
     pub fn max_age(&self) -> Duration {
         self.max_age
+    }
+
+    /// A session's tag: what the browser stores for the session (its outbox) carries it, and
+    /// a request that says it comes from a store (`X-PPT-Session-Tag`) is taken only from the
+    /// session it names. Stable across refreshes; reveals nothing of the session id.
+    pub fn tag(&self, session: &str) -> String {
+        let mut mac =
+            HmacSha256::new_from_slice(&self.tags).expect("HMAC takes keys of any length");
+        mac.update(session.as_bytes());
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..18])
     }
 
     fn mac(&self, session: &str, generation: i64) -> HmacSha256 {
@@ -134,19 +161,26 @@ impl Sessions {
         Some((session.to_owned(), generation))
     }
 
-    /// Starts a session for a user: its id, first refresh token and end.
-    pub async fn start(&self, pool: &AnyPool, user_id: i64) -> AppResult<Refreshed> {
+    /// Starts a session for a user (on a shared computer, or not): its id, first refresh
+    /// token and end.
+    pub async fn start(&self, pool: &AnyPool, user_id: i64, shared: bool) -> AppResult<Refreshed> {
         let session = crate::db::random_token(32);
         let now = unix_now();
-        let expires_at = now.saturating_add(self.max_age.as_secs());
+        let cap = if shared {
+            self.shared_max_age
+        } else {
+            self.max_age
+        };
+        let expires_at = now.saturating_add(cap.as_secs());
         sqlx::query(
-            "INSERT INTO sessions (id, user_id, generation, created_at, expires_at, refreshed_at) \
-             VALUES ($1, $2, 0, $3, $4, $3)",
+            "INSERT INTO sessions (id, user_id, generation, created_at, expires_at, refreshed_at, shared) \
+             VALUES ($1, $2, 0, $3, $4, $3, $5)",
         )
         .bind(session.clone())
         .bind(user_id)
         .bind(now as i64)
         .bind(expires_at as i64)
+        .bind(i64::from(shared))
         .execute(pool)
         .await?;
         Ok(Refreshed {
@@ -154,6 +188,7 @@ impl Sessions {
             session,
             user_id,
             expires_at,
+            shared,
         })
     }
 
@@ -168,7 +203,7 @@ impl Sessions {
         let advanced = sqlx::query(
             "UPDATE sessions SET generation = generation + 1, refreshed_at = $3 \
              WHERE id = $1 AND generation = $2 AND ended_at IS NULL AND expires_at > $3 \
-             RETURNING user_id, expires_at",
+             RETURNING user_id, expires_at, shared",
         )
         .bind(session.clone())
         .bind(generation)
@@ -180,6 +215,7 @@ impl Sessions {
                 refresh_token: self.token(&session, generation + 1),
                 user_id: row.try_get(0)?,
                 expires_at: row.try_get::<i64, _>(1)?.max(0) as u64,
+                shared: row.try_get::<i64, _>(2)? != 0,
                 session,
             });
         }
@@ -207,7 +243,7 @@ impl Sessions {
                 "UPDATE sessions SET replayed_generation = $2 \
                  WHERE id = $1 AND generation = $2 AND refreshed_at >= $3 \
                  AND (replayed_generation IS NULL OR replayed_generation <> $2) \
-                 RETURNING user_id",
+                 RETURNING user_id, shared",
             )
             .bind(session.clone())
             .bind(current)
@@ -220,6 +256,7 @@ impl Sessions {
                     refresh_token: self.token(&session, current),
                     user_id: replayed.try_get(0)?,
                     expires_at: expires_at.max(0) as u64,
+                    shared: replayed.try_get::<i64, _>(1)? != 0,
                     session,
                 });
             }
@@ -365,6 +402,7 @@ mod tests {
             b"a secret of at least thirty-two bytes",
             Duration::ZERO,
             Duration::ZERO,
+            Duration::ZERO,
         );
         let t = s.token("abc", 3);
         assert_eq!(s.parse(&t), Some(("abc".to_owned(), 3)));
@@ -372,8 +410,14 @@ mod tests {
             b"another secret of thirty-two bytes!!",
             Duration::ZERO,
             Duration::ZERO,
+            Duration::ZERO,
         );
         assert_eq!(other.parse(&t), None, "another key");
+        // A session's tag is its own, the same each time, and not its id.
+        assert_eq!(s.tag("abc"), s.tag("abc"));
+        assert_ne!(s.tag("abc"), s.tag("abd"));
+        assert_ne!(s.tag("abc"), other.tag("abc"));
+        assert!(!s.tag("abc").contains("abc"));
         // A token of another generation or session cannot be made from this one.
         let sig = t.rsplit('.').next().unwrap();
         assert_eq!(s.parse(&format!("abc.4.{sig}")), None);

@@ -184,6 +184,16 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "refresh_replay",
         include_str!("../../migrations/sqlite/0004_refresh_replay.sql"),
     ),
+    (
+        5,
+        "shared_sessions",
+        include_str!("../../migrations/sqlite/0005_shared_sessions.sql"),
+    ),
+    (
+        6,
+        "stream_retention",
+        include_str!("../../migrations/sqlite/0006_stream_retention.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -205,6 +215,16 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "refresh_replay",
         include_str!("../../migrations/postgres/0004_refresh_replay.sql"),
+    ),
+    (
+        5,
+        "shared_sessions",
+        include_str!("../../migrations/postgres/0005_shared_sessions.sql"),
+    ),
+    (
+        6,
+        "stream_retention",
+        include_str!("../../migrations/postgres/0006_stream_retention.sql"),
     ),
 ];
 

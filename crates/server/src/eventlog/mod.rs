@@ -23,6 +23,7 @@
 //! the commit's flush), so appends from many servers queue for a short moment each.
 
 pub mod follower;
+pub mod retention;
 
 use ppt_protocol::{Envelope, RawJson, ServerEvent, Timestamp};
 use sqlx::AnyConnection;
@@ -317,6 +318,23 @@ pub async fn bounds(conn: &mut AnyConnection) -> AppResult<(u64, u64, Option<Str
     ))
 }
 
+/// Where the log stands for one user: its newest id, and how far it was pruned for them
+/// (the log's prefix or either of their streams, whichever went further) with that event's
+/// timestamp (see [`retention`]).
+pub async fn bounds_for(
+    conn: &mut AnyConnection,
+    user: i64,
+    building: i64,
+) -> AppResult<(u64, u64, Option<String>)> {
+    let (head, pruned, ts) = bounds(conn).await?;
+    let (stream, stream_ts) = retention::streams_pruned(conn, user, building).await?;
+    Ok(if stream > pruned {
+        (head, stream, stream_ts)
+    } else {
+        (head, pruned, ts)
+    })
+}
+
 /// The highest id pruned from the log, and that event's timestamp.
 pub async fn pruned_through(conn: &mut AnyConnection) -> AppResult<(u64, Option<String>)> {
     let row = sqlx::query("SELECT through, through_ts FROM log_pruned WHERE id = 1")
@@ -350,9 +368,16 @@ async fn prune_in(conn: &mut AnyConnection, db: &Db, cutoff: i64) -> AppResult<u
     if let Some(lock) = db.backend.prune_lock() {
         sqlx::query(lock).execute(&mut *conn).await?;
     }
+    prune_prefix(conn, cutoff).await?;
+    Ok(pruned_through(conn).await?.0)
+}
+
+/// Deletes every event up to `cutoff` (inside a pruning transaction) and moves the log's
+/// prefix mark there; returns how many events went.
+pub(crate) async fn prune_prefix(conn: &mut AnyConnection, cutoff: i64) -> AppResult<u64> {
     let (done, _) = pruned_through(conn).await?;
     if cutoff <= done as i64 {
-        return Ok(done);
+        return Ok(0);
     }
     let last_ts: Option<String> =
         sqlx::query("SELECT ts FROM events WHERE id <= $1 ORDER BY id DESC LIMIT 1")
@@ -365,10 +390,11 @@ async fn prune_in(conn: &mut AnyConnection, db: &Db, cutoff: i64) -> AppResult<u
         .bind(cutoff)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM events WHERE id <= $1")
+    let gone = sqlx::query("DELETE FROM events WHERE id <= $1")
         .bind(cutoff)
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
     sqlx::query(
         "UPDATE log_pruned SET through = $1, through_ts = COALESCE($2, through_ts) WHERE id = 1",
     )
@@ -376,7 +402,7 @@ async fn prune_in(conn: &mut AnyConnection, db: &Db, cutoff: i64) -> AppResult<u
     .bind(last_ts)
     .execute(&mut *conn)
     .await?;
-    Ok(cutoff as u64)
+    Ok(gone)
 }
 
 #[cfg(test)]

@@ -49,7 +49,10 @@ pub async fn login(
         state.login.failed(&account, address);
         return Err(AppError::Unauthorized("wrong email or password".into()));
     };
-    let started = state.sessions.start(state.store.pool(), id).await?;
+    let started = state
+        .sessions
+        .start(state.store.pool(), id, req.shared)
+        .await?;
     signed_in(&state, &headers, started).await
 }
 
@@ -115,14 +118,23 @@ async fn signed_in(state: &AppState, headers: &HeaderMap, s: Refreshed) -> AppRe
         state
             .jwt
             .issue(s.user_id, building, user.role, &s.session, s.expires_at);
-    let max_age = s
-        .expires_at
-        .saturating_sub(crate::auth::jwt::unix_now())
-        .min(i64::MAX as u64) as i64;
+    // A shared computer's cookie has no lifetime: it ends when the browser closes.
+    let max_age = (!s.shared).then(|| {
+        s.expires_at
+            .saturating_sub(crate::auth::jwt::unix_now())
+            .min(i64::MAX as u64) as i64
+    });
     let mut r = AppJson(LoginResponse {
         token,
         user,
         expires_in,
+        shared: s.shared,
+        offline_max_age: if s.shared {
+            0
+        } else {
+            state.config.offline_max_age
+        },
+        session_tag: state.sessions.tag(&s.session),
     })
     .into_response();
     r.headers_mut().append(
@@ -134,24 +146,27 @@ async fn signed_in(state: &AppState, headers: &HeaderMap, s: Refreshed) -> AppRe
 
 /// The `Set-Cookie` that forgets the refresh token.
 fn clear_cookie(state: &AppState, headers: &HeaderMap) -> HeaderValue {
-    cookie_header(state, headers, String::new(), 0)
+    cookie_header(state, headers, String::new(), Some(0))
 }
 
-/// The refresh cookie with `value`, for `max_age` seconds: `HttpOnly`, `SameSite=Strict`,
-/// sent only to `/api/v1/auth`, `Secure` as `--cookie-secure` says.
+/// The refresh cookie with `value`, for `max_age` seconds (`None`: until the browser closes):
+/// `HttpOnly`, `SameSite=Strict`, sent only to `/api/v1/auth`, `Secure` as `--cookie-secure`
+/// says.
 fn cookie_header(
     state: &AppState,
     headers: &HeaderMap,
     value: String,
-    max_age: i64,
+    max_age: Option<i64>,
 ) -> HeaderValue {
-    let cookie = Cookie::build((REFRESH, value))
+    let mut cookie = Cookie::build((REFRESH, value))
         .path(COOKIE_PATH)
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(secure(state, headers))
-        .max_age(cookie::time::Duration::seconds(max_age))
-        .build();
+        .secure(secure(state, headers));
+    if let Some(seconds) = max_age {
+        cookie = cookie.max_age(cookie::time::Duration::seconds(seconds));
+    }
+    let cookie = cookie.build();
     // The value is base64url and dots: always a valid header.
     HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
 }

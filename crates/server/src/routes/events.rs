@@ -78,7 +78,7 @@ async fn from_memory(
         return Ok(None);
     }
     let mut conn = store.pool().acquire().await?;
-    let (head, pruned, _) = eventlog::bounds(&mut conn).await?;
+    let (head, pruned, _) = eventlog::bounds_for(&mut conn, user, building).await?;
     drop(conn);
     if *after > head || *after < pruned {
         return Ok(None);
@@ -104,7 +104,7 @@ pub async fn read_page(
     user: i64,
     building: i64,
 ) -> AppResult<MissedEvents> {
-    let (latest, pruned, pruned_ts) = eventlog::bounds(c).await?;
+    let (latest, pruned, pruned_ts) = eventlog::bounds_for(c, user, building).await?;
     let reset = match &q.cursor {
         MissedCursor::After { id, epoch: asked } => {
             asked.as_deref().is_some_and(|e| e != epoch) || *id > latest || *id < pruned

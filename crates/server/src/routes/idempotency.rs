@@ -18,6 +18,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use super::create_limits::CreateKind;
 use crate::auth::jwt::unix_now;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -64,6 +65,7 @@ enum Outcome {
 /// One create call: who makes it, its key (if any), its request id, and its fingerprint.
 pub struct Call {
     user_id: i64,
+    kind: CreateKind,
     key: Option<String>,
     request_id: Option<String>,
     fingerprint: String,
@@ -73,6 +75,7 @@ impl Call {
     /// `name` is the method and path (`POST /faults`); `body` the request as the handler read it.
     pub fn new(
         user_id: i64,
+        kind: CreateKind,
         key: IdempotencyKey,
         request_id: Option<String>,
         name: &str,
@@ -80,6 +83,7 @@ impl Call {
     ) -> AppResult<Self> {
         Ok(Call {
             user_id,
+            kind,
             fingerprint: if key.0.is_some() {
                 fingerprint(name, body)?
             } else {
@@ -105,10 +109,13 @@ where
 {
     let Call {
         user_id,
+        kind,
         key,
         request_id,
         fingerprint,
     } = call;
+    // Past the user's limit for this kind nothing is written (a flood costs no write).
+    state.creates.check(kind, user_id)?;
     let Some(key) = key else {
         let value = state.store.write(request_id, work).await?;
         return Ok(json(status, serde_json::to_string(&value)?, false));

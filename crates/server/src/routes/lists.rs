@@ -13,6 +13,7 @@ use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::create_limits::CreateKind;
 use super::{parse_id, text_field, AppJson, AppPath, Page};
 use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
@@ -126,7 +127,14 @@ pub async fn create_announcement(
     auth.require_manager("post announcements")?;
     let title = text_field("title", &req.title, MAX_TITLE)?;
     let body = text_field("body", &req.body, MAX_TEXT)?;
-    let call = idempotency::Call::new(auth.id, key, rid, "POST /announcements", &req)?;
+    let call = idempotency::Call::new(
+        auth.id,
+        CreateKind::Announcements,
+        key,
+        rid,
+        "POST /announcements",
+        &req,
+    )?;
     idempotency::create(&state, call, StatusCode::CREATED, move |tx| Box::pin(async move {
             let id: i64 = sqlx::query(
                 "INSERT INTO announcements (building_id, author_id, title, body, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -215,7 +223,7 @@ pub async fn report_fault(
 ) -> AppResult<Response> {
     let title = text_field("title", &req.title, MAX_TITLE)?;
     let description = text_field("description", &req.description, MAX_TEXT)?;
-    let call = idempotency::Call::new(auth.id, key, rid, "POST /faults", &req)?;
+    let call = idempotency::Call::new(auth.id, CreateKind::Faults, key, rid, "POST /faults", &req)?;
     idempotency::create(&state, call, StatusCode::CREATED, move |tx| Box::pin(async move {
             let now = now_ts();
             let id: i64 = sqlx::query(

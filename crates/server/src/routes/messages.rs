@@ -2,7 +2,8 @@
 //!
 //! A message is visible only to its two participants; anyone else asking for it gets 404.
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use ppt_protocol::envelope::{EntityAction, EntityChange, MessageNew, MessageRead};
 use ppt_protocol::rest::{Message, ReadReceipt, SendMessageRequest, UnreadCount};
@@ -10,7 +11,8 @@ use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Executor, Row};
 
-use super::{parse_id, text_field, AppJson, AppPath};
+use super::create_limits::CreateKind;
+use super::{parse_id, text_field, AppJson, AppPath, Page};
 use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
@@ -22,7 +24,7 @@ use axum::response::Response;
 
 /// Longest message body, in characters.
 const MAX_BODY: usize = 4000;
-/// How many messages `GET /messages` returns at most.
+/// How many messages `GET /messages` returns without `limit`, and at most.
 const LIST_LIMIT: i64 = 500;
 
 /// The conversation between two users: the same id in both directions.
@@ -61,15 +63,22 @@ where
     Ok(count.max(0) as u64)
 }
 
+/// `GET /messages?limit=&before=`: my messages, newest first; `before` pages back (those
+/// with smaller ids), so spam cannot push older messages out of reach.
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> AppResult<AppJson<Vec<Message>>> {
-    let sql =
-        format!("{SELECT} WHERE m.from_user = $1 OR m.to_user = $1 ORDER BY m.id DESC LIMIT $2");
+    let Query(pairs) = query?;
+    let page = Page::parse_within(&pairs, LIST_LIMIT, LIST_LIMIT)?;
+    let sql = format!(
+        "{SELECT} WHERE (m.from_user = $1 OR m.to_user = $1) AND m.id < $2 ORDER BY m.id DESC LIMIT $3"
+    );
     let rows = sqlx::query(&sql)
         .bind(auth.id)
-        .bind(LIST_LIMIT)
+        .bind(page.before)
+        .bind(page.limit)
         .fetch_all(state.store.pool())
         .await?;
     Ok(AppJson(
@@ -96,7 +105,14 @@ pub async fn send(
             "you cannot send a message to yourself",
         ));
     }
-    let call = idempotency::Call::new(auth.id, key, rid, "POST /messages", &req)?;
+    let call = idempotency::Call::new(
+        auth.id,
+        CreateKind::Messages,
+        key,
+        rid,
+        "POST /messages",
+        &req,
+    )?;
     idempotency::create(&state, call, StatusCode::CREATED, move |tx| {
         Box::pin(async move { send_in(tx, &auth, to, &body).await })
     })

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod create_limits;
 pub mod deletes;
 pub mod documents;
 pub mod events;
@@ -169,7 +170,19 @@ impl Default for Page {
 impl Page {
     /// Reads `limit` and `before`; anything else in the query is left alone.
     pub fn parse(pairs: &[(String, String)]) -> Result<Self, AppError> {
-        let mut page = Page::default();
+        Self::parse_within(pairs, PAGE_DEFAULT, PAGE_MAX)
+    }
+
+    /// [`Page::parse`] for a list with its own page sizes.
+    pub fn parse_within(
+        pairs: &[(String, String)],
+        default: i64,
+        max: i64,
+    ) -> Result<Self, AppError> {
+        let mut page = Page {
+            limit: default,
+            before: i64::MAX,
+        };
         let bad = |m: &str| AppError::BadRequest("bad_query", m.to_owned());
         let mut seen = (false, false);
         for (k, v) in pairs {
@@ -177,8 +190,12 @@ impl Page {
                 "limit" if !seen.0 => {
                     seen.0 = true;
                     page.limit = match v.parse::<i64>() {
-                        Ok(n) if n >= 1 => n.min(PAGE_MAX),
-                        _ => return Err(bad("`limit` must be a whole number from 1 to 200")),
+                        Ok(n) if n >= 1 => n.min(max),
+                        _ => {
+                            return Err(bad(&format!(
+                                "`limit` must be a whole number from 1 to {max}"
+                            )))
+                        }
                     };
                 }
                 "before" if !seen.1 => {

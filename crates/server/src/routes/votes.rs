@@ -8,6 +8,7 @@ use ppt_protocol::{EntityKind, Timestamp};
 use sqlx::AnyConnection;
 use sqlx::Row;
 
+use super::create_limits::CreateKind;
 use super::lists::{emit_entity, emit_notification, notification};
 use super::{parse_id, text_field, AppJson, AppPath, Page};
 use crate::auth::{AuthUser, RequestId};
@@ -159,7 +160,7 @@ pub async fn open(
             format!("a vote needs 2 to {MAX_OPTIONS} options"),
         ));
     }
-    let call = idempotency::Call::new(auth.id, key, rid, "POST /votes", &req)?;
+    let call = idempotency::Call::new(auth.id, CreateKind::Votes, key, rid, "POST /votes", &req)?;
     idempotency::create(&state, call, StatusCode::CREATED, move |tx| Box::pin(async move {
             let id: i64 = sqlx::query(
                 "INSERT INTO votes (building_id, title, options, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -200,6 +201,7 @@ pub async fn cast(
     }
     let call = idempotency::Call::new(
         auth.id,
+        CreateKind::Ballots,
         key,
         rid,
         &format!("POST /votes/{id}/ballots"),

@@ -71,7 +71,12 @@ pub type Appended = Option<(u64, u64)>;
 
 impl Store {
     /// A store over an opened database; starts its writers (they end with the last clone).
-    pub async fn open(db: Db, epoch: String, retention: u64, omit_ids: bool) -> AppResult<Self> {
+    pub async fn open(
+        db: Db,
+        epoch: String,
+        retention: eventlog::retention::Retention,
+        omit_ids: bool,
+    ) -> AppResult<Self> {
         // The log's head and its newest events, in one snapshot (other servers may be
         // appending): the hub starts there, and answers recent cursors from memory at once.
         let mut tx = snapshot(&db).await?;
@@ -89,7 +94,7 @@ impl Store {
             server: name.clone(),
             omit_ids,
             retention,
-            pruned,
+            head,
         });
         Ok(Store {
             db,

@@ -19,9 +19,10 @@ use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::{Appended, Tx};
-use crate::db::Db;
+use crate::db::{now_ts, Db};
 use crate::error::{AppError, AppResult};
 use crate::eventlog::follower::Follow;
+use crate::eventlog::retention::{self, Retention};
 use crate::eventlog::{self, Pending};
 
 /// Most writes in one batch.
@@ -100,17 +101,18 @@ pub struct WriterSettings {
     /// This server's name, in the log's notifications.
     pub server: Arc<str>,
     pub omit_ids: bool,
-    /// Events the log keeps (at least).
-    pub retention: u64,
-    /// How far the log was pruned at start-up.
-    pub pruned: u64,
+    /// What the log keeps.
+    pub retention: Retention,
+    /// The log's head at start-up.
+    pub head: u64,
 }
 
 struct Shared {
     s: WriterSettings,
     /// The log is pruned in steps (a thousandth of the retention, at least one event).
     prune_step: u64,
-    pruned_hint: AtomicU64,
+    /// The head when the log was last pruned.
+    pruned_at: AtomicU64,
 }
 
 /// The queue of this server's writes (cheap to clone).
@@ -123,15 +125,19 @@ pub struct Writer {
 impl Writer {
     /// Starts the lanes; they stop when the last `Writer` is dropped.
     pub fn start(mut s: WriterSettings) -> Writer {
-        s.retention = s.retention.max(1);
+        s.retention.per_stream = s.retention.per_stream.max(1);
         let lanes = if s.db.backend.concurrent_writers() {
             (s.db.pool.options().get_max_connections() / 2).clamp(1, MAX_LANES)
         } else {
             1
         };
         let shared = Arc::new(Shared {
-            prune_step: (s.retention / 1000).max(1),
-            pruned_hint: AtomicU64::new(s.pruned),
+            prune_step: (s.retention.per_stream / 1000).max(1),
+            // Pruned at the first append after start-up: a retention shortened meanwhile holds.
+            pruned_at: AtomicU64::new(
+                s.head
+                    .saturating_sub((s.retention.per_stream / 1000).max(1)),
+            ),
             s,
         });
         let (queue, rx) = mpsc::channel(1024);
@@ -299,18 +305,21 @@ impl Shared {
         .await
     }
 
-    /// Prunes the log beyond the retention once it has grown by a step past the last prune.
+    /// Prunes what the retention does not keep once the log has grown by a step since the
+    /// last prune (see `eventlog::retention`).
     async fn prune_if_due(&self, head: u64) {
-        let cutoff = head.saturating_sub(self.s.retention);
-        if cutoff < self.pruned_hint.load(Ordering::Relaxed) + self.prune_step {
+        let last = self.pruned_at.load(Ordering::Relaxed);
+        if head < last + self.prune_step
+            || self
+                .pruned_at
+                .compare_exchange(last, head, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
             return;
         }
-        match eventlog::prune(&self.s.db, head, self.s.retention).await {
-            Ok(through) => {
-                self.pruned_hint.fetch_max(through, Ordering::Relaxed);
-            }
-            // The writes have committed; pruning is tried again after the next batch.
-            Err(e) => tracing::warn!(error = %e, "pruning the event log failed"),
+        if let Err(e) = retention::prune(&self.s.db, self.s.retention, &now_ts()).await {
+            // The writes have committed; pruning is tried again after the next step.
+            tracing::warn!(error = %e, "pruning the event log failed");
         }
     }
 }

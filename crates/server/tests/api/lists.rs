@@ -197,3 +197,49 @@ async fn documents_only_through_their_signed_links() {
         .iter()
         .all(|d| d["id"] != rules["id"]));
 }
+
+/// The inbox pages too (`GET /messages?limit=&before=`): a flood of messages cannot push
+/// older ones out of reach; without `limit` it answers up to 500, as it always did.
+#[tokio::test]
+async fn messages_come_in_pages() {
+    let app = spawn_app().await;
+    let alice = app.login("alice").await;
+    let bob = app.token("bob").await;
+    for i in 0..30 {
+        let r = app
+            .post(
+                "/messages",
+                &bob,
+                json!({ "toUserId": alice.user.id, "body": format!("spam {i}") }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let all = ids(&app.get_json("/messages", &alice.token).await);
+    assert!(all.len() > 30, "the demo's and the spam: {}", all.len());
+    assert!(all.windows(2).all(|w| w[0] > w[1]), "newest first");
+    let mut walked = Vec::new();
+    let mut before = None;
+    loop {
+        let path = match before {
+            Some(b) => format!("/messages?limit=8&before={b}"),
+            None => "/messages?limit=8".into(),
+        };
+        let page = ids(&app.get_json(&path, &alice.token).await);
+        assert!(page.len() <= 8);
+        if page.is_empty() {
+            break;
+        }
+        before = page.last().copied();
+        walked.extend(page);
+    }
+    assert_eq!(walked, all, "pages of 8 reach the oldest message");
+    for q in ["limit=0", "before=x", "limit=501x"] {
+        let r = app.get(&format!("/messages?{q}"), &alice.token).await;
+        assert_eq!(
+            error_code(r).await,
+            (StatusCode::BAD_REQUEST, "bad_query".into()),
+            "{q}"
+        );
+    }
+}

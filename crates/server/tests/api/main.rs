@@ -11,6 +11,7 @@ mod deletes;
 mod events;
 mod http;
 mod idempotency;
+mod limits;
 mod lists;
 mod missed;
 mod permissions;

@@ -365,3 +365,94 @@ async fn a_page_is_read_in_one_snapshot() {
     let after = app.get_json("/events/missed?after=0&limit=1", &alice).await;
     assert_eq!(after["resetRequired"], true, "{after}");
 }
+
+/// Retention is per stream (docs/protocol.md, "Limits"): a flood in Sunny Court 12 (a
+/// resident's messages and a manager's announcements, far past the retention) prunes only
+/// Sunny Court's streams. Dana of Maple House 3, reconnecting with a cursor from before the
+/// flood, gets the events she missed, in order, not `resetRequired`; the flooded residents
+/// with that old cursor are told to reset.
+#[tokio::test]
+async fn a_flood_in_one_building_does_not_reset_another() {
+    let app = spawn_app_with(|c| c.event_retention = 10).await;
+    let dana = app.login("dana").await;
+    let before = app.get_json("/events/missed?after=0", &dana.token).await;
+    let cursor = before["latestId"].as_u64().unwrap();
+    send_many(&app, "erik", &dana.user.id, 2).await;
+
+    let bob = app.login("bob").await;
+    send_many(&app, "alice", &bob.user.id, 60).await;
+    let martin = app.token("martin").await;
+    for n in 0..15 {
+        let r = app
+            .post(
+                "/announcements",
+                &martin,
+                json!({ "title": format!("Flood {n}"), "body": "-" }),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let epoch = &app.epoch;
+    let page = app
+        .get_json(
+            &format!("/events/missed?after={cursor}&epoch={epoch}"),
+            &dana.token,
+        )
+        .await;
+    assert_eq!(page["resetRequired"], false, "{page}");
+    let got = ids(&page);
+    assert_eq!(got.len(), 4, "Erik's two messages, two events each: {page}");
+    assert!(got.windows(2).all(|w| w[0] < w[1]), "in order: {got:?}");
+    assert!(got.iter().all(|id| *id > cursor));
+    assert!(page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["type"] == "message:new" || e["type"] == "entity:created"));
+
+    let flooded = app
+        .get_json(
+            &format!("/events/missed?after={cursor}&epoch={epoch}"),
+            &bob.token,
+        )
+        .await;
+    assert_eq!(flooded["resetRequired"], true, "{flooded}");
+    // A recent cursor in the flooded building still catches up.
+    let head = flooded["latestId"].as_u64().unwrap();
+    let recent = app
+        .get_json(
+            &format!("/events/missed?after={}&epoch={epoch}", head - 3),
+            &bob.token,
+        )
+        .await;
+    assert_eq!(recent["resetRequired"], false, "{recent}");
+}
+
+/// Retention by age (`--event-retention-days`): events older than that go at the next prune,
+/// and a cursor from before them gets `resetRequired`; newer ones are kept.
+#[tokio::test]
+async fn old_events_are_pruned_by_age() {
+    let app = spawn_app_with(|c| {
+        c.event_retention = 1000;
+        c.event_retention_days = 1;
+    })
+    .await;
+    let alice = app.token("alice").await;
+    send_many(&app, "bob", "1", 3).await; // events 1..=6
+    sqlx::query("UPDATE events SET ts = '2000-01-01T00:00:00.000Z' WHERE id <= 4")
+        .execute(app.state.store.pool())
+        .await
+        .unwrap();
+    // The next appends prune (every event is a step at this retention).
+    send_many(&app, "bob", "1", 1).await; // events 7, 8
+    let epoch = &app.epoch;
+    let old = app
+        .get_json(&format!("/events/missed?after=2&epoch={epoch}"), &alice)
+        .await;
+    assert_eq!(old["resetRequired"], true, "{old}");
+    let kept = app
+        .get_json(&format!("/events/missed?after=4&epoch={epoch}"), &alice)
+        .await;
+    assert_eq!(kept["resetRequired"], false, "{kept}");
+    assert_eq!(ids(&kept), vec![5, 6, 7, 8]);
+}

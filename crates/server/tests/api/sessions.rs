@@ -645,3 +645,101 @@ async fn long_access_tokens_are_refused_at_start() {
     };
     assert!(e.to_string().contains("at most 900"), "{e}");
 }
+
+/// "This is a shared computer" (contract section 14): the cookie has no lifetime (it ends with
+/// the browser), the session is capped at `--shared-session-secs`, the browser is told to keep
+/// nothing offline, and a refresh keeps all of that. An ordinary login is told the offline
+/// limit.
+#[tokio::test]
+async fn a_shared_computer_session_ends_with_the_browser() {
+    let app = spawn_app_with(|c| {
+        c.shared_session_secs = 3600;
+        c.offline_max_age = 1234;
+    })
+    .await;
+    let r = app
+        .http
+        .post(app.url("/auth/login"))
+        .json(&json!({ "email": "alice@demo.ppt", "password": "demo1234", "shared": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let (cookie, attrs) = refresh_cookie(&r).unwrap();
+    let lower = attrs.to_ascii_lowercase();
+    assert!(
+        !lower.contains("max-age") && !lower.contains("expires"),
+        "a cookie that ends with the browser: {attrs}"
+    );
+    assert!(lower.contains("httponly"), "{attrs}");
+    let body: LoginResponse = r.json().await.unwrap();
+    assert!(body.shared);
+    assert_eq!(body.offline_max_age, 0, "nothing kept for offline use");
+    let c = claims(&body.token);
+    assert!(
+        c["exp"].as_i64().unwrap() <= now() + 3600 + 1,
+        "capped at the shared computer's limit: {c}"
+    );
+    let again = refresh(&app, &cookie).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let (_, attrs) = refresh_cookie(&again).unwrap();
+    assert!(!attrs.to_ascii_lowercase().contains("max-age"), "{attrs}");
+    let again: LoginResponse = again.json().await.unwrap();
+    assert!(again.shared && again.offline_max_age == 0);
+    assert_eq!(again.session_tag, body.session_tag, "one tag per session");
+
+    let ordinary = sign_in(&app, "alice").await;
+    assert!(!ordinary.body.shared);
+    assert_eq!(ordinary.body.offline_max_age, 1234);
+    assert_ne!(ordinary.body.session_tag, body.session_tag);
+}
+
+/// A request replayed from what the browser stored names the session that stored it
+/// (`X-PPT-Session-Tag`): another session's tag, or a made-up one, is refused 409
+/// `session_mismatch` and nothing is created; the right tag, or none, goes through.
+#[tokio::test]
+async fn a_stored_request_is_taken_only_from_its_session() {
+    let app = spawn_app().await;
+    let first = sign_in(&app, "alice").await.body;
+    let second = sign_in(&app, "alice").await.body;
+    let bob = app.login("bob").await.user.id;
+    let send = |token: String, tag: Option<String>, body: &'static str| {
+        let mut r = app
+            .http
+            .post(app.url("/messages"))
+            .bearer_auth(token)
+            .json(&json!({ "toUserId": bob, "body": body }));
+        if let Some(t) = tag {
+            r = r.header("x-ppt-session-tag", t);
+        }
+        r.send()
+    };
+    for forged in [first.session_tag.clone(), "made-up".to_owned()] {
+        let r = send(second.token.clone(), Some(forged), "planted")
+            .await
+            .unwrap();
+        assert_eq!(
+            error_code(r).await,
+            (StatusCode::CONFLICT, "session_mismatch".to_owned())
+        );
+    }
+    let r = send(
+        second.token.clone(),
+        Some(second.session_tag.clone()),
+        "mine",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = send(second.token.clone(), None, "typed").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let messages = app.get_json("/messages", &second.token).await;
+    let bodies: Vec<&str> = messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["body"].as_str())
+        .collect();
+    assert!(!bodies.contains(&"planted"), "{bodies:?}");
+    assert!(bodies.contains(&"mine") && bodies.contains(&"typed"));
+}
