@@ -37,12 +37,16 @@ pub fn connection_status_view(props: &ConnectionStatusViewProps) -> Html {
         Some(e) if state != ConnectionState::Connected => format!("Connection: {text}. {e}"),
         _ => format!("Connection: {text}"),
     };
-    if props.view.degraded && state != ConnectionState::Connected {
-        label.push_str(" New data is fetched every few seconds until the live connection is back.");
+    let polling = props.view.polling();
+    if polling {
+        label.push_str(
+            " The live connection cannot be opened: new data is fetched every few seconds instead, until it can.",
+        );
     }
     html! {
         <div class={classes!("conn", format!("conn-{}", state.as_str()))}
             data-testid="connection-status" data-state={state.as_str()}
+            data-mode={polling.then_some("polling")}
             role="status" aria-live="polite" aria-label={label.clone()} title={label}>
             if let Some(on_details) = &props.on_details {
                 <button class="conn-open" data-testid="connection-details"

@@ -33,7 +33,13 @@ pub struct WebSocketProviderProps {
     pub children: Html,
 }
 
+/// Where the socket is: the address the server put in the page (`--public-ws-url`), else the
+/// one built in (`PPT_WS_URL`), else the page's own origin.
 fn page_ws_url() -> String {
+    let given = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("meta[name=\"ppt-ws-url\"]").ok().flatten())
+        .and_then(|m| m.get_attribute("content"));
     let location = web_sys::window().map(|w| w.location());
     let protocol = location
         .as_ref()
@@ -43,7 +49,7 @@ fn page_ws_url() -> String {
         .as_ref()
         .and_then(|l| l.host().ok())
         .unwrap_or_default();
-    config::ws_url(&protocol, &host)
+    config::ws_url(given.as_deref(), &protocol, &host)
 }
 
 fn now() -> u64 {

@@ -11,10 +11,14 @@ pub const WS_URL_OVERRIDE: Option<&str> = option_env!("PPT_WS_URL");
 /// The REST API's base path: same origin (Trunk's dev server proxies it).
 pub const API_BASE: &str = "/api/v1";
 
-/// The WebSocket URL for a page at `protocol` (`http:`/`https:`) and `host` (`host:port`),
-/// unless `PPT_WS_URL` was set at build time.
-pub fn ws_url(protocol: &str, host: &str) -> String {
-    default_ws_url(WS_URL_OVERRIDE, protocol, host)
+/// The WebSocket URL for a page at `protocol` (`http:`/`https:`) and `host` (`host:port`):
+/// the address the serving server `given` at run time (`--public-ws-url`), else the one set at
+/// build time (`PPT_WS_URL`), else the page's own origin.
+pub fn ws_url(given: Option<&str>, protocol: &str, host: &str) -> String {
+    match given.map(str::trim) {
+        Some(url) if url.starts_with("ws://") || url.starts_with("wss://") => url.to_owned(),
+        _ => default_ws_url(WS_URL_OVERRIDE, protocol, host),
+    }
 }
 
 /// [`ws_url`] with the override passed in, for testing.
@@ -30,7 +34,25 @@ pub fn default_ws_url(override_url: Option<&str>, protocol: &str, host: &str) ->
 
 #[cfg(test)]
 mod tests {
-    use super::default_ws_url;
+    use super::{default_ws_url, ws_url};
+
+    /// An address given at run time wins over the build's and the page's; a malformed one
+    /// is ignored.
+    #[test]
+    fn a_run_time_address_wins() {
+        assert_eq!(
+            ws_url(Some("wss://live.example/ws"), "https:", "ppt.example"),
+            "wss://live.example/ws"
+        );
+        assert_eq!(
+            ws_url(Some("javascript:alert(1)"), "https:", "ppt.example"),
+            default_ws_url(super::WS_URL_OVERRIDE, "https:", "ppt.example")
+        );
+        assert_eq!(
+            ws_url(None, "http:", "h:1"),
+            default_ws_url(super::WS_URL_OVERRIDE, "http:", "h:1")
+        );
+    }
 
     /// The page's own host is used, with wss for https pages, unless overridden.
     #[test]

@@ -229,9 +229,11 @@ impl Catchup {
         out
     }
 
-    /// What to poll while live updates are paused (`None`: no cursor yet, nothing to poll).
+    /// What to poll while live updates are paused: after the cursor, or, without one (the
+    /// socket never opened in this browser), the log's head: that answer resets (the lists
+    /// are loaded again) and gives the cursor to poll after from then on.
     pub fn poll_request(&self) -> Option<PageRequest> {
-        self.next_request()
+        self.next_request().or(Some(PageRequest::Head))
     }
 
     /// A polled page arrived (no socket): its new events are applied as they come, like live

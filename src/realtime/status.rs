@@ -75,12 +75,20 @@ impl StatusView {
     }
 
     /// The status line: "Reconnecting in 4 s" while waiting, else the state's label.
+    /// Whether the app is fetching news by polling (no socket for a while): the indicator's
+    /// `data-mode="polling"`.
+    pub fn polling(&self) -> bool {
+        self.degraded && self.state != ConnectionState::Connected
+    }
+
     pub fn text(&self, now: u64) -> String {
         match (self.state, self.retry_at) {
             (ConnectionState::Reconnecting, _) if self.offline => {
                 "Offline · waiting for the network".into()
             }
-            (ConnectionState::Reconnecting, _) if self.degraded => "Live updates paused".into(),
+            (state, _) if self.degraded && state != ConnectionState::Connected => {
+                "Updates by polling".into()
+            }
             (ConnectionState::Reconnecting, Some(at)) if at > now => {
                 format!("Reconnecting in {} s", (at - now).div_ceil(1000))
             }
@@ -168,7 +176,15 @@ mod tests {
             degraded: true,
             ..StatusView::of(Reconnecting)
         };
-        assert_eq!(v.text(0), "Live updates paused");
+        assert_eq!(v.text(0), "Updates by polling");
+        // Also when no socket was ever opened (a proxy refusing WebSockets).
+        let never = StatusView {
+            degraded: true,
+            ..StatusView::of(ConnectionState::Error)
+        };
+        assert_eq!(never.text(0), "Updates by polling");
+        assert!(never.polling());
+        assert!(!StatusView::of(ConnectionState::Connected).polling());
     }
 
     /// The countdown rounds up to whole seconds and offline says so.

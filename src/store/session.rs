@@ -156,6 +156,7 @@ mod tests {
             name: "Alice".into(),
             email: "alice@demo.ppt".into(),
             role: Role::Resident,
+            building_name: String::new(),
         }
     }
 

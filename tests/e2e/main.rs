@@ -15,6 +15,7 @@ mod accessibility;
 mod cluster;
 mod connection;
 mod live_data;
+mod live_for_everyone;
 mod login;
 mod messages;
 mod offline;

@@ -204,7 +204,7 @@ async fn blocked_websockets_fall_back_to_polling() {
     proxy.refuse_ws(true);
     proxy.cut_ws();
     alice
-        .wait_until("the paused notice", "document.querySelector('[data-testid=connection-status]')?.textContent.includes('Live updates paused')")
+        .wait_until("the paused notice", "document.querySelector('[data-testid=connection-status]')?.textContent.includes('Updates by polling') && document.querySelector('[data-testid=connection-status]')?.dataset.mode === 'polling'")
         .await;
     alice.screenshot("paused").await;
     let api = server.api().await;

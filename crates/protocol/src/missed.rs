@@ -19,6 +19,11 @@ pub enum MissedCursor {
     After { id: u64, epoch: Option<String> },
     /// Events newer than this timestamp, as given (the server checks and normalises it).
     Since(String),
+    /// No cursor yet (`head`): where the log stands now. The answer holds no events and says
+    /// `resetRequired` with the log's `latestId` and `epoch`: a client without a cursor
+    /// cannot replay, so it loads its data and follows the log from there (polling, when no
+    /// socket can be opened).
+    Head,
 }
 
 /// One request for a page of missed events.
@@ -41,6 +46,9 @@ impl MissedQuery {
             }
             MissedCursor::Since(ts) => {
                 q.append_pair("since", ts);
+            }
+            MissedCursor::Head => {
+                q.append_pair("head", "");
             }
         }
         q.append_pair("limit", &self.limit.to_string());
@@ -68,6 +76,7 @@ impl MissedQuery {
         };
         let after = get("after")?;
         let since = get("since")?;
+        let head = get("head")?;
         let epoch = get("epoch")?.map(str::to_owned);
         let limit = match get("limit")? {
             None => DEFAULT_LIMIT,
@@ -81,12 +90,18 @@ impl MissedQuery {
             },
         };
         let cursor = match (after, since) {
-            (Some(_), Some(_)) => return Err("give either `after` or `since`, not both".into()),
-            (None, None) => {
-                return Err(
-                    "a cursor is required: `after=<id>&epoch=<epoch>` or `since=<RFC 3339>`".into(),
-                )
+            _ if head.is_some() && (after.is_some() || since.is_some()) => {
+                return Err("give one of `after`, `since` or `head`".into())
             }
+            _ if head.is_some_and(|v| !v.is_empty() && v != "1") => {
+                return Err("`head` takes no value".into())
+            }
+            _ if head.is_some() => MissedCursor::Head,
+            (Some(_), Some(_)) => return Err("give either `after` or `since`, not both".into()),
+            (None, None) => return Err(
+                "a cursor is required: `after=<id>&epoch=<epoch>`, `since=<RFC 3339>` or `head`"
+                    .into(),
+            ),
             (Some(a), None) => MissedCursor::After {
                 id: a
                     .parse()

@@ -34,6 +34,9 @@ pub struct User {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// The name of the user's building ("Maple House 3"), as the pages show it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub building_name: String,
 }
 
 /// `POST /auth/login`.

@@ -252,10 +252,19 @@ fn rest_bodies_match_contract() {
         name: "Alice".into(),
         email: "alice@demo.ppt".into(),
         role: Role::Resident,
+        building_name: String::new(),
     };
     assert_eq!(
         serde_json::to_value(&user).unwrap(),
         json!({ "id": "1", "name": "Alice", "email": "alice@demo.ppt", "role": "resident" })
+    );
+    let with_building = User {
+        building_name: "Maple House 3".into(),
+        ..user.clone()
+    };
+    assert_eq!(
+        serde_json::to_value(&with_building).unwrap()["buildingName"],
+        "Maple House 3"
     );
     let err: ApiError =
         serde_json::from_value(json!({ "error": { "code": "bad_request", "message": "m" } }))
@@ -312,7 +321,16 @@ fn missed_query_strings() {
         limit: 1,
     };
     assert_eq!(no_epoch.to_query_string(), "after=0&limit=1");
-    for q in [after, since, no_epoch] {
+    let head = MissedQuery {
+        cursor: MissedCursor::Head,
+        limit: 1,
+    };
+    assert_eq!(head.to_query_string(), "head=&limit=1");
+    assert_eq!(
+        MissedQuery::from_query_string("head").unwrap().cursor,
+        MissedCursor::Head
+    );
+    for q in [after, since, no_epoch, head] {
         assert_eq!(
             MissedQuery::from_query_string(&q.to_query_string()),
             Ok(q.clone())
@@ -331,6 +349,9 @@ fn missed_query_strings() {
         "after=1&limit=0",
         "after=1&limit=ten",
         "after=1&after=2",
+        "head&after=1",
+        "head&since=2026-11-26T12:00:00Z",
+        "head=yes",
     ] {
         assert!(MissedQuery::from_query_string(bad).is_err(), "{bad:?}");
     }

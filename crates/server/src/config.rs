@@ -72,6 +72,12 @@ pub struct Config {
     #[arg(long, env = "PPT_JWT_SECRET_FILE")]
     pub jwt_secret_file: Option<PathBuf>,
 
+    /// Where the app opens its WebSocket, when not at the page's own origin (`wss://live.example/ws`):
+    /// given to the app in the page this server serves, and allowed in its CSP's `connect-src`.
+    /// The server at that address must allow this page's origin (`--allowed-origins`).
+    #[arg(long, env = "PPT_PUBLIC_WS_URL")]
+    pub public_ws_url: Option<String>,
+
     /// Origins allowed to open /ws besides the page's own (comma-separated).
     /// None by default: a server in production serves its own pages. `scripts/dev.sh` names
     /// Trunk's dev server (`http://127.0.0.1:8081,http://localhost:8081`).

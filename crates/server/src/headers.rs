@@ -29,13 +29,16 @@ type Cached = Option<(Option<SystemTime>, HeaderValue)>;
 #[derive(Clone)]
 pub struct Policy {
     index: PathBuf,
+    /// Besides `'self'`, where the page may connect (`--public-ws-url`'s origin).
+    connect: Option<String>,
     cached: Arc<Mutex<Cached>>,
 }
 
 impl Policy {
-    pub fn new(static_dir: &std::path::Path) -> Self {
+    pub fn new(static_dir: &std::path::Path, connect: Option<String>) -> Self {
         Policy {
             index: static_dir.join("index.html"),
+            connect,
             cached: Arc::default(),
         }
     }
@@ -52,15 +55,16 @@ impl Policy {
             }
         }
         let html = std::fs::read_to_string(&self.index).unwrap_or_default();
-        let value = HeaderValue::from_str(&content_security_policy(&html))
+        let value = HeaderValue::from_str(&content_security_policy(&html, self.connect.as_deref()))
             .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
         *cached = Some((modified, value.clone()));
         value
     }
 }
 
-/// The policy for a page whose HTML is `html`.
-pub fn content_security_policy(html: &str) -> String {
+/// The policy for a page whose HTML is `html`, which may also connect to `connect`.
+pub fn content_security_policy(html: &str, connect: Option<&str>) -> String {
+    let connect = connect.map(|c| format!(" {c}")).unwrap_or_default();
     let hashes: String = inline_scripts(html)
         .map(|script| {
             let digest = Sha256::digest(script.as_bytes());
@@ -72,7 +76,7 @@ pub fn content_security_policy(html: &str) -> String {
         .collect();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         img-src 'self' data:; connect-src 'self'{connect}; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -144,11 +148,17 @@ mod tests {
     fn policy_names_inline_scripts_by_hash() {
         let html =
             "<head><script type=\"module\">init();</script><script src=\"/a.js\"></script></head>";
-        let csp = content_security_policy(html);
+        let csp = content_security_policy(html, None);
         let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init();"));
         assert!(csp.contains(&format!("'sha256-{digest}'")), "{csp}");
         assert_eq!(csp.matches("'sha256-").count(), 1);
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"));
+        assert!(csp.contains("connect-src 'self';"));
+        let split = content_security_policy(html, Some("wss://live.example"));
+        assert!(
+            split.contains("connect-src 'self' wss://live.example;"),
+            "{split}"
+        );
     }
 
     /// Trunk's hashed names are recognised; others are not.

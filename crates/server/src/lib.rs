@@ -32,6 +32,7 @@ pub mod error;
 pub mod eventlog;
 pub mod headers;
 pub mod hub;
+pub mod public_ws;
 pub mod routes;
 pub mod simulate;
 pub mod state;
@@ -77,6 +78,8 @@ pub enum StartError {
         max = config::MAX_TOKEN_TTL
     )]
     LongTokens(u64),
+    #[error("{0}")]
+    PublicWsUrl(String),
     #[error("cannot read --jwt-secret-file {path}: {source}")]
     SecretFile {
         path: String,
@@ -129,6 +132,9 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
     }
     if config.token_ttl_secs > config::MAX_TOKEN_TTL {
         return Err(StartError::LongTokens(config.token_ttl_secs));
+    }
+    if let Some(url) = &config.public_ws_url {
+        public_ws::PublicWs::parse(url).map_err(StartError::PublicWsUrl)?;
     }
     let opened = db::open(&config.db, config.pool(), config.demo).await?;
     // The secret and the epoch belong to the database: every server on it shares them.
@@ -183,19 +189,14 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
 /// Every route: `/api/v1`, `/ws`, `/healthz`, and the built app for everything else.
 pub fn router(state: AppState) -> Router {
     let dir = &state.config.static_dir;
-    // Compressed copies written once (see `static_files`) are served as they are; the
-    // compression layer below only compresses what has none (API answers, other files).
-    let app = ServeDir::new(dir)
-        .precompressed_br()
-        .precompressed_gzip()
-        .append_index_html_on_directories(true)
-        .fallback(
-            ServeFile::new(dir.join("index.html"))
-                .precompressed_br()
-                .precompressed_gzip(),
-        );
-    let policy = headers::Policy::new(dir);
-    Router::new()
+    // Checked at start-up (`build`); an address that does not read is left out here.
+    let public_ws = state
+        .config
+        .public_ws_url
+        .as_deref()
+        .and_then(|u| public_ws::PublicWs::parse(u).ok());
+    let policy = headers::Policy::new(dir, public_ws.as_ref().map(|w| w.origin().to_owned()));
+    let router = Router::new()
         .nest("/api/v1", routes::router())
         // Any other API path is an API 404, not the app's page.
         .route("/api/{*rest}", axum::routing::any(routes::not_found))
@@ -206,8 +207,31 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
-        .route("/sw.js", get(static_files::service_worker))
-        .fallback_service(app)
+        .route("/sw.js", get(static_files::service_worker));
+    // Compressed copies written once (see `static_files`) are served as they are; the
+    // compression layer below only compresses what has none (API answers, other files).
+    let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .append_index_html_on_directories(true);
+    let router = match public_ws {
+        // The page names the socket's address: served from memory, wherever it is asked for.
+        Some(ws) => {
+            let page = public_ws::IndexPage::new(dir, ws);
+            router
+                .route("/", page.route())
+                .route("/index.html", page.route())
+                .fallback_service(files.fallback(page.route::<()>()))
+        }
+        None => router.fallback_service(
+            files.fallback(
+                ServeFile::new(dir.join("index.html"))
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            ),
+        ),
+    };
+    router
         .layer(axum::middleware::from_fn_with_state(policy, headers::set))
         .layer(CompressionLayer::new())
         .with_state(state)

@@ -26,10 +26,13 @@ pub async fn by_id<'c, E>(c: E, id: i64) -> AppResult<Option<(User, i64)>>
 where
     E: Executor<'c, Database = sqlx::Any>,
 {
-    let row = sqlx::query("SELECT id, name, email, role, building_id FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(c)
-        .await?;
+    let row = sqlx::query(
+        "SELECT u.id, u.name, u.email, u.role, u.building_id, b.name \
+         FROM users u JOIN buildings b ON b.id = u.building_id WHERE u.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await?;
     let Some(r) = row else {
         return Ok(None);
     };
@@ -39,6 +42,7 @@ where
             name: r.try_get(1)?,
             email: r.try_get(2)?,
             role: role(&r.try_get::<String, _>(3)?),
+            building_name: r.try_get(5)?,
         },
         r.try_get(4)?,
     )))

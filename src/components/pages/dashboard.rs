@@ -24,6 +24,13 @@ pub fn Dashboard() -> Html {
             .and_then(|u| u.name.split_whitespace().next().map(str::to_owned))
             .unwrap_or_default()
     });
+    // The signed-in user's own building, as the server names it.
+    let building = use_selector(|s: &Session| {
+        s.user
+            .as_ref()
+            .map(|u| u.building_name.clone())
+            .unwrap_or_default()
+    });
     let tiles = [
         (Route::Messages, "Messages", "Talk with your neighbours"),
         (
@@ -39,7 +46,9 @@ pub fn Dashboard() -> Html {
     html! {
         <section data-testid="dashboard">
             <h1>{ format!("Hello, {first_name}") }</h1>
-            <p class="muted">{ "Sunny Court 12" }</p>
+            if !building.is_empty() {
+                <p class="muted" data-testid="building-name">{ (*building).clone() }</p>
+            }
             <div class="tiles">
                 { for tiles.into_iter().map(|(route, title, text)| html! {
                     <Link<Route> to={route} classes={classes!("tile")}>
@@ -48,7 +57,7 @@ pub fn Dashboard() -> Html {
                     </Link<Route>>
                 }) }
             </div>
-            <ListCard title="Latest announcements" query={ANNOUNCEMENTS.key()} entry={q.entry.clone()} empty={latest.is_empty()}>
+            <ListCard title="Latest announcements" query={ANNOUNCEMENTS.key()} entry={q.entry.clone()} empty={latest.is_empty()} older={false}>
                 <ul class="item-list" data-testid="dashboard-announcements">
                     { for latest.iter().take(LATEST).map(|a| html! {
                         <li key={a.id.clone()} class="item" data-id={a.id.clone()}>

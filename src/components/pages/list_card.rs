@@ -15,6 +15,9 @@ pub struct ListCardProps {
     pub entry: FetchState,
     #[prop_or_default]
     pub empty: bool,
+    /// Offer "Load older" while the list has more (off where only its newest are shown).
+    #[prop_or(true)]
+    pub older: bool,
     #[prop_or_default]
     pub children: Html,
 }
@@ -66,7 +69,7 @@ pub fn ListCard(props: &ListCardProps) -> Html {
             }
             if e.data.is_some() && props.empty { <p class="muted">{ "Nothing here yet." }</p> }
             { props.children.clone() }
-            if e.has_older && e.data.is_some() {
+            if props.older && e.has_older && e.data.is_some() {
                 <button class="link-button load-older" data-testid="load-older" onclick={load_older}
                     disabled={e.fetching}>
                     { if e.fetching { "Loading…" } else { "Load older" } }

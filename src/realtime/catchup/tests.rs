@@ -333,6 +333,40 @@ fn polling_applies_new_events_once() {
     assert_eq!(s.cursor().last_id, Some(14));
 }
 
+/// Without a cursor (no socket ever opened in this browser), polling asks where the log
+/// stands: that answer resets (everything is loaded again) and gives the cursor; the next
+/// polls go after it, and a socket opened later catches up from the polled cursor.
+#[test]
+fn polling_without_a_cursor_starts_at_the_head() {
+    let mut s = Catchup::new(Cursor::default());
+    assert_eq!(s.poll_request(), Some(PageRequest::Head));
+    let head = MissedEvents {
+        reset_required: true,
+        ..page(&[], false, 40)
+    };
+    let c = s.polled(head);
+    assert!(c.contains(&CatchupCommand::ResetAll), "{c:?}");
+    assert_eq!(s.cursor().last_id, Some(40));
+    assert_eq!(
+        s.poll_request(),
+        Some(PageRequest::After {
+            id: 40,
+            epoch: Some("e".into())
+        })
+    );
+    let c = s.polled(page(&[41, 43], false, 43));
+    assert_eq!(applied(&c), vec![(41, false), (43, false)]);
+    // The socket opens at last: catch-up starts from the polled cursor, and what polling
+    // applied is not applied again.
+    let c = s.authenticated(&auth(45, "e"));
+    assert!(c.contains(&CatchupCommand::Fetch(PageRequest::After {
+        id: 43,
+        epoch: Some("e".into())
+    })));
+    let c = s.page(page(&[43, 44, 45], false, 45));
+    assert_eq!(applied(&c), vec![(44, true), (45, true)]);
+}
+
 fn chained(id: u64, prev: u64) -> Envelope {
     Envelope {
         prev_id: Some(prev),

@@ -556,7 +556,7 @@ fn long_outages_pause_live_updates() {
     }
     m.step(Input::Tick, 21_000, J);
     assert!(m.status().degraded, "20 s without a connection");
-    assert_eq!(m.status().text(21_000), "Live updates paused");
+    assert_eq!(m.status().text(21_000), "Updates by polling");
     let c = m.step(Input::RetryNow, 21_001, J);
     let Some(Command::Open { socket }) = c.first().cloned() else {
         panic!("{c:?}")

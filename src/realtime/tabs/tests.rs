@@ -25,6 +25,7 @@ fn login(token: &str) -> LoginResponse {
             name: "Alice".into(),
             email: "alice@demo.ppt".into(),
             role: UserRole::Resident,
+            building_name: String::new(),
         },
         expires_in: 900,
         shared: false,

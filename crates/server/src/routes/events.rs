@@ -106,6 +106,7 @@ pub async fn read_page(
 ) -> AppResult<MissedEvents> {
     let (latest, pruned, pruned_ts) = eventlog::bounds_for(c, user, building).await?;
     let reset = match &q.cursor {
+        MissedCursor::Head => true,
         MissedCursor::After { id, epoch: asked } => {
             asked.as_deref().is_some_and(|e| e != epoch) || *id > latest || *id < pruned
         }
@@ -124,7 +125,7 @@ pub async fn read_page(
     }
     // Both halves are index range scans: building-wide events, and the user's own.
     let (cond, recipient_cond) = match &q.cursor {
-        MissedCursor::After { .. } => ("e.id > $3", "r.event_id > $3"),
+        MissedCursor::After { .. } | MissedCursor::Head => ("e.id > $3", "r.event_id > $3"),
         MissedCursor::Since(_) => ("e.ts > $3", "e.ts > $3"),
     };
     let sql = format!(
@@ -137,6 +138,7 @@ pub async fn read_page(
     let query = sqlx::query(&sql).bind(building).bind(user);
     let query = match &q.cursor {
         MissedCursor::After { id, .. } => query.bind(*id as i64),
+        MissedCursor::Head => query.bind(latest as i64),
         MissedCursor::Since(ts) => query.bind(ts.clone()),
     };
     let rows = query.bind((q.limit + 1) as i64).fetch_all(&mut *c).await?;

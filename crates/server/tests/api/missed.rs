@@ -456,3 +456,30 @@ async fn old_events_are_pruned_by_age() {
     assert_eq!(kept["resetRequired"], false, "{kept}");
     assert_eq!(ids(&kept), vec![5, 6, 7, 8]);
 }
+
+/// `head`: a client without a cursor learns where the log stands (no events, `resetRequired`,
+/// the log's `latestId` and `epoch`), then follows it from there with `after`.
+#[tokio::test]
+async fn head_says_where_the_log_stands() {
+    let app = spawn_app().await;
+    let alice = app.token("alice").await;
+    send_many(&app, "bob", "1", 2).await; // events 1..=4
+    let head = app.get_json("/events/missed?head", &alice).await;
+    assert_eq!(head["resetRequired"], true, "{head}");
+    assert_eq!(head["latestId"], 4);
+    assert_eq!(head["epoch"], app.epoch.as_str());
+    assert!(ids(&head).is_empty());
+    send_many(&app, "bob", "1", 1).await; // events 5, 6
+    let next = app
+        .get_json(
+            &format!("/events/missed?after=4&epoch={}", app.epoch),
+            &alice,
+        )
+        .await;
+    assert_eq!(ids(&next), vec![5, 6]);
+    let (status, code) = error_code(app.get("/events/missed?head&after=3", &alice).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "bad_query")
+    );
+}
