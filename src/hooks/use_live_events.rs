@@ -286,6 +286,10 @@ impl Ctx {
                     me: me.to_owned(),
                 })
             }
+            Action::MessageRead(id) => self.write(MessageWrite::ReadByRecipient {
+                id,
+                me: me.to_owned(),
+            }),
             Action::Unread(n) => self.write(MessageWrite::Unread(n)),
             Action::RefreshUnread => self.invalidate(Invalidation::own(UNREAD.key())),
             Action::Preferences(p) => self.prefs.apply(PreferencesAction::Replaced(p)),

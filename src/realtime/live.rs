@@ -75,6 +75,8 @@ pub enum Action {
     Messages(Vec<Message>),
     /// A conversation of mine was read (here or in another session).
     ConversationRead(String),
+    /// A message was read by its recipient: mine up to it in its conversation show "Read".
+    MessageRead(String),
     /// The unread total, from the server.
     Unread(u64),
     /// Reload the unread total (after catch-up: the server's count is exact).
@@ -494,6 +496,7 @@ impl Live {
                 } if self.written.contains(&id) => {}
                 Effect::Unread(n) => out.push(Action::Unread(n)),
                 Effect::ConversationRead(c) => out.push(Action::ConversationRead(c)),
+                Effect::MessageRead(id) => out.push(Action::MessageRead(id)),
                 Effect::Preferences(p) => out.push(Action::Preferences(p)),
                 Effect::Invalidate {
                     key, id, version, ..

@@ -3,6 +3,7 @@
 //! who I am, my preferences and the circumstances. The live core ([`super::live`]) is its
 //! only caller.
 
+use ppt_protocol::envelope::EntityAction;
 use ppt_protocol::query::key_for_entity;
 use ppt_protocol::rest::{Message, NotificationCategory, NotificationPreferences};
 use ppt_protocol::{EntityKind, Envelope, QueryKey, ServerEvent};
@@ -20,6 +21,9 @@ pub enum Effect {
     ConversationRead(String),
     /// The preferences changed in another session.
     Preferences(NotificationPreferences),
+    /// A message was read by its recipient (`entity:updated message`): if it is one I sent,
+    /// it and my earlier ones in its conversation show "Read".
+    MessageRead(String),
     /// News for the user: on `delivery`'s channels (none when replayed or muted by the
     /// preferences; a replayed alert is still counted in the catch-up summary).
     Alert(Alert),
@@ -94,6 +98,13 @@ pub fn route(envelope: &Envelope, ctx: &RouteCtx<'_>) -> Vec<Effect> {
             link: n.link.clone(),
             delivery: decide(*category, ctx.prefs, circumstances),
         })],
+        // The one change a message has after it is sent: its recipient read it (and every
+        // earlier one from the same sender). Written in place; nothing to refetch.
+        ServerEvent::Entity(EntityAction::Updated, change)
+            if change.entity == EntityKind::Message =>
+        {
+            vec![Effect::MessageRead(change.id.clone())]
+        }
         ServerEvent::Entity(_action, change) => vec![Effect::Invalidate {
             key: key_for_entity(change.entity),
             entity: change.entity,

@@ -53,6 +53,38 @@ impl Inbox {
     }
 
     /// Marks my messages in a conversation read.
+    /// Whether a recipient's read of message `id` changes any message `me` sent.
+    fn read_by_recipient(&self, id: &str, me: &str) -> bool {
+        self.sent_up_to(id, me).any(|m| !m.read)
+    }
+
+    /// Marks message `id`, if `me` sent it, and my earlier ones in its conversation read.
+    fn mark_read_by_recipient(&mut self, id: &str, me: &str) {
+        let ids: Vec<String> = self
+            .sent_up_to(id, me)
+            .filter(|m| !m.read)
+            .map(|m| m.id.clone())
+            .collect();
+        for m in self.list.iter_mut().filter(|m| ids.contains(&m.id)) {
+            Rc::make_mut(m).read = true;
+        }
+    }
+
+    /// The messages `me` sent in the conversation of message `id`, up to it.
+    fn sent_up_to<'a>(&'a self, id: &'a str, me: &'a str) -> impl Iterator<Item = &'a Message> {
+        let target = self
+            .list
+            .iter()
+            .find(|m| m.id == id && m.from_user_id == me);
+        self.list.iter().map(|m| &**m).filter(move |m| {
+            target.is_some_and(|t| {
+                m.conversation_id == t.conversation_id
+                    && m.from_user_id == me
+                    && order_key(&m.id) <= order_key(&t.id)
+            })
+        })
+    }
+
     fn read(&mut self, conversation_id: &str, me: &str) {
         for m in self
             .list
@@ -146,6 +178,9 @@ pub enum MessageWrite {
     ConversationRead { conversation_id: String, me: String },
     /// The server's unread total.
     Unread(u64),
+    /// Message `id` was read by its recipient: if `me` sent it, it and my earlier messages in
+    /// its conversation are read (as the server marks them).
+    ReadByRecipient { id: String, me: String },
 }
 
 /// Carries out a write on the query store. Messages arriving before the inbox was ever
@@ -191,6 +226,17 @@ pub fn apply(queries: &mut Queries, write: MessageWrite) {
         MessageWrite::Unread(count) => {
             queries.entries.entry(UNREAD.key()).or_default().data =
                 Some(QueryData::Unread(Rc::new(UnreadCount { count })));
+        }
+        MessageWrite::ReadByRecipient { id, me } => {
+            if let Some(QueryData::Inbox(inbox)) = queries
+                .entries
+                .get_mut(&MESSAGES.key())
+                .and_then(|e| e.data.as_mut())
+            {
+                if inbox.read_by_recipient(&id, &me) {
+                    Rc::make_mut(inbox).mark_read_by_recipient(&id, &me);
+                }
+            }
         }
     }
 }
@@ -410,5 +456,53 @@ mod tests {
         assert_eq!(inbox.list.len(), MAX_CACHED);
         assert_eq!(inbox.list[0].id, (MAX_CACHED + 250).to_string());
         assert_eq!(unread(&d), Some(MAX_CACHED as u64 + 250));
+    }
+
+    /// The recipient read message 3: it and my earlier ones to them show read; theirs to me,
+    /// and mine in another conversation, do not change; a read of a message not mine or not
+    /// held changes nothing.
+    #[test]
+    fn a_read_by_the_recipient_marks_mine_up_to_it() {
+        let d = store();
+        loaded(
+            &d,
+            vec![
+                m("1", "1", "2"),
+                m("2", "2", "1"),
+                m("3", "1", "2"),
+                m("4", "1", "2"),
+                m("5", "1", "3"),
+            ],
+        );
+        let read = |id: &str| {
+            d.apply(QueriesAction::Write(MessageWrite::ReadByRecipient {
+                id: id.into(),
+                me: "1".into(),
+            }))
+        };
+        read("3");
+        let state = |d: &Dispatch<Queries>| -> Vec<(String, bool)> {
+            let mut v: Vec<_> = inbox(d)
+                .list
+                .iter()
+                .map(|m| (m.id.clone(), m.read))
+                .collect();
+            v.sort();
+            v
+        };
+        let after = state(&d);
+        assert_eq!(
+            after,
+            [
+                ("1".to_owned(), true),
+                ("2".to_owned(), false),
+                ("3".to_owned(), true),
+                ("4".to_owned(), false),
+                ("5".to_owned(), false)
+            ]
+        );
+        read("2");
+        read("99");
+        assert_eq!(state(&d), after);
     }
 }

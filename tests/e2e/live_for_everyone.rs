@@ -59,15 +59,23 @@ async fn live_without_websockets_from_the_first_visit() {
         .await
         .contains("Updates by polling"));
     assert_eq!(proxy.ws_opened(), 0, "no socket ever opened");
+    // The first poll learnt where the log stands (the app keeps its cursor from then on);
+    // what happens next comes by polling, as news.
+    alice
+        .wait_until(
+            "a cursor from the log's head",
+            "JSON.parse(localStorage.getItem('ppt-web.cursor.1') ?? '{}').lastId >= 0",
+        )
+        .await;
     let api = server.api().await;
     let bob = api.token("bob@demo.ppt").await;
+    alice.count_toasts("message").await;
     api.send_message(&bob, "1", "Through the hotel proxy").await;
     alice.wait_for_message("Through the hotel proxy", 1).await;
     alice.wait_for_unread(2).await;
-    let toast = alice
-        .text_of("[data-testid=toast][data-kind=message]")
+    alice
+        .wait_until("a toast for it", "window.__toasts['message'] === 1")
         .await;
-    assert!(toast.contains("Bob"), "{toast}");
     alice.screenshot("polling-first-visit").await;
 
     proxy.refuse_ws(false);
@@ -139,4 +147,127 @@ async fn the_socket_is_where_the_server_says() {
         .wait_for_message("Over the socket's own host", 1)
         .await;
     alice.close().await;
+}
+
+fn neighbors_include(name: &str) -> String {
+    format!(
+        "[...document.querySelectorAll('[data-testid=neighbor-list] > li')].some(e => e.textContent.includes({name:?}))"
+    )
+}
+
+/// A newcomer added with `ppt-server user add` appears on an open neighbours page, with the
+/// "Data updated" chip; renamed, the page follows; moved out, they are gone.
+#[tokio::test]
+async fn neighbours_change_live() {
+    let server = Server::start().await;
+    let alice = Browser::start().await;
+    alice.login(&server, "alice@demo.ppt").await;
+    alice.go("/neighbors").await;
+    alice.wait_for_state("connected").await;
+    alice
+        .wait_until("the neighbours", &neighbors_include("Bob Horvath"))
+        .await;
+    alice
+        .js("window.__chips = 0; new MutationObserver(() => { if (document.querySelector('[data-testid=data-updated-chip]')) window.__chips++; }).observe(document.body, { childList: true, subtree: true });")
+        .await;
+    let db = server.state.store.db();
+    let newcomer = ppt_server::admin::NewUser {
+        email: "olga@demo.ppt".into(),
+        name: "Olga Berg".into(),
+        apartment: "5E".into(),
+        role: "resident".into(),
+    };
+    ppt_server::admin::add_user(db, "Sunny Court 12", &newcomer, "password123")
+        .await
+        .unwrap();
+    alice
+        .wait_until("the newcomer listed", &neighbors_include("Olga Berg"))
+        .await;
+    alice.wait_until("the chip", "window.__chips > 0").await;
+    alice.screenshot("neighbours-live").await;
+    let renamed = ppt_server::admin::UserChange {
+        name: Some("Olga Lind"),
+        ..Default::default()
+    };
+    ppt_server::admin::change_user(db, "olga@demo.ppt", &renamed)
+        .await
+        .unwrap();
+    alice
+        .wait_until("the new name", &neighbors_include("Olga Lind"))
+        .await;
+    ppt_server::admin::remove_user(db, "olga@demo.ppt")
+        .await
+        .unwrap();
+    alice
+        .wait_until(
+            "the one who moved out gone",
+            &format!("!({})", neighbors_include("Olga")),
+        )
+        .await;
+    alice.close().await;
+}
+
+/// `data-read` of the outgoing message with `body`, as a JS expression.
+fn read_mark(body: &str) -> String {
+    format!(
+        "[...document.querySelectorAll('[data-testid=message-item]')].find(e => e.textContent.includes({body:?}))?.dataset.read"
+    )
+}
+
+/// Alice, signed in on two devices, sends Bob a message: it shows "Sent" on both; when Bob
+/// opens it, both show "Read" at once, and so does a reload.
+#[tokio::test]
+async fn the_sender_sees_the_message_read() {
+    let server = Server::start().await;
+    let laptop = Browser::start().await;
+    laptop.login(&server, "alice@demo.ppt").await;
+    laptop.go("/messages").await;
+    laptop.wait_for_state("connected").await;
+    let phone = Browser::start().await;
+    phone.login(&server, "alice@demo.ppt").await;
+    phone.go("/messages").await;
+    phone.wait_for_state("connected").await;
+
+    const BODY: &str = "Did the parcel come?";
+    laptop.send_from_inbox("2", BODY).await;
+    for b in [&laptop, &phone] {
+        b.wait_until(
+            "sent, not read",
+            &format!("{} === 'false'", read_mark(BODY)),
+        )
+        .await;
+    }
+    assert!(laptop
+        .js(&format!(
+            "return [...document.querySelectorAll('[data-testid=message-item]')].find(e => e.textContent.includes({BODY:?})).textContent;"
+        ))
+        .await
+        .as_str()
+        .unwrap()
+        .contains("Sent"));
+
+    let bob = Browser::start().await;
+    bob.login(&server, "bob@demo.ppt").await;
+    bob.go("/messages").await;
+    bob.wait_for_message(BODY, 1).await;
+    bob.js(&format!(
+        "[...document.querySelectorAll('[data-testid=message-item]')].find(e => e.textContent.includes({BODY:?})).querySelector('button').click();"
+    ))
+    .await;
+    for b in [&laptop, &phone] {
+        b.wait_until("read", &format!("{} === 'true'", read_mark(BODY)))
+            .await;
+    }
+    laptop.screenshot("message-read").await;
+    laptop.client.refresh().await.unwrap();
+    laptop.wait_for_message(BODY, 1).await;
+    laptop
+        .wait_until(
+            "still read after a reload",
+            &format!("{} === 'true'", read_mark(BODY)),
+        )
+        .await;
+    for b in [laptop, phone, bob] {
+        b.close().await;
+    }
 }

@@ -39,11 +39,12 @@ use report::Report;
 
 /// The size gate CI enforces, gzip bytes of the wasm, JS and CSS: the app as measured on the
 /// stack it is specified on (yew, yew-router, yewdux, serde_json, gloo, stable Rust), plus
-/// 3 %: 320.7 KiB measured, 331 the gate. Issue 25 withdrew the earlier 150 and 200 KiB
-/// targets (they could not be met on that stack). The gate catches growth nobody meant; a
-/// change that grows the app on purpose moves it, with its figure in
-/// docs/performance-notes.md.
-pub const SIZE_GATE_GZIP: u64 = 331 * 1024;
+/// 3 %. Issue 25 withdrew the earlier 150 and 200 KiB targets (they could not be met on that
+/// stack) and measured 320.7 KiB (gate 331); issues 26 and 27 grew it on purpose (sign-out
+/// forgetting, the shared computer, paging, read marks, polling from the head, the run-time
+/// socket address) to 332.0 KiB: gate 342. The gate catches growth nobody meant; a change
+/// that grows the app on purpose moves it, with its figure in docs/performance-notes.md.
+pub const SIZE_GATE_GZIP: u64 = 342 * 1024;
 
 fn usage() -> ! {
     eprintln!("usage: ppt-bench [--quick] [--no-write] [--baseline DIR] [size|missed|idle|fanout|storm|cluster|browser|edit|all] (needs dist/ and a release ppt-server; DIR: the dist/ of an earlier build, measured beside this one)");

@@ -2,11 +2,15 @@
 //! `ppt-server building add NAME` and `ppt-server user add --email … --name … --role …
 //! --building NAME` (the password read from standard input), against the same `--db`.
 
+use ppt_protocol::envelope::{EntityAction, EntityChange};
+use ppt_protocol::{EntityKind, ServerEvent};
 use sqlx::{AnyConnection, Row};
 
 use crate::auth::password;
 use crate::auth::sessions::{self, EndReason};
 use crate::db::{self, Db};
+use crate::eventlog::{self, Pending};
+use crate::hub::Audience;
 use crate::users;
 
 /// Shortest password a new account may have.
@@ -113,10 +117,10 @@ pub async fn add_user(
         .await
         .map_err(|e| AdminError::Refused(e.to_string()))?
         .map_err(|e| AdminError::Refused(e.to_string()))?;
-    let mut conn = db.pool.acquire().await?;
+    let mut tx = db.pool.begin().await?;
     let found = sqlx::query("SELECT id FROM buildings WHERE name = $1")
         .bind(building.trim().to_owned())
-        .fetch_optional(&mut *conn)
+        .fetch_optional(&mut *tx)
         .await?;
     let Some(row) = found else {
         return Err(AdminError::Refused(format!(
@@ -124,7 +128,7 @@ pub async fn add_user(
         )));
     };
     let building_id: i64 = row.try_get(0)?;
-    insert_user(&mut conn, building_id, user, &hash)
+    let id = insert_user(&mut tx, building_id, user, &hash)
         .await
         .map_err(|e| {
             if e.as_database_error()
@@ -134,21 +138,61 @@ pub async fn add_user(
             } else {
                 AdminError::Db(e)
             }
-        })
+        })?;
+    // The building's open neighbours pages hear of the newcomer in the same commit.
+    neighbors_changed(&mut tx, db, id, &[(EntityAction::Created, building_id)]).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
-/// `user set`: a new role or building for an account. Its sessions end in the same
-/// transaction (its access tokens already name the old role and building), so it signs in
-/// again with the new ones. What changed, said plainly.
+/// `user set`: a new role or building for an account (see [`change_user`]).
 pub async fn set_user(
     db: &Db,
     email: &str,
     role: Option<&str>,
     building: Option<&str>,
 ) -> Result<String, AdminError> {
-    if role.is_none() && building.is_none() {
+    change_user(
+        db,
+        email,
+        &UserChange {
+            role,
+            building,
+            ..UserChange::default()
+        },
+    )
+    .await
+}
+
+/// What `user set` changes of an account.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserChange<'a> {
+    pub role: Option<&'a str>,
+    /// The new building's name.
+    pub building: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub apartment: Option<&'a str>,
+}
+
+/// `user set`: a new role, building, name or apartment for an account. A new role or building
+/// ends its sessions in the same transaction (its access tokens name the old ones), so it
+/// signs in again with the new ones. The buildings concerned hear of it in the same commit
+/// (`entity:updated neighbor`, or `deleted` in the old building and `created` in the new).
+/// What changed, said plainly.
+pub async fn change_user(
+    db: &Db,
+    email: &str,
+    change: &UserChange<'_>,
+) -> Result<String, AdminError> {
+    let UserChange {
+        role,
+        building,
+        name,
+        apartment,
+    } = *change;
+    if role.is_none() && building.is_none() && name.is_none() && apartment.is_none() {
         return Err(AdminError::Refused(
-            "say what changes: --role and/or --building".into(),
+            "say what changes: --role, --building, --name and/or --apartment".into(),
         ));
     }
     if role.is_some_and(|r| r != "resident" && r != "manager") {
@@ -156,9 +200,12 @@ pub async fn set_user(
             "the role is resident or manager".into(),
         ));
     }
+    if name.is_some_and(|n| n.trim().is_empty()) {
+        return Err(AdminError::Refused("a user needs a name".into()));
+    }
     let email = users::fold_email(email);
     let mut tx = db.pool.begin().await?;
-    let Some(user_id) = user_id(&mut tx, &email).await? else {
+    let Some((user_id, was_in)) = current_user(&mut tx, &email).await? else {
         return Err(AdminError::Refused(format!(
             "there is no account for {email}"
         )));
@@ -172,6 +219,23 @@ pub async fn set_user(
             .await?;
         said.push(format!("is now a {role}"));
     }
+    if let Some(name) = name {
+        sqlx::query("UPDATE users SET name = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(name.trim().to_owned())
+            .execute(&mut *tx)
+            .await?;
+        said.push(format!("is called {:?}", name.trim()));
+    }
+    if let Some(apartment) = apartment {
+        sqlx::query("UPDATE users SET apartment = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(apartment.trim().to_owned())
+            .execute(&mut *tx)
+            .await?;
+        said.push(format!("lives in apartment {:?}", apartment.trim()));
+    }
+    let mut now_in = was_in;
     if let Some(name) = building {
         let found = sqlx::query("SELECT id FROM buildings WHERE name = $1")
             .bind(name.trim().to_owned())
@@ -182,15 +246,28 @@ pub async fn set_user(
                 "there is no building named {name:?}"
             )));
         };
-        let building_id: i64 = row.try_get(0)?;
+        now_in = row.try_get(0)?;
         sqlx::query("UPDATE users SET building_id = $2 WHERE id = $1")
             .bind(user_id)
-            .bind(building_id)
+            .bind(now_in)
             .execute(&mut *tx)
             .await?;
         said.push(format!("lives in {name:?}"));
     }
-    let ended = sessions::end_all(&mut *tx, user_id, EndReason::Admin).await?;
+    let ended = if role.is_some() || building.is_some() {
+        sessions::end_all(&mut *tx, user_id, EndReason::Admin).await?
+    } else {
+        Vec::new()
+    };
+    let news = if now_in == was_in {
+        vec![(EntityAction::Updated, was_in)]
+    } else {
+        vec![
+            (EntityAction::Deleted, was_in),
+            (EntityAction::Created, now_in),
+        ]
+    };
+    neighbors_changed(&mut tx, db, user_id, &news).await?;
     tx.commit().await?;
     sessions::announce(db, &ended).await;
     Ok(format!(
@@ -198,6 +275,71 @@ pub async fn set_user(
         said.join(" and "),
         ended.len()
     ))
+}
+
+/// `user remove`: a resident who moved out. The account keeps its history (messages,
+/// faults, ballots name it) but signs in no more, is no one's neighbour and gets no
+/// messages; its sessions end and its building hears of it, in one transaction.
+pub async fn remove_user(db: &Db, email: &str) -> Result<String, AdminError> {
+    let email = users::fold_email(email);
+    let mut tx = db.pool.begin().await?;
+    let Some((user_id, building)) = current_user(&mut tx, &email).await? else {
+        return Err(AdminError::Refused(format!(
+            "there is no account for {email}"
+        )));
+    };
+    sqlx::query("UPDATE users SET removed_at = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(db::now_ts())
+        .execute(&mut *tx)
+        .await?;
+    let ended = sessions::end_all(&mut *tx, user_id, EndReason::Admin).await?;
+    neighbors_changed(&mut tx, db, user_id, &[(EntityAction::Deleted, building)]).await?;
+    tx.commit().await?;
+    sessions::announce(db, &ended).await;
+    Ok(format!("{email} removed; {} session(s) ended", ended.len()))
+}
+
+/// The events telling buildings that who lives there changed (`entity:* neighbor` for the
+/// user, one per building), appended as the transaction's last step (see `eventlog`).
+async fn neighbors_changed(
+    conn: &mut AnyConnection,
+    db: &Db,
+    user_id: i64,
+    news: &[(EntityAction, i64)],
+) -> Result<(), AdminError> {
+    let pending = news
+        .iter()
+        .map(|(action, building)| Pending {
+            event: ServerEvent::Entity(
+                *action,
+                EntityChange {
+                    entity: EntityKind::Neighbor,
+                    id: user_id.to_string(),
+                    version: None,
+                },
+            ),
+            audience: Audience::Building(*building),
+            request_id: None,
+        })
+        .collect();
+    eventlog::append(conn, db, "admin", pending, false)
+        .await
+        .map_err(|e| AdminError::Refused(e.to_string()))?;
+    Ok(())
+}
+
+/// A current (not removed) account's id and building.
+async fn current_user(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    sqlx::query("SELECT id, building_id FROM users WHERE email = $1 AND removed_at IS NULL")
+        .bind(email.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .transpose()
 }
 
 /// `user logout`: ends every session of an account (its sockets close within a second).

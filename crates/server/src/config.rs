@@ -246,7 +246,8 @@ pub enum UserCommand {
         #[arg(long, default_value = "")]
         apartment: String,
     },
-    /// Changes an account's role or building; its sessions end (it signs in again).
+    /// Changes an account's role, building, name or apartment; a new role or building ends
+    /// its sessions (it signs in again). Open neighbours pages change at once.
     Set {
         #[arg(long)]
         email: String,
@@ -255,6 +256,16 @@ pub enum UserCommand {
         /// The new building's name.
         #[arg(long)]
         building: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        apartment: Option<String>,
+    },
+    /// A resident who moved out: the account signs in no more and is no one's neighbour; its
+    /// history stays (and its email stays taken).
+    Remove {
+        #[arg(long)]
+        email: String,
     },
     /// Ends every session of an account at once (a lost phone, a departing resident).
     Logout {

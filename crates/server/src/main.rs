@@ -100,7 +100,18 @@ async fn administer(db: &str, command: &Command) -> std::process::ExitCode {
             email,
             role,
             building,
-        }) => admin::set_user(&db, email, role.as_deref(), building.as_deref()).await,
+            name,
+            apartment,
+        }) => {
+            let change = admin::UserChange {
+                role: role.as_deref(),
+                building: building.as_deref(),
+                name: name.as_deref(),
+                apartment: apartment.as_deref(),
+            };
+            admin::change_user(&db, email, &change).await
+        }
+        Command::User(UserCommand::Remove { email }) => admin::remove_user(&db, email).await,
         Command::User(UserCommand::Logout { email }) => admin::logout_user(&db, email).await,
     };
     match done {

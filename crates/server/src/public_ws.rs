@@ -73,12 +73,15 @@ impl PublicWs {
     }
 }
 
+/// The page as last made, and the `index.html` modification time it was made from.
+type Made = Option<(Option<SystemTime>, String)>;
+
 /// `index.html` with the address in it, read again when the file changes.
 #[derive(Clone)]
 pub struct IndexPage {
     index: PathBuf,
     ws: PublicWs,
-    cached: Arc<Mutex<Option<(Option<SystemTime>, String)>>>,
+    cached: Arc<Mutex<Made>>,
 }
 
 impl IndexPage {

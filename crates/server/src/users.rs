@@ -28,7 +28,8 @@ where
 {
     let row = sqlx::query(
         "SELECT u.id, u.name, u.email, u.role, u.building_id, b.name \
-         FROM users u JOIN buildings b ON b.id = u.building_id WHERE u.id = $1",
+         FROM users u JOIN buildings b ON b.id = u.building_id \
+         WHERE u.id = $1 AND u.removed_at IS NULL",
     )
     .bind(id)
     .fetch_optional(c)
@@ -54,10 +55,12 @@ pub async fn in_building(
     building: i64,
     role_filter: Option<Role>,
 ) -> AppResult<Vec<i64>> {
-    let rows = sqlx::query("SELECT id, role FROM users WHERE building_id = $1 ORDER BY id")
-        .bind(building)
-        .fetch_all(c)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, role FROM users WHERE building_id = $1 AND removed_at IS NULL ORDER BY id",
+    )
+    .bind(building)
+    .fetch_all(c)
+    .await?;
     let mut out = Vec::new();
     for r in rows {
         let id: i64 = r.try_get(0)?;

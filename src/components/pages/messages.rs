@@ -65,12 +65,18 @@ pub fn MessageItem(props: &MessageItemProps) -> Html {
     let time = m.sent_at.as_str().get(11..16).unwrap_or("").to_owned();
     html! {
         <li class={classes!("message-item", unread.then_some("unread"), (!incoming).then_some("outgoing"))}
-            data-testid="message-item" data-id={m.id.clone()} data-unread={unread.to_string()}>
+            data-testid="message-item" data-id={m.id.clone()} data-unread={unread.to_string()}
+            data-read={(!incoming).then(|| m.read.to_string())}>
             <button class="message-open" {onclick}>
                 <span class="message-meta">
                     if unread { <span class="unread-dot"></span><span class="sr-only">{ "Unread: " }</span> }
                     <strong>{ who }</strong>
                     <time datetime={m.sent_at.as_str().to_owned()}>{ time }</time>
+                    if !incoming {
+                        <span class={classes!("read-mark", m.read.then_some("read"))} data-testid="read-mark">
+                            { if m.read { "Read" } else { "Sent" } }
+                        </span>
+                    }
                 </span>
                 <span class="message-body">{ m.body.clone() }</span>
             </button>

@@ -343,7 +343,7 @@ pub async fn is_live(
     Ok(sqlx::query(
         "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id = $1 AND s.user_id = $2 AND s.ended_at IS NULL \
-         AND u.building_id = $3 AND u.role = $4",
+         AND u.building_id = $3 AND u.role = $4 AND u.removed_at IS NULL",
     )
     .bind(session.to_owned())
     .bind(user_id)

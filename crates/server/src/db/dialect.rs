@@ -194,6 +194,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "stream_retention",
         include_str!("../../migrations/sqlite/0006_stream_retention.sql"),
     ),
+    (
+        7,
+        "removed_users",
+        include_str!("../../migrations/sqlite/0007_removed_users.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -225,6 +230,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "stream_retention",
         include_str!("../../migrations/postgres/0006_stream_retention.sql"),
+    ),
+    (
+        7,
+        "removed_users",
+        include_str!("../../migrations/postgres/0007_removed_users.sql"),
     ),
 ];
 

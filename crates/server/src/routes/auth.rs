@@ -32,10 +32,11 @@ pub async fn login(
     if let Some(wait) = state.login.refused(&account, address) {
         return Err(AppError::TooManyRequests(wait));
     }
-    let found = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
-        .bind(account.clone())
-        .fetch_optional(state.store.pool())
-        .await?;
+    let found =
+        sqlx::query("SELECT id, password_hash FROM users WHERE email = $1 AND removed_at IS NULL")
+            .bind(account.clone())
+            .fetch_optional(state.store.pool())
+            .await?;
     let found: Option<(i64, String)> = match found {
         Some(row) => Some((row.try_get(0)?, row.try_get(1)?)),
         None => None,

@@ -328,7 +328,8 @@ pub async fn neighbors(
     auth: AuthUser,
 ) -> AppResult<AppJson<Vec<Neighbor>>> {
     let rows = sqlx::query(
-        "SELECT id, name, apartment, role FROM users WHERE building_id = $1 AND id <> $2 ORDER BY name",
+        "SELECT id, name, apartment, role FROM users \
+         WHERE building_id = $1 AND id <> $2 AND removed_at IS NULL ORDER BY name",
     )
     .bind(auth.building_id)
     .bind(auth.id)

@@ -123,7 +123,7 @@ pub async fn send(
 /// participants. The recipient must live in the sender's building.
 pub async fn send_in(tx: &mut Tx, from: &AuthUser, to: i64, body: &str) -> AppResult<Message> {
     let recipient_building: Option<i64> =
-        sqlx::query("SELECT building_id FROM users WHERE id = $1")
+        sqlx::query("SELECT building_id FROM users WHERE id = $1 AND removed_at IS NULL")
             .bind(to)
             .fetch_optional(tx.sql())
             .await?

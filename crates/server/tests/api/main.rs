@@ -14,6 +14,7 @@ mod idempotency;
 mod limits;
 mod lists;
 mod missed;
+mod neighbors;
 mod permissions;
 mod sessions;
 mod static_files;
