@@ -138,6 +138,11 @@ impl QueryClient {
         self.invalidate(Invalidation::own(key.clone()));
     }
 
+    /// "Try again" after the retries gave up: fetches `key` now.
+    pub fn retry(&self, key: &QueryKey) {
+        self.invalidate(Invalidation::own(key.clone()));
+    }
+
     /// Logout: drops every key's data and this tab's request ids.
     pub fn clear(&self) {
         {
@@ -267,7 +272,7 @@ impl QueryClient {
         ) = (source, self.session.get().token.clone())
         else {
             // Nothing to fetch it with (yet): let the scheduler know it is not in flight.
-            let cmds = self.inner.borrow_mut().scheduler.failed(&key);
+            let cmds = self.inner.borrow_mut().scheduler.failed(&key, now_ms());
             self.run(cmds);
             return;
         };
@@ -303,7 +308,14 @@ impl QueryClient {
                         key: key.clone(),
                         error,
                     });
-                    this.inner.borrow_mut().scheduler.failed(&key)
+                    let (cmds, gave_up) = {
+                        let mut inner = this.inner.borrow_mut();
+                        let cmds = inner.scheduler.failed(&key, now_ms());
+                        (cmds, inner.scheduler.gave_up(&key))
+                    };
+                    this.queries
+                        .apply(QueriesAction::Retrying(key.clone(), !gave_up));
+                    cmds
                 }
             };
             this.run(cmds);

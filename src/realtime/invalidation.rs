@@ -9,6 +9,9 @@
 //! - An event the data already reflects does not refetch: by `version` (the data holds that
 //!   version or newer of the entity) or by event id (the fetch started after the event
 //!   arrived).
+//! - A failed fetch of a key on screen is tried again with backoff (1 s, 2 s, 4 s: three
+//!   more tries, as TanStack Query does); after that it counts as failed until something
+//!   asks for it again (an invalidation, a mount, "Try again").
 
 use std::collections::HashMap;
 
@@ -18,11 +21,21 @@ use ppt_protocol::QueryKey;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueryConfig {
     pub window_ms: u64,
+    /// Tries after a failed fetch before it counts as failed.
+    pub retries: u32,
+    /// The first retry's delay; each next one doubles, up to `retry_max_ms`.
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
 }
 
 impl Default for QueryConfig {
     fn default() -> Self {
-        QueryConfig { window_ms: 200 }
+        QueryConfig {
+            window_ms: 200,
+            retries: 3,
+            retry_base_ms: 1_000,
+            retry_max_ms: 30_000,
+        }
     }
 }
 
@@ -74,6 +87,8 @@ struct KeyState {
     /// The in-flight fetch's `as_of_event`.
     fetching_as_of: Option<u64>,
     versions: HashMap<String, u64>,
+    /// Fetches failed in a row.
+    failures: u32,
 }
 
 /// Per-key refetch state.
@@ -219,19 +234,42 @@ impl Scheduler {
         };
         s.in_flight = false;
         s.has_data = true;
+        s.failures = 0;
         s.as_of_event = s.fetching_as_of.take();
         s.versions = versions.into_iter().collect();
         self.follow_up(key)
     }
 
-    /// A fetch failed; the old data (if any) stays.
-    pub fn failed(&mut self, key: &QueryKey) -> Vec<QueryCommand> {
+    /// A fetch failed at `now`; the old data (if any) stays. A key on screen is tried again
+    /// after a backoff, [`QueryConfig::retries`] times; then it counts as failed
+    /// ([`Scheduler::gave_up`]) until it is asked for again.
+    pub fn failed(&mut self, key: &QueryKey, now: u64) -> Vec<QueryCommand> {
+        let cfg = self.cfg;
         let Some(s) = self.keys.get_mut(key) else {
             return Vec::new();
         };
         s.in_flight = false;
         s.fetching_as_of = None;
-        self.follow_up(key)
+        s.failures = s.failures.saturating_add(1);
+        if s.queued {
+            return self.follow_up(key);
+        }
+        if s.observers == 0 || s.failures > cfg.retries {
+            return Vec::new();
+        }
+        let delay = cfg
+            .retry_base_ms
+            .saturating_mul(1 << (s.failures - 1).min(20))
+            .min(cfg.retry_max_ms);
+        let due = *s.due_at.get_or_insert(now + delay);
+        vec![QueryCommand::WakeAt(due)]
+    }
+
+    /// Whether `key`'s fetches failed more often than it retries (shown as failed).
+    pub fn gave_up(&self, key: &QueryKey) -> bool {
+        self.keys
+            .get(key)
+            .is_some_and(|s| s.failures > self.cfg.retries)
     }
 
     /// Whether a fetch of `key` is under way.
@@ -507,8 +545,40 @@ mod tests {
         s.fetched(&k(&["votes"]), vec![]);
         s.invalidate_all(0);
         assert_eq!(fetches(&s.tick(200)), 2);
-        assert!(s.failed(&k(&["votes"])).is_empty());
+        assert_eq!(s.failed(&k(&["votes"]), 300), [QueryCommand::WakeAt(1_300)]);
         assert!(!s.in_flight(&k(&["votes"])));
+    }
+
+    /// A failed fetch on screen is tried again after 1 s, 2 s and 4 s; then it counts as
+    /// failed and waits to be asked again; a success starts the count anew. Off screen it is
+    /// not retried.
+    #[test]
+    fn failures_are_retried_with_backoff_then_given_up() {
+        let mut s = loaded();
+        let key = k(&["faults"]);
+        s.invalidate(&inv(&["faults"], None), 0);
+        assert_eq!(fetches(&s.tick(200)), 1);
+        let mut now = 250;
+        for delay in [1_000, 2_000, 4_000] {
+            assert_eq!(s.failed(&key, now), [QueryCommand::WakeAt(now + delay)]);
+            assert!(!s.gave_up(&key));
+            assert_eq!(fetches(&s.tick(now + delay - 1)), 0, "not before its time");
+            assert_eq!(fetches(&s.tick(now + delay)), 1);
+            now += delay + 50;
+        }
+        assert!(s.failed(&key, now).is_empty(), "given up");
+        assert!(s.gave_up(&key));
+        // Asked again (an invalidation): it fetches, and a success resets the count.
+        s.invalidate(&inv(&["faults"], None), now);
+        assert_eq!(fetches(&s.tick(now + 200)), 1);
+        s.fetched(&key, Vec::new());
+        assert!(!s.gave_up(&key));
+        // Off screen: no retry.
+        s.unmounted(&key);
+        s.invalidate(&inv(&["faults"], None), now);
+        assert_eq!(fetches(&s.mounted(&key)), 1);
+        s.unmounted(&key);
+        assert!(s.failed(&key, now).is_empty());
     }
 
     /// Dropped data (one key, or all at logout) is fetched again on the next mount.

@@ -110,6 +110,9 @@ pub struct FetchState {
     pub distrusted: bool,
     /// The list has older items than those held (its last page was full): "load older".
     pub has_older: bool,
+    /// The last fetch failed and will be tried again by itself (else, with an error, it has
+    /// given up: "Try again").
+    pub retrying: bool,
 }
 
 /// Every query's entry.
@@ -145,6 +148,8 @@ pub enum QueriesAction {
     Distrust(QueryKey),
     /// Whether a list has older items than it holds (after a fetch).
     HasOlder(QueryKey, bool),
+    /// Whether a failed fetch will be tried again by itself.
+    Retrying(QueryKey, bool),
     /// Logout: forget everything.
     Clear,
 }
@@ -173,6 +178,7 @@ impl Reducer<Queries> for QueriesAction {
                 e.data = Some(data);
                 e.fetching = false;
                 e.error = None;
+                e.retrying = false;
             }
             QueriesAction::Failed { key, error } => {
                 let e = s.entries.entry(key).or_default();
@@ -188,6 +194,7 @@ impl Reducer<Queries> for QueriesAction {
             QueriesAction::HasOlder(key, more) => {
                 s.entries.entry(key).or_default().has_older = more
             }
+            QueriesAction::Retrying(key, on) => s.entries.entry(key).or_default().retrying = on,
             QueriesAction::Clear => s.entries.clear(),
         }
         state

@@ -44,10 +44,18 @@ pub fn ListCard(props: &ListCardProps) -> Html {
     let e = &props.entry;
     let client = use_query_client();
     let load_older = {
-        let key = props.query.clone();
+        let (key, client) = (props.query.clone(), client.clone());
         Callback::from(move |_: MouseEvent| {
             if let Some(c) = &client {
                 c.load_older(&key);
+            }
+        })
+    };
+    let retry = {
+        let key = props.query.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(c) = &client {
+                c.retry(&key);
             }
         })
     };
@@ -65,7 +73,15 @@ pub fn ListCard(props: &ListCardProps) -> Html {
             </header>
             if e.data.is_none() && e.error.is_none() { <p class="muted">{ "Loading…" }</p> }
             if let Some(err) = &e.error {
-                <p class="form-error" role="alert">{ if e.data.is_some() { format!("Could not refresh: {err}") } else { format!("Could not load: {err}") } }</p>
+                <p class="form-error" role="alert">
+                    { if e.data.is_some() { format!("Could not refresh: {err}") } else { format!("Could not load: {err}") } }
+                    if e.retrying {
+                        <span class="muted">{ " Trying again…" }</span>
+                    } else {
+                        { " " }
+                        <button class="link-button" data-testid="query-retry" onclick={retry} disabled={e.fetching}>{ "Try again" }</button>
+                    }
+                </p>
             }
             if e.data.is_some() && props.empty { <p class="muted">{ "Nothing here yet." }</p> }
             { props.children.clone() }
