@@ -138,6 +138,35 @@ impl QueryClient {
         self.invalidate(Invalidation::own(key.clone()));
     }
 
+    /// Writes `list`'s data in place, as TanStack Query's `setQueryData` does: `update` gets
+    /// what is held (if anything) and returns what to show. A fetch on its way, which predates
+    /// the write, is followed by another. The [`Snapshot`] puts back what was there: an
+    /// optimistic update rolled back when its request fails.
+    pub fn set_query_data<T: QueryValue + Clone>(
+        &self,
+        list: &ListQuery<T>,
+        update: impl FnOnce(Option<&T>) -> T,
+    ) -> Snapshot {
+        let key = list.key();
+        let previous = self.queries.get().get(&key).and_then(|e| e.data.clone());
+        let held = previous.as_ref().and_then(T::unwrap);
+        let data = update(held.as_deref()).wrap();
+        self.inner.borrow_mut().scheduler.written(&key);
+        self.queries.apply(QueriesAction::Set {
+            key: key.clone(),
+            data: Some(data),
+        });
+        Snapshot { key, previous }
+    }
+
+    /// Puts back what a [`QueryClient::set_query_data`] replaced.
+    pub fn restore(&self, snapshot: Snapshot) {
+        self.queries.apply(QueriesAction::Set {
+            key: snapshot.key,
+            data: snapshot.previous,
+        });
+    }
+
     /// "Try again" after the retries gave up: fetches `key` now.
     pub fn retry(&self, key: &QueryKey) {
         self.invalidate(Invalidation::own(key.clone()));
@@ -321,6 +350,13 @@ impl QueryClient {
             this.run(cmds);
         });
     }
+}
+
+/// What a query held before [`QueryClient::set_query_data`] wrote over it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    key: QueryKey,
+    previous: Option<QueryData>,
 }
 
 /// One answer; the first page's lists were usually asked for by the page's boot script.

@@ -150,6 +150,11 @@ pub enum QueriesAction {
     HasOlder(QueryKey, bool),
     /// Whether a failed fetch will be tried again by itself.
     Retrying(QueryKey, bool),
+    /// Data written in place by the app (an optimistic update), or put back as it was.
+    Set {
+        key: QueryKey,
+        data: Option<QueryData>,
+    },
     /// Logout: forget everything.
     Clear,
 }
@@ -195,6 +200,7 @@ impl Reducer<Queries> for QueriesAction {
                 s.entries.entry(key).or_default().has_older = more
             }
             QueriesAction::Retrying(key, on) => s.entries.entry(key).or_default().retrying = on,
+            QueriesAction::Set { key, data } => s.entries.entry(key).or_default().data = data,
             QueriesAction::Clear => s.entries.clear(),
         }
         state
@@ -300,5 +306,33 @@ mod tests {
         assert!(<Vec<Fault>>::unwrap(&data).is_some());
         assert!(<Vec<Document>>::unwrap(&data).is_none());
         assert_eq!(data.versions(), vec![("1".to_string(), 1)]);
+    }
+
+    /// Data written in place (an optimistic update) shows at once, and the snapshot taken
+    /// before it puts back exactly what was there.
+    #[test]
+    fn written_data_can_be_put_back() {
+        let d = Dispatch::<Queries>::new(&Context::new());
+        let key = QueryKey::new(["faults"]);
+        d.apply(QueriesAction::Fetched {
+            key: key.clone(),
+            data: faults(FaultStatus::Open),
+            now: 1,
+            foreign: false,
+        });
+        let before = d.get().get(&key).and_then(|e| e.data.clone());
+        d.apply(QueriesAction::Set {
+            key: key.clone(),
+            data: Some(faults(FaultStatus::Resolved)),
+        });
+        assert_eq!(
+            d.get().get(&key).and_then(|e| e.data.clone()),
+            Some(faults(FaultStatus::Resolved))
+        );
+        d.apply(QueriesAction::Set {
+            key: key.clone(),
+            data: before.clone(),
+        });
+        assert_eq!(d.get().get(&key).and_then(|e| e.data.clone()), before);
     }
 }

@@ -1,6 +1,6 @@
 //! Votes: each vote with its options and counts; residents vote once, managers open votes.
 
-use ppt_protocol::rest::{CastBallot, OpenVote, Role};
+use ppt_protocol::rest::{CastBallot, OpenVote, Role, Vote};
 use ppt_protocol::RawJson;
 use yew::prelude::*;
 use yewdux::use_selector;
@@ -9,13 +9,30 @@ use super::create_form::{describe, CreateForm, Field};
 use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::components::outbox_list::OutboxList;
-use crate::hooks::{use_outbox, use_query};
+use crate::hooks::{use_outbox, use_query, use_query_client, Sent};
 use crate::store::lists::VOTES;
 use crate::store::session::Session;
+
+/// The votes as they stand once my ballot for `option` in vote `id` counts (shown at once,
+/// before the server answers); unchanged where I voted already (a vote takes one ballot).
+pub fn with_my_ballot(votes: Option<&Vec<Vote>>, id: &str, option: &str) -> Vec<Vote> {
+    let mut votes = votes.cloned().unwrap_or_default();
+    if let Some(v) = votes
+        .iter_mut()
+        .find(|v| v.id == id && v.my_choice.is_none())
+    {
+        if let Some(o) = v.options.iter_mut().find(|o| o.label == option) {
+            o.count += 1;
+            v.my_choice = Some(option.to_owned());
+        }
+    }
+    votes
+}
 
 #[function_component]
 pub fn VotesPage() -> Html {
     let q = use_query(&VOTES);
+    let client = use_query_client();
     // The user, not the session: a renewed token renders nothing again.
     let user = use_selector(|s: &Session| s.user.clone());
     let outbox = use_outbox();
@@ -29,7 +46,11 @@ pub fn VotesPage() -> Html {
             .map(|v| (v.id.clone(), v.title.clone()))
             .collect();
         Callback::from(move |(id, option): (String, String)| {
-            let (outbox, error) = (outbox.clone(), error.clone());
+            let (outbox, error, client) = (outbox.clone(), error.clone(), client.clone());
+            // Counted at once; put back if the server refuses it or it has to wait.
+            let snapshot = client
+                .as_ref()
+                .map(|c| c.set_query_data(&VOTES, |held| with_my_ballot(held, &id, &option)));
             let title = titles
                 .iter()
                 .find(|(v, _)| *v == id)
@@ -37,10 +58,15 @@ pub fn VotesPage() -> Html {
             let label = format!("Ballot \u{201c}{option}\u{201d} in {title}");
             wasm_bindgen_futures::spawn_local(async move {
                 let path = format!("/votes/{id}/ballots");
-                match outbox
+                let sent = outbox
                     .create(&path, &CastBallot { option }, label, Some(VOTES.key()))
-                    .await
-                {
+                    .await;
+                if !matches!(sent, Ok(Sent::Now(_))) {
+                    if let (Some(c), Some(s)) = (&client, snapshot) {
+                        c.restore(s);
+                    }
+                }
+                match sent {
                     Ok(_) => error.set(None),
                     Err(e) => error.set(Some(describe(e))),
                 }
@@ -111,5 +137,51 @@ fn open_vote_form() -> Html {
                 RawJson::of(&OpenVote { title, options })
             })}
         />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ppt_protocol::rest::{Vote, VoteOption};
+    use ppt_protocol::Timestamp;
+
+    use super::with_my_ballot;
+
+    fn vote(id: &str, mine: Option<&str>) -> Vote {
+        Vote {
+            id: id.into(),
+            title: "Paint".into(),
+            options: ["Blue", "Green"]
+                .map(|l| VoteOption {
+                    label: l.into(),
+                    count: 1,
+                })
+                .to_vec(),
+            my_choice: mine.map(str::to_owned),
+            created_at: Timestamp::default(),
+            version: 1,
+        }
+    }
+
+    /// My ballot counts at once where I have not voted; nothing else changes.
+    #[test]
+    fn a_ballot_counts_at_once() {
+        let held = vec![vote("1", None), vote("2", Some("Blue"))];
+        let after = with_my_ballot(Some(&held), "1", "Green");
+        assert_eq!(after[0].my_choice.as_deref(), Some("Green"));
+        assert_eq!(after[0].options[1].count, 2);
+        assert_eq!(after[0].options[0].count, 1);
+        assert_eq!(after[1], held[1]);
+        assert_eq!(
+            with_my_ballot(Some(&held), "2", "Green"),
+            held,
+            "voted already"
+        );
+        assert_eq!(
+            with_my_ballot(Some(&held), "1", "Red"),
+            held,
+            "no such option"
+        );
+        assert!(with_my_ballot(None, "1", "Blue").is_empty());
     }
 }
