@@ -67,23 +67,8 @@ const ITEMS: &str = "document.querySelectorAll('[data-testid=announcement-list] 
 async fn alice_under_the_worker(server: &Server) -> Browser {
     let alice = Browser::start().await;
     alice.login(server, "alice@demo.ppt").await;
+    alice.wait_for_the_worker().await;
     alice
-        .wait_until(
-            "the service worker to control the page",
-            "navigator.serviceWorker.controller !== null",
-        )
-        .await;
-    alice
-}
-
-/// Opens the announcements (a full load, so its requests go through the worker).
-async fn open_announcements(alice: &Browser, server: &Server) {
-    alice
-        .client
-        .goto(&server.url("/announcements"))
-        .await
-        .unwrap();
-    alice.wait_css("[data-testid=announcement-list] li").await;
 }
 
 #[tokio::test]
@@ -96,7 +81,7 @@ async fn a_repeat_visit_starts_from_cache_and_a_new_deployment_asks_to_reload() 
     let alice = alice_under_the_worker(&server).await;
 
     // Opened under the worker, the announcements are kept for Alice.
-    open_announcements(&alice, &server).await;
+    alice.open_announcements(&server).await;
     alice.wait_for_state("connected").await;
     let shown = alice
         .js(&format!("return {ITEMS};"))
@@ -152,7 +137,7 @@ async fn a_repeat_visit_starts_from_cache_and_a_new_deployment_asks_to_reload() 
 async fn logging_out_forgets_what_was_kept() {
     let server = Server::start().await;
     let alice = alice_under_the_worker(&server).await;
-    open_announcements(&alice, &server).await;
+    alice.open_announcements(&server).await;
     let kept = "caches.open('ppt-lists-v2-1').then(c => c.keys()).then(k => k.length)";
     alice
         .wait_until("lists kept", &format!("{kept}.then(n => n > 0)"))

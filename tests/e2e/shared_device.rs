@@ -42,18 +42,8 @@ const WATCH_NOTIFICATIONS: &str = r#"
 async fn alice_with_lists_kept(server: &Server) -> Browser {
     let alice = Browser::start().await;
     alice.login(server, "alice@demo.ppt").await;
-    alice
-        .wait_until(
-            "the service worker to control the page",
-            "navigator.serviceWorker.controller !== null",
-        )
-        .await;
-    alice
-        .client
-        .goto(&server.url("/announcements"))
-        .await
-        .unwrap();
-    alice.wait_css("[data-testid=announcement-list] li").await;
+    alice.wait_for_the_worker().await;
+    alice.open_announcements(server).await;
     alice.wait_for_state("connected").await;
     alice
         .wait_until(
@@ -196,28 +186,11 @@ async fn a_sign_out_from_elsewhere_leaves_nothing_behind() {
 async fn a_shared_computer_keeps_nothing() {
     let server = Server::start().await;
     let alice = Browser::start().await;
-    alice.client.goto(&server.url("/login")).await.unwrap();
-    alice
-        .testid("login-email")
-        .await
-        .send_keys("alice@demo.ppt")
-        .await
-        .unwrap();
-    alice
-        .testid("login-password")
-        .await
-        .send_keys("demo1234")
-        .await
-        .unwrap();
+    alice.fill_login(&server.url(""), "alice@demo.ppt").await;
     alice.testid("login-shared").await.click().await.unwrap();
     alice.testid("login-submit").await.click().await.unwrap();
     alice.testid("dashboard").await;
-    alice
-        .wait_until(
-            "the service worker to control the page",
-            "navigator.serviceWorker.controller !== null",
-        )
-        .await;
+    alice.wait_for_the_worker().await;
     let cookies = alice.cdp("Network.getAllCookies", json!({})).await;
     let refresh: Vec<_> = cookies["cookies"]
         .as_array()
@@ -231,12 +204,7 @@ async fn a_shared_computer_keeps_nothing() {
     }
 
     // Lists read under the worker and events received: nothing stored.
-    alice
-        .client
-        .goto(&server.url("/announcements"))
-        .await
-        .unwrap();
-    alice.wait_css("[data-testid=announcement-list] li").await;
+    alice.open_announcements(&server).await;
     alice.wait_for_state("connected").await;
     let api = server.api().await;
     let bob = api.token("bob@demo.ppt").await;
@@ -245,12 +213,7 @@ async fn a_shared_computer_keeps_nothing() {
     // The list fetched again, after the event, under the worker.
     alice.go("/messages").await;
     alice.wait_for_message("for a shared screen", 1).await;
-    alice
-        .client
-        .goto(&server.url("/announcements"))
-        .await
-        .unwrap();
-    alice.wait_css("[data-testid=announcement-list] li").await;
+    alice.open_announcements(&server).await;
     alice.wait_for_state("connected").await;
     assert_eq!(
         alice.js(&format!("return {USER_CACHES};")).await,

@@ -404,6 +404,13 @@ impl Browser {
 
     /// Logs in at a base URL (the server, or a proxy in front of it).
     pub async fn login_at(&self, base: &str, email: &str) {
+        self.fill_login(base, email).await;
+        self.testid("login-submit").await.click().await.unwrap();
+        self.testid("dashboard").await;
+    }
+
+    /// Opens the login page at `base` and types a demo user's email and password.
+    pub async fn fill_login(&self, base: &str, email: &str) {
         self.client.goto(&format!("{base}/login")).await.unwrap();
         self.testid("login-email")
             .await
@@ -415,8 +422,24 @@ impl Browser {
             .send_keys("demo1234")
             .await
             .unwrap();
-        self.testid("login-submit").await.click().await.unwrap();
-        self.testid("dashboard").await;
+    }
+
+    /// Waits until the service worker controls the page.
+    pub async fn wait_for_the_worker(&self) {
+        self.wait_until(
+            "the service worker to control the page",
+            "navigator.serviceWorker.controller !== null",
+        )
+        .await;
+    }
+
+    /// Opens the announcements with a full load (so its requests go through the worker).
+    pub async fn open_announcements(&self, server: &Server) {
+        self.client
+            .goto(&server.url("/announcements"))
+            .await
+            .unwrap();
+        self.wait_css("[data-testid=announcement-list] li").await;
     }
 
     /// Navigates inside the app without a reload (as a click on a link would).
