@@ -48,24 +48,6 @@ pub fn user_stream(user: i64) -> String {
     format!("u:{user}")
 }
 
-/// How far the two streams a user reads have been pruned (the highest id pruned from either,
-/// and its timestamp), 0 when neither has.
-pub async fn streams_pruned(
-    conn: &mut AnyConnection,
-    user: i64,
-    building: i64,
-) -> AppResult<(u64, Option<String>)> {
-    let row = sqlx::query(
-        "SELECT MAX(through), MAX(through_ts) FROM log_pruned_streams WHERE stream IN ($1, $2)",
-    )
-    .bind(building_stream(building))
-    .bind(user_stream(user))
-    .fetch_one(&mut *conn)
-    .await?;
-    let through: Option<i64> = row.try_get(0)?;
-    Ok((through.unwrap_or(0).max(0) as u64, row.try_get(1)?))
-}
-
 /// Prunes what `retention` does not keep; returns how many events went.
 pub async fn prune(db: &Db, retention: Retention, now_ts: &str) -> AppResult<u64> {
     let mut tx = db.pool.begin().await?;
@@ -107,16 +89,13 @@ async fn prune_in(
     }
     let keep = retention.per_stream.max(1) as i64;
     // By count, per building: its newest `keep` building-wide events stay.
-    let crowded: Vec<i64> = sqlx::query(
+    let crowded = over(
+        conn,
         "SELECT building_id FROM events WHERE building_id IS NOT NULL \
          GROUP BY building_id HAVING COUNT(*) > $1",
+        keep,
     )
-    .bind(keep)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| r.try_get(0))
-    .collect::<Result<_, _>>()?;
+    .await?;
     for building in crowded {
         let Some((cut, ts)) = nth_newest(
             conn,
@@ -138,14 +117,12 @@ async fn prune_in(
     }
     // By count, per person: their newest `keep` own events stay (an event to several people
     // stays while anyone still keeps it).
-    let crowded: Vec<i64> =
-        sqlx::query("SELECT user_id FROM event_recipients GROUP BY user_id HAVING COUNT(*) > $1")
-            .bind(keep)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()?;
+    let crowded = over(
+        conn,
+        "SELECT user_id FROM event_recipients GROUP BY user_id HAVING COUNT(*) > $1",
+        keep,
+    )
+    .await?;
     let mut highest = None;
     for user in crowded {
         let Some((cut, ts)) = nth_newest(
@@ -178,6 +155,17 @@ async fn prune_in(
         .rows_affected();
     }
     Ok(gone)
+}
+
+/// The streams (building or user ids) holding more than `keep` events, by `sql`.
+async fn over(conn: &mut AnyConnection, sql: &str, keep: i64) -> AppResult<Vec<i64>> {
+    Ok(sqlx::query(sql)
+        .bind(keep)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?)
 }
 
 /// The id and timestamp of the event just older than a stream's newest `keep`.
