@@ -308,19 +308,23 @@ impl QueryClient {
         self.queries.apply(QueriesAction::Fetching(key.clone()));
         let this = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let (text, has_older) = match pages {
+            // Whether older items remain: known after several pages; after one, from how
+            // many it brought (a full page may have more behind it).
+            let (text, more) = match pages {
                 Some(pages) => {
                     let wanted = wanted.unwrap_or(pages.first);
                     match fetch_pages(&path, &token, pages, wanted).await {
                         Ok((text, more)) => (Ok(text), more),
-                        Err(e) => (Err(e), false),
+                        Err(e) => (Err(e), None),
                     }
                 }
-                None => (fetch_one(&path, &token).await, false),
+                None => (fetch_one(&path, &token).await, Some(false)),
             };
             let result = text.and_then(|text| decoder(&text).map_err(ApiError::Decode));
             let cmds = match result {
                 Ok(data) => {
+                    let has_older =
+                        more.unwrap_or_else(|| pages.is_some_and(|p| data.len() >= p.first));
                     this.queries
                         .apply(QueriesAction::HasOlder(key.clone(), has_older));
                     let versions = data.versions();
@@ -368,21 +372,18 @@ async fn fetch_one(path: &str, token: &str) -> Result<String, ApiError> {
 }
 
 /// A paged list's newest `wanted` items, page after page ([`Pages`]), as one JSON array;
-/// and whether older ones remain.
+/// and whether older ones remain (`None` for the first page alone, passed on as it came:
+/// the caller counts its items once they are read).
 async fn fetch_pages(
     path: &str,
     token: &str,
     pages: Pages,
     wanted: usize,
-) -> Result<(String, bool), ApiError> {
+) -> Result<(String, Option<bool>), ApiError> {
     let (first, mut asked) = pages.first(path, wanted);
     let text = fetch_one(&first, token).await?;
     if wanted <= pages.first {
-        // One page, passed on as it came.
-        let len = serde_json::from_str::<Vec<serde::de::IgnoredAny>>(&text)
-            .map_err(|e| ApiError::Decode(e.to_string()))?
-            .len();
-        return Ok((text, len >= asked));
+        return Ok((text, None));
     }
     let mut all: Vec<serde_json::Value> = Vec::new();
     let mut text = text;
@@ -401,7 +402,7 @@ async fn fetch_pages(
                 let more = len >= asked;
                 let text =
                     serde_json::to_string(&all).map_err(|e| ApiError::Decode(e.to_string()))?;
-                return Ok((text, more));
+                return Ok((text, Some(more)));
             }
         }
     }

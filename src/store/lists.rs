@@ -66,10 +66,15 @@ impl Pages {
 
 impl<T: QueryValue> ListQuery<T> {
     const fn new(key: &'static [&'static str], path: &'static str) -> Self {
+        Self::paged(key, path, LIST_PAGES)
+    }
+
+    /// A list in pages of its own sizes.
+    const fn paged(key: &'static [&'static str], path: &'static str, pages: Pages) -> Self {
         ListQuery {
             key,
             path,
-            pages: Some(LIST_PAGES),
+            pages: Some(pages),
             _value: PhantomData,
         }
     }
@@ -98,15 +103,14 @@ pub static DOCUMENTS: ListQuery<Vec<Document>> = ListQuery::new(&["documents"], 
 /// Everyone in my building: one answer, not paged.
 pub static NEIGHBORS: ListQuery<Vec<Neighbor>> = ListQuery::single(&["neighbors"], "/neighbors");
 /// My messages (the inbox), newest first: 500 a page.
-pub static MESSAGES: ListQuery<Inbox> = ListQuery {
-    key: &["messages"],
-    path: "/messages",
-    pages: Some(Pages {
+pub static MESSAGES: ListQuery<Inbox> = ListQuery::paged(
+    &["messages"],
+    "/messages",
+    Pages {
         first: 500,
         max: 500,
-    }),
-    _value: PhantomData,
-};
+    },
+);
 /// My unread total (the badge): under `["messages"]`, so a message's change reaches it.
 pub static UNREAD: ListQuery<UnreadCount> =
     ListQuery::single(&["messages", "unread-count"], "/messages/unread-count");

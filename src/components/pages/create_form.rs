@@ -10,14 +10,8 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::messages::preview;
-use crate::api::ApiError;
 use crate::components::outbox_list::OutboxList;
 use crate::hooks::use_outbox;
-
-/// A request error as words for a form.
-pub fn describe(e: ApiError) -> String {
-    e.describe()
-}
 
 /// One field: its placeholder, its accessible label, and a test id if it has one.
 #[derive(Clone, PartialEq)]
@@ -96,7 +90,7 @@ pub fn CreateForm(props: &CreateFormProps) -> Html {
                         clear(&second);
                         error.set(None);
                     }
-                    Err(e) => error.set(Some(describe(e))),
+                    Err(e) => error.set(Some(e.describe())),
                 }
             });
         })

@@ -6,7 +6,6 @@
 use ppt_protocol::QueryKey;
 use yew::prelude::*;
 
-use super::create_form::describe;
 use crate::api::Method;
 use crate::hooks::use_query_client;
 
@@ -53,7 +52,7 @@ pub fn DeleteButton(props: &DeleteButtonProps) -> Html {
                 {
                     busy.set(false);
                     armed.set(false);
-                    error.set(Some(describe(e)));
+                    error.set(Some(e.describe()));
                 }
             });
         })

@@ -6,7 +6,7 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 use yewdux::use_selector;
 
-use super::create_form::{describe, CreateForm, Field};
+use super::create_form::{CreateForm, Field};
 use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::api::Method;
@@ -52,7 +52,7 @@ pub fn FaultsPage(props: &FaultsPageProps) -> Html {
                     .await
                 {
                     Ok(_) => error.set(None),
-                    Err(e) => error.set(Some(describe(e))),
+                    Err(e) => error.set(Some(e.describe())),
                 }
             });
         })

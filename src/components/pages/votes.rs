@@ -5,7 +5,7 @@ use ppt_protocol::RawJson;
 use yew::prelude::*;
 use yewdux::use_selector;
 
-use super::create_form::{describe, CreateForm, Field};
+use super::create_form::{CreateForm, Field};
 use super::delete_button::DeleteButton;
 use super::list_card::ListCard;
 use crate::components::outbox_list::OutboxList;
@@ -68,7 +68,7 @@ pub fn VotesPage() -> Html {
                 }
                 match sent {
                     Ok(_) => error.set(None),
-                    Err(e) => error.set(Some(describe(e))),
+                    Err(e) => error.set(Some(e.describe())),
                 }
             });
         })
