@@ -598,6 +598,13 @@ async fn older_items_load_on_demand_and_stay_live() {
     alice
         .wait_until("the first page", &format!("{items} === 50"))
         .await;
+    // A click on the button while a fetch is on its way (it is disabled then) is lost.
+    alice
+        .wait_until(
+            "load-older ready",
+            "document.querySelector('[data-testid=load-older]')?.disabled === false",
+        )
+        .await;
     alice.testid("load-older").await.click().await.unwrap();
     alice
         .wait_until("every announcement", &format!("{items} === {total}"))
