@@ -29,6 +29,14 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "lints (wasm32)"
 cargo clippy -p ppt-web --all-targets --target wasm32-unknown-unknown -- -D warnings
 
+step "layout: the real-time core and the benchmarks pull in no browser crate (yew, web-sys, gloo) and not the app"
+for crate in ppt-realtime ppt-bench; do
+  if cargo tree -p "$crate" -e normal --prefix none | grep -E '^(yew|web-sys|gloo|ppt-web) '; then
+    echo "$crate depends on the crates above; the core must stay native and browser-free" >&2
+    exit 1
+  fi
+done
+
 step "release build of the app"
 bash scripts/build-app.sh
 

@@ -12,9 +12,10 @@
 //! - [`store`]: the yewdux stores and their reducers: session, preferences, toasts, queries
 //!   (one state per key, messages included: [`store::messages`]); and the queries the pages
 //!   show ([`store::lists`]: key, path, type of each).
-//! - [`realtime`]: pure logic: connection state machine, backoff, heartbeat, status,
-//!   subscriptions, the live core (catch-up, event routing, alerts, preference filter) and
-//!   invalidation. No browser in it; tested natively.
+//! - the real-time core is its own crate, `ppt_realtime` (`crates/realtime`): connection
+//!   state machine, backoff, heartbeat, status, subscriptions, the live core (catch-up, event
+//!   routing, alerts, preference filter), tabs, outbox and invalidation. No browser in it;
+//!   tested natively.
 //! - [`ws`]: browser glue: the socket, timers, online/visibility listeners.
 //! - [`api`]: the REST client, with typed, comparable errors.
 //! - [`config`]: settings: build-time (`PPT_WS_URL`) and the real-time timings, overridable
@@ -29,7 +30,6 @@ pub mod browser;
 pub mod components;
 pub mod config;
 pub mod hooks;
-pub mod realtime;
 pub mod route;
 pub mod store;
 pub mod ws;

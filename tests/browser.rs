@@ -98,10 +98,10 @@ async fn login_form_shows_errors_and_busy_state() {
 }
 
 mod connection_status {
+    use ppt_realtime::{ConnectionState, StatusView};
     use ppt_web::components::connection_status::{
         connection_status_view, ConnectionStatusViewProps,
     };
-    use ppt_web::realtime::{ConnectionState, StatusView};
 
     use super::*;
     use yew::prelude::*;
@@ -199,9 +199,9 @@ mod connection_status {
 
 mod header {
     use ppt_protocol::rest::{LoginResponse, Role, User};
+    use ppt_realtime::{ConnectionState, StatusView};
     use ppt_web::components::header::Header;
     use ppt_web::hooks::WsContext;
-    use ppt_web::realtime::{ConnectionState, StatusView};
     use ppt_web::store::session::{Session, SessionAction};
     use yew::prelude::*;
     use yewdux::Dispatch;

@@ -234,7 +234,7 @@ pub async fn refresh() -> Result<ppt_protocol::rest::LoginResponse, ApiError> {
     .unwrap_or_else(|| Err(ApiError::Network("could not take the refresh lock".into())))
 }
 
-/// `POST {path}` creating something, with its `Idempotency-Key` (contract section 11: a
+/// `POST {path}` creating something, with its `Idempotency-Key` (docs/protocol.md, "Sending twice": a
 /// repeat with the same key gets the first answer and creates nothing more), the
 /// `X-Request-Id` of the tab that asked for it, and, for what was stored (the outbox), the
 /// tag of the session that stored it (`X-PPT-Session-Tag`: the server refuses another

@@ -1,10 +1,11 @@
-//! Browser features other than the socket: the notification sound, system notifications,
+//! Browser features other than the socket: the one clock the app reads ([`clock`]), the notification sound, system notifications,
 //! the stored event cursor, the refresh lock and the socket's lock, the channel between tabs,
 //! whether the tab is hidden, the answers the page's boot script asked for, and forgetting a user's traces at the end of their
 //! session ([`traces`]). Thin wrappers; every failure is quiet (an alert is a courtesy).
 
 pub mod boot;
 pub mod channel;
+pub mod clock;
 pub mod locks;
 pub mod notifications;
 pub mod sound;

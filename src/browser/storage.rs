@@ -1,7 +1,7 @@
 //! localStorage, per user: the event-log cursor (a reload resumes where the tab was) and the
 //! outbox (creates not yet sent survive a reload).
 
-use crate::realtime::catchup::Cursor;
+use ppt_realtime::catchup::Cursor;
 
 fn key(user_id: &str) -> String {
     format!("ppt-web.cursor.{user_id}")
@@ -33,7 +33,7 @@ fn outbox_key(user_id: &str) -> String {
 }
 
 /// The stored outbox of `user_id` (none, or unreadable: empty).
-pub fn load_outbox(user_id: &str) -> crate::realtime::outbox::Stored {
+pub fn load_outbox(user_id: &str) -> ppt_realtime::outbox::Stored {
     storage()
         .and_then(|s| s.get_item(&outbox_key(user_id)).ok().flatten())
         .and_then(|raw| serde_json::from_str(&raw).ok())
@@ -41,7 +41,7 @@ pub fn load_outbox(user_id: &str) -> crate::realtime::outbox::Stored {
 }
 
 /// Stores the outbox of `user_id`; an empty one is removed.
-pub fn store_outbox(user_id: &str, stored: &crate::realtime::outbox::Stored) {
+pub fn store_outbox(user_id: &str, stored: &ppt_realtime::outbox::Stored) {
     let Some(storage) = storage() else { return };
     if stored.items.is_empty() {
         let _ = storage.remove_item(&outbox_key(user_id));

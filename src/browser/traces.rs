@@ -1,4 +1,4 @@
-//! What a user leaves in this browser, and forgetting it (contract section 14).
+//! What a user leaves in this browser, and forgetting it (docs/protocol.md, "Sessions and tokens").
 //!
 //! A signed-in user leaves, besides what the page holds in memory: their stored outbox and
 //! event cursor in localStorage (`ppt-web.outbox.<id>`, `ppt-web.cursor.<id>`), the lists

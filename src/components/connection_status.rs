@@ -4,10 +4,11 @@
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
+use crate::browser::clock::now_ms;
 use crate::components::diagnostics::DiagnosticsPanel;
 use crate::hooks::use_websocket;
-use crate::realtime::status::Debounce;
-use crate::realtime::{ConnectionState, StatusView};
+use ppt_realtime::status::Debounce;
+use ppt_realtime::{ConnectionState, StatusView};
 
 #[derive(Properties, PartialEq)]
 pub struct ConnectionStatusViewProps {
@@ -65,10 +66,6 @@ pub fn connection_status_view(props: &ConnectionStatusViewProps) -> Html {
             }
         </div>
     }
-}
-
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 /// The indicator for the app's connection: debounced, with a live countdown.

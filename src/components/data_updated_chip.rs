@@ -5,6 +5,7 @@ use gloo_timers::callback::Timeout;
 use ppt_protocol::QueryKey;
 use yew::prelude::*;
 
+use crate::browser::clock::now_ms;
 use crate::store::queries::Queries;
 use yewdux::use_selector_with_deps;
 
@@ -41,16 +42,15 @@ pub fn DataUpdatedChip(props: &DataUpdatedChipProps) -> Html {
         props.query.clone(),
     );
     let tick = use_state(|| 0u32);
-    let now = js_sys::Date::now() as u64;
+    let now = now_ms();
     let until = changed_at.map(|t| t + CHIP_MS).filter(|u| *u > now);
     {
         let tick = tick.clone();
         use_effect_with(until, move |until| {
             let timer = until.map(|u| {
-                Timeout::new(
-                    u.saturating_sub(js_sys::Date::now() as u64) as u32 + 10,
-                    move || tick.set(*tick + 1),
-                )
+                Timeout::new(u.saturating_sub(now_ms()) as u32 + 10, move || {
+                    tick.set(*tick + 1)
+                })
             });
             move || drop(timer)
         });

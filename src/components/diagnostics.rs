@@ -7,9 +7,9 @@ use yew::prelude::*;
 use yewdux::{use_selector, use_store_value};
 
 use crate::hooks::use_websocket;
-use crate::realtime::tabs::Role;
 use crate::store::diagnostics::LiveDiagnostics;
 use crate::store::outbox::OutboxView;
+use ppt_realtime::tabs::Role;
 
 /// A tab's id as people read it: its last four hex digits.
 fn short(tab: u64) -> String {

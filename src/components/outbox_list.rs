@@ -6,9 +6,9 @@ use yew::prelude::*;
 use yewdux::use_store_value;
 
 use crate::hooks::use_websocket;
-use crate::realtime::outbox::{Item, ItemState};
-use crate::realtime::tabs::OutboxAsk;
 use crate::store::outbox::OutboxView;
+use ppt_realtime::outbox::{Item, ItemState};
+use ppt_realtime::tabs::OutboxAsk;
 
 #[derive(Properties, PartialEq)]
 pub struct OutboxListProps {

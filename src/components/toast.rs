@@ -8,6 +8,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 use yewdux::use_store;
 
+use crate::browser::clock::now_ms;
 use crate::route::Route;
 use crate::store::toasts::{Toast, ToastAction, Toasts};
 
@@ -57,11 +58,9 @@ pub fn ToastHost() -> Html {
         let dispatch = dispatch.clone();
         use_effect_with(toasts.next_expiry(), move |expiry| {
             let timer = expiry.map(|at| {
-                let wait = at.saturating_sub(js_sys::Date::now() as u64) as u32;
+                let wait = at.saturating_sub(now_ms()) as u32;
                 Timeout::new(wait, move || {
-                    dispatch.apply(ToastAction::Expire {
-                        now: js_sys::Date::now() as u64,
-                    })
+                    dispatch.apply(ToastAction::Expire { now: now_ms() })
                 })
             });
             move || drop(timer)

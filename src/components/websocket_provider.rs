@@ -1,8 +1,8 @@
 //! `WebSocketProvider`: owns the app's connection and this tab's link to the browser's other
 //! tabs, and shares both as [`WsContext`].
 //!
-//! While someone is signed in, the tabs of the browser share one socket (contract section
-//! 12): the tab holding the socket's lock runs it, the others show its state
+//! While someone is signed in, the tabs of the browser share one socket (docs/protocol.md,
+//! "Tabs"): the tab holding the socket's lock runs it, the others show its state
 //! ([`crate::ws::TabLink`]). Sign-in, a renewed token and sign-out pass between the tabs.
 //! Everything (a socket still connecting included) is released when the provider is dropped.
 
@@ -14,18 +14,19 @@ use ppt_protocol::RawJson;
 use yew::prelude::*;
 use yewdux::{use_dispatch, use_store, Dispatch};
 
+use crate::browser::clock::now_ms;
 use crate::config::{self, realtime_config};
 use crate::hooks::{use_query_client, QueryClient, WsContext};
-use crate::realtime::invalidation::Invalidation;
-use crate::realtime::outbox::Item;
-use crate::realtime::tabs::{Role, TabCommand};
-use crate::realtime::{ConnectionState, StatusView};
 use crate::store::lists;
 use crate::store::messages::MessageWrite;
 use crate::store::outbox::OutboxView;
 use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::{Session, SessionAction};
 use crate::ws::{OutboxRunner, TabLink, WeakTabLink, WsService};
+use ppt_realtime::invalidation::Invalidation;
+use ppt_realtime::outbox::Item;
+use ppt_realtime::tabs::{Role, TabCommand};
+use ppt_realtime::{ConnectionState, StatusView};
 
 #[derive(Properties, PartialEq)]
 pub struct WebSocketProviderProps {
@@ -50,10 +51,6 @@ fn page_ws_url() -> String {
         .and_then(|l| l.host().ok())
         .unwrap_or_default();
     config::ws_url(given.as_deref(), &protocol, &host)
-}
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 /// What the provider remembers about the session between renders.
@@ -191,7 +188,7 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
                     crate::browser::traces::forget_all_but(None);
                 }
                 (before, Some((user_id, token)), Some(_)) => {
-                    seen.borrow().token_at.set(now());
+                    seen.borrow().token_at.set(now_ms());
                     if before.as_ref().is_some_and(|b| b != user_id) {
                         link.signed_out(None);
                     }
@@ -250,7 +247,7 @@ fn obey(
                 let seen = seen.borrow();
                 // What is left of the token's lifetime (a tab taking over got it a while ago).
                 s.lifetime_ms
-                    .map(|l| l.saturating_sub(now().saturating_sub(seen.token_at.get())))
+                    .map(|l| l.saturating_sub(now_ms().saturating_sub(seen.token_at.get())))
             };
             if let Some(user) = &s.user {
                 hands.outbox.activate(&user.id);

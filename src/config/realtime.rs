@@ -2,10 +2,10 @@
 //! after 10 s, backoff 1 s to 30 s); a JSON object in localStorage under
 //! [`STORAGE_KEY`] overrides any of them, which is how tests shrink intervals.
 
-use crate::realtime::backoff::BackoffConfig;
-use crate::realtime::heartbeat::HeartbeatConfig;
-use crate::realtime::live::LiveConfig;
-use crate::realtime::ConnectionConfig;
+use ppt_realtime::backoff::BackoffConfig;
+use ppt_realtime::heartbeat::HeartbeatConfig;
+use ppt_realtime::live::LiveConfig;
+use ppt_realtime::ConnectionConfig;
 
 /// localStorage key of the overrides.
 pub const STORAGE_KEY: &str = "ppt-web.realtime-config";

@@ -1,4 +1,4 @@
-//! `use_live_events`: carries out what the live core ([`crate::realtime::live`]) decides.
+//! `use_live_events`: carries out what the live core ([`ppt_realtime::live`]) decides.
 //!
 //! It feeds the core each animation frame's batch of frames, the pages it asked for, whether
 //! live updates are paused, and its timer; and applies each [`Out`] as it says: store actions
@@ -16,10 +16,8 @@ use yewdux::{use_dispatch, use_selector, Dispatch};
 
 use crate::api;
 use crate::browser;
+use crate::browser::clock::now_ms;
 use crate::hooks::{use_query_client, use_websocket, use_ws_subscription, QueryClient};
-use crate::realtime::invalidation::Invalidation;
-use crate::realtime::live::{Action, Live, Out, World};
-use crate::realtime::tabs::{Role, TabCommand};
 use crate::store::diagnostics::LiveDiagnostics;
 use crate::store::lists::{MESSAGES, UNREAD};
 use crate::store::messages::MessageWrite;
@@ -28,10 +26,9 @@ use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::Session;
 use crate::store::toasts::{ToastAction, Toasts};
 use crate::ws::{Batch, TabLink};
-
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
+use ppt_realtime::invalidation::Invalidation;
+use ppt_realtime::live::{Action, Live, Out, World};
+use ppt_realtime::tabs::{Role, TabCommand};
 
 /// The core of the signed-in user, and the one timer it asked for.
 #[derive(Default)]

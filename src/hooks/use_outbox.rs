@@ -1,5 +1,5 @@
 //! `use_outbox`: sends a create (a message, a fault, a ballot, an announcement) so that it is
-//! never lost and never doubled (contract section 11).
+//! never lost and never doubled (docs/protocol.md, "Sending twice").
 //!
 //! With the connection up and nothing waiting, the create is tried at once from this tab,
 //! with a fresh `Idempotency-Key`: the server's answer (or its refusal, shown in the form)
@@ -15,9 +15,9 @@ use yewdux::use_selector;
 
 use crate::api::ApiError;
 use crate::hooks::{use_query_client, use_websocket, QueryClient, WsContext};
-use crate::realtime::tabs::OutboxAsk;
-use crate::realtime::ConnectionState;
 use crate::store::outbox::OutboxView;
+use ppt_realtime::tabs::OutboxAsk;
+use ppt_realtime::ConnectionState;
 
 /// How a create went.
 #[derive(Debug, Clone, PartialEq)]

@@ -17,10 +17,11 @@ use yew::prelude::*;
 use yewdux::{use_selector, Dispatch};
 
 use crate::api::{self, ApiError, Method};
-use crate::realtime::invalidation::{Invalidation, QueryCommand, QueryConfig, Scheduler};
+use crate::browser::clock::now_ms;
 use crate::store::lists::{ListQuery, Pages};
 use crate::store::queries::{FetchState, Queries, QueriesAction, QueryData, QueryValue};
 use crate::store::session::Session;
+use ppt_realtime::invalidation::{Invalidation, QueryCommand, QueryConfig, Scheduler};
 
 type Decoder = fn(&str) -> Result<QueryData, String>;
 
@@ -60,10 +61,6 @@ impl PartialEq for QueryClient {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)
     }
-}
-
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 impl QueryClient {

@@ -6,9 +6,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::realtime::tabs::Role;
-use crate::realtime::{ConnectionState, StatusView};
 use crate::ws::{Batch, TabLink, WsService};
+use ppt_realtime::tabs::Role;
+use ppt_realtime::{ConnectionState, StatusView};
 
 /// What the `WebSocketProvider` shares.
 #[derive(Clone, PartialEq)]

@@ -4,8 +4,8 @@
 
 use yewdux::Store;
 
-use crate::realtime::catchup::Cursor;
-use crate::realtime::live::LiveStats;
+use ppt_realtime::catchup::Cursor;
+use ppt_realtime::live::LiveStats;
 
 /// The live core's figures for people (and support).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Store)]

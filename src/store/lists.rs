@@ -27,7 +27,7 @@ pub struct Pages {
     pub max: usize,
 }
 
-/// The lists' pages (contract section 15: `limit` 50 by default, at most 200).
+/// The lists' pages (docs/protocol.md, "Limits": `limit` 50 by default, at most 200).
 const LIST_PAGES: Pages = Pages {
     first: 50,
     max: 200,

@@ -2,7 +2,7 @@
 //! "unread-count"]`), one [`FetchState`] per key: the data, whether a fetch is on its way,
 //! the last error, and when someone else's change last altered the data (for the "Data
 //! updated" chip). Freshness (stale, in flight, which events the data reflects) is the
-//! scheduler's alone ([`crate::realtime::invalidation`]); this store only holds results.
+//! scheduler's alone ([`ppt_realtime::invalidation`]); this store only holds results.
 
 use std::collections::HashMap;
 use std::rc::Rc;

@@ -1,36 +1,17 @@
 //! Toasts: short notices at the corner of the screen. At most [`MAX_VISIBLE`] show, the rest
 //! are summarised; each hides itself after [`TTL_MS`] unless dismissed sooner. (Which alerts
-//! become toasts, each once, is the live core's decision: [`crate::realtime::live`].)
+//! become toasts, each once, is the live core's decision: [`ppt_realtime::live`].)
 
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
-
 use yewdux::{Reducer, Store};
+
+/// What a toast is and what can happen to toasts are the core's words (its live core decides
+/// them); the store below keeps them on screen.
+pub use ppt_realtime::toast::{ToastAction, ToastKind, TTL_MS};
 
 /// How many toasts show at once.
 pub const MAX_VISIBLE: usize = 3;
-/// How long a toast stays, in ms.
-pub const TTL_MS: u64 = 6_000;
-
-/// The `data-kind` values of toasts (docs/protocol.md, "Stable hooks in the page").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ToastKind {
-    Reconnected,
-    Notification,
-    Message,
-}
-
-impl ToastKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ToastKind::Reconnected => "reconnected",
-            ToastKind::Notification => "notification",
-            ToastKind::Message => "message",
-        }
-    }
-}
 
 /// One toast.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,28 +43,6 @@ impl Toasts {
     pub fn next_expiry(&self) -> Option<u64> {
         self.items.iter().map(|t| t.created_at + TTL_MS).min()
     }
-}
-
-/// What can happen to the toasts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ToastAction {
-    /// Shows a toast.
-    Push {
-        kind: ToastKind,
-        title: String,
-        body: String,
-        link: Option<String>,
-        now: u64,
-    },
-    /// Several `Push`es in one update (a burst of alerts); anything else in it is ignored.
-    PushMany(Vec<ToastAction>),
-    Dismiss(u64),
-    /// Drops toasts older than [`TTL_MS`].
-    Expire {
-        now: u64,
-    },
-    Clear,
 }
 
 impl Reducer<Toasts> for ToastAction {

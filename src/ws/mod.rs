@@ -1,4 +1,4 @@
-//! Browser glue around [`crate::realtime`]: the WebSocket, the wake-up timer, the `online`,
+//! Browser glue around [`ppt_realtime`]: the WebSocket, the wake-up timer, the `online`,
 //! `offline` and `visibilitychange` listeners, and frame delivery to subscribers. It feeds
 //! the machine inputs with the real clock and `Math.random()` and carries out its commands;
 //! it decides nothing itself.

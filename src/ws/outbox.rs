@@ -1,4 +1,4 @@
-//! `OutboxRunner`: the browser glue of [`crate::realtime::outbox`], active in the tab that
+//! `OutboxRunner`: the browser glue of [`ppt_realtime::outbox`], active in the tab that
 //! holds the socket. It restores the signed-in user's outbox from storage, tells it when
 //! the connection is up, sends what it says to send (each create with its
 //! `Idempotency-Key`), stores every change, and hands each change and each delivered answer
@@ -13,15 +13,12 @@ use yew::Callback;
 use yewdux::Dispatch;
 
 use crate::api;
+use crate::browser::clock::now_ms;
 use crate::browser::storage;
 use crate::config::realtime_config;
-use crate::realtime::outbox::{Command, Item, Outbox, Outcome};
-use crate::realtime::tabs::OutboxAsk;
 use crate::store::session::Session;
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
-}
+use ppt_realtime::outbox::{Command, Item, Outbox, Outcome};
+use ppt_realtime::tabs::OutboxAsk;
 
 struct Inner {
     /// The running outbox and whose it is (`None`: another tab runs it, or nobody is in).
@@ -83,7 +80,7 @@ impl OutboxRunner {
                     .into(),
                 );
             }
-            let mut commands = outbox.set_online(inner.online, now());
+            let mut commands = outbox.set_online(inner.online, now_ms());
             if outbox.discarded() > 0 {
                 // What was discarded is not kept either.
                 commands.insert(0, Command::Persist(outbox.stored()));
@@ -110,7 +107,7 @@ impl OutboxRunner {
             }
             inner.online = online;
             match inner.outbox.as_mut() {
-                Some((_, o)) => o.set_online(online, now()),
+                Some((_, o)) => o.set_online(online, now_ms()),
                 None => return,
             }
         };
@@ -124,7 +121,7 @@ impl OutboxRunner {
             let Some((_, o)) = inner.outbox.as_mut() else {
                 return;
             };
-            let now = now();
+            let now = now_ms();
             match ask {
                 OutboxAsk::Add {
                     path,
@@ -174,9 +171,9 @@ impl OutboxRunner {
                 }
                 Command::WakeAt(at) => {
                     let weak = Rc::downgrade(&self.inner);
-                    let delay = at.saturating_sub(now()).min(i32::MAX as u64) as u32;
+                    let delay = at.saturating_sub(now_ms()).min(i32::MAX as u64) as u32;
                     let timer = Timeout::new(delay, move || {
-                        Self::step(&weak, |o| o.tick(now()));
+                        Self::step(&weak, |o| o.tick(now_ms()));
                     });
                     self.inner.borrow_mut().timer = Some(timer);
                 }
@@ -211,7 +208,7 @@ impl OutboxRunner {
                 Err(_) => Outcome::Unreachable,
             };
             Self::step(&weak, |o| {
-                o.answered(item.id, outcome, now(), js_sys::Math::random())
+                o.answered(item.id, outcome, now_ms(), js_sys::Math::random())
             });
         });
     }

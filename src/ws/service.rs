@@ -15,10 +15,11 @@ use yew::Callback;
 use yewdux::Dispatch;
 
 use crate::api;
-use crate::realtime::machine::SocketId;
-use crate::realtime::subscriptions::{Pattern, Registry};
-use crate::realtime::{Command, ConnectionConfig, Input, Machine, StatusView};
+use crate::browser::clock::now_ms;
 use crate::store::session::{Session, SessionAction};
+use ppt_realtime::machine::SocketId;
+use ppt_realtime::subscriptions::{Pattern, Registry};
+use ppt_realtime::{Command, ConnectionConfig, Input, Machine, StatusView};
 
 /// A socket and the closures it calls (kept alive as long as the socket is).
 struct Socket {
@@ -66,10 +67,6 @@ impl PartialEq for WsService {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)
     }
-}
-
-fn now() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 impl WsService {
@@ -215,7 +212,7 @@ fn run(inner_rc: &Rc<RefCell<Inner>>, input: Input) {
     let (before, after, commands) = {
         let mut inner = inner_rc.borrow_mut();
         let before = inner.machine.status();
-        let commands = inner.machine.step(input, now(), js_sys::Math::random());
+        let commands = inner.machine.step(input, now_ms(), js_sys::Math::random());
         (before, inner.machine.status(), commands)
     };
     for command in commands {
@@ -252,7 +249,7 @@ fn execute(inner_rc: &Rc<RefCell<Inner>>, command: Command) {
             }
         }
         Command::WakeAt(at) => {
-            let delay = at.saturating_sub(now()).min(i32::MAX as u64) as u32;
+            let delay = at.saturating_sub(now_ms()).min(i32::MAX as u64) as u32;
             let weak = Rc::downgrade(inner_rc);
             let timer = Timeout::new(delay, move || feed(&weak, Input::Tick));
             inner_rc.borrow_mut().wake = Some(timer);

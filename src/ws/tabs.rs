@@ -1,4 +1,4 @@
-//! `TabLink`: the browser glue of [`crate::realtime::tabs`]. It holds (or waits for) the
+//! `TabLink`: the browser glue of [`ppt_realtime::tabs`]. It holds (or waits for) the
 //! socket's Web Lock and the BroadcastChannel to the other tabs, feeds the pure [`Tabs`]
 //! what happens, posts what it says to post, and hands every other command to its owners:
 //! the `WebSocketProvider` (socket, status, session) and the live core's executor (relays,
@@ -11,11 +11,11 @@ use yew::Callback;
 
 use crate::browser::channel::Channel;
 use crate::browser::locks::{self, Held};
-use crate::realtime::catchup::Cursor;
-use crate::realtime::live::Relay;
-use crate::realtime::outbox::Item;
-use crate::realtime::tabs::{OutboxAsk, Role, TabCommand, TabMessage, Tabs};
-use crate::realtime::StatusView;
+use ppt_realtime::catchup::Cursor;
+use ppt_realtime::live::Relay;
+use ppt_realtime::outbox::Item;
+use ppt_realtime::tabs::{OutboxAsk, Role, TabCommand, TabMessage, Tabs};
+use ppt_realtime::StatusView;
 
 /// The lock whose holder runs the browser's socket.
 const LOCK: &str = "ppt-web.socket";

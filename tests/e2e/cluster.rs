@@ -1,4 +1,4 @@
-//! Several servers on one PostgreSQL behind HAProxy (contract section 9): a resident's server
+//! Several servers on one PostgreSQL behind HAProxy (docs/protocol.md, "Several servers, one PostgreSQL"): a resident's server
 //! is killed in the middle of a burst of messages.
 
 use ppt_cluster::balancer::Balancer;

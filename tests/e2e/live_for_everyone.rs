@@ -1,4 +1,4 @@
-//! Live for everyone, everywhere (issue 27, contract section 16): the dashboard names the
+//! Live for everyone, everywhere (issue 27; docs/protocol.md, "REST"): the dashboard names the
 //! resident's own building; a network that blocks WebSockets from the first visit still gets
 //! live data by polling; the socket's address is given at run time; neighbours change live;
 //! the sender sees when a message was read.

@@ -1,4 +1,4 @@
-//! The outbox (contract sections 11 and 13): creates made while the link is down wait,
+//! The outbox (docs/protocol.md, "Outbox"): creates made while the link is down wait,
 //! shown in place, and go exactly once when it returns; a create whose answer was lost is
 //! repeated with its key and still creates one.
 

@@ -1,4 +1,4 @@
-//! Nothing of a resident is left behind on a shared device (issue 26, contract section 14):
+//! Nothing of a resident is left behind on a shared device (issue 26; docs/protocol.md, "Sessions and tokens"):
 //! however a session ends that the browser learns of (the button, a sign-out from elsewhere
 //! seen by the socket or by a reload), the lists kept for offline use, the stored outbox and
 //! cursor, and the system notifications the page raised are gone, with the service worker

@@ -1,4 +1,4 @@
-//! One socket per browser (contract section 12): tabs of one Chromium profile share the
+//! One socket per browser (docs/protocol.md, "Tabs"): tabs of one Chromium profile share the
 //! socket, alert once, and hand the socket over when its tab closes. (Signing out in one
 //! tab signs out all: `login::logout_in_one_tab_ends_the_others`.)
 

@@ -1,8 +1,8 @@
 //! The reconnect storm: N clients (10,000; 100 with --quick) are connected and live, events
 //! are being published, and the server restarts (SIGTERM: every socket closes with 1001).
 //! Each client is the app's own logic, natively: the catch-up engine
-//! (`ppt_web::realtime::catchup`) decides what to fetch from `/events/missed` and what to
-//! apply, and the app's backoff (`ppt_web::realtime::backoff`) with its jitter decides when to
+//! (`ppt_realtime::catchup`) decides what to fetch from `/events/missed` and what to
+//! apply, and the app's backoff (`ppt_realtime::backoff`) with its jitter decides when to
 //! retry. Measured: time from the drop until each client is reconnected and caught up, the
 //! spread of the first retries, and, per client, whether it applied every published event
 //! exactly once and in order.
@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use ppt_protocol::rest::MissedEvents;
 use ppt_protocol::{Envelope, ServerEvent};
-use ppt_web::realtime::backoff::BackoffConfig;
-use ppt_web::realtime::catchup::{page_query, Catchup, CatchupCommand, Cursor};
+use ppt_realtime::backoff::BackoffConfig;
+use ppt_realtime::catchup::{page_query, Catchup, CatchupCommand, Cursor};
 use serde_json::json;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;

@@ -1,4 +1,4 @@
-//! WebSocket close codes of contract section 3 and the client's policy for each.
+//! WebSocket close codes (docs/protocol.md, "Closing") and the client's policy for each.
 
 /// Close codes the server uses (and the client's own 1000 on logout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

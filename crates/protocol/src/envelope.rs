@@ -123,7 +123,7 @@ pub enum EntityAction {
     Deleted,
 }
 
-/// Every event of contract section 2, with its payload.
+/// Every event (docs/protocol.md, "Events and who receives them"), with its payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServerEvent {
     MessageNew(MessageNew),

@@ -1,4 +1,4 @@
-//! ppt-web wire types: `../shared/realtime-contract.md` in code.
+//! ppt-web wire types: the protocol of docs/protocol.md in code, shared by app and server.
 //!
 //! # Layout
 //! - [`envelope`]: the server-to-client frame ([`Envelope`]) and every event in it ([`ServerEvent`]).
@@ -6,7 +6,7 @@
 //! - [`close`]: WebSocket close codes and what a client should do about each.
 //! - [`rest`]: request and response bodies of the REST API under `/api/v1`.
 //! - [`missed`]: the `/events/missed` query string (cursor and page size), written and read.
-//! - [`query`]: query keys and the event-to-key invalidation table of contract section 5.
+//! - [`query`]: query keys and the event-to-key invalidation table (docs/protocol.md, "Queries and invalidation").
 //! - [`raw`]: [`RawJson`], JSON text passed along as it is (bodies, answers, unknown payloads).
 //!
 //! Every type derives serde's `Serialize` and `Deserialize`; the app and the server read and

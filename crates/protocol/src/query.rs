@@ -22,7 +22,7 @@ impl QueryKey {
     }
 }
 
-/// The invalidation map of contract section 5 as one value: which key each entity's
+/// The invalidation map (docs/protocol.md, "Queries and invalidation") as one value: which key each entity's
 /// `entity:*` events invalidate (and with it every key it prefixes).
 pub const INVALIDATION_MAP: [(EntityKind, &str); 6] = [
     (EntityKind::Announcement, "announcements"),

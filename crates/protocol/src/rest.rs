@@ -1,4 +1,4 @@
-//! Request and response bodies of the REST API (contract section 4), all camelCase JSON.
+//! Request and response bodies of the REST API (docs/protocol.md, "REST"), all camelCase JSON.
 //!
 //! Ids are strings on the wire: opaque to clients, safe from JavaScript's number limits.
 

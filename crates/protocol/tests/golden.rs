@@ -1,4 +1,4 @@
-//! Golden JSON: the exact field names and shapes of `../shared/realtime-contract.md`.
+//! Golden JSON: the exact field names and shapes of docs/protocol.md.
 
 use ppt_protocol::close::CloseCode;
 use ppt_protocol::envelope::{

@@ -1,4 +1,4 @@
-//! Setting up a real deployment from the command line (contract section 7):
+//! Setting up a real deployment from the command line (docs/protocol.md, "Demo world and setting up a deployment"):
 //! `ppt-server building add NAME` and `ppt-server user add --email … --name … --role …
 //! --building NAME` (the password read from standard input), against the same `--db`.
 

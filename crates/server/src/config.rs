@@ -1,4 +1,4 @@
-//! Server settings: every one a flag with an environment-variable twin (contract section 8).
+//! Server settings: every one a flag with an environment-variable twin (docs/protocol.md, "Server settings").
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -274,7 +274,7 @@ pub enum UserCommand {
     },
 }
 
-/// Longest access-token lifetime accepted, in seconds (contract section 10).
+/// Longest access-token lifetime accepted, in seconds (docs/protocol.md, "Sessions and tokens").
 pub const MAX_TOKEN_TTL: u64 = 900;
 
 /// Shortest `--jwt-secret` accepted, in bytes (HS256's key should be at least its hash size).

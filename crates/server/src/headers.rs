@@ -1,4 +1,4 @@
-//! Security and cache headers (contract section 10), on every response.
+//! Security and cache headers (docs/protocol.md, "HTTP headers"), on every response.
 //!
 //! - Every response: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`.
 //! - The app's HTML: a Content-Security-Policy that allows only the page's own origin (its

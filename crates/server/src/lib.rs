@@ -1,7 +1,7 @@
 //! `ppt-server`: the ppt-web server.
 //!
 //! # Layout
-//! - [`config`]: flags and their environment twins (contract section 8).
+//! - [`config`]: flags and their environment twins (docs/protocol.md, "Server settings").
 //! - [`admin`]: `ppt-server building add`, `user add`, `user set` and `user logout`, for a
 //!   real deployment.
 //! - [`db`]: SQLite or PostgreSQL through one pool: open, migrate (`migrations/`), seed the

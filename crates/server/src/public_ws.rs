@@ -1,4 +1,4 @@
-//! The socket's address at run time (`--public-ws-url`, contract section 16): where the app
+//! The socket's address at run time (`--public-ws-url`; docs/protocol.md, "Server settings"): where the app
 //! opens its WebSocket when that is not the page's own origin (a host name of its own for
 //! sockets, an app served from elsewhere). The server tells the app in the page it serves
 //! (`<meta name="ppt-ws-url">`, read before the app connects) and allows the address in the

@@ -1,4 +1,4 @@
-//! What keeps logins from being hammered (contract section 10, OWASP's authentication cheat
+//! What keeps logins from being hammered (docs/protocol.md, "Login limits"; OWASP's authentication cheat
 //! sheet):
 //!
 //! - Failed logins are counted per account and per client address (GCRA, `governor`). After

@@ -1,4 +1,4 @@
-//! Login sessions (contract section 10): one row per login in `sessions`, a rotating refresh
+//! Login sessions (docs/protocol.md, "Sessions and tokens"): one row per login in `sessions`, a rotating refresh
 //! token in an `HttpOnly` cookie, and short access tokens that name their session (`sid`).
 //!
 //! A refresh token is `<session id>.<generation>.<HMAC>`: the server can tell a genuine token

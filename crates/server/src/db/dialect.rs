@@ -15,7 +15,7 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType};
 pub enum Backend {
     /// One file, one server: the embedded default.
     Sqlite,
-    /// One database shared by any number of servers (contract section 9).
+    /// One database shared by any number of servers (docs/protocol.md, "Several servers, one PostgreSQL").
     Postgres,
 }
 

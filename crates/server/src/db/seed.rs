@@ -1,4 +1,4 @@
-//! The demo world of contract section 7, seeded only with `--demo` into an empty database:
+//! The demo world (docs/protocol.md, "Demo world and setting up a deployment"), seeded only with `--demo` into an empty database:
 //! "Sunny Court 12" and "Maple House 3", their residents and managers, and some content in
 //! each so that every page has something to show.
 

@@ -1,4 +1,4 @@
-//! Limits on creates, per user and kind (contract section 15): a resident cannot flood a
+//! Limits on creates, per user and kind (docs/protocol.md, "Limits"): a resident cannot flood a
 //! building with messages, faults or ballots, each of which notifies others.
 //!
 //! Each kind has its own limit, `N/period` (GCRA, `governor`, keyed by user): `N` at once,

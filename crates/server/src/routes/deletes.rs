@@ -1,4 +1,4 @@
-//! Deleting (contract section 11): announcements, votes and documents by the building's
+//! Deleting (docs/protocol.md, "REST"): announcements, votes and documents by the building's
 //! managers; a fault by its reporter while it is still open, or by a manager. Each answers
 //! 204 and emits `entity:deleted` to the building in the same commit, so every open page
 //! can drop the row at once; a record the caller cannot see (another building's, or one

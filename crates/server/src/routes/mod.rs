@@ -1,4 +1,4 @@
-//! The REST API under `/api/v1` (contract section 4): one module per resource.
+//! The REST API under `/api/v1` (docs/protocol.md, "REST"): one module per resource.
 
 pub mod auth;
 pub mod bench;

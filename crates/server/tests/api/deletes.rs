@@ -1,4 +1,4 @@
-//! Deleting (contract section 11): who may delete what, the 204, the `entity:deleted` event
+//! Deleting (docs/protocol.md, "REST"): who may delete what, the 204, the `entity:deleted` event
 //! to the building (and not beyond it), and the row gone from its list.
 
 use ppt_protocol::{EntityKind, ServerEvent};

@@ -1,4 +1,4 @@
-//! Limits on creates per user and kind (contract section 15, `--create-limit`): past a
+//! Limits on creates per user and kind (docs/protocol.md, "Limits"; `--create-limit`): past a
 //! limit a create is answered 429 `rate_limited` with `Retry-After` and writes nothing;
 //! other users and other kinds are not held back. Runs on SQLite and PostgreSQL.
 

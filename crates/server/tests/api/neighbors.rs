@@ -1,4 +1,4 @@
-//! Neighbours change live (contract section 16): every change to who lives in a building
+//! Neighbours change live (docs/protocol.md, "REST"): every change to who lives in a building
 //! (`user add`, `user set` with a new name, apartment, role or building, `user remove`) sends
 //! `entity:created/updated/deleted` with entity `neighbor` to the buildings concerned, in the
 //! same commit as the change. Runs on SQLite and PostgreSQL.

@@ -1,4 +1,4 @@
-//! Sessions (contract section 10): short access tokens, the rotating refresh cookie, reuse
+//! Sessions (docs/protocol.md, "Sessions and tokens"): short access tokens, the rotating refresh cookie, reuse
 //! detection, logout everywhere, the session cap, administrators' changes, and tokens that
 //! are almost right.
 
@@ -646,7 +646,7 @@ async fn long_access_tokens_are_refused_at_start() {
     assert!(e.to_string().contains("at most 900"), "{e}");
 }
 
-/// "This is a shared computer" (contract section 14): the cookie has no lifetime (it ends with
+/// "This is a shared computer" (docs/protocol.md, "Sessions and tokens"): the cookie has no lifetime (it ends with
 /// the browser), the session is capped at `--shared-session-secs`, the browser is told to keep
 /// nothing offline, and a refresh keeps all of that. An ordinary login is told the offline
 /// limit.

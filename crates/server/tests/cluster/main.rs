@@ -1,4 +1,4 @@
-//! Several servers on one PostgreSQL (contract section 9): real servers on port 0, a fresh
+//! Several servers on one PostgreSQL (docs/protocol.md, "Several servers, one PostgreSQL"): real servers on port 0, a fresh
 //! database per test on the PostgreSQL at `PPT_TEST_PG` (or a private one for the restart
 //! test), real HTTP and WebSockets.
 

@@ -27,7 +27,7 @@ use super::invalidation::Invalidation;
 use super::notify::SoundGate;
 use super::recent::Recent;
 use super::routing::{route, Alert, Effect, RouteCtx};
-use crate::store::toasts::{ToastAction, ToastKind};
+use crate::toast::{ToastAction, ToastKind};
 
 /// How many alert keys are remembered so one event never alerts twice.
 const SEEN_ALERTS: usize = 512;

@@ -6,8 +6,8 @@ use std::collections::VecDeque;
 use ppt_protocol::rest::{Role as UserRole, User};
 
 use super::*;
-use crate::realtime::status::ConnectionState;
-use crate::realtime::testing::Lcg;
+use crate::status::ConnectionState;
+use crate::testing::Lcg;
 
 fn cursor(id: u64) -> Cursor {
     Cursor {
@@ -240,14 +240,14 @@ fn messages_round_trip_as_json() {
 }
 
 /// A queued item, as the outbox holds and stores it.
-pub(crate) fn item(request_id: Option<&str>) -> crate::realtime::outbox::Item {
-    crate::realtime::outbox::Item {
+pub(crate) fn item(request_id: Option<&str>) -> crate::outbox::Item {
+    crate::outbox::Item {
         id: 2,
         key: "k-2".into(),
         path: "/faults".into(),
         body: RawJson::from_text(r#"{"title":"Lift \"B\"","description":"é"}"#.into()).unwrap(),
         label: "Fault: Lift".into(),
-        state: crate::realtime::outbox::ItemState::Failed,
+        state: crate::outbox::ItemState::Failed,
         error: request_id.map(|_| "refused".into()),
         attempts: 4,
         request_id: request_id.map(Into::into),
@@ -257,7 +257,7 @@ pub(crate) fn item(request_id: Option<&str>) -> crate::realtime::outbox::Item {
 /// One of every kind of message the tabs send each other (and every kind of relay and
 /// toast inside them).
 fn every_message() -> Vec<TabMessage> {
-    use crate::store::toasts::{ToastAction, ToastKind};
+    use crate::toast::{ToastAction, ToastKind};
     use ppt_protocol::envelope::{EntityAction, EntityChange};
     use ppt_protocol::{EntityKind, Envelope, ServerEvent, Timestamp};
     let push = ToastAction::Push {

@@ -4,7 +4,7 @@
 use ppt_protocol::RawJson;
 
 use super::*;
-use crate::realtime::testing::Lcg;
+use crate::testing::Lcg;
 
 fn outbox() -> Outbox {
     Outbox::restore(Stored::default(), "s1", BackoffConfig::default())
@@ -315,7 +315,7 @@ fn a_key_is_queued_once() {
 /// written back the same.
 #[test]
 fn the_stored_format_is_unchanged() {
-    use crate::realtime::tabs::tests::{item, STORED};
+    use crate::tabs::tests::{item, STORED};
     let stored: Stored = serde_json::from_str(STORED).unwrap();
     assert_eq!(stored.next_id, 3);
     assert_eq!(stored.items, [item(None), item(Some("r"))]);

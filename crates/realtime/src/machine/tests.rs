@@ -3,7 +3,7 @@
 use ppt_protocol::ClientFrame;
 
 use super::*;
-use crate::realtime::status::ConnectionState::*;
+use crate::status::ConnectionState::*;
 
 const J: f64 = 0.5; // jitter 0.5: delays are exactly nominal
 

@@ -5,7 +5,7 @@ use ppt_protocol::rest::MissedEvents;
 use ppt_protocol::{EntityKind, Envelope, ServerEvent, Timestamp};
 
 use super::*;
-use crate::realtime::testing::Lcg;
+use crate::testing::Lcg;
 
 fn ev(id: u64) -> Envelope {
     Envelope {

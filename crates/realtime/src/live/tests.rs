@@ -10,7 +10,7 @@ use ppt_protocol::rest::{ChannelPreference, MissedEvents};
 use ppt_protocol::{EntityKind, QueryKey, Timestamp};
 
 use super::*;
-use crate::realtime::testing::Lcg;
+use crate::testing::Lcg;
 
 fn stamp(id: u64) -> Timestamp {
     Timestamp(format!(
