@@ -9,7 +9,7 @@ use yewdux::{use_selector, use_store_value};
 use crate::hooks::use_websocket;
 use crate::store::diagnostics::LiveDiagnostics;
 use crate::store::outbox::OutboxView;
-use ppt_realtime::tabs::Role;
+use ppt_realtime::tabs::Leadership;
 
 /// A tab's id as people read it: its last four hex digits.
 fn short(tab: u64) -> String {
@@ -23,9 +23,9 @@ fn rows(
     outbox: usize,
 ) -> Vec<(&'static str, String)> {
     let (me, leader) = ws.tabs.as_ref().map(|t| t.ids()).unwrap_or((0, None));
-    let holder = match (ws.role, leader) {
-        (Role::Following, Some(l)) => format!("another tab ({})", short(l)),
-        (role, _) => role.label().to_owned(),
+    let holder = match (ws.leadership, leader) {
+        (Leadership::Following, Some(l)) => format!("another tab ({})", short(l)),
+        (part, _) => part.label().to_owned(),
     };
     let s = &ws.status;
     vec![

@@ -25,7 +25,7 @@ use crate::store::session::{Session, SessionAction};
 use crate::ws::{OutboxRunner, TabLink, WeakTabLink, WsService};
 use ppt_realtime::invalidation::Invalidation;
 use ppt_realtime::outbox::Item;
-use ppt_realtime::tabs::{Role, TabCommand};
+use ppt_realtime::tabs::{Leadership, TabCommand};
 use ppt_realtime::{ConnectionState, StatusView};
 
 #[derive(Properties, PartialEq)]
@@ -88,11 +88,11 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
     let queries = use_dispatch::<Queries>();
     let view = use_dispatch::<OutboxView>();
     let status = use_state(|| WsContext::default().status);
-    let role = use_state(|| Role::Idle);
+    let leadership = use_state(|| Leadership::Idle);
     let seen = use_mut_ref(Seen::default);
     let parts = {
         let set_status = status.setter();
-        let set_role = role.setter();
+        let set_leadership = leadership.setter();
         let dispatch = dispatch.clone();
         let seen = seen.clone();
         let view = view.clone();
@@ -106,7 +106,7 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
                     };
                     obey(command, &hands, &seen, &set_status);
                     if let Some(link) = hands.link.upgrade() {
-                        set_role.set(link.role());
+                        set_leadership.set(link.leadership());
                     }
                 })
             };
@@ -165,7 +165,7 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
     };
     {
         let link = parts.link.clone();
-        let set_role = role.setter();
+        let set_leadership = leadership.setter();
         let seen = seen.clone();
         let outbox = parts.outbox.clone();
         let view = view.clone();
@@ -215,12 +215,12 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
                 }
                 (_, Some(_), None) => {}
             }
-            set_role.set(link.role());
+            set_leadership.set(link.leadership());
         });
     }
     let ctx = WsContext {
         status: (*status).clone(),
-        role: *role,
+        leadership: *leadership,
         service: Some(parts.service.clone()),
         tabs: Some(parts.link.clone()),
     };

@@ -28,7 +28,7 @@ use crate::store::toasts::{ToastAction, Toasts};
 use crate::ws::{Batch, TabLink};
 use ppt_realtime::invalidation::Invalidation;
 use ppt_realtime::live::{Action, Live, Out, World};
-use ppt_realtime::tabs::{Role, TabCommand};
+use ppt_realtime::tabs::{Leadership, TabCommand};
 
 /// The core of the signed-in user, and the one timer it asked for.
 #[derive(Default)]
@@ -117,7 +117,7 @@ pub fn use_live_events() {
     }
     // Only a tab with a socket polls while live updates are paused (a follower shows its
     // leader's state; the leader polls for the browser).
-    let paused = ws.status.degraded && ws.role.has_socket();
+    let paused = ws.status.degraded && ws.leadership.has_socket();
     {
         let ctx = ctx.clone();
         use_effect_with(paused, move |paused| {
@@ -158,7 +158,7 @@ impl Ctx {
     }
 
     fn leading(&self) -> bool {
-        self.tabs.as_ref().map(TabLink::role) == Some(Role::Leading)
+        self.tabs.as_ref().map(TabLink::leadership) == Some(Leadership::Leading)
     }
 
     /// A user signed in: a fresh core, and the preferences loaded.

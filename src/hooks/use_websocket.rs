@@ -7,7 +7,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::ws::{Batch, TabLink, WsService};
-use ppt_realtime::tabs::Role;
+use ppt_realtime::tabs::Leadership;
 use ppt_realtime::{ConnectionState, StatusView};
 
 /// What the `WebSocketProvider` shares.
@@ -16,7 +16,7 @@ pub struct WsContext {
     /// The browser's connection state (a following tab shows its leader's).
     pub status: StatusView,
     /// This tab's part in sharing the socket.
-    pub role: Role,
+    pub leadership: Leadership,
     /// `None` outside a provider (e.g. in component tests).
     pub service: Option<WsService>,
     /// This tab's link to the browser's other tabs; `None` outside a provider.
@@ -27,7 +27,7 @@ impl Default for WsContext {
     fn default() -> Self {
         WsContext {
             status: StatusView::of(ConnectionState::Disconnected),
-            role: Role::Idle,
+            leadership: Leadership::Idle,
             service: None,
             tabs: None,
         }

@@ -14,7 +14,7 @@ use crate::browser::locks::{self, Held};
 use ppt_realtime::catchup::Cursor;
 use ppt_realtime::live::Relay;
 use ppt_realtime::outbox::Item;
-use ppt_realtime::tabs::{OutboxAsk, Role, TabCommand, TabMessage, Tabs};
+use ppt_realtime::tabs::{Leadership, OutboxAsk, TabCommand, TabMessage, Tabs};
 use ppt_realtime::StatusView;
 
 /// The lock whose holder runs the browser's socket.
@@ -93,8 +93,8 @@ impl TabLink {
     }
 
     /// This tab's part now.
-    pub fn role(&self) -> Role {
-        self.inner.borrow().core.role()
+    pub fn leadership(&self) -> Leadership {
+        self.inner.borrow().core.leadership()
     }
 
     /// This tab's id and the leader's, for diagnostics.

@@ -58,7 +58,7 @@ async fn reconnects_after_the_server_restarts() {
 async fn renewals(server: &Server) -> i64 {
     use sqlx::Row;
     sqlx::query("SELECT COALESCE(SUM(generation), 0) FROM sessions")
-        .fetch_one(server.state.store.pool())
+        .fetch_one(server.state.storage.pool())
         .await
         .unwrap()
         .try_get::<i64, _>(0)

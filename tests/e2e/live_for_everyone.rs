@@ -170,7 +170,7 @@ async fn neighbours_change_live() {
     alice
         .js("window.__chips = 0; new MutationObserver(() => { if (document.querySelector('[data-testid=data-updated-chip]')) window.__chips++; }).observe(document.body, { childList: true, subtree: true });")
         .await;
-    let db = server.state.store.db();
+    let db = server.state.storage.db();
     let newcomer = ppt_server::admin::NewUser {
         email: "olga@demo.ppt".into(),
         name: "Olga Berg".into(),

@@ -157,7 +157,7 @@ async fn signing_out_without_the_worker_leaves_nothing_behind() {
 async fn a_sign_out_from_elsewhere_leaves_nothing_behind() {
     let server = Server::start().await;
     let alice = alice_with_lists_kept(&server).await;
-    ppt_server::admin::logout_user(server.state.store.db(), "alice@demo.ppt")
+    ppt_server::admin::logout_user(server.state.storage.db(), "alice@demo.ppt")
         .await
         .unwrap();
     alice.testid("login-submit").await;
@@ -167,7 +167,7 @@ async fn a_sign_out_from_elsewhere_leaves_nothing_behind() {
     // The same on a reload: the page was closed when the session was ended.
     let alice = alice_with_lists_kept(&server).await;
     alice.client.goto("about:blank").await.unwrap();
-    ppt_server::admin::logout_user(server.state.store.db(), "alice@demo.ppt")
+    ppt_server::admin::logout_user(server.state.storage.db(), "alice@demo.ppt")
         .await
         .unwrap();
     alice

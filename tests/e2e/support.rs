@@ -100,7 +100,7 @@ impl Server {
             .bind(row.3)
             .bind(row.4)
             .bind(row.5)
-            .execute(state.store.pool())
+            .execute(state.storage.pool())
             .await
             .unwrap();
         }
@@ -154,7 +154,7 @@ impl Server {
         let carried = sqlx::query(
             "SELECT id, user_id, generation, created_at, expires_at, refreshed_at FROM sessions",
         )
-        .fetch_all(self.state.store.pool())
+        .fetch_all(self.state.storage.pool())
         .await
         .unwrap()
         .iter()
@@ -168,7 +168,7 @@ impl Server {
 
     /// Sockets open on the server right now.
     pub fn open_sockets(&self) -> usize {
-        self.state.store.hub().len()
+        self.state.storage.hub().len()
     }
 
     /// Waits until the server has `n` open sockets.

@@ -16,7 +16,7 @@
 //! - Sign-in, a renewed token and sign-out pass to every tab.
 //! - The outbox runs in the leader: other tabs ask it to queue, retry or discard, and show
 //!   what it holds.
-//! - Without Web Locks or BroadcastChannel every tab is [`Role::Alone`] and keeps its own
+//! - Without Web Locks or BroadcastChannel every tab is [`Leadership::Alone`] and keeps its own
 //!   socket.
 
 use ppt_protocol::rest::LoginResponse;
@@ -77,10 +77,11 @@ pub enum OutboxAsk {
     Discard { id: u64 },
 }
 
-/// A tab's part.
+/// A tab's part in sharing the browser's one socket (a user's role is
+/// [`ppt_protocol::rest::Role`], another idea).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Role {
+pub enum Leadership {
     /// Signed out: no socket, no lock.
     Idle,
     /// The browser cannot coordinate tabs: this tab keeps its own socket.
@@ -91,31 +92,31 @@ pub enum Role {
     Leading,
 }
 
-impl Role {
+impl Leadership {
     /// The name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Idle => "idle",
-            Role::Alone => "alone",
-            Role::Following => "following",
-            Role::Leading => "leading",
+            Leadership::Idle => "idle",
+            Leadership::Alone => "alone",
+            Leadership::Following => "following",
+            Leadership::Leading => "leading",
         }
     }
 }
 
-impl Role {
+impl Leadership {
     /// Whether this tab runs a socket.
     pub fn has_socket(self) -> bool {
-        matches!(self, Role::Alone | Role::Leading)
+        matches!(self, Leadership::Alone | Leadership::Leading)
     }
 
     /// The word diagnostics show.
     pub fn label(self) -> &'static str {
         match self {
-            Role::Idle => "signed out",
-            Role::Alone => "this tab (tabs not shared)",
-            Role::Following => "another tab",
-            Role::Leading => "this tab",
+            Leadership::Idle => "signed out",
+            Leadership::Alone => "this tab (tabs not shared)",
+            Leadership::Following => "another tab",
+            Leadership::Leading => "this tab",
         }
     }
 }
@@ -155,7 +156,7 @@ pub enum TabCommand {
 pub struct Tabs {
     me: TabId,
     can_coordinate: bool,
-    role: Role,
+    leadership: Leadership,
     leader: Option<TabId>,
     /// Followed a leader since signing in (then taking the lock is a take-over).
     followed: bool,
@@ -172,7 +173,7 @@ impl Tabs {
         Tabs {
             me,
             can_coordinate,
-            role: Role::Idle,
+            leadership: Leadership::Idle,
             leader: None,
             followed: false,
             welcomed: false,
@@ -184,33 +185,33 @@ impl Tabs {
         self.me
     }
 
-    pub fn role(&self) -> Role {
-        self.role
+    pub fn leadership(&self) -> Leadership {
+        self.leadership
     }
 
     /// The tab holding the socket, when known.
     pub fn leader(&self) -> Option<TabId> {
-        match self.role {
-            Role::Leading | Role::Alone => Some(self.me),
-            Role::Following => self.leader,
-            Role::Idle => None,
+        match self.leadership {
+            Leadership::Leading | Leadership::Alone => Some(self.me),
+            Leadership::Following => self.leader,
+            Leadership::Idle => None,
         }
     }
 
     /// Someone signed in here (or a session was restored): lead alone, or wait for the lock
     /// as a follower and greet the leader.
     pub fn signed_in(&mut self) -> Vec<TabCommand> {
-        if self.role != Role::Idle {
+        if self.leadership != Leadership::Idle {
             return Vec::new();
         }
         self.followed = false;
         self.welcomed = false;
         self.leader = None;
         if !self.can_coordinate {
-            self.role = Role::Alone;
+            self.leadership = Leadership::Alone;
             return vec![TabCommand::StartSocket { take_over: false }];
         }
-        self.role = Role::Following;
+        self.leadership = Leadership::Following;
         vec![
             TabCommand::RequestLock,
             TabCommand::Post(TabMessage::Hello { from: self.me }),
@@ -219,26 +220,26 @@ impl Tabs {
 
     /// The session ended here: stop the socket, give the lock back.
     pub fn signed_out(&mut self) -> Vec<TabCommand> {
-        let was = std::mem::replace(&mut self.role, Role::Idle);
+        let was = std::mem::replace(&mut self.leadership, Leadership::Idle);
         self.leader = None;
         match was {
-            Role::Idle => Vec::new(),
-            Role::Alone => vec![TabCommand::StopSocket],
-            Role::Following => vec![TabCommand::ReleaseLock],
-            Role::Leading => vec![TabCommand::StopSocket, TabCommand::ReleaseLock],
+            Leadership::Idle => Vec::new(),
+            Leadership::Alone => vec![TabCommand::StopSocket],
+            Leadership::Following => vec![TabCommand::ReleaseLock],
+            Leadership::Leading => vec![TabCommand::StopSocket, TabCommand::ReleaseLock],
         }
     }
 
     /// The browser granted this tab the lock: it leads. `status`: its (socketless) state now.
     pub fn lock_granted(&mut self, status: StatusView) -> Vec<TabCommand> {
-        if self.role != Role::Following {
+        if self.leadership != Leadership::Following {
             // Signed out meanwhile: the lock is not wanted.
-            return match self.role {
-                Role::Idle => vec![TabCommand::ReleaseLock],
+            return match self.leadership {
+                Leadership::Idle => vec![TabCommand::ReleaseLock],
                 _ => Vec::new(),
             };
         }
-        self.role = Role::Leading;
+        self.leadership = Leadership::Leading;
         self.leader = Some(self.me);
         self.followed_by_others = self.followed;
         vec![
@@ -254,25 +255,25 @@ impl Tabs {
 
     /// This tab's own connection state changed: show it, and tell followers when leading.
     pub fn own_status(&mut self, status: StatusView) -> Vec<TabCommand> {
-        match self.role {
-            Role::Leading => vec![
+        match self.leadership {
+            Leadership::Leading => vec![
                 TabCommand::ShowStatus(status.clone()),
                 TabCommand::Post(TabMessage::Status {
                     from: self.me,
                     status,
                 }),
             ],
-            Role::Alone | Role::Idle => vec![TabCommand::ShowStatus(status)],
+            Leadership::Alone | Leadership::Idle => vec![TabCommand::ShowStatus(status)],
             // A follower's own (socketless) state is not what its user should see.
-            Role::Following => Vec::new(),
+            Leadership::Following => Vec::new(),
         }
     }
 
     /// The live core applied these (see [`super::live::Out::relay`]): pass them on, once
     /// another tab follows (a tab alone spends nothing on relaying).
     pub fn relay(&mut self, relays: Vec<Relay>) -> Vec<TabCommand> {
-        match (self.role, relays.is_empty()) {
-            (Role::Leading, false) if self.followed_by_others => {
+        match (self.leadership, relays.is_empty()) {
+            (Leadership::Leading, false) if self.followed_by_others => {
                 vec![TabCommand::Post(TabMessage::Relay {
                     from: self.me,
                     relays,
@@ -294,20 +295,20 @@ impl Tabs {
     /// The user asked something of the outbox in this tab: done here when this tab holds
     /// the socket, else asked of the leader.
     pub fn outbox_ask(&mut self, ask: OutboxAsk) -> Vec<TabCommand> {
-        match self.role {
-            Role::Leading | Role::Alone => vec![TabCommand::Outbox(ask)],
-            Role::Following => vec![TabCommand::Post(TabMessage::OutboxAsk {
+        match self.leadership {
+            Leadership::Leading | Leadership::Alone => vec![TabCommand::Outbox(ask)],
+            Leadership::Following => vec![TabCommand::Post(TabMessage::OutboxAsk {
                 from: self.me,
                 ask,
             })],
-            Role::Idle => Vec::new(),
+            Leadership::Idle => Vec::new(),
         }
     }
 
     /// This tab's outbox changed (it holds the socket): the others show it too.
     pub fn outbox_changed(&mut self, items: Vec<Item>) -> Vec<TabCommand> {
-        match self.role {
-            Role::Leading => vec![TabCommand::Post(TabMessage::Outbox {
+        match self.leadership {
+            Leadership::Leading => vec![TabCommand::Post(TabMessage::Outbox {
                 from: self.me,
                 items,
             })],
@@ -317,7 +318,7 @@ impl Tabs {
 
     /// This tab signed out by its own doing: so do the others.
     pub fn signed_out_here(&mut self, expired: bool) -> Vec<TabCommand> {
-        if self.role == Role::Idle {
+        if self.leadership == Leadership::Idle {
             // Signed out already (another tab said so): nothing to tell.
             return Vec::new();
         }
@@ -335,7 +336,9 @@ impl Tabs {
         me: impl FnOnce() -> (Cursor, StatusView),
     ) -> Vec<TabCommand> {
         match message {
-            TabMessage::Hello { from } if self.role == Role::Leading && from != self.me => {
+            TabMessage::Hello { from }
+                if self.leadership == Leadership::Leading && from != self.me =>
+            {
                 self.followed_by_others = true;
                 let (cursor, status) = me();
                 vec![TabCommand::Post(TabMessage::Welcome {
@@ -350,13 +353,13 @@ impl Tabs {
                 to,
                 cursor,
                 status,
-            } if to == self.me && self.role == Role::Following => {
+            } if to == self.me && self.leadership == Leadership::Following => {
                 self.leader = Some(from);
                 self.followed = true;
                 self.welcomed = true;
                 vec![TabCommand::Adopt(cursor), TabCommand::ShowStatus(status)]
             }
-            TabMessage::Status { from, status } if self.role == Role::Following => {
+            TabMessage::Status { from, status } if self.leadership == Leadership::Following => {
                 // A new leader: its relays continue where the last one stopped.
                 self.leader = Some(from);
                 if !self.welcomed {
@@ -368,21 +371,23 @@ impl Tabs {
                 }
                 vec![TabCommand::ShowStatus(status)]
             }
-            TabMessage::Relay { from, relays } if self.role == Role::Following && self.welcomed => {
+            TabMessage::Relay { from, relays }
+                if self.leadership == Leadership::Following && self.welcomed =>
+            {
                 self.leader = Some(from);
                 vec![TabCommand::Follow(relays)]
             }
-            TabMessage::OutboxAsk { ask, .. } if self.role == Role::Leading => {
+            TabMessage::OutboxAsk { ask, .. } if self.leadership == Leadership::Leading => {
                 self.followed_by_others = true;
                 vec![TabCommand::Outbox(ask)]
             }
-            TabMessage::Outbox { items, .. } if self.role == Role::Following => {
+            TabMessage::Outbox { items, .. } if self.leadership == Leadership::Following => {
                 vec![TabCommand::ShowOutbox(items)]
             }
             TabMessage::Session(session) if self.can_coordinate => {
                 vec![TabCommand::UseSession(session)]
             }
-            TabMessage::SignedOut { expired } if self.role != Role::Idle => {
+            TabMessage::SignedOut { expired } if self.leadership != Leadership::Idle => {
                 let mut out = self.signed_out();
                 out.push(TabCommand::SignOut { expired });
                 out

@@ -37,7 +37,7 @@ pub mod routes;
 pub mod simulate;
 pub mod state;
 pub mod static_files;
-pub mod store;
+pub mod storage;
 pub mod users;
 pub mod ws;
 
@@ -57,7 +57,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::auth::jwt::JwtKeys;
 pub use crate::config::Config;
 pub use crate::state::AppState;
-use crate::store::Store;
+use crate::storage::Storage;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -151,7 +151,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         .db
         .meta_or_init("epoch", || db::random_token(16))
         .await?;
-    let store = Store::open(opened.db, epoch, config.retention(), config.omit_event_ids)
+    let storage = Storage::open(opened.db, epoch, config.retention(), config.omit_event_ids)
         .await
         .map_err(|e| StartError::Db(e.to_string()))?;
     let login = Arc::new(
@@ -176,7 +176,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
             &config.create_limits,
         )),
         config: Arc::new(config),
-        store,
+        storage,
         shutdown: CancellationToken::new(),
     };
     Ok(Built {
@@ -241,7 +241,7 @@ pub fn router(state: AppState) -> Router {
 /// otherwise); 503 with the error body when it cannot.
 async fn healthz(State(state): State<AppState>) -> Response {
     let patience = std::time::Duration::from_secs(2);
-    match tokio::time::timeout(patience, state.store.db().ping()).await {
+    match tokio::time::timeout(patience, state.storage.db().ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ok").into_response(),
         Ok(Err(e)) => error::AppError::from(e).into_response(),
         Err(_) => error::AppError::Unavailable("no answer in time".into()).into_response(),
@@ -263,17 +263,17 @@ pub async fn run(
         Err(e) => tracing::warn!(error = %e, "could not precompress the app's files"),
     });
     let config = &built.state.config;
-    let listen = (built.state.store.db().backend == db::Backend::Postgres && config.log_listen)
+    let listen = (built.state.storage.db().backend == db::Backend::Postgres && config.log_listen)
         .then(|| config.db.clone());
     tokio::spawn(eventlog::follower::run(
-        built.state.store.clone(),
+        built.state.storage.clone(),
         listen,
         config.log_poll(),
         token.clone(),
     ));
     tokio::spawn(auth::sessions::sweep(
-        built.state.store.pool().clone(),
-        built.state.store.hub().clone(),
+        built.state.storage.pool().clone(),
+        built.state.storage.hub().clone(),
         config.session_sweep(),
         token.clone(),
     ));

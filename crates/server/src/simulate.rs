@@ -84,7 +84,7 @@ pub async fn run(state: AppState) {
 async fn people(state: &AppState) -> AppResult<Vec<AuthUser>> {
     let rows =
         sqlx::query("SELECT id, building_id, role FROM users WHERE building_id = 1 ORDER BY id")
-            .fetch_all(state.store.pool())
+            .fetch_all(state.storage.pool())
             .await?;
     Ok(rows
         .iter()
@@ -234,7 +234,7 @@ mod tests {
         for _ in 0..40 {
             act(&built.state, &mut rng).await.unwrap();
         }
-        let mut conn = built.state.store.pool().acquire().await.unwrap();
+        let mut conn = built.state.storage.pool().acquire().await.unwrap();
         let latest = crate::eventlog::head(&mut conn).await.unwrap();
         assert!(
             latest >= 40,

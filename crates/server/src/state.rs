@@ -8,13 +8,13 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::limits::LoginLimits;
 use crate::auth::sessions::Sessions;
 use crate::config::Config;
-use crate::store::Store;
+use crate::storage::Storage;
 
 /// Shared server state (cheap to clone).
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub store: Store,
+    pub storage: Storage,
     pub jwt: JwtKeys,
     /// Login sessions and their refresh tokens.
     pub sessions: Sessions,

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use ppt_protocol::rest::{Role as UserRole, User};
+use ppt_protocol::rest::{Role, User};
 
 use super::*;
 use crate::status::ConnectionState;
@@ -24,7 +24,7 @@ fn login(token: &str) -> LoginResponse {
             id: "1".into(),
             name: "Alice".into(),
             email: "alice@demo.ppt".into(),
-            role: UserRole::Resident,
+            role: Role::Resident,
             building_name: String::new(),
         },
         expires_in: 900,
@@ -56,7 +56,7 @@ fn a_tab_that_cannot_coordinate_runs_its_own_socket() {
         tab.signed_in(),
         [TabCommand::StartSocket { take_over: false }]
     );
-    assert_eq!(tab.role(), Role::Alone);
+    assert_eq!(tab.leadership(), Leadership::Alone);
     assert!(tab.session_here(login("t")).is_empty(), "nobody to tell");
     assert_eq!(tab.signed_out_here(false), [TabCommand::StopSocket]);
 }
@@ -73,7 +73,7 @@ fn the_first_tab_leads() {
             TabCommand::Post(TabMessage::Hello { from: 1 })
         ]
     );
-    assert_eq!(tab.role(), Role::Following);
+    assert_eq!(tab.leadership(), Leadership::Following);
     let out = tab.lock_granted(StatusView::of(ConnectionState::Disconnected));
     assert_eq!(out[0], TabCommand::StartSocket { take_over: false });
     assert!(matches!(
@@ -170,7 +170,7 @@ fn a_follower_takes_over() {
     );
     let out = follower.lock_granted(StatusView::of(ConnectionState::Disconnected));
     assert_eq!(out[0], TabCommand::StartSocket { take_over: true });
-    assert_eq!(follower.role(), Role::Leading);
+    assert_eq!(follower.leadership(), Leadership::Leading);
 
     let mut late = Tabs::new(3, true);
     late.signed_in();
@@ -204,7 +204,7 @@ fn sign_out_reaches_every_tab() {
             TabCommand::SignOut { expired: false }
         ]
     );
-    assert_eq!(leader.role(), Role::Idle);
+    assert_eq!(leader.leadership(), Leadership::Idle);
     assert_eq!(
         leader.lock_granted(StatusView::of(ConnectionState::Disconnected)),
         [TabCommand::ReleaseLock]
@@ -501,8 +501,8 @@ fn one_socket_per_browser_whatever_happens() {
         for &t in &open {
             assert_eq!(
                 b.signed_in[t],
-                b.tabs[t].as_ref().unwrap().role() != Role::Idle,
-                "seed {seed}: tab {t}'s role matches its session"
+                b.tabs[t].as_ref().unwrap().leadership() != Leadership::Idle,
+                "seed {seed}: tab {t}'s part matches its session"
             );
             if !b.signed_in[t] {
                 assert!(

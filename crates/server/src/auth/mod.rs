@@ -94,7 +94,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, App
         Role::Resident => "resident",
     };
     let live = sessions::is_live(
-        state.store.pool(),
+        state.storage.pool(),
         &user.session,
         user.id,
         user.building_id,

@@ -124,7 +124,7 @@ impl Sessions {
     }
 
     /// A session's tag: what the browser stores for the session (its outbox) carries it, and
-    /// a request that says it comes from a store (`X-PPT-Session-Tag`) is taken only from the
+    /// a request that says it comes from a stored outbox (`X-PPT-Session-Tag`) is taken only from the
     /// session it names. Stable across refreshes; reveals nothing of the session id.
     pub fn tag(&self, session: &str) -> String {
         let mut mac =

@@ -75,7 +75,7 @@ impl Backend {
     }
 
     /// Whether several transactions may write at once. SQLite takes one writer at a time
-    /// (a second would fail with SQLITE_BUSY on its first write), so the store queues them.
+    /// (a second would fail with SQLITE_BUSY on its first write), so the storage queues them.
     pub fn concurrent_writers(self) -> bool {
         self == Backend::Postgres
     }
@@ -97,7 +97,7 @@ impl Backend {
     /// (the notification says `<server>:<new last_id>`, so a server can pass over its own),
     /// then per event (ord, type, payload, building_id, recipients, request_id) and per
     /// recipient (ord, user).
-    /// SQLite cannot modify data in a `WITH`: `None`, and the store runs the same steps one
+    /// SQLite cannot modify data in a `WITH`: `None`, and the storage runs the same steps one
     /// by one (it has one writer at a time, so nobody waits on them).
     pub fn append_statement(self, rows: usize, recipients: usize) -> Option<String> {
         if self == Backend::Sqlite {

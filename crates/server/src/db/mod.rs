@@ -2,7 +2,7 @@
 //! any number of servers), both through one sqlx pool; migrated at start-up and seeded once.
 //!
 //! Every query is written once for both backends; [`dialect`] holds what differs. Reads and
-//! writes go through [`crate::store::Store`], which keeps the rules of the event log.
+//! writes go through [`crate::storage::Storage`], which keeps the rules of the event log.
 
 pub mod dialect;
 pub mod scratch;

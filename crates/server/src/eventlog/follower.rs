@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use super::{read_after, Committed};
 use crate::db::dialect::{EVENTS_CHANNEL, SESSIONS_CHANNEL};
 use crate::error::AppResult;
-use crate::store::Store;
+use crate::storage::Storage;
 
 /// Events read from the log at a time.
 const PAGE: usize = 1000;
@@ -75,19 +75,19 @@ impl Follow {
 
 /// Follows the log until shutdown. `listen`: the PostgreSQL URL to `LISTEN` on, if any.
 pub async fn run(
-    store: Store,
+    storage: Storage,
     listen: Option<String>,
     poll: Duration,
     shutdown: CancellationToken,
 ) {
     if let Some(url) = listen {
-        tokio::spawn(listen_loop(store.clone(), url, shutdown.clone()));
+        tokio::spawn(listen_loop(storage.clone(), url, shutdown.clone()));
     }
-    let follow = store.follow().clone();
+    let follow = storage.follow().clone();
     let mut read_log = true;
     let mut backoff = Duration::from_millis(50);
     loop {
-        match deliver(&store, read_log).await {
+        match deliver(&storage, read_log).await {
             Ok(()) => backoff = Duration::from_millis(50),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the event log; retrying");
@@ -118,10 +118,10 @@ async fn pause(shutdown: &CancellationToken, backoff: &mut Duration) -> bool {
 }
 
 /// Delivers everything there is to deliver now.
-async fn deliver(store: &Store, mut read_log: bool) -> AppResult<()> {
-    let hub = store.hub();
+async fn deliver(storage: &Storage, mut read_log: bool) -> AppResult<()> {
+    let hub = storage.hub();
     loop {
-        let (run, more_own) = store.follow().take_next(hub.delivered());
+        let (run, more_own) = storage.follow().take_next(hub.delivered());
         if !run.is_empty() {
             hub.deliver(run);
             continue;
@@ -132,8 +132,8 @@ async fn deliver(store: &Store, mut read_log: bool) -> AppResult<()> {
             return Ok(());
         }
         let after = hub.delivered();
-        let mut conn = store.pool().acquire().await?;
-        let page = read_after(&mut conn, after, PAGE, store.omits_ids()).await?;
+        let mut conn = storage.pool().acquire().await?;
+        let page = read_after(&mut conn, after, PAGE, storage.omits_ids()).await?;
         drop(conn);
         let Some(first) = page.first() else {
             return Ok(());
@@ -158,8 +158,8 @@ async fn deliver(store: &Store, mut read_log: bool) -> AppResult<()> {
 /// sessions announced as ended; reconnects when the connection is lost (a lost connection
 /// may have swallowed notifications, so that wakes it too; ended sessions it swallowed are
 /// the session sweep's).
-async fn listen_loop(store: Store, url: String, shutdown: CancellationToken) {
-    let mine = format!("{}:", store.name());
+async fn listen_loop(storage: Storage, url: String, shutdown: CancellationToken) {
+    let mine = format!("{}:", storage.name());
     let mut backoff = Duration::from_millis(100);
     loop {
         let connected = async {
@@ -184,7 +184,7 @@ async fn listen_loop(store: Store, url: String, shutdown: CancellationToken) {
         };
         backoff = Duration::from_millis(100);
         // Connected (again): whatever was committed meanwhile is read now.
-        store.follow().nudge();
+        storage.follow().nudge();
         loop {
             let next = tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -194,18 +194,18 @@ async fn listen_loop(store: Store, url: String, shutdown: CancellationToken) {
                 // Our own commits reach the follower in memory; others' mean reading the log.
                 // A session ended (on any server): its sockets here close now.
                 Ok(Some(n)) if n.channel() == SESSIONS_CHANNEL => {
-                    store.hub().end_sessions(&[n.payload().to_owned()]);
+                    storage.hub().end_sessions(&[n.payload().to_owned()]);
                 }
                 Ok(Some(n)) => {
                     if !n.payload().starts_with(&mine) {
-                        store.follow().nudge();
+                        storage.follow().nudge();
                     }
                 }
                 // Lost (it reconnects on the next call): notifications may have gone with it.
-                Ok(None) => store.follow().nudge(),
+                Ok(None) => storage.follow().nudge(),
                 Err(e) => {
                     tracing::warn!(error = %e, "lost the log's notifications; reconnecting");
-                    store.follow().nudge();
+                    storage.follow().nudge();
                     break;
                 }
             }

@@ -35,7 +35,7 @@ pub async fn login(
     let found =
         sqlx::query("SELECT id, password_hash FROM users WHERE email = $1 AND removed_at IS NULL")
             .bind(account.clone())
-            .fetch_optional(state.store.pool())
+            .fetch_optional(state.storage.pool())
             .await?;
     let found: Option<(i64, String)> = match found {
         Some(row) => Some((row.try_get(0)?, row.try_get(1)?)),
@@ -52,7 +52,7 @@ pub async fn login(
     };
     let started = state
         .sessions
-        .start(state.store.pool(), id, req.shared)
+        .start(state.storage.pool(), id, req.shared)
         .await?;
     signed_in(&state, &headers, started).await
 }
@@ -65,7 +65,7 @@ pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> AppRe
             "no session to refresh; sign in".into(),
         ));
     };
-    match state.sessions.refresh(state.store.db(), &token).await {
+    match state.sessions.refresh(state.storage.db(), &token).await {
         Ok(refreshed) => signed_in(&state, &headers, refreshed).await,
         Err(e @ AppError::Unauthorized(_)) => {
             // The cookie is worth nothing now: the browser may forget it.
@@ -98,9 +98,9 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppRes
             .map(|(s, _)| s);
     }
     if let Some(session) = session {
-        sessions::end(state.store.db(), &session, EndReason::Logout).await?;
+        sessions::end(state.storage.db(), &session, EndReason::Logout).await?;
         // This server's sockets at once; the others' within their next sweep.
-        state.store.hub().end_sessions(&[session]);
+        state.storage.hub().end_sessions(&[session]);
     }
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut()
@@ -239,7 +239,7 @@ fn same_origin(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
 }
 
 async fn load(state: &AppState, id: i64) -> AppResult<(User, i64)> {
-    users::by_id(state.store.pool(), id)
+    users::by_id(state.storage.pool(), id)
         .await?
         .ok_or_else(|| AppError::Unauthorized("the account no longer exists".into()))
 }

@@ -136,7 +136,7 @@ pub async fn publish(
         let first_version = done;
         let auth = auth.clone();
         let ((), appended) = state
-            .store
+            .storage
             .write_logged(Some(request_id(req.frame_bytes)), move |tx| {
                 Box::pin(async move {
                     for i in 0..n {

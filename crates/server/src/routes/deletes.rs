@@ -15,7 +15,7 @@ use super::{parse_id, AppPath};
 use crate::auth::{AuthUser, RequestId};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::Tx;
+use crate::storage::Tx;
 
 pub async fn announcement(
     State(state): State<AppState>,
@@ -34,7 +34,7 @@ pub async fn fault(
 ) -> AppResult<StatusCode> {
     let id = parse_id(&raw, "fault")?;
     state
-        .store
+        .storage
         .write(rid, move |tx| {
             Box::pin(async move {
                 let row = sqlx::query(
@@ -100,7 +100,7 @@ async fn by_manager(
     let id = parse_id(raw, table.what())?;
     auth.require_manager(&format!("delete {}s", table.what()))?;
     state
-        .store
+        .storage
         .write(rid, move |tx| {
             Box::pin(async move {
                 let version = version_of(tx, table, id, auth.building_id).await?;

@@ -107,7 +107,7 @@ pub async fn file(
     let axum::extract::Query(link) = query.map_err(|_| gone())?;
     let row = sqlx::query("SELECT building_id, url FROM documents WHERE id = $1")
         .bind(id)
-        .fetch_optional(state.store.pool())
+        .fetch_optional(state.storage.pool())
         .await?
         .ok_or_else(gone)?;
     let building: i64 = row.try_get(0)?;

@@ -40,17 +40,24 @@ pub async fn missed(
     let Query(pairs) = query?;
     let q = read_query(&pairs)?;
     if let Some(mut page) = from_memory(&state, &q, auth.id, auth.building_id).await? {
-        if state.store.omits_ids() {
+        if state.storage.omits_ids() {
             page.events.iter_mut().for_each(|e| e.id = None);
         }
         return Ok(AppJson(page));
     }
     // One snapshot for the page and its `latestId`: pruning or commits in between could
     // otherwise hand out a cursor past events the page does not hold.
-    let mut tx = state.store.snapshot().await?;
-    let mut page = read_page(&mut tx, &q, state.store.epoch(), auth.id, auth.building_id).await?;
+    let mut tx = state.storage.snapshot().await?;
+    let mut page = read_page(
+        &mut tx,
+        &q,
+        state.storage.epoch(),
+        auth.id,
+        auth.building_id,
+    )
+    .await?;
     tx.commit().await?;
-    if state.store.omits_ids() {
+    if state.storage.omits_ids() {
         page.events.iter_mut().for_each(|e| e.id = None);
     }
     Ok(AppJson(page))
@@ -73,25 +80,26 @@ async fn from_memory(
     let MissedCursor::After { id: after, epoch } = &q.cursor else {
         return Ok(None);
     };
-    let store = &state.store;
-    if epoch.as_deref().is_some_and(|e| e != store.epoch()) || !store.hub().keeps_after(*after) {
+    let storage = &state.storage;
+    if epoch.as_deref().is_some_and(|e| e != storage.epoch()) || !storage.hub().keeps_after(*after)
+    {
         return Ok(None);
     }
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = storage.pool().acquire().await?;
     let (head, pruned, _) = eventlog::bounds_for(&mut conn, user, building).await?;
     drop(conn);
     if *after > head || *after < pruned {
         return Ok(None);
     }
-    store.caught_up_to(head).await?;
-    Ok(store
+    storage.caught_up_to(head).await?;
+    Ok(storage
         .hub()
         .recent_page(*after, q.limit, user, building)
         .map(|p| MissedEvents {
             events: p.events,
             has_more: p.has_more,
             latest_id: p.latest,
-            epoch: store.epoch().to_owned(),
+            epoch: storage.epoch().to_owned(),
             reset_required: false,
         }))
 }

@@ -22,7 +22,7 @@ use super::create_limits::CreateKind;
 use crate::auth::jwt::unix_now;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::Tx;
+use crate::storage::Tx;
 
 /// How long an answer is kept for retries.
 pub const KEEP_SECS: u64 = 24 * 60 * 60;
@@ -117,11 +117,11 @@ where
     // Past the user's limit for this kind nothing is written (a flood costs no write).
     state.creates.check(kind, user_id)?;
     let Some(key) = key else {
-        let value = state.store.write(request_id, work).await?;
+        let value = state.storage.write(request_id, work).await?;
         return Ok(json(status, serde_json::to_string(&value)?, false));
     };
     let outcome = state
-        .store
+        .storage
         .write(request_id, move |tx| {
             Box::pin(async move {
                 let now = unix_now() as i64;

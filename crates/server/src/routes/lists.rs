@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::hub::Audience;
 use crate::routes::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
-use crate::store::Tx;
+use crate::storage::Tx;
 use crate::users;
 use axum::response::Response;
 
@@ -108,7 +108,7 @@ pub async fn announcements(
         .bind(auth.building_id)
         .bind(page.before)
         .bind(page.limit)
-        .fetch_all(state.store.pool())
+        .fetch_all(state.storage.pool())
         .await?;
     Ok(AppJson(
         rows.iter()
@@ -198,7 +198,7 @@ pub async fn faults(
         .bind(auth.building_id)
         .bind(page.before)
         .bind(page.limit)
-        .fetch_all(state.store.pool())
+        .fetch_all(state.storage.pool())
         .await?;
     Ok(AppJson(
         rows.iter().map(fault_row).collect::<Result<_, _>>()?,
@@ -261,7 +261,7 @@ pub async fn update_fault(
     let id = parse_id(&raw, "fault")?;
     auth.require_manager("change a fault's status")?;
     let updated = state
-        .store
+        .storage
         .write(rid, move |tx| Box::pin(async move {
             let reporter: i64 = sqlx::query("SELECT reporter_id FROM faults WHERE id = $1 AND building_id = $2")
                 .bind(id)
@@ -303,7 +303,7 @@ pub async fn documents(
     .bind(auth.building_id)
     .bind(page.before)
     .bind(page.limit)
-    .fetch_all(state.store.pool())
+    .fetch_all(state.storage.pool())
     .await?;
     let out = rows
         .iter()
@@ -333,7 +333,7 @@ pub async fn neighbors(
     )
     .bind(auth.building_id)
     .bind(auth.id)
-    .fetch_all(state.store.pool())
+    .fetch_all(state.storage.pool())
     .await?;
     let out = rows
         .iter()

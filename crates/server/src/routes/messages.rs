@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::hub::Audience;
 use crate::routes::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
-use crate::store::Tx;
+use crate::storage::Tx;
 use axum::response::Response;
 
 /// Longest message body, in characters.
@@ -79,7 +79,7 @@ pub async fn list(
         .bind(auth.id)
         .bind(page.before)
         .bind(page.limit)
-        .fetch_all(state.store.pool())
+        .fetch_all(state.storage.pool())
         .await?;
     Ok(AppJson(
         rows.iter().map(message_row).collect::<Result<_, _>>()?,
@@ -174,7 +174,7 @@ pub async fn mark_read(
 ) -> AppResult<AppJson<ReadReceipt>> {
     let id = parse_id(&raw, "message")?;
     let receipt = state
-        .store
+        .storage
         .write(rid, move |tx| Box::pin(async move {
             let from: i64 = sqlx::query("SELECT from_user FROM messages WHERE id = $1 AND to_user = $2")
                 .bind(id)
@@ -223,6 +223,6 @@ pub async fn unread_count(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> AppResult<AppJson<UnreadCount>> {
-    let count = unread(state.store.pool(), auth.id).await?;
+    let count = unread(state.storage.pool(), auth.id).await?;
     Ok(AppJson(UnreadCount { count }))
 }

@@ -17,7 +17,7 @@ pub async fn get(
 ) -> AppResult<AppJson<NotificationPreferences>> {
     let raw: Option<Option<String>> = sqlx::query("SELECT preferences FROM users WHERE id = $1")
         .bind(auth.id)
-        .fetch_optional(state.store.pool())
+        .fetch_optional(state.storage.pool())
         .await?
         .map(|r| r.try_get(0))
         .transpose()?;
@@ -36,7 +36,7 @@ pub async fn put(
     AppJson(prefs): AppJson<NotificationPreferences>,
 ) -> AppResult<AppJson<NotificationPreferences>> {
     let saved = state
-        .store
+        .storage
         .write(rid, move |tx| {
             Box::pin(async move {
                 let json = serde_json::to_string(&prefs).unwrap_or_default();

@@ -131,7 +131,7 @@ pub async fn list(
     auth: AuthUser,
     page: Page,
 ) -> AppResult<AppJson<Vec<Vote>>> {
-    let mut conn = state.store.pool().acquire().await?;
+    let mut conn = state.storage.pool().acquire().await?;
     Ok(AppJson(
         load(&mut conn, auth.building_id, auth.id, Which::Page(page)).await?,
     ))

@@ -254,7 +254,7 @@ where
         + Send,
 {
     let (mut sub, last_event_id) = match state
-        .store
+        .storage
         .join(user.id, user.building_id, cfg.send_queue, cfg.max_per_user)
         .await
     {
@@ -288,11 +288,11 @@ where
         }
     };
     let socket_id = sub.id;
-    state.store.hub().set_session(socket_id, &user.session);
+    state.storage.hub().set_session(socket_id, &user.session);
     let hello = control(ServerEvent::Authenticated(Authenticated {
         user_id: user.id.to_string(),
         last_event_id,
-        epoch: state.store.epoch().to_owned(),
+        epoch: state.storage.epoch().to_owned(),
         server_time: Timestamp(now_ts()),
     }));
     let mut bucket = TokenBucket::new(cfg.rate_burst, cfg.rate_per_sec, Instant::now());
@@ -378,7 +378,7 @@ where
                             }
                             Ok(fresh) if fresh.id == user.id => {
                                 if fresh.session != user.session {
-                                    state.store.hub().set_session(socket_id, &fresh.session);
+                                    state.storage.hub().set_session(socket_id, &fresh.session);
                                 }
                                 user = fresh;
                                 expiry.as_mut().reset(token_deadline(user.exp));
@@ -394,7 +394,7 @@ where
             }
         }
     }
-    state.store.hub().leave(socket_id);
+    state.storage.hub().leave(socket_id);
     ending.flatten()
 }
 

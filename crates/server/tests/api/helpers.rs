@@ -82,7 +82,7 @@ async fn spawn(
     config.create_limits = vec!["off".parse().unwrap()];
     tweak(&mut config);
     let built = build(config).await.expect("server builds");
-    let epoch = built.state.store.epoch().to_owned();
+    let epoch = built.state.storage.epoch().to_owned();
     let state = built.state.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -225,11 +225,11 @@ impl TestApp {
     /// Waits until the server holds `n` sockets.
     pub async fn wait_for_sockets(&self, n: usize) {
         let deadline = tokio::time::Instant::now() + PATIENCE;
-        while self.state.store.hub().len() != n {
+        while self.state.storage.hub().len() != n {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "expected {n} sockets, have {}",
-                self.state.store.hub().len()
+                self.state.storage.hub().len()
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

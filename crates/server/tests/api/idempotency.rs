@@ -268,7 +268,7 @@ async fn answers_are_kept_for_a_day() {
     let body = json!({ "title": "Daily", "description": "-" });
     let first = answer(post_keyed(&app, "/faults", &alice, "day", body.clone()).await).await;
     sqlx::query("UPDATE idempotency_keys SET created_at = created_at - 86401")
-        .execute(app.state.store.pool())
+        .execute(app.state.storage.pool())
         .await
         .unwrap();
     let later = answer(post_keyed(&app, "/faults", &alice, "day", body).await).await;

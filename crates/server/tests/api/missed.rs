@@ -232,7 +232,7 @@ async fn memory_and_log_give_the_same_pages() {
         .as_u64()
         .unwrap();
     assert!(head >= 30, "{head}");
-    let store = &app.state.store;
+    let storage = &app.state.storage;
     let mut compared = 0;
     for (who, id) in users {
         let token = app.token(who).await;
@@ -254,9 +254,11 @@ async fn memory_and_log_give_the_same_pages() {
                     },
                     limit,
                 };
-                let mut tx = store.snapshot().await.unwrap();
-                let logged = read_page(&mut tx, &q, store.epoch(), id, 1).await.unwrap();
-                let kept = store
+                let mut tx = storage.snapshot().await.unwrap();
+                let logged = read_page(&mut tx, &q, storage.epoch(), id, 1)
+                    .await
+                    .unwrap();
+                let kept = storage
                     .hub()
                     .recent_page(after, limit, id, 1)
                     .expect("every event of this test is kept in memory");
@@ -337,11 +339,11 @@ async fn a_page_is_read_in_one_snapshot() {
 
     let app = spawn_app().await;
     send_many(&app, "bob", "1", 5).await; // 10 events, all Alice's to see
-    let store = &app.state.store;
-    let mut tx = store.snapshot().await.unwrap();
+    let storage = &app.state.storage;
+    let mut tx = storage.snapshot().await.unwrap();
     let (head, pruned, _) = ppt_server::eventlog::bounds(&mut tx).await.unwrap();
     assert_eq!((head, pruned), (10, 0));
-    let through = ppt_server::eventlog::prune(store.db(), head, 0)
+    let through = ppt_server::eventlog::prune(storage.db(), head, 0)
         .await
         .unwrap();
     assert_eq!(through, 10, "everything pruned outside the page's snapshot");
@@ -349,7 +351,7 @@ async fn a_page_is_read_in_one_snapshot() {
         cursor: Cursor::After { id: 0, epoch: None },
         limit: 500,
     };
-    let page = read_page(&mut tx, &q, store.epoch(), 1, 1).await.unwrap();
+    let page = read_page(&mut tx, &q, storage.epoch(), 1, 1).await.unwrap();
     tx.commit().await.unwrap();
     assert!(!page.reset_required);
     assert_eq!(
@@ -440,7 +442,7 @@ async fn old_events_are_pruned_by_age() {
     let alice = app.token("alice").await;
     send_many(&app, "bob", "1", 3).await; // events 1..=6
     sqlx::query("UPDATE events SET ts = '2000-01-01T00:00:00.000Z' WHERE id <= 4")
-        .execute(app.state.store.pool())
+        .execute(app.state.storage.pool())
         .await
         .unwrap();
     // The next appends prune (every event is a step at this retention).

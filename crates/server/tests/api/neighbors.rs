@@ -38,7 +38,7 @@ fn names(list: &Value) -> Vec<String> {
 #[tokio::test]
 async fn who_lives_where_changes_live() {
     let app = spawn_app_with(|c| c.log_poll_ms = 20).await;
-    let db = app.state.store.db();
+    let db = app.state.storage.db();
     let alice = app.token("alice").await;
     let dana = app.token("dana").await;
     let mut sunny = app.socket(&alice).await;

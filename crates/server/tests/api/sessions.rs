@@ -253,7 +253,7 @@ async fn a_lost_refresh_answer_does_not_end_the_session() {
     let third = sign_in(&app, "dana").await;
     let fresh = refreshed(&app, &third.cookie).await;
     sqlx::query("UPDATE sessions SET refreshed_at = refreshed_at - 60")
-        .execute(&app.state.store.db().pool)
+        .execute(&app.state.storage.db().pool)
         .await
         .unwrap();
     assert_eq!(
@@ -378,7 +378,7 @@ async fn role_and_building_changes_end_sessions() {
     let s = sign_in(&app, "carol").await;
     let mut socket = app.socket(&s.body.token).await;
     let said = ppt_server::admin::set_user(
-        app.state.store.db(),
+        app.state.storage.db(),
         "Carol@demo.ppt",
         Some("manager"),
         None,
@@ -406,7 +406,7 @@ async fn role_and_building_changes_end_sessions() {
     );
     // Moving to another building does the same.
     ppt_server::admin::set_user(
-        app.state.store.db(),
+        app.state.storage.db(),
         "carol@demo.ppt",
         None,
         Some("Maple House 3"),
@@ -420,7 +420,7 @@ async fn role_and_building_changes_end_sessions() {
     let moved = sign_in(&app, "carol").await;
     assert_eq!(claims(&moved.body.token)["bid"], json!(2));
     // `user logout` ends them without a change.
-    let said = ppt_server::admin::logout_user(app.state.store.db(), "carol@demo.ppt")
+    let said = ppt_server::admin::logout_user(app.state.storage.db(), "carol@demo.ppt")
         .await
         .unwrap();
     assert!(said.contains("1 session(s) ended"), "{said}");
@@ -435,7 +435,7 @@ async fn role_and_building_changes_end_sessions() {
         ("carol@demo.ppt", None, None),
     ] {
         assert!(
-            ppt_server::admin::set_user(app.state.store.db(), email, role, building)
+            ppt_server::admin::set_user(app.state.storage.db(), email, role, building)
                 .await
                 .is_err()
         );
@@ -453,16 +453,21 @@ async fn a_deleted_user_is_refused_not_an_error() {
         apartment: "9".into(),
         role: "resident".into(),
     };
-    ppt_server::admin::add_user(app.state.store.db(), "Sunny Court 12", &user, "leaving-pw")
-        .await
-        .unwrap();
+    ppt_server::admin::add_user(
+        app.state.storage.db(),
+        "Sunny Court 12",
+        &user,
+        "leaving-pw",
+    )
+    .await
+    .unwrap();
     let r = app.post_login("leaving@demo.ppt", "leaving-pw").await;
     assert_eq!(r.status(), StatusCode::OK);
     let (cookie, _) = refresh_cookie(&r).unwrap();
     let token = r.json::<LoginResponse>().await.unwrap().token;
     let mut socket = app.socket(&token).await;
     sqlx::query("DELETE FROM users WHERE email = 'leaving@demo.ppt'")
-        .execute(app.state.store.pool())
+        .execute(app.state.storage.pool())
         .await
         .unwrap();
     for path in [

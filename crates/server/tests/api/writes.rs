@@ -5,16 +5,16 @@ use ppt_protocol::envelope::{EntityAction, EntityChange};
 use ppt_protocol::{EntityKind, ServerEvent};
 use ppt_server::error::AppError;
 use ppt_server::hub::Audience;
-use ppt_server::store::Store;
+use ppt_server::storage::Storage;
 use sqlx::Row;
 use tokio::sync::{mpsc, watch};
 
 use crate::helpers::*;
 
 /// A write that makes a building and tells Alice about it, failing after both when `fail`.
-async fn building(store: &Store, name: &str, fail: bool) -> Result<(), AppError> {
+async fn building(storage: &Storage, name: &str, fail: bool) -> Result<(), AppError> {
     let name = name.to_owned();
-    store
+    storage
         .write(Some(name.clone()), move |tx| {
             Box::pin(async move {
                 sqlx::query("INSERT INTO buildings (name) VALUES ($1)")
@@ -52,16 +52,16 @@ async fn building(store: &Store, name: &str, fail: bool) -> Result<(), AppError>
 #[tokio::test]
 async fn a_failing_write_in_a_batch_undoes_only_itself() {
     let app = spawn_app().await;
-    let store = app.state.store.clone();
+    let storage = app.state.storage.clone();
     let (release, released) = watch::channel(false);
     let (started_tx, mut started) = mpsc::channel(8);
     let mut blockers = Vec::new();
     // One at a time, so that each is alone in its lane's batch.
-    for _ in 0..store.write_lanes() {
-        let (store, mut released, started_tx) =
-            (store.clone(), released.clone(), started_tx.clone());
+    for _ in 0..storage.write_lanes() {
+        let (storage, mut released, started_tx) =
+            (storage.clone(), released.clone(), started_tx.clone());
         blockers.push(tokio::spawn(async move {
-            store
+            storage
                 .write(None, move |_tx| {
                     Box::pin(async move {
                         let _ = started_tx.send(()).await;
@@ -76,13 +76,13 @@ async fn a_failing_write_in_a_batch_undoes_only_itself() {
     let names = ["b-ok-1", "b-bad-1", "b-ok-2", "b-bad-2", "b-ok-3", "b-ok-4"];
     let mut writes = Vec::new();
     for name in names {
-        let store = store.clone();
+        let storage = storage.clone();
         writes.push(tokio::spawn(async move {
-            building(&store, name, name.contains("bad")).await
+            building(&storage, name, name.contains("bad")).await
         }));
     }
     // All six wait behind the blockers before the lanes are free again.
-    while store.writes_queued() < names.len() {
+    while storage.writes_queued() < names.len() {
         tokio::task::yield_now().await;
     }
     release.send_replace(true);
@@ -99,7 +99,7 @@ async fn a_failing_write_in_a_batch_undoes_only_itself() {
     }
 
     let rows = sqlx::query("SELECT name FROM buildings WHERE name LIKE 'b-%' ORDER BY id")
-        .fetch_all(store.pool())
+        .fetch_all(storage.pool())
         .await
         .unwrap();
     let made: Vec<String> = rows.iter().map(|r| r.try_get(0).unwrap()).collect();

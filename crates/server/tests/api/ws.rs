@@ -416,7 +416,7 @@ async fn a_token_for_another_building_closes_the_socket() {
         "the same audience keeps the socket"
     );
     ppt_server::admin::set_user(
-        app.state.store.db(),
+        app.state.storage.db(),
         "carol@demo.ppt",
         None,
         Some("Maple House 3"),

@@ -1,13 +1,13 @@
-//! The store: the database, the hub, and the rules that tie them together.
+//! Storage: the database, the hub, and the rules that tie them together.
 //!
-//! - Reads go straight to the pool ([`Store::pool`]), or through one snapshot
-//!   ([`Store::snapshot`]) when several must agree.
-//! - A write is one transaction's worth of work ([`Store::write`]); the events it emits join
+//! - Reads go straight to the pool ([`Storage::pool`]), or through one snapshot
+//!   ([`Storage::snapshot`]) when several must agree.
+//! - A write is one transaction's worth of work ([`Storage::write`]); the events it emits join
 //!   the log as the transaction's last step, numbered in commit order (see
 //!   [`crate::eventlog`]), and reach the sockets through this server's log follower, like
 //!   every other server's events. Writes that arrive together share one database transaction
 //!   and one commit, each in a savepoint of its own ([`writer`]).
-//! - A socket joins the hub at an exact point of the log ([`Store::join`]).
+//! - A socket joins the hub at an exact point of the log ([`Storage::join`]).
 
 pub mod writer;
 
@@ -31,7 +31,7 @@ const JOIN_PATIENCE: Duration = Duration::from_secs(10);
 
 /// The database and the hub, shared by every handler and socket.
 #[derive(Clone)]
-pub struct Store {
+pub struct Storage {
     db: Db,
     writer: Writer,
     hub: Hub,
@@ -69,8 +69,8 @@ impl Tx {
 /// Ids a write appended to the log, first and last (none: it appended nothing).
 pub type Appended = Option<(u64, u64)>;
 
-impl Store {
-    /// A store over an opened database; starts its writers (they end with the last clone).
+impl Storage {
+    /// A storage over an opened database; starts its writers (they end with the last clone).
     pub async fn open(
         db: Db,
         epoch: String,
@@ -96,7 +96,7 @@ impl Store {
             retention,
             head,
         });
-        Ok(Store {
+        Ok(Storage {
             db,
             writer,
             hub,
@@ -181,7 +181,7 @@ impl Store {
         self.writer.queued()
     }
 
-    /// [`Store::write`], also telling which ids the write appended.
+    /// [`Storage::write`], also telling which ids the write appended.
     pub async fn write_logged<T, F>(
         &self,
         request_id: Option<String>,
