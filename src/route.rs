@@ -46,6 +46,16 @@ impl Route {
     }
 }
 
+/// The pages of the header's navigation, in its order (Messages has its own link, with the
+/// unread badge; Settings sits by the user's name).
+pub const NAVIGATION: [(Route, &str); 5] = [
+    (Route::Announcements, "Announcements"),
+    (Route::Faults, "Faults"),
+    (Route::Votes, "Votes"),
+    (Route::Documents, "Documents"),
+    (Route::Neighbors, "Neighbours"),
+];
+
 /// One of every page, for tests that go through them all.
 #[cfg(test)]
 pub(crate) fn every_page() -> [Route; 11] {
@@ -68,7 +78,7 @@ pub(crate) fn every_page() -> [Route; 11] {
 mod tests {
     use yew_router::Routable;
 
-    use super::{every_page, Route};
+    use super::{every_page, Route, NAVIGATION};
 
     /// Every page's address reads back as that page.
     #[test]
@@ -92,5 +102,28 @@ mod tests {
             Route::from_link("/faults/9"),
             Route::Fault { id: "9".into() }
         );
+    }
+
+    /// Every resource's page is a page of the app, and so is the page a notification about
+    /// one of its items links to (a resource whose page was not added here is named).
+    #[test]
+    fn every_resource_has_its_page() {
+        for r in ppt_protocol::resources::RESOURCES {
+            for link in [r.page.to_owned(), r.link("42")] {
+                assert!(
+                    !matches!(Route::recognize(&link), None | Some(Route::NotFound)),
+                    "the app has no page at {link} for the resource {}",
+                    r.name
+                );
+            }
+            let page = Route::recognize(r.page);
+            assert!(
+                page == Some(Route::Messages)
+                    || NAVIGATION.iter().any(|(n, _)| Some(n) == page.as_ref()),
+                "the header's NAVIGATION has no link to {} ({})",
+                r.page,
+                r.name
+            );
+        }
     }
 }

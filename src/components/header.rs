@@ -12,7 +12,7 @@ use yewdux::{use_dispatch, use_selector};
 use crate::components::connection_status::ConnectionStatus;
 use crate::components::unread_badge::unread_badge;
 use crate::hooks::use_query;
-use crate::route::Route;
+use crate::route::{Route, NAVIGATION};
 use crate::store::lists::UNREAD;
 use crate::store::session::{Session, SessionAction};
 
@@ -56,11 +56,9 @@ pub fn Header() -> Html {
             <Link<Route> to={Route::Messages} classes={classes!("nav-messages")}>{ "Messages" }{ unread_badge(unread) }</Link<Route>>
             <div class="header-menu" id="header-menu">
                 <nav class="app-nav" aria-label="Main">
-                    <Link<Route> to={Route::Announcements}>{ "Announcements" }</Link<Route>>
-                    <Link<Route> to={Route::Faults}>{ "Faults" }</Link<Route>>
-                    <Link<Route> to={Route::Votes}>{ "Votes" }</Link<Route>>
-                    <Link<Route> to={Route::Documents}>{ "Documents" }</Link<Route>>
-                    <Link<Route> to={Route::Neighbors}>{ "Neighbours" }</Link<Route>>
+                    { for NAVIGATION.iter().map(|(route, label)| html! {
+                        <Link<Route> to={route.clone()}>{ *label }</Link<Route>>
+                    }) }
                 </nav>
                 <div class="header-user">
                     <span class="user-name" data-testid="user-name">{ (*name).clone() }</span>

@@ -1,9 +1,11 @@
-//! The queries the pages show, each named once: its query key, its REST path and its type.
-//! A page shows one with `use_query(&lists::FAULTS)`; the app starts fetching the queries of
-//! the page it opens on before that page is first rendered ([`crate::app::prefetch`]).
+//! The queries the pages show, each made from its resource ([`ppt_protocol::resources`]:
+//! query key, REST path, paging) and its type. A page shows one with
+//! `use_query(&lists::FAULTS)`; the app starts fetching the queries of the page it opens on
+//! before that page is first rendered ([`crate::app::prefetch`]).
 
 use std::marker::PhantomData;
 
+use ppt_protocol::resources::{self, Creates, Resource};
 use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, UnreadCount, Vote};
 use ppt_protocol::QueryKey;
 
@@ -12,7 +14,7 @@ use super::queries::QueryValue;
 
 /// One query of the REST API as the query store holds it.
 pub struct ListQuery<T> {
-    key: &'static [&'static str],
+    key: Key,
     /// Path under `/api/v1`.
     pub path: &'static str,
     /// A list the server hands out in pages (`limit`, `before`), newest first.
@@ -65,24 +67,38 @@ impl Pages {
 }
 
 impl<T: QueryValue> ListQuery<T> {
-    const fn new(key: &'static [&'static str], path: &'static str) -> Self {
-        Self::paged(key, path, LIST_PAGES)
+    /// A resource's list, in the server's pages when it is paged.
+    const fn list<I>(resource: &'static Resource<I>) -> ListQuery<T>
+    where
+        T: ListOf<I>,
+    {
+        let pages = if resource.info.paged {
+            Some(LIST_PAGES)
+        } else {
+            None
+        };
+        ListQuery {
+            key: Key::Resource(resource.info.name),
+            path: resource.info.path,
+            pages,
+            _value: PhantomData,
+        }
     }
 
-    /// A list in pages of its own sizes.
-    const fn paged(key: &'static [&'static str], path: &'static str, pages: Pages) -> Self {
+    /// A resource's list in pages of its own sizes.
+    const fn paged<I>(resource: &'static Resource<I>, pages: Pages) -> ListQuery<T> {
         ListQuery {
-            key,
-            path,
+            key: Key::Resource(resource.info.name),
+            path: resource.info.path,
             pages: Some(pages),
             _value: PhantomData,
         }
     }
 
-    /// A query that is one answer, not a list in pages.
+    /// A query that is one answer under a resource (`["messages", "unread-count"]`).
     const fn single(key: &'static [&'static str], path: &'static str) -> Self {
         ListQuery {
-            key,
+            key: Key::Parts(key),
             path,
             pages: None,
             _value: PhantomData,
@@ -91,21 +107,33 @@ impl<T: QueryValue> ListQuery<T> {
 
     /// The query key (`["faults"]`); an invalidation of any prefix of it reaches it.
     pub fn key(&self) -> QueryKey {
-        QueryKey::new(self.key.iter().copied())
+        match self.key {
+            Key::Resource(name) => QueryKey::new([name]),
+            Key::Parts(parts) => QueryKey::new(parts.iter().copied()),
+        }
     }
 }
 
-pub static ANNOUNCEMENTS: ListQuery<Vec<Announcement>> =
-    ListQuery::new(&["announcements"], "/announcements");
-pub static FAULTS: ListQuery<Vec<Fault>> = ListQuery::new(&["faults"], "/faults");
-pub static VOTES: ListQuery<Vec<Vote>> = ListQuery::new(&["votes"], "/votes");
-pub static DOCUMENTS: ListQuery<Vec<Document>> = ListQuery::new(&["documents"], "/documents");
+/// A query's key: its resource's, or parts of its own.
+enum Key {
+    Resource(&'static str),
+    Parts(&'static [&'static str]),
+}
+
+/// `Vec<Fault>` is a list of the faults' items: a list query of a resource must hold its
+/// item type (a `ListQuery<Vec<Vote>>` of the faults does not compile).
+pub trait ListOf<I> {}
+impl<I> ListOf<I> for Vec<I> {}
+
+pub static ANNOUNCEMENTS: ListQuery<Vec<Announcement>> = ListQuery::list(&resources::ANNOUNCEMENTS);
+pub static FAULTS: ListQuery<Vec<Fault>> = ListQuery::list(&resources::FAULTS);
+pub static VOTES: ListQuery<Vec<Vote>> = ListQuery::list(&resources::VOTES);
+pub static DOCUMENTS: ListQuery<Vec<Document>> = ListQuery::list(&resources::DOCUMENTS);
 /// Everyone in my building: one answer, not paged.
-pub static NEIGHBORS: ListQuery<Vec<Neighbor>> = ListQuery::single(&["neighbors"], "/neighbors");
+pub static NEIGHBORS: ListQuery<Vec<Neighbor>> = ListQuery::list(&resources::NEIGHBORS);
 /// My messages (the inbox), newest first: 500 a page.
 pub static MESSAGES: ListQuery<Inbox> = ListQuery::paged(
-    &["messages"],
-    "/messages",
+    &resources::MESSAGES,
     Pages {
         first: 500,
         max: 500,
@@ -156,15 +184,12 @@ mod tests {
 }
 
 /// The list a create at `path` adds to (the outbox invalidates it when the create goes
-/// through); `None` for messages, which are written into the inbox in place.
+/// through), from its resource; `None` for messages, which are written into the inbox in
+/// place.
 pub fn list_for_create(path: &str) -> Option<QueryKey> {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    match first {
-        "announcements" => Some(ANNOUNCEMENTS.key()),
-        "faults" => Some(FAULTS.key()),
-        "votes" => Some(VOTES.key()),
-        _ => None,
-    }
+    resources::for_path(path)
+        .filter(|r| r.creates == Creates::AddToList)
+        .map(|r| r.key())
 }
 
 #[cfg(test)]

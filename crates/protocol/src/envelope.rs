@@ -150,14 +150,9 @@ impl ServerEvent {
         match self {
             ServerEvent::MessageNew(_) => "message:new",
             ServerEvent::MessageRead(_) => "message:read",
-            ServerEvent::Notification(NotificationCategory::Announcement, _) => {
-                "notification:announcement"
-            }
-            ServerEvent::Notification(NotificationCategory::Fault, _) => "notification:fault",
-            ServerEvent::Notification(NotificationCategory::Vote, _) => "notification:vote",
             // Messages are notified through `message:new`, never as `notification:message`;
-            // the name exists only so the match is total.
-            ServerEvent::Notification(NotificationCategory::Message, _) => "notification:message",
+            // the name exists only so every category has one.
+            ServerEvent::Notification(category, _) => category.event_type(),
             ServerEvent::Entity(EntityAction::Created, _) => "entity:created",
             ServerEvent::Entity(EntityAction::Updated, _) => "entity:updated",
             ServerEvent::Entity(EntityAction::Deleted, _) => "entity:deleted",
@@ -186,13 +181,6 @@ impl ServerEvent {
         Ok(match event_type {
             "message:new" => ServerEvent::MessageNew(read(p)?),
             "message:read" => ServerEvent::MessageRead(read(p)?),
-            "notification:announcement" => {
-                ServerEvent::Notification(NotificationCategory::Announcement, read(p)?)
-            }
-            "notification:fault" => {
-                ServerEvent::Notification(NotificationCategory::Fault, read(p)?)
-            }
-            "notification:vote" => ServerEvent::Notification(NotificationCategory::Vote, read(p)?),
             "entity:created" => ServerEvent::Entity(EntityAction::Created, read(p)?),
             "entity:updated" => ServerEvent::Entity(EntityAction::Updated, read(p)?),
             "entity:deleted" => ServerEvent::Entity(EntityAction::Deleted, read(p)?),
@@ -200,9 +188,15 @@ impl ServerEvent {
             "connection:error" => ServerEvent::ConnectionError(read(p)?),
             "pong" => ServerEvent::Pong,
             "preferences:updated" => ServerEvent::PreferencesUpdated(read(p)?),
-            other => ServerEvent::Unknown {
-                event_type: other.to_owned(),
-                payload: RawJson::from_text(p.to_owned())?,
+            other => match other
+                .strip_prefix("notification:")
+                .and_then(NotificationCategory::parse)
+            {
+                Some(NotificationCategory::Message) | None => ServerEvent::Unknown {
+                    event_type: other.to_owned(),
+                    payload: RawJson::from_text(p.to_owned())?,
+                },
+                Some(category) => ServerEvent::Notification(category, read(p)?),
             },
         })
     }

@@ -6,7 +6,9 @@
 //! - [`close`]: WebSocket close codes and what a client should do about each.
 //! - [`rest`]: request and response bodies of the REST API under `/api/v1`.
 //! - [`missed`]: the `/events/missed` query string (cursor and page size), written and read.
-//! - [`query`]: query keys and the event-to-key invalidation table (docs/protocol.md, "Queries and invalidation").
+//! - [`query`]: query keys, matched by prefix, and the key an `entity:*` event invalidates.
+//! - [`resources`]: the live lists, each described once (path, item type, query key, the
+//!   entity kind that makes it stale, notification category, creates, deletes, page).
 //! - [`raw`]: [`RawJson`], JSON text passed along as it is (bodies, answers, unknown payloads).
 //!
 //! Every type derives serde's `Serialize` and `Deserialize`; the app and the server read and
@@ -19,6 +21,7 @@ pub mod envelope;
 pub mod missed;
 pub mod query;
 pub mod raw;
+pub mod resources;
 pub mod rest;
 
 pub use client::ClientFrame;

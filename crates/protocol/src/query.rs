@@ -1,4 +1,4 @@
-//! Query keys (lists of strings, matched by prefix) and the contract's invalidation table.
+//! Query keys (lists of strings, matched by prefix), and the key an event invalidates.
 
 use crate::envelope::EntityKind;
 
@@ -22,22 +22,8 @@ impl QueryKey {
     }
 }
 
-/// The invalidation map (docs/protocol.md, "Queries and invalidation") as one value: which key each entity's
-/// `entity:*` events invalidate (and with it every key it prefixes).
-pub const INVALIDATION_MAP: [(EntityKind, &str); 6] = [
-    (EntityKind::Announcement, "announcements"),
-    (EntityKind::Fault, "faults"),
-    (EntityKind::Vote, "votes"),
-    (EntityKind::Document, "documents"),
-    (EntityKind::Message, "messages"),
-    (EntityKind::Neighbor, "neighbors"),
-];
-
-/// The key an `entity:*` event invalidates, from [`INVALIDATION_MAP`].
+/// The key an `entity:*` event invalidates (and with it every key it prefixes): its
+/// resource's ([`crate::resources`]).
 pub fn key_for_entity(entity: EntityKind) -> QueryKey {
-    let root = INVALIDATION_MAP
-        .iter()
-        .find(|(e, _)| *e == entity)
-        .map_or("", |(_, k)| *k);
-    QueryKey::new([root])
+    entity.resource().key()
 }

@@ -274,6 +274,21 @@ impl NotificationCategory {
         NotificationCategory::Vote,
     ];
 
+    /// The category named `name` on the wire.
+    pub fn parse(name: &str) -> Option<NotificationCategory> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// The type of the event that announces it: `notification:fault`.
+    pub fn event_type(self) -> &'static str {
+        match self {
+            NotificationCategory::Message => "notification:message",
+            NotificationCategory::Announcement => "notification:announcement",
+            NotificationCategory::Fault => "notification:fault",
+            NotificationCategory::Vote => "notification:vote",
+        }
+    }
+
     /// The name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use ppt_protocol::envelope::{EntityAction, EntityChange, Notification};
+use ppt_protocol::resources;
 use ppt_protocol::rest::{
     Announcement, CreateAnnouncement, Document, Fault, FaultStatus, Neighbor, NotificationCategory,
     ReportFault, Role, UpdateFault,
@@ -154,7 +155,7 @@ pub async fn create_announcement(
             emit_notification(
                 tx,
                 NotificationCategory::Announcement,
-                notification(format!("announcement-{id}"), a.title.clone(), a.body.chars().take(200).collect(), id, "/announcements".into()),
+                notification(format!("announcement-{id}"), a.title.clone(), a.body.chars().take(200).collect(), id, resources::ANNOUNCEMENTS.link(&id.to_string())),
                 residents,
             );
             Ok(a)
@@ -243,7 +244,7 @@ pub async fn report_fault(
             emit_notification(
                 tx,
                 NotificationCategory::Fault,
-                notification(format!("fault-{id}-v1"), format!("New fault: {}", f.title), format!("Reported by {}", f.reporter_name), id, format!("/faults/{id}")),
+                notification(format!("fault-{id}-v1"), format!("New fault: {}", f.title), format!("Reported by {}", f.reporter_name), id, resources::FAULTS.link(&id.to_string())),
                 watchers,
             );
             Ok(f)
@@ -282,7 +283,7 @@ pub async fn update_fault(
             emit_notification(
                 tx,
                 NotificationCategory::Fault,
-                notification(format!("fault-{id}-v{}", f.version), format!("{}: {}", f.status.label(), f.title), format!("The fault is now {}", f.status.label().to_lowercase()), id, format!("/faults/{id}")),
+                notification(format!("fault-{id}-v{}", f.version), format!("{}: {}", f.status.label(), f.title), format!("The fault is now {}", f.status.label().to_lowercase()), id, resources::FAULTS.link(&id.to_string())),
                 watchers,
             );
             Ok(f)

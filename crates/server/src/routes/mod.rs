@@ -20,6 +20,8 @@ use axum::Router;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use ppt_protocol::resources::{ANNOUNCEMENTS, DOCUMENTS, FAULTS, MESSAGES, NEIGHBORS, VOTES};
+
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -87,33 +89,33 @@ impl<T: Serialize> IntoResponse for AppJson<T> {
     }
 }
 
-/// Every `/api/v1` route.
+/// Every `/api/v1` route; each resource's paths are its own ([`ppt_protocol::resources`]).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
-        .route("/messages", get(messages::list).post(messages::send))
+        .route(MESSAGES.path, get(messages::list).post(messages::send))
         .route("/messages/unread-count", get(messages::unread_count))
         .route("/messages/{id}/read", post(messages::mark_read))
         .route(
-            "/announcements",
+            ANNOUNCEMENTS.path,
             get(lists::announcements).post(lists::create_announcement),
         )
-        .route("/faults", get(lists::faults).post(lists::report_fault))
-        .route("/announcements/{id}", delete(deletes::announcement))
+        .route(FAULTS.path, get(lists::faults).post(lists::report_fault))
+        .route(&ANNOUNCEMENTS.item_path(), delete(deletes::announcement))
         .route(
-            "/faults/{id}",
+            &FAULTS.item_path(),
             patch(lists::update_fault).delete(deletes::fault),
         )
-        .route("/votes", get(votes::list).post(votes::open))
-        .route("/votes/{id}", delete(deletes::vote))
+        .route(VOTES.path, get(votes::list).post(votes::open))
+        .route(&VOTES.item_path(), delete(deletes::vote))
         .route("/votes/{id}/ballots", post(votes::cast))
-        .route("/documents", get(lists::documents))
-        .route("/documents/{id}", delete(deletes::document))
+        .route(DOCUMENTS.path, get(lists::documents))
+        .route(&DOCUMENTS.item_path(), delete(deletes::document))
         .route("/documents/{id}/file", get(documents::file))
-        .route("/neighbors", get(lists::neighbors))
+        .route(NEIGHBORS.path, get(lists::neighbors))
         .route(
             "/notification-preferences",
             get(preferences::get).put(preferences::put),

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use ppt_protocol::envelope::EntityAction;
+use ppt_protocol::resources::VOTES;
 use ppt_protocol::rest::{CastBallot, NotificationCategory, OpenVote, Role, Vote, VoteOption};
 use ppt_protocol::{EntityKind, Timestamp};
 use sqlx::AnyConnection;
@@ -179,7 +180,7 @@ pub async fn open(
             emit_notification(
                 tx,
                 NotificationCategory::Vote,
-                notification(format!("vote-{id}"), format!("New vote: {}", vote.title), "Cast your vote on the votes page.".into(), id, "/votes".into()),
+                notification(format!("vote-{id}"), format!("New vote: {}", vote.title), "Cast your vote on the votes page.".into(), id, VOTES.link(&id.to_string())),
                 residents,
             );
             Ok(vote)

@@ -16,6 +16,7 @@ mod lists;
 mod missed;
 mod neighbors;
 mod permissions;
+mod resources;
 mod sessions;
 mod static_files;
 mod writes;
