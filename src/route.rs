@@ -3,6 +3,7 @@
 //! nothing here imports them). yew-router's `Switch` shows the page for the address
 //! ([`crate::app`]), its `Link` and navigator go to one.
 
+use ppt_protocol::resources::{self, ResourceInfo};
 use yew_router::Routable;
 
 /// Every page of the app.
@@ -48,12 +49,12 @@ impl Route {
 
 /// The pages of the header's navigation, in its order (Messages has its own link, with the
 /// unread badge; Settings sits by the user's name).
-pub const NAVIGATION: [(Route, &str); 5] = [
-    (Route::Announcements, "Announcements"),
-    (Route::Faults, "Faults"),
-    (Route::Votes, "Votes"),
-    (Route::Documents, "Documents"),
-    (Route::Neighbors, "Neighbours"),
+pub const NAVIGATION: [(Route, &ResourceInfo); 5] = [
+    (Route::Announcements, &resources::ANNOUNCEMENTS.info),
+    (Route::Faults, &resources::FAULTS.info),
+    (Route::Votes, &resources::VOTES.info),
+    (Route::Documents, &resources::DOCUMENTS.info),
+    (Route::Neighbors, &resources::NEIGHBORS.info),
 ];
 
 /// One of every page, for tests that go through them all.

@@ -56,8 +56,8 @@ pub fn Header() -> Html {
             <Link<Route> to={Route::Messages} classes={classes!("nav-messages")}>{ "Messages" }{ unread_badge(unread) }</Link<Route>>
             <div class="header-menu" id="header-menu">
                 <nav class="app-nav" aria-label="Main">
-                    { for NAVIGATION.iter().map(|(route, label)| html! {
-                        <Link<Route> to={route.clone()}>{ *label }</Link<Route>>
+                    { for NAVIGATION.iter().map(|(route, resource)| html! {
+                        <Link<Route> to={route.clone()}>{ resource.label }</Link<Route>>
                     }) }
                 </nav>
                 <div class="header-user">

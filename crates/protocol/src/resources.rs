@@ -51,6 +51,10 @@ pub enum Creates {
 pub struct ResourceInfo {
     /// The first part of its query key and of its REST path: `"faults"`.
     pub name: &'static str,
+    /// What people call it, on the page, in the header and in the settings: `"Faults"`.
+    pub label: &'static str,
+    /// What it is for, in a few words (the dashboard's tile): `"Report and follow repairs"`.
+    pub blurb: &'static str,
     /// The REST path of the list under `/api/v1`: `"/faults"`.
     pub path: &'static str,
     /// The entity kind whose `entity:*` events make this list stale.
@@ -124,6 +128,8 @@ impl<T> Resource<T> {
 /// The building's announcements: managers post and delete them; everyone is notified.
 pub static ANNOUNCEMENTS: Resource<Announcement> = Resource::new(ResourceInfo {
     name: "announcements",
+    label: "Announcements",
+    blurb: "News from the management",
     path: "/announcements",
     entity: EntityKind::Announcement,
     category: Some(NotificationCategory::Announcement),
@@ -137,6 +143,8 @@ pub static ANNOUNCEMENTS: Resource<Announcement> = Resource::new(ResourceInfo {
 /// Faults residents report; the manager is notified and changes their status.
 pub static FAULTS: Resource<Fault> = Resource::new(ResourceInfo {
     name: "faults",
+    label: "Faults",
+    blurb: "Report and follow repairs",
     path: "/faults",
     entity: EntityKind::Fault,
     category: Some(NotificationCategory::Fault),
@@ -150,6 +158,8 @@ pub static FAULTS: Resource<Fault> = Resource::new(ResourceInfo {
 /// Votes managers open; residents cast ballots (`POST /votes/{id}/ballots`).
 pub static VOTES: Resource<Vote> = Resource::new(ResourceInfo {
     name: "votes",
+    label: "Votes",
+    blurb: "Decide together",
     path: "/votes",
     entity: EntityKind::Vote,
     category: Some(NotificationCategory::Vote),
@@ -163,6 +173,8 @@ pub static VOTES: Resource<Vote> = Resource::new(ResourceInfo {
 /// The building's documents (uploaded by the administration; managers delete them).
 pub static DOCUMENTS: Resource<Document> = Resource::new(ResourceInfo {
     name: "documents",
+    label: "Documents",
+    blurb: "House rules and reports",
     path: "/documents",
     entity: EntityKind::Document,
     category: None,
@@ -176,6 +188,8 @@ pub static DOCUMENTS: Resource<Document> = Resource::new(ResourceInfo {
 /// My messages: written into the inbox in place by `message:new`, announced by it too.
 pub static MESSAGES: Resource<Message> = Resource::new(ResourceInfo {
     name: "messages",
+    label: "Messages",
+    blurb: "Talk with your neighbours",
     path: "/messages",
     entity: EntityKind::Message,
     category: Some(NotificationCategory::Message),
@@ -189,6 +203,8 @@ pub static MESSAGES: Resource<Message> = Resource::new(ResourceInfo {
 /// Everyone in my building (changed by the administration): one answer, not paged.
 pub static NEIGHBORS: Resource<Neighbor> = Resource::new(ResourceInfo {
     name: "neighbors",
+    label: "Neighbours",
+    blurb: "Who lives here",
     path: "/neighbors",
     entity: EntityKind::Neighbor,
     category: None,

@@ -1,12 +1,13 @@
 //! The dashboard: a greeting and the way to every page.
 
+use ppt_protocol::resources;
 use yew::prelude::*;
 use yew_router::prelude::*;
 use yewdux::use_selector;
 
 use super::list_card::ListCard;
 use crate::hooks::use_query;
-use crate::route::Route;
+use crate::route::{Route, NAVIGATION};
 use crate::store::lists::ANNOUNCEMENTS;
 use crate::store::session::Session;
 
@@ -31,18 +32,9 @@ pub fn Dashboard() -> Html {
             .map(|u| u.building_name.clone())
             .unwrap_or_default()
     });
-    let tiles = [
-        (Route::Messages, "Messages", "Talk with your neighbours"),
-        (
-            Route::Announcements,
-            "Announcements",
-            "News from the management",
-        ),
-        (Route::Faults, "Faults", "Report and follow repairs"),
-        (Route::Votes, "Votes", "Decide together"),
-        (Route::Documents, "Documents", "House rules and reports"),
-        (Route::Neighbors, "Neighbours", "Who lives here"),
-    ];
+    // Messages, then the header's pages: each tile says what its resource is for.
+    let tiles = std::iter::once((Route::Messages, &resources::MESSAGES.info))
+        .chain(NAVIGATION.iter().map(|(route, r)| (route.clone(), *r)));
     html! {
         <section data-testid="dashboard">
             <h1>{ format!("Hello, {first_name}") }</h1>
@@ -50,10 +42,10 @@ pub fn Dashboard() -> Html {
                 <p class="muted" data-testid="building-name">{ (*building).clone() }</p>
             }
             <div class="tiles">
-                { for tiles.into_iter().map(|(route, title, text)| html! {
+                { for tiles.map(|(route, resource)| html! {
                     <Link<Route> to={route} classes={classes!("tile")}>
-                        <strong>{ title }</strong>
-                        <span class="muted">{ text }</span>
+                        <strong>{ resource.label }</strong>
+                        <span class="muted">{ resource.blurb }</span>
                     </Link<Route>>
                 }) }
             </div>

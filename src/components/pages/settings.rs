@@ -1,6 +1,7 @@
 //! Settings: notification preferences per category (toast, sound, browser), saved at once,
 //! and the one place that asks for browser-notification permission (from a click).
 
+use ppt_protocol::resources;
 use ppt_protocol::rest::{NotificationCategory, NotificationPreferences};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -11,13 +12,9 @@ use crate::browser::notifications;
 use crate::store::preferences::{Channel, Preferences, PreferencesAction};
 use crate::store::session::Session;
 
+/// A category is named as its resource is (`ppt_protocol::resources`).
 fn category_label(c: NotificationCategory) -> &'static str {
-    match c {
-        NotificationCategory::Message => "Messages",
-        NotificationCategory::Announcement => "Announcements",
-        NotificationCategory::Fault => "Faults",
-        NotificationCategory::Vote => "Votes",
-    }
+    resources::for_category(c).map_or(c.as_str(), |r| r.label)
 }
 
 fn channel_name(c: Channel) -> &'static str {
