@@ -13,7 +13,6 @@ use std::time::Duration;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::Migrator;
 use sqlx::AnyPool;
 use sqlx::{Executor, Row};
 
@@ -106,10 +105,7 @@ pub async fn open(target: &str, settings: PoolSettings, demo: bool) -> Result<Op
     if backend == Backend::Sqlite && is_legacy_sqlite(&pool).await? {
         return Err(OpenError::Legacy(target.to_owned()));
     }
-    Migrator::new(backend.migrations())
-        .await?
-        .run(&pool)
-        .await?;
+    backend.migrator().run(&pool).await?;
     if backend == Backend::Sqlite {
         // The write-ahead log and its index exist now: the same for them.
         owner_only(target)?;
