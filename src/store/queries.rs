@@ -4,64 +4,115 @@
 //! updated" chip). Freshness (stale, in flight, which events the data reflects) is the
 //! scheduler's alone ([`ppt_realtime::invalidation`]); this store only holds results.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, UnreadCount, Vote};
+use ppt_protocol::resources::Item;
+use ppt_protocol::rest::UnreadCount;
 use ppt_protocol::QueryKey;
 use yewdux::{Reducer, Store};
 
 use super::messages::{self, Inbox, MessageWrite};
 use crate::api::ApiError;
 
-/// Data of one query, typed per list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Data of one query: a resource's list (any item type, [`AnyList`]), the inbox, or the
+/// unread total. A new resource's list needs nothing here.
+#[derive(Debug, Clone)]
 pub enum QueryData {
-    Announcements(Rc<Vec<Announcement>>),
-    Faults(Rc<Vec<Fault>>),
-    Votes(Rc<Vec<Vote>>),
-    Documents(Rc<Vec<Document>>),
-    Neighbors(Rc<Vec<Neighbor>>),
+    List(Rc<dyn AnyList>),
     Inbox(Rc<Inbox>),
     Unread(Rc<UnreadCount>),
 }
+
+/// A list of some resource's items, whatever their type: what the store asks of it.
+pub trait AnyList: std::fmt::Debug {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Entity id and version of each item that has one, for the stale-event rule.
+    fn versions(&self) -> Vec<(String, u64)>;
+    /// Whether `other` is a list of the same type with the same items.
+    fn same(&self, other: &dyn AnyList) -> bool;
+    fn as_any(&self) -> &dyn Any;
+    fn into_any(self: Rc<Self>) -> Rc<dyn Any>;
+}
+
+impl<T: Item> AnyList for Vec<T> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn versions(&self) -> Vec<(String, u64)> {
+        self.iter()
+            .filter_map(|i| Some((i.id().to_owned(), i.version()?)))
+            .collect()
+    }
+    fn same(&self, other: &dyn AnyList) -> bool {
+        other.as_any().downcast_ref::<Vec<T>>() == Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn into_any(self: Rc<Self>) -> Rc<dyn Any> {
+        self
+    }
+}
+
+impl PartialEq for QueryData {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (QueryData::List(a), QueryData::List(b)) => a.same(&**b),
+            (QueryData::Inbox(a), QueryData::Inbox(b)) => a == b,
+            (QueryData::Unread(a), QueryData::Unread(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for QueryData {}
 
 /// A type that can be held in the query store.
 pub trait QueryValue: serde::de::DeserializeOwned + PartialEq + 'static {
     fn wrap(self) -> QueryData;
     fn unwrap(data: &QueryData) -> Option<Rc<Self>>;
-    /// Entity id and version of each item, for the stale-event rule.
-    fn versions(&self) -> Vec<(String, u64)> {
-        Vec::new()
+}
+
+impl<T: Item + serde::de::DeserializeOwned> QueryValue for Vec<T> {
+    fn wrap(self) -> QueryData {
+        QueryData::List(Rc::new(self))
+    }
+    fn unwrap(data: &QueryData) -> Option<Rc<Self>> {
+        match data {
+            QueryData::List(v) => v.clone().into_any().downcast::<Vec<T>>().ok(),
+            _ => None,
+        }
     }
 }
 
-macro_rules! query_value {
-    ($t:ty, $variant:ident $(, $item:ident => $version:expr)?) => {
-        impl QueryValue for $t {
-            fn wrap(self) -> QueryData {
-                QueryData::$variant(Rc::new(self))
-            }
-            fn unwrap(data: &QueryData) -> Option<Rc<Self>> {
-                match data {
-                    QueryData::$variant(v) => Some(v.clone()),
-                    _ => None,
-                }
-            }
-            $(fn versions(&self) -> Vec<(String, u64)> {
-                self.iter().map(|$item| ($item.id.clone(), $version)).collect()
-            })?
+impl QueryValue for Inbox {
+    fn wrap(self) -> QueryData {
+        QueryData::Inbox(Rc::new(self))
+    }
+    fn unwrap(data: &QueryData) -> Option<Rc<Self>> {
+        match data {
+            QueryData::Inbox(v) => Some(v.clone()),
+            _ => None,
         }
-    };
+    }
 }
 
-query_value!(Vec<Announcement>, Announcements, a => a.version);
-query_value!(Vec<Fault>, Faults, f => f.version);
-query_value!(Vec<Vote>, Votes, v => v.version);
-query_value!(Vec<Document>, Documents);
-query_value!(Vec<Neighbor>, Neighbors);
-query_value!(Inbox, Inbox);
-query_value!(UnreadCount, Unread);
+impl QueryValue for UnreadCount {
+    fn wrap(self) -> QueryData {
+        QueryData::Unread(Rc::new(self))
+    }
+    fn unwrap(data: &QueryData) -> Option<Rc<Self>> {
+        match data {
+            QueryData::Unread(v) => Some(v.clone()),
+            _ => None,
+        }
+    }
+}
 
 impl QueryData {
     pub fn is_empty(&self) -> bool {
@@ -71,11 +122,7 @@ impl QueryData {
     /// How many items it holds (1 for a single answer).
     pub fn len(&self) -> usize {
         match self {
-            QueryData::Announcements(v) => v.len(),
-            QueryData::Faults(v) => v.len(),
-            QueryData::Votes(v) => v.len(),
-            QueryData::Documents(v) => v.len(),
-            QueryData::Neighbors(v) => v.len(),
+            QueryData::List(v) => v.len(),
             QueryData::Inbox(v) => v.list.len(),
             QueryData::Unread(_) => 1,
         }
@@ -84,11 +131,7 @@ impl QueryData {
     /// Entity versions held, whatever the type.
     pub fn versions(&self) -> Vec<(String, u64)> {
         match self {
-            QueryData::Announcements(v) => v.versions(),
-            QueryData::Faults(v) => v.versions(),
-            QueryData::Votes(v) => v.versions(),
-            QueryData::Documents(v) => v.versions(),
-            QueryData::Neighbors(v) => v.versions(),
+            QueryData::List(v) => v.versions(),
             QueryData::Inbox(_) | QueryData::Unread(_) => Vec::new(),
         }
     }
@@ -306,6 +349,27 @@ mod tests {
         assert!(<Vec<Fault>>::unwrap(&data).is_some());
         assert!(<Vec<Document>>::unwrap(&data).is_none());
         assert_eq!(data.versions(), vec![("1".to_string(), 1)]);
+    }
+
+    /// Lists of any item type are held alike: equal only to a list of the same type and
+    /// items, versions only where the items have them.
+    #[test]
+    fn any_resource_list_is_held() {
+        let open = faults(FaultStatus::Open);
+        let docs = vec![Document {
+            id: "1".into(),
+            title: "Rules".into(),
+            url: "/d/1".into(),
+            uploaded_at: Timestamp::default(),
+        }]
+        .wrap();
+        assert_ne!(open, docs);
+        assert_eq!(open, open.clone());
+        assert_ne!(open, faults(FaultStatus::Resolved));
+        assert_eq!(docs.len(), 1);
+        assert!(docs.versions().is_empty());
+        assert!(<Vec<Document>>::unwrap(&docs).is_some());
+        assert_ne!(Vec::<Document>::new().wrap(), Vec::<Fault>::new().wrap());
     }
 
     /// Data written in place (an optimistic update) shows at once, and the snapshot taken

@@ -22,41 +22,8 @@ impl Timestamp {
     }
 }
 
-/// Which kind of record an `entity:*` event is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EntityKind {
-    Announcement,
-    Fault,
-    Vote,
-    Document,
-    Message,
-    Neighbor,
-}
-
-impl EntityKind {
-    /// Every kind, in the contract's order.
-    pub const ALL: [EntityKind; 6] = [
-        EntityKind::Announcement,
-        EntityKind::Fault,
-        EntityKind::Vote,
-        EntityKind::Document,
-        EntityKind::Message,
-        EntityKind::Neighbor,
-    ];
-
-    /// The name used on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntityKind::Announcement => "announcement",
-            EntityKind::Fault => "fault",
-            EntityKind::Vote => "vote",
-            EntityKind::Document => "document",
-            EntityKind::Message => "message",
-            EntityKind::Neighbor => "neighbor",
-        }
-    }
-}
+/// Which kind of record an `entity:*` event is about: one per resource, declared with them.
+pub use crate::resources::EntityKind;
 
 /// `message:new`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -31,9 +31,46 @@
 use std::marker::PhantomData;
 use std::ops::Deref;
 
-use crate::envelope::EntityKind;
+use serde::{Deserialize, Serialize};
+
 use crate::query::QueryKey;
 use crate::rest::{Announcement, Document, Fault, Message, Neighbor, NotificationCategory, Vote};
+
+/// Which kind of record an `entity:*` event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    Announcement,
+    Fault,
+    Vote,
+    Document,
+    Message,
+    Neighbor,
+}
+
+impl EntityKind {
+    /// Every kind, in the contract's order.
+    pub const ALL: [EntityKind; 6] = [
+        EntityKind::Announcement,
+        EntityKind::Fault,
+        EntityKind::Vote,
+        EntityKind::Document,
+        EntityKind::Message,
+        EntityKind::Neighbor,
+    ];
+
+    /// The name used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Announcement => "announcement",
+            EntityKind::Fault => "fault",
+            EntityKind::Vote => "vote",
+            EntityKind::Document => "document",
+            EntityKind::Message => "message",
+            EntityKind::Neighbor => "neighbor",
+        }
+    }
+}
 
 /// What a create (`POST {path}`, or a `POST` under one of its items) does to the lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +139,43 @@ impl ResourceInfo {
     }
 }
 
+/// An item of a resource's list: its id, and its version where it has one (a change's
+/// `entity:*` event carries the version, so an event older than the data held is ignored).
+pub trait Item: std::fmt::Debug + Clone + PartialEq + 'static {
+    fn id(&self) -> &str;
+    fn version(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// An item type with versions, the one line each resource adds.
+macro_rules! item {
+    ($t:ty) => {
+        impl Item for $t {
+            fn id(&self) -> &str {
+                &self.id
+            }
+        }
+    };
+    ($t:ty, versioned) => {
+        impl Item for $t {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn version(&self) -> Option<u64> {
+                Some(self.version)
+            }
+        }
+    };
+}
+
+item!(Announcement, versioned);
+item!(Fault, versioned);
+item!(Vote, versioned);
+item!(Document);
+item!(Message);
+item!(Neighbor);
+
 /// A resource with its item type: what the app's typed queries are built from.
 #[derive(Debug)]
 pub struct Resource<T> {
@@ -116,7 +190,7 @@ impl<T> Deref for Resource<T> {
     }
 }
 
-impl<T> Resource<T> {
+impl<T: Item> Resource<T> {
     const fn new(info: ResourceInfo) -> Self {
         Resource {
             info,

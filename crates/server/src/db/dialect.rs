@@ -226,7 +226,9 @@ mod tests {
         sqlx::any::install_default_drivers();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.sqlite3").display().to_string();
-        let pool = sqlx::AnyPool::connect(&Backend::Sqlite.url(&path)).await.unwrap();
+        let pool = sqlx::AnyPool::connect(&Backend::Sqlite.url(&path))
+            .await
+            .unwrap();
         let by_hand: Vec<Migration> = Backend::Sqlite
             .migrator()
             .iter()
