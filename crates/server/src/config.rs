@@ -98,7 +98,8 @@ pub struct Config {
     /// Limits on creates per user and kind, comma-separated `KIND=N/PERIOD` (N at once, then
     /// one every PERIOD/N; PERIOD s, min or h, maybe with a number: 10s) or `KIND=off`; KIND is messages, faults,
     /// announcements, votes, ballots or all. Kinds not named keep their defaults
-    /// (messages=30/min, faults=10/min, announcements=10/min, votes=10/min, ballots=30/min);
+    /// (messages=30/min, faults=10/min, announcements=10/min, votes=10/min, ballots=30/min,
+    /// 10/min for any other kind);
     /// `off` lifts every limit. Past a limit a create is answered 429 `rate_limited`.
     #[arg(
         long = "create-limit",

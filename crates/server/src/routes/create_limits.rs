@@ -17,43 +17,44 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use ppt_protocol::resources::{Creates, ResourceInfo, RESOURCES};
 
 use crate::error::AppError;
 
-/// What a create makes, each limited on its own.
+/// What a create makes, each limited on its own: a resource that creates
+/// ([`ppt_protocol::resources`]: `messages`, `faults`, ...), or a ballot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CreateKind {
-    Messages,
-    Faults,
-    Announcements,
-    Votes,
-    Ballots,
-}
+pub struct CreateKind(&'static str);
 
 impl CreateKind {
-    pub const ALL: [CreateKind; 5] = [
-        CreateKind::Messages,
-        CreateKind::Faults,
-        CreateKind::Announcements,
-        CreateKind::Votes,
-        CreateKind::Ballots,
-    ];
+    /// A ballot cast in a vote (`POST /votes/{id}/ballots`).
+    pub const BALLOTS: CreateKind = CreateKind("ballots");
+
+    /// Creates of a resource's items.
+    pub const fn of(resource: &'static ResourceInfo) -> CreateKind {
+        CreateKind(resource.name)
+    }
+
+    /// Every kind: each resource that creates, and ballots.
+    pub fn all() -> Vec<CreateKind> {
+        RESOURCES
+            .iter()
+            .filter(|r| r.creates != Creates::Nothing)
+            .map(|r| CreateKind::of(r))
+            .chain([CreateKind::BALLOTS])
+            .collect()
+    }
 
     /// Its name in `--create-limit` and in the 429's message.
     pub fn name(self) -> &'static str {
-        match self {
-            CreateKind::Messages => "messages",
-            CreateKind::Faults => "faults",
-            CreateKind::Announcements => "announcements",
-            CreateKind::Votes => "votes",
-            CreateKind::Ballots => "ballots",
-        }
+        self.0
     }
 }
 
 /// The limits when `--create-limit` names none: generous for a person, tight for a script.
+/// A kind not named (a new resource's) has the first, `all`.
 pub const DEFAULTS: &str =
-    "messages=30/min,faults=10/min,announcements=10/min,votes=10/min,ballots=30/min";
+    "all=10/min,messages=30/min,faults=10/min,announcements=10/min,votes=10/min,ballots=30/min";
 
 /// A rate: `count` creates per `period`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,13 +79,17 @@ impl FromStr for CreateLimit {
         let kind = match kind.trim() {
             "all" => None,
             k => Some(
-                CreateKind::ALL
+                CreateKind::all()
                     .into_iter()
                     .find(|c| c.name() == k)
                     .ok_or_else(|| {
                         format!(
                             "unknown kind {k:?} in {s:?}: one of all, {}",
-                            CreateKind::ALL.map(CreateKind::name).join(", ")
+                            CreateKind::all()
+                                .into_iter()
+                                .map(CreateKind::name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )
                     })?,
             ),
@@ -143,7 +148,7 @@ pub fn resolve(given: &[CreateLimit]) -> HashMap<CreateKind, Option<Rate>> {
                 rates.insert(kind, limit.rate);
             }
             None => {
-                for kind in CreateKind::ALL {
+                for kind in CreateKind::all() {
                     rates.insert(kind, limit.rate);
                 }
             }
@@ -194,6 +199,11 @@ impl CreateLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ppt_protocol::resources;
+
+    const MESSAGES: CreateKind = CreateKind::of(&resources::MESSAGES.info);
+    const FAULTS_K: CreateKind = CreateKind::of(&resources::FAULTS.info);
+    const VOTES_K: CreateKind = CreateKind::of(&resources::VOTES.info);
 
     fn parse(s: &str) -> Result<CreateLimit, String> {
         s.parse()
@@ -205,7 +215,7 @@ mod tests {
         assert_eq!(
             parse("messages=60/min").unwrap(),
             CreateLimit {
-                kind: Some(CreateKind::Messages),
+                kind: Some(MESSAGES),
                 rate: Some(Rate {
                     count: 60,
                     period: Duration::from_secs(60)
@@ -244,14 +254,14 @@ mod tests {
     #[test]
     fn given_limits_override_the_defaults() {
         let all = resolve(&[]);
-        assert!(CreateKind::ALL.iter().all(|k| all[k].is_some()));
+        assert!(CreateKind::all().iter().all(|k| all[k].is_some()));
         let some = resolve(&[parse("messages=2/s").unwrap()]);
-        assert_eq!(some[&CreateKind::Messages].unwrap().count, 2);
-        assert_eq!(some[&CreateKind::Faults], all[&CreateKind::Faults]);
+        assert_eq!(some[&MESSAGES].unwrap().count, 2);
+        assert_eq!(some[&FAULTS_K], all[&FAULTS_K]);
         let none = resolve(&[parse("off").unwrap()]);
-        assert!(CreateKind::ALL.iter().all(|k| none[k].is_none()));
+        assert!(CreateKind::all().iter().all(|k| none[k].is_none()));
         let one = resolve(&[parse("off").unwrap(), parse("faults=1/min").unwrap()]);
-        assert!(one[&CreateKind::Faults].is_some() && one[&CreateKind::Votes].is_none());
+        assert!(one[&FAULTS_K].is_some() && one[&VOTES_K].is_none());
     }
 
     /// `N` at once per user and kind, then refused with a wait; others are not affected.
@@ -259,9 +269,9 @@ mod tests {
     fn a_burst_then_refused() {
         let limits = CreateLimits::new(&[parse("messages=3/min").unwrap()]);
         for _ in 0..3 {
-            limits.check(CreateKind::Messages, 1).unwrap();
+            limits.check(MESSAGES, 1).unwrap();
         }
-        match limits.check(CreateKind::Messages, 1) {
+        match limits.check(MESSAGES, 1) {
             Err(AppError::Limited("messages", wait)) => {
                 assert!(
                     wait > Duration::ZERO && wait <= Duration::from_secs(20),
@@ -270,11 +280,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        limits.check(CreateKind::Messages, 2).unwrap();
-        limits.check(CreateKind::Faults, 1).unwrap();
+        limits.check(MESSAGES, 2).unwrap();
+        limits.check(FAULTS_K, 1).unwrap();
         let unlimited = CreateLimits::new(&[parse("off").unwrap()]);
         for _ in 0..1000 {
-            unlimited.check(CreateKind::Messages, 1).unwrap();
+            unlimited.check(MESSAGES, 1).unwrap();
         }
     }
 }

@@ -130,7 +130,7 @@ pub async fn create_announcement(
     let body = text_field("body", &req.body, MAX_TEXT)?;
     let call = idempotency::Call::new(
         auth.id,
-        CreateKind::Announcements,
+        CreateKind::of(&resources::ANNOUNCEMENTS),
         key,
         rid,
         "POST /announcements",
@@ -224,7 +224,14 @@ pub async fn report_fault(
 ) -> AppResult<Response> {
     let title = text_field("title", &req.title, MAX_TITLE)?;
     let description = text_field("description", &req.description, MAX_TEXT)?;
-    let call = idempotency::Call::new(auth.id, CreateKind::Faults, key, rid, "POST /faults", &req)?;
+    let call = idempotency::Call::new(
+        auth.id,
+        CreateKind::of(&resources::FAULTS),
+        key,
+        rid,
+        "POST /faults",
+        &req,
+    )?;
     idempotency::create(&state, call, StatusCode::CREATED, move |tx| Box::pin(async move {
             let now = now_ts();
             let id: i64 = sqlx::query(

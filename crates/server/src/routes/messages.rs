@@ -6,6 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use ppt_protocol::envelope::{EntityAction, EntityChange, MessageNew, MessageRead};
+use ppt_protocol::resources;
 use ppt_protocol::rest::{Message, ReadReceipt, SendMessageRequest, UnreadCount};
 use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
 use sqlx::any::AnyRow;
@@ -107,7 +108,7 @@ pub async fn send(
     }
     let call = idempotency::Call::new(
         auth.id,
-        CreateKind::Messages,
+        CreateKind::of(&resources::MESSAGES),
         key,
         rid,
         "POST /messages",

@@ -161,7 +161,14 @@ pub async fn open(
             format!("a vote needs 2 to {MAX_OPTIONS} options"),
         ));
     }
-    let call = idempotency::Call::new(auth.id, CreateKind::Votes, key, rid, "POST /votes", &req)?;
+    let call = idempotency::Call::new(
+        auth.id,
+        CreateKind::of(&VOTES),
+        key,
+        rid,
+        "POST /votes",
+        &req,
+    )?;
     idempotency::create(&state, call, StatusCode::CREATED, move |tx| Box::pin(async move {
             let id: i64 = sqlx::query(
                 "INSERT INTO votes (building_id, title, options, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -202,7 +209,7 @@ pub async fn cast(
     }
     let call = idempotency::Call::new(
         auth.id,
-        CreateKind::Ballots,
+        CreateKind::BALLOTS,
         key,
         rid,
         &format!("POST /votes/{id}/ballots"),
