@@ -1,12 +1,14 @@
 //! The diagnostics panel (`diagnostics`), one click from the connection status: the
 //! connection's state, which tab holds the socket, the round trip, where the app stands in
-//! the event log, what reconnection and catch-up have done, and the outbox; with "Copy" to
+//! the event log, what reconnection and catch-up have done, the events applied while it is
+//! open (`diagnostics-applied`, their ids in `data-ids`), and the outbox; with "Copy" to
 //! put it on the clipboard as plain text for support.
 
+use ppt_protocol::Envelope;
 use yew::prelude::*;
 use yewdux::{use_selector, use_store_value};
 
-use crate::hooks::use_websocket;
+use crate::hooks::{use_event, use_websocket};
 use crate::store::diagnostics::LiveDiagnostics;
 use crate::store::outbox::OutboxView;
 use ppt_realtime::tabs::Leadership;
@@ -83,6 +85,37 @@ fn copy(text: &str) {
     }
 }
 
+/// The events this tab applied while the panel is open (ids, oldest first; the last
+/// [`SEEN_KEPT`]) and the type of the newest.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Seen {
+    count: u64,
+    ids: std::collections::VecDeque<u64>,
+    last: Option<String>,
+}
+
+/// How many ids the panel keeps.
+const SEEN_KEPT: usize = 200;
+
+impl Reducible for Seen {
+    type Action = Envelope;
+    fn reduce(self: std::rc::Rc<Self>, e: Envelope) -> std::rc::Rc<Self> {
+        let mut s = std::rc::Rc::unwrap_or_clone(self);
+        s.count += 1;
+        if let Some(id) = e.id {
+            s.ids.push_back(id);
+            if s.ids.len() > SEEN_KEPT {
+                s.ids.pop_front();
+            }
+        }
+        s.last = Some(match e.id {
+            Some(id) => format!("#{id} {}", e.event.event_type()),
+            None => e.event.event_type().to_owned(),
+        });
+        s.into()
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct DiagnosticsPanelProps {
     pub on_close: Callback<()>,
@@ -95,7 +128,26 @@ pub fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
     let live = use_store_value::<LiveDiagnostics>();
     let outbox = *use_selector(|o: &OutboxView| o.items.len());
     let copied = use_state(|| false);
-    let rows = rows(&ws, &live, outbox);
+    // Every event this tab applies, however it came (use_event's own test in the browser).
+    let seen = use_reducer(Seen::default);
+    {
+        let seen = seen.dispatcher();
+        use_event::<Envelope>(Callback::from(move |e| seen.dispatch(e)));
+    }
+    let mut rows = rows(&ws, &live, outbox);
+    rows.push((
+        "Applied while open",
+        match &seen.last {
+            Some(last) => format!("{} (last {last})", seen.count),
+            None => "0".into(),
+        },
+    ));
+    let seen_ids = seen
+        .ids
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let report = std::iter::once("ppt-web connection report".to_owned())
         .chain(rows.iter().map(|(k, v)| format!("{k}: {v}")))
         .collect::<Vec<_>>()
@@ -110,7 +162,7 @@ pub fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
     let on_close = props.on_close.reform(|_: MouseEvent| ());
     html! {
         <section class="diagnostics card" data-testid="diagnostics" aria-label="Connection details">
-            <dl>
+            <dl data-testid="diagnostics-applied" data-ids={seen_ids}>
                 { for rows.into_iter().map(|(k, v)| html! {
                     <><dt>{ k }</dt><dd data-row={k}>{ v }</dd></>
                 }) }

@@ -16,7 +16,7 @@ use yewdux::{use_dispatch, use_store, Dispatch};
 
 use crate::browser::clock::now_ms;
 use crate::config::{self, realtime_config};
-use crate::hooks::{use_query_client, QueryClient, WsContext};
+use crate::hooks::{use_query_client, AppliedEvents, QueryClient, WsContext};
 use crate::store::lists;
 use crate::store::messages::MessageWrite;
 use crate::store::outbox::OutboxView;
@@ -218,11 +218,14 @@ pub fn WebSocketProvider(props: &WebSocketProviderProps) -> Html {
             set_leadership.set(link.leadership());
         });
     }
+    // One for the provider's life: `use_event` listeners stay subscribed across renders.
+    let events = use_state(AppliedEvents::default);
     let ctx = WsContext {
         status: (*status).clone(),
         leadership: *leadership,
         service: Some(parts.service.clone()),
         tabs: Some(parts.link.clone()),
+        events: (*events).clone(),
     };
     html! {
         <ContextProvider<WsContext> context={ctx}>

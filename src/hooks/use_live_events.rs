@@ -17,7 +17,9 @@ use yewdux::{use_dispatch, use_selector, Dispatch};
 use crate::api;
 use crate::browser;
 use crate::browser::clock::now_ms;
-use crate::hooks::{use_query_client, use_websocket, use_ws_subscription, QueryClient};
+use crate::hooks::{
+    use_query_client, use_websocket, use_ws_subscription, AppliedEvents, QueryClient,
+};
 use crate::store::diagnostics::LiveDiagnostics;
 use crate::store::lists::{MESSAGES, UNREAD};
 use crate::store::messages::MessageWrite;
@@ -49,6 +51,8 @@ struct Ctx {
     client: Option<QueryClient>,
     /// The other tabs: what this tab relays when it leads, and what it follows.
     tabs: Option<TabLink>,
+    /// Where the events this tab applied go, for `use_event`.
+    events: AppliedEvents,
     open: Callback<String>,
 }
 
@@ -72,6 +76,7 @@ pub fn use_live_events() {
         diagnostics: use_dispatch::<LiveDiagnostics>(),
         client: use_query_client(),
         tabs: ws.tabs.clone(),
+        events: ws.events.clone(),
         open: Callback::from(move |link: String| {
             if let Some(n) = &navigator {
                 n.push(&crate::route::Route::from_link(&link));
@@ -246,6 +251,8 @@ impl Ctx {
         if let (false, Some(tabs)) = (out.relay.is_empty(), &self.tabs) {
             tabs.relay(out.relay);
         }
+        // After the stores took the data: a listener reads them as the event left them.
+        self.events.publish(&out.applied);
         if !out.toasts.is_empty() {
             self.toasts.apply(ToastAction::PushMany(out.toasts));
         }

@@ -92,7 +92,8 @@ impl QueryClient {
                     pages: list.pages,
                 },
             );
-            inner.scheduler.mounted(&key)
+            inner.scheduler.set_stale_time(&key, list.stale_time_ms);
+            inner.scheduler.mounted(&key, now_ms())
         };
         self.run(cmds);
     }
@@ -331,7 +332,10 @@ impl QueryClient {
                         now: now_ms(),
                         foreign,
                     });
-                    this.inner.borrow_mut().scheduler.fetched(&key, versions)
+                    this.inner
+                        .borrow_mut()
+                        .scheduler
+                        .fetched(&key, versions, now_ms())
                 }
                 Err(error) => {
                     this.queries.apply(QueriesAction::Failed {

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::AppliedEvents;
 use crate::ws::{Batch, TabLink, WsService};
 use ppt_realtime::tabs::Leadership;
 use ppt_realtime::{ConnectionState, StatusView};
@@ -21,6 +22,8 @@ pub struct WsContext {
     pub service: Option<WsService>,
     /// This tab's link to the browser's other tabs; `None` outside a provider.
     pub tabs: Option<TabLink>,
+    /// The events this tab applies, for `use_event`.
+    pub events: AppliedEvents,
 }
 
 impl Default for WsContext {
@@ -30,6 +33,7 @@ impl Default for WsContext {
             leadership: Leadership::Idle,
             service: None,
             tabs: None,
+            events: AppliedEvents::default(),
         }
     }
 }

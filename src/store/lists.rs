@@ -19,6 +19,9 @@ pub struct ListQuery<T> {
     pub path: &'static str,
     /// A list the server hands out in pages (`limit`, `before`), newest first.
     pub pages: Option<Pages>,
+    /// How long its data counts as fresh for a newly shown page (TanStack Query's
+    /// `staleTime`); `None`: until an event or a change of mine makes it stale.
+    pub stale_time_ms: Option<u64>,
     _value: PhantomData<fn() -> T>,
 }
 
@@ -81,6 +84,7 @@ impl<T: QueryValue> ListQuery<T> {
             key: Key::Resource(resource.info.name),
             path: resource.info.path,
             pages,
+            stale_time_ms: None,
             _value: PhantomData,
         }
     }
@@ -91,6 +95,7 @@ impl<T: QueryValue> ListQuery<T> {
             key: Key::Resource(resource.info.name),
             path: resource.info.path,
             pages: Some(pages),
+            stale_time_ms: None,
             _value: PhantomData,
         }
     }
@@ -101,6 +106,7 @@ impl<T: QueryValue> ListQuery<T> {
             key: Key::Parts(key),
             path,
             pages: None,
+            stale_time_ms: None,
             _value: PhantomData,
         }
     }

@@ -14,6 +14,7 @@ mod proxy;
 mod accessibility;
 mod cluster;
 mod connection;
+mod events_hook;
 mod live_data;
 mod live_for_everyone;
 mod login;

@@ -305,3 +305,86 @@ impl<'de> Deserialize<'de> for Envelope {
         })
     }
 }
+
+/// An event a component can ask for by its type (the app's `use_event::<E>`): taken out of
+/// an applied envelope when it is one. [`Envelope`] and [`ServerEvent`] take every event.
+pub trait Event: Clone + 'static {
+    fn from_envelope(envelope: &Envelope) -> Option<Self>;
+}
+
+impl Event for Envelope {
+    fn from_envelope(envelope: &Envelope) -> Option<Self> {
+        Some(envelope.clone())
+    }
+}
+
+impl Event for ServerEvent {
+    fn from_envelope(envelope: &Envelope) -> Option<Self> {
+        Some(envelope.event.clone())
+    }
+}
+
+impl Event for MessageNew {
+    fn from_envelope(envelope: &Envelope) -> Option<Self> {
+        match &envelope.event {
+            ServerEvent::MessageNew(m) => Some(m.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl Event for MessageRead {
+    fn from_envelope(envelope: &Envelope) -> Option<Self> {
+        match &envelope.event {
+            ServerEvent::MessageRead(m) => Some(m.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl Event for NotificationPreferences {
+    fn from_envelope(envelope: &Envelope) -> Option<Self> {
+        match &envelope.event {
+            ServerEvent::PreferencesUpdated(p) => Some(p.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// A `notification:*` event, with its category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notified {
+    pub category: NotificationCategory,
+    pub notification: Notification,
+}
+
+impl Event for Notified {
+    fn from_envelope(envelope: &Envelope) -> Option<Self> {
+        match &envelope.event {
+            ServerEvent::Notification(category, n) => Some(Notified {
+                category: *category,
+                notification: n.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// An `entity:*` event: what happened to which record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityEvent {
+    pub action: EntityAction,
+    pub change: EntityChange,
+}
+
+impl Event for EntityEvent {
+    fn from_envelope(envelope: &Envelope) -> Option<Self> {
+        match &envelope.event {
+            ServerEvent::Entity(action, change) => Some(EntityEvent {
+                action: *action,
+                change: change.clone(),
+            }),
+            _ => None,
+        }
+    }
+}

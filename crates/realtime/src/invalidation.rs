@@ -89,6 +89,11 @@ struct KeyState {
     versions: HashMap<String, u64>,
     /// Fetches failed in a row.
     failures: u32,
+    /// When the data held was fetched.
+    fetched_at: Option<u64>,
+    /// How long fetched data counts as fresh for a mount (TanStack Query's `staleTime`);
+    /// `None`: until an event or a change of mine says otherwise (the live stream keeps it).
+    stale_time: Option<u64>,
 }
 
 /// Per-key refetch state.
@@ -113,11 +118,23 @@ impl Scheduler {
         self.last_event = Some(self.last_event.map_or(id, |l| l.max(id)));
     }
 
-    /// A component shows `key`: fetch if there is no data or it is stale.
-    pub fn mounted(&mut self, key: &QueryKey) -> Vec<QueryCommand> {
+    /// How long `key`'s data counts as fresh after its fetch, for a mount: past it, the next
+    /// component to show it refetches (`None`, the default: only events and my own changes
+    /// make it stale).
+    pub fn set_stale_time(&mut self, key: &QueryKey, ms: Option<u64>) {
+        self.keys.entry(key.clone()).or_default().stale_time = ms;
+    }
+
+    /// A component shows `key` at `now`: fetch if there is no data, it is stale, or it is
+    /// older than its stale time.
+    pub fn mounted(&mut self, key: &QueryKey, now: u64) -> Vec<QueryCommand> {
         let s = self.keys.entry(key.clone()).or_default();
         s.observers += 1;
-        if (!s.has_data || s.stale) && !s.in_flight {
+        let old = match (s.stale_time, s.fetched_at) {
+            (Some(ms), Some(at)) => now.saturating_sub(at) >= ms,
+            _ => false,
+        };
+        if (!s.has_data || s.stale || old) && !s.in_flight {
             let foreign = std::mem::take(&mut s.foreign);
             return vec![self.start(key, foreign)];
         }
@@ -227,11 +244,17 @@ impl Scheduler {
         out
     }
 
-    /// A fetch finished with data holding these entity versions.
-    pub fn fetched(&mut self, key: &QueryKey, versions: Vec<(String, u64)>) -> Vec<QueryCommand> {
+    /// A fetch finished at `now` with data holding these entity versions.
+    pub fn fetched(
+        &mut self,
+        key: &QueryKey,
+        versions: Vec<(String, u64)>,
+        now: u64,
+    ) -> Vec<QueryCommand> {
         let Some(s) = self.keys.get_mut(key) else {
             return Vec::new();
         };
+        s.fetched_at = Some(now);
         s.in_flight = false;
         s.has_data = true;
         s.failures = 0;
@@ -332,8 +355,8 @@ mod tests {
     /// A scheduler with `faults` on screen and loaded.
     fn loaded() -> Scheduler {
         let mut s = Scheduler::new(QueryConfig::default());
-        assert_eq!(fetches(&s.mounted(&k(&["faults"]))), 1);
-        s.fetched(&k(&["faults"]), vec![("1".into(), 1)]);
+        assert_eq!(fetches(&s.mounted(&k(&["faults"]), 0)), 1);
+        s.fetched(&k(&["faults"]), vec![("1".into(), 1)], 0);
         s
     }
 
@@ -343,23 +366,23 @@ mod tests {
     fn prefetch_is_shared_and_a_change_during_it_is_kept() {
         let key = k(&["faults"]);
         let mut s = Scheduler::new(QueryConfig::default());
-        assert_eq!(fetches(&s.mounted(&key)), 1);
+        assert_eq!(fetches(&s.mounted(&key, 0)), 1);
         s.unmounted(&key);
         // The page mounts while the prefetch is in flight: no second request.
-        assert_eq!(fetches(&s.mounted(&key)), 0);
-        s.fetched(&key, vec![]);
+        assert_eq!(fetches(&s.mounted(&key, 0)), 0);
+        s.fetched(&key, vec![], 0);
         assert!(!s.is_stale(&key));
         s.unmounted(&key);
 
         // Prefetched again (stale), and a change arrives before the response.
         s.invalidate(&inv(&["faults"], Some(5)), 0);
-        assert_eq!(fetches(&s.mounted(&key)), 1);
+        assert_eq!(fetches(&s.mounted(&key, 0)), 1);
         s.unmounted(&key);
         s.saw_event(6);
         s.invalidate(&inv(&["faults"], Some(6)), 10);
-        s.fetched(&key, vec![]);
+        s.fetched(&key, vec![], 0);
         assert!(s.is_stale(&key), "the change came after the fetch started");
-        assert_eq!(fetches(&s.mounted(&key)), 1);
+        assert_eq!(fetches(&s.mounted(&key, 0)), 1);
     }
 
     /// A write in place while a fetch is on its way: another fetch follows the first (whose
@@ -368,14 +391,14 @@ mod tests {
     fn a_write_during_a_fetch_fetches_again() {
         let mut s = Scheduler::new(QueryConfig::default());
         let key = k(&["messages", "unread-count"]);
-        assert_eq!(fetches(&s.mounted(&key)), 1);
+        assert_eq!(fetches(&s.mounted(&key, 0)), 1);
         s.written(&key);
         assert_eq!(
-            fetches(&s.fetched(&key, vec![])),
+            fetches(&s.fetched(&key, vec![], 0)),
             1,
             "the answer predates the write"
         );
-        assert!(s.fetched(&key, vec![]).is_empty());
+        assert!(s.fetched(&key, vec![], 0).is_empty());
         s.written(&key);
         assert!(!s.in_flight(&key), "nothing on its way: the write stands");
     }
@@ -384,11 +407,11 @@ mod tests {
     #[test]
     fn mount_fetches_only_when_needed() {
         let mut s = loaded();
-        assert!(s.mounted(&k(&["faults"])).is_empty());
+        assert!(s.mounted(&k(&["faults"]), 0).is_empty());
         s.unmounted(&k(&["faults"]));
         s.unmounted(&k(&["faults"]));
         assert!(
-            s.mounted(&k(&["faults"])).is_empty(),
+            s.mounted(&k(&["faults"]), 0).is_empty(),
             "fresh data is shown as is"
         );
     }
@@ -397,10 +420,10 @@ mod tests {
     #[test]
     fn prefix_invalidation() {
         let mut s = loaded();
-        s.mounted(&k(&["faults", "42"]));
-        s.fetched(&k(&["faults", "42"]), vec![]);
-        s.mounted(&k(&["votes"]));
-        s.fetched(&k(&["votes"]), vec![]);
+        s.mounted(&k(&["faults", "42"]), 0);
+        s.fetched(&k(&["faults", "42"]), vec![], 0);
+        s.mounted(&k(&["votes"]), 0);
+        s.fetched(&k(&["votes"]), vec![], 0);
         s.invalidate(&inv(&["faults"], None), 0);
         let started: Vec<_> = s
             .tick(200)
@@ -439,12 +462,12 @@ mod tests {
             assert_eq!(fetches(&s.tick(t)), 0, "one fetch at a time");
         }
         assert_eq!(
-            fetches(&s.fetched(&k(&["faults"]), vec![])),
+            fetches(&s.fetched(&k(&["faults"]), vec![], 0)),
             1,
             "one follow-up"
         );
         assert_eq!(
-            fetches(&s.fetched(&k(&["faults"]), vec![])),
+            fetches(&s.fetched(&k(&["faults"]), vec![], 0)),
             0,
             "and no more"
         );
@@ -458,7 +481,7 @@ mod tests {
         assert!(s.invalidate(&inv(&["faults"], None), 0).is_empty());
         assert!(s.is_stale(&k(&["faults"])));
         assert_eq!(fetches(&s.tick(1_000)), 0);
-        let cmds = s.mounted(&k(&["faults"]));
+        let cmds = s.mounted(&k(&["faults"]), 0);
         assert_eq!(
             cmds,
             vec![QueryCommand::Fetch {
@@ -473,8 +496,8 @@ mod tests {
     fn stale_events_do_not_refetch() {
         let mut s = Scheduler::new(QueryConfig::default());
         s.saw_event(50);
-        s.mounted(&k(&["faults"]));
-        s.fetched(&k(&["faults"]), vec![("7".into(), 3)]);
+        s.mounted(&k(&["faults"]), 0);
+        s.fetched(&k(&["faults"]), vec![("7".into(), 3)], 0);
         let older = Invalidation {
             key: k(&["faults"]),
             event_id: None,
@@ -519,7 +542,7 @@ mod tests {
                 foreign: true
             }]
         );
-        s.fetched(&k(&["faults"]), vec![]);
+        s.fetched(&k(&["faults"]), vec![], 0);
         s.invalidate(
             &Invalidation {
                 foreign: false,
@@ -541,8 +564,8 @@ mod tests {
     fn reset_and_failure() {
         // (See also `forgotten_data_is_fetched_again`.)
         let mut s = loaded();
-        s.mounted(&k(&["votes"]));
-        s.fetched(&k(&["votes"]), vec![]);
+        s.mounted(&k(&["votes"]), 0);
+        s.fetched(&k(&["votes"]), vec![], 0);
         s.invalidate_all(0);
         assert_eq!(fetches(&s.tick(200)), 2);
         assert_eq!(s.failed(&k(&["votes"]), 300), [QueryCommand::WakeAt(1_300)]);
@@ -571,12 +594,12 @@ mod tests {
         // Asked again (an invalidation): it fetches, and a success resets the count.
         s.invalidate(&inv(&["faults"], None), now);
         assert_eq!(fetches(&s.tick(now + 200)), 1);
-        s.fetched(&key, Vec::new());
+        s.fetched(&key, Vec::new(), 0);
         assert!(!s.gave_up(&key));
         // Off screen: no retry.
         s.unmounted(&key);
         s.invalidate(&inv(&["faults"], None), now);
-        assert_eq!(fetches(&s.mounted(&key)), 1);
+        assert_eq!(fetches(&s.mounted(&key, 0)), 1);
         s.unmounted(&key);
         assert!(s.failed(&key, now).is_empty());
     }
@@ -586,16 +609,55 @@ mod tests {
     fn forgotten_data_is_fetched_again() {
         let mut s = Scheduler::new(QueryConfig::default());
         let key = QueryKey::new(["faults"]);
-        assert!(matches!(s.mounted(&key)[..], [QueryCommand::Fetch { .. }]));
-        s.fetched(&key, Vec::new());
+        assert!(matches!(
+            s.mounted(&key, 0)[..],
+            [QueryCommand::Fetch { .. }]
+        ));
+        s.fetched(&key, Vec::new(), 0);
         s.unmounted(&key);
-        assert!(s.mounted(&key).is_empty(), "fresh data: no fetch");
+        assert!(s.mounted(&key, 0).is_empty(), "fresh data: no fetch");
         s.unmounted(&key);
         s.forget(&key);
-        assert!(matches!(s.mounted(&key)[..], [QueryCommand::Fetch { .. }]));
-        s.fetched(&key, Vec::new());
+        assert!(matches!(
+            s.mounted(&key, 0)[..],
+            [QueryCommand::Fetch { .. }]
+        ));
+        s.fetched(&key, Vec::new(), 0);
         s.unmounted(&key);
         s.forget_all();
-        assert!(matches!(s.mounted(&key)[..], [QueryCommand::Fetch { .. }]));
+        assert!(matches!(
+            s.mounted(&key, 0)[..],
+            [QueryCommand::Fetch { .. }]
+        ));
+    }
+
+    /// `staleTime`: data younger than it is shown as it is to a new component; older, the
+    /// mount refetches it; without one (the default) only invalidations make it stale.
+    #[test]
+    fn stale_time_decides_whether_a_mount_refetches() {
+        let mut s = Scheduler::default();
+        let key = k(&["votes"]);
+        s.set_stale_time(&key, Some(30_000));
+        assert_eq!(fetches(&s.mounted(&key, 1_000)), 1);
+        s.fetched(&key, vec![], 2_000);
+        s.unmounted(&key);
+        assert!(s.mounted(&key, 31_999).is_empty(), "29.999 s old: fresh");
+        s.unmounted(&key);
+        assert_eq!(fetches(&s.mounted(&key, 32_000)), 1, "30 s old: stale");
+        s.fetched(&key, vec![], 32_500);
+        s.unmounted(&key);
+        assert!(
+            s.mounted(&key, 40_000).is_empty(),
+            "fresh again after the refetch"
+        );
+
+        let live = k(&["faults"]);
+        s.mounted(&live, 0);
+        s.fetched(&live, vec![], 0);
+        s.unmounted(&live);
+        assert!(
+            s.mounted(&live, 10_000_000).is_empty(),
+            "no stale time: old data is not refetched on a mount"
+        );
     }
 }

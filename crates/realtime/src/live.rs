@@ -129,6 +129,10 @@ pub struct Out {
     pub browser: Vec<Alert>,
     /// For the other tabs, when this tab leads and relays (see [`Live::set_relaying`]).
     pub relay: Vec<Relay>,
+    /// Every event this tab applied, in order, each once, however it came: live, caught up
+    /// after a reconnection, polled, or relayed by the tab holding the socket (what the
+    /// app's `use_event` hook hands to components).
+    pub applied: Vec<Envelope>,
     /// The newest event id that arrived on the socket (the query scheduler's freshness).
     pub saw_event: Option<u64>,
     /// Call [`Live::tick`] at this time; `None`: no timer is needed.
@@ -480,6 +484,7 @@ impl Live {
             .request_id
             .as_deref()
             .is_some_and(|r| (w.own_request)(r));
+        out.applied.push(envelope.clone());
         let mut alerts = Vec::new();
         for effect in route(envelope, &ctx) {
             match effect {

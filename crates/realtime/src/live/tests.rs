@@ -425,6 +425,7 @@ fn own_messages_are_silent() {
 #[derive(Default)]
 struct Tally {
     entities: Vec<u64>,
+    applied: Vec<u64>,
     toasted: Vec<u64>,
     summarised: u64,
     pending: Vec<(String, bool)>,
@@ -434,6 +435,7 @@ impl Tally {
     fn take(&mut self, out: Out) {
         self.pending.extend(fetches(&out));
         self.entities.extend(invalidated(&out));
+        self.applied.extend(out.applied.iter().filter_map(|e| e.id));
         for title in toast_titles(&out) {
             if let Some(id) = title.strip_prefix('N') {
                 let id: u64 = id.parse().unwrap();
@@ -587,6 +589,11 @@ fn every_interleaving_applies_each_event_once_in_order() {
         }
         let want_entities: Vec<u64> = (start + 1..=n as u64).filter(|i| i % 2 == 0).collect();
         assert_eq!(tally.entities, want_entities, "seed {seed}: entity events");
+        let want_applied: Vec<u64> = (start + 1..=n as u64).collect();
+        assert_eq!(
+            tally.applied, want_applied,
+            "seed {seed}: every event applied once, in order (what use_event hands out)"
+        );
         let notifications = (start + 1..=n as u64).filter(|i| i % 2 == 1).count() as u64;
         assert_eq!(
             tally.toasted.len() as u64 + tally.summarised,
@@ -706,11 +713,22 @@ fn a_follower_applies_what_the_leader_applied() {
     env.hidden = true;
     let seen = env.with(|w| follower.follow(&out.relay, w));
     assert_eq!(invalidated(&seen), [12]);
+    let ids = |o: &Out| o.applied.iter().filter_map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(&out), [11, 12], "the leader applied both");
+    assert_eq!(
+        ids(&seen),
+        [11, 12],
+        "and so did the follower, from the relay"
+    );
     assert_eq!(toast_titles(&seen), ["N11"]);
     assert!(!seen.sound && seen.browser.is_empty());
     // A relay that arrives twice changes nothing the second time.
     let again = env.with(|w| follower.follow(&out.relay, w));
     assert!(invalidated(&again).is_empty());
+    assert!(
+        again.applied.is_empty(),
+        "a relay seen twice is applied once"
+    );
     // The follower's own change (its request id) is not someone else's, though the leader
     // relayed it.
     env.own.push("mine".into());
