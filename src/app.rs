@@ -164,11 +164,11 @@ mod tests {
 
     /// Notes the path of every list asked for.
     #[derive(Default)]
-    struct Paths(RefCell<Vec<&'static str>>);
+    struct Paths(RefCell<Vec<String>>);
 
     impl Prefetch for Paths {
         fn prefetch<T: QueryValue>(&self, list: &'static ListQuery<T>) {
-            self.0.borrow_mut().push(list.path);
+            self.0.borrow_mut().push(list.path().to_owned());
         }
     }
 
@@ -189,8 +189,8 @@ mod tests {
             let mut app = paths.0.into_inner();
             let path = route.to_path();
             let page = path.split('/').nth(1).unwrap_or("");
-            let mut boot: Vec<&str> = table["*"].iter().map(String::as_str).collect();
-            boot.extend(table.get(page).into_iter().flatten().map(String::as_str));
+            let mut boot: Vec<String> = table["*"].clone();
+            boot.extend(table.get(page).into_iter().flatten().cloned());
             app.sort_unstable();
             boot.sort_unstable();
             assert_eq!(app, boot, "{path}");

@@ -81,6 +81,21 @@ mod tests {
 
     use super::{every_page, Route, NAVIGATION};
 
+    /// `every_page` has every page the router knows (a page added to `Route` and not there
+    /// would escape the tests that go through them all, the boot script's prefetch among
+    /// them).
+    #[test]
+    fn every_page_is_every_route() {
+        for path in Route::routes() {
+            let path = path.replace(":id", "17");
+            let route = Route::recognize(&path).unwrap();
+            assert!(
+                every_page().contains(&route),
+                "every_page() is missing {route:?} ({path})"
+            );
+        }
+    }
+
     /// Every page's address reads back as that page.
     #[test]
     fn addresses_round_trip() {

@@ -87,7 +87,7 @@ impl QueryClient {
             inner.sources.insert(
                 key.clone(),
                 Source {
-                    path: list.path.to_owned(),
+                    path: list.path().to_owned(),
                     decoder: decode::<T> as Decoder,
                     pages: list.pages,
                 },
@@ -416,20 +416,28 @@ pub struct QueryHandle<T> {
     pub entry: FetchState,
 }
 
-/// Shows `list` for as long as the component is mounted.
+/// Shows `list` for as long as the component is mounted: a list of the app
+/// (`use_query(&FAULTS)`) or one made with a parameter
+/// (`use_query(&FAULTS.with_part("open", "status=open"))`).
 #[hook]
-pub fn use_query<T: QueryValue>(list: &'static ListQuery<T>) -> QueryHandle<T> {
+pub fn use_query<T: QueryValue>(list: &ListQuery<T>) -> QueryHandle<T> {
     let client = use_context::<QueryClient>();
+    let key = list.key();
     // This key's entry alone: a change to another query does not render this component.
-    let entry = use_selector(move |q: &Queries| q.get(&list.key()).cloned().unwrap_or_default());
-    use_effect_with(client, move |client| {
+    let entry = {
+        let key = key.clone();
+        use_selector(move |q: &Queries| q.get(&key).cloned().unwrap_or_default())
+    };
+    let list = list.clone();
+    use_effect_with((client, key), move |(client, key)| {
         if let Some(c) = client {
-            c.mount(list);
+            c.mount(&list);
         }
         let client = client.clone();
+        let key = key.clone();
         move || {
             if let Some(c) = client {
-                c.unmount(&list.key());
+                c.unmount(&key);
             }
         }
     });

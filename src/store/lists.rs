@@ -3,6 +3,7 @@
 //! `use_query(&lists::FAULTS)`; the app starts fetching the queries of the page it opens on
 //! before that page is first rendered ([`crate::app::prefetch`]).
 
+use std::borrow::Cow;
 use std::marker::PhantomData;
 
 use ppt_protocol::resources::{self, Creates, Resource};
@@ -15,8 +16,8 @@ use super::queries::QueryValue;
 /// One query of the REST API as the query store holds it.
 pub struct ListQuery<T> {
     key: Key,
-    /// Path under `/api/v1`.
-    pub path: &'static str,
+    /// Path under `/api/v1` (with its query string, for a filtered list).
+    path: Cow<'static, str>,
     /// A list the server hands out in pages (`limit`, `before`), newest first.
     pub pages: Option<Pages>,
     /// How long its data counts as fresh for a newly shown page (TanStack Query's
@@ -46,7 +47,7 @@ impl Pages {
             (path.to_owned(), self.first)
         } else {
             let n = wanted.min(self.max);
-            (format!("{path}?limit={n}"), n)
+            (format!("{path}{}limit={n}", params_after(path)), n)
         }
     }
 
@@ -65,7 +66,76 @@ impl Pages {
             return None;
         }
         let n = (wanted - held).min(self.max);
-        Some((format!("{path}?limit={n}&before={}", oldest?), n))
+        Some((
+            format!("{path}{}limit={n}&before={}", params_after(path), oldest?),
+            n,
+        ))
+    }
+}
+
+/// What joins more parameters to `path`: `?`, or `&` after its own query string.
+fn params_after(path: &str) -> char {
+    if path.contains('?') {
+        '&'
+    } else {
+        '?'
+    }
+}
+
+impl<T> Clone for ListQuery<T> {
+    fn clone(&self) -> Self {
+        ListQuery {
+            key: self.key.clone(),
+            path: self.path.clone(),
+            pages: self.pages,
+            stale_time_ms: self.stale_time_ms,
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<T> PartialEq for ListQuery<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key() && self.path == other.path
+    }
+}
+
+impl<T> ListQuery<T> {
+    /// The query key (`["faults"]`); an invalidation of any prefix of it reaches it.
+    pub fn key(&self) -> QueryKey {
+        match &self.key {
+            Key::Resource(name) => QueryKey::new([*name]),
+            Key::Parts(parts) => QueryKey::new(parts.iter().copied()),
+            Key::Owned(key) => key.clone(),
+        }
+    }
+
+    /// Its path under `/api/v1`.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The same list with a parameter: a filter (`FAULTS.with_part("open", "status=open")`,
+    /// key `["faults", "open"]`, path `/faults?status=open`), each its own query under the
+    /// list's key, so whatever invalidates the list reaches it too (TanStack Query's
+    /// `["todos", { status }]`).
+    pub fn with_part(&self, part: &str, params: &str) -> ListQuery<T> {
+        let mut key = self.key();
+        key.0.push(part.to_owned());
+        ListQuery {
+            key: Key::Owned(key),
+            path: Cow::Owned(format!("{}{}{params}", self.path, params_after(&self.path))),
+            pages: self.pages,
+            stale_time_ms: self.stale_time_ms,
+            _value: PhantomData,
+        }
+    }
+
+    /// The same list, its data fresh for `ms` after a fetch (TanStack Query's `staleTime`):
+    /// a page shown later than that refetches it.
+    pub const fn stale_after(mut self, ms: u64) -> Self {
+        self.stale_time_ms = Some(ms);
+        self
     }
 }
 
@@ -82,7 +152,7 @@ impl<T: QueryValue> ListQuery<T> {
         };
         ListQuery {
             key: Key::Resource(resource.info.name),
-            path: resource.info.path,
+            path: Cow::Borrowed(resource.info.path),
             pages,
             stale_time_ms: None,
             _value: PhantomData,
@@ -93,7 +163,7 @@ impl<T: QueryValue> ListQuery<T> {
     const fn paged<I>(resource: &'static Resource<I>, pages: Pages) -> ListQuery<T> {
         ListQuery {
             key: Key::Resource(resource.info.name),
-            path: resource.info.path,
+            path: Cow::Borrowed(resource.info.path),
             pages: Some(pages),
             stale_time_ms: None,
             _value: PhantomData,
@@ -104,26 +174,20 @@ impl<T: QueryValue> ListQuery<T> {
     const fn single(key: &'static [&'static str], path: &'static str) -> Self {
         ListQuery {
             key: Key::Parts(key),
-            path,
+            path: Cow::Borrowed(path),
             pages: None,
             stale_time_ms: None,
             _value: PhantomData,
         }
     }
-
-    /// The query key (`["faults"]`); an invalidation of any prefix of it reaches it.
-    pub fn key(&self) -> QueryKey {
-        match self.key {
-            Key::Resource(name) => QueryKey::new([name]),
-            Key::Parts(parts) => QueryKey::new(parts.iter().copied()),
-        }
-    }
 }
 
-/// A query's key: its resource's, or parts of its own.
+/// A query's key: its resource's, parts of its own, or one made with a parameter.
+#[derive(Clone)]
 enum Key {
     Resource(&'static str),
     Parts(&'static [&'static str]),
+    Owned(QueryKey),
 }
 
 /// `Vec<Fault>` is a list of the faults' items: a list query of a resource must hold its
@@ -176,14 +240,38 @@ mod tests {
         assert_eq!(p.next("/faults", 50, 50, (50, 50), Some("9")), None);
     }
 
+    /// A filtered list is its own query under the list's key, its filter in the path, and
+    /// its pages keep the filter; a stale time is kept too.
+    #[test]
+    fn a_parameter_makes_a_query_under_the_list() {
+        let open = FAULTS.with_part("open", "status=open");
+        assert_eq!(open.key(), QueryKey::new(["faults", "open"]));
+        assert!(FAULTS.key().is_prefix_of(&open.key()));
+        assert_eq!(open.path(), "/faults?status=open");
+        assert!(open != FAULTS.clone());
+        let pages = open.pages.unwrap();
+        assert_eq!(
+            pages.first(open.path(), 120),
+            ("/faults?status=open&limit=120".into(), 120)
+        );
+        assert_eq!(
+            pages.next(open.path(), 450, 200, (200, 200), Some("9")),
+            Some(("/faults?status=open&limit=200&before=9".into(), 200))
+        );
+        let slow = VOTES.clone().stale_after(60_000);
+        assert_eq!(slow.stale_time_ms, Some(60_000));
+        assert_eq!(slow.with_part("mine", "mine=1").stale_time_ms, Some(60_000));
+        assert_eq!(VOTES.stale_time_ms, None);
+    }
+
     /// Keys are what the server's `entity:*` events name (the contract's `queryKey`).
     #[test]
     fn keys_and_paths_match_the_contract() {
         assert_eq!(FAULTS.key(), QueryKey::new(["faults"]));
         assert_eq!(ANNOUNCEMENTS.key(), QueryKey::new(["announcements"]));
-        assert_eq!(VOTES.path, "/votes");
+        assert_eq!(VOTES.path(), "/votes");
         assert_eq!(NEIGHBORS.key(), QueryKey::new(["neighbors"]));
-        assert_eq!(DOCUMENTS.path, "/documents");
+        assert_eq!(DOCUMENTS.path(), "/documents");
         assert_eq!(MESSAGES.key(), QueryKey::new(["messages"]));
         assert!(MESSAGES.key().is_prefix_of(&UNREAD.key()));
     }
