@@ -17,15 +17,14 @@ use yewdux::{use_dispatch, use_store, Dispatch};
 use crate::browser::clock::now_ms;
 use crate::config::{self, realtime_config};
 use crate::hooks::{use_query_client, AppliedEvents, QueryClient, WsContext};
-use crate::store::lists;
 use crate::store::messages::MessageWrite;
 use crate::store::outbox::OutboxView;
 use crate::store::queries::{Queries, QueriesAction};
 use crate::store::session::{Session, SessionAction};
 use crate::ws::{OutboxRunner, TabLink, WeakTabLink, WsService};
 use ppt_realtime::invalidation::Invalidation;
-use ppt_realtime::outbox::Item;
-use ppt_realtime::tabs::{Leadership, TabCommand};
+use ppt_realtime::outbox::{self, Delivered, Item};
+use ppt_realtime::tabs::{lifetime_left, Leadership, TabCommand};
 use ppt_realtime::{ConnectionState, StatusView};
 
 #[derive(Properties, PartialEq)]
@@ -246,12 +245,7 @@ fn obey(
     match command {
         TabCommand::StartSocket { .. } => {
             let s = session.get();
-            let lifetime = {
-                let seen = seen.borrow();
-                // What is left of the token's lifetime (a tab taking over got it a while ago).
-                s.lifetime_ms
-                    .map(|l| l.saturating_sub(now_ms().saturating_sub(seen.token_at.get())))
-            };
+            let lifetime = lifetime_left(s.lifetime_ms, seen.borrow().token_at.get(), now_ms());
             if let Some(user) = &s.user {
                 hands.outbox.activate(&user.id);
             }
@@ -290,13 +284,13 @@ fn delivered(
     client: Option<&QueryClient>,
     queries: &Dispatch<Queries>,
 ) {
-    match lists::list_for_create(&item.path) {
-        Some(key) => {
+    match outbox::delivered(&item.path) {
+        Delivered::Refetch(key) => {
             if let Some(c) = client {
                 c.invalidate(Invalidation::own(key));
             }
         }
-        None if item.path == "/messages" => {
+        Delivered::WriteMessage => {
             let me = session.get().user.as_ref().map(|u| u.id.clone());
             if let (Some(me), Ok(message)) = (me, answer.read::<Message>()) {
                 queries.apply(QueriesAction::Write(MessageWrite::Received {
@@ -305,6 +299,6 @@ fn delivered(
                 }));
             }
         }
-        None => {}
+        Delivered::Nothing => {}
     }
 }

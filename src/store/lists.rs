@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::marker::PhantomData;
 
-use ppt_protocol::resources::{self, Creates, Resource};
+use ppt_protocol::resources::{self, Resource};
 use ppt_protocol::rest::{Announcement, Document, Fault, Neighbor, UnreadCount, Vote};
 use ppt_protocol::QueryKey;
 
@@ -274,28 +274,5 @@ mod tests {
         assert_eq!(DOCUMENTS.path(), "/documents");
         assert_eq!(MESSAGES.key(), QueryKey::new(["messages"]));
         assert!(MESSAGES.key().is_prefix_of(&UNREAD.key()));
-    }
-}
-
-/// The list a create at `path` adds to (the outbox invalidates it when the create goes
-/// through), from its resource; `None` for messages, which are written into the inbox in
-/// place.
-pub fn list_for_create(path: &str) -> Option<QueryKey> {
-    resources::for_path(path)
-        .filter(|r| r.creates == Creates::AddToList)
-        .map(|r| r.key())
-}
-
-#[cfg(test)]
-mod create_tests {
-    use super::*;
-
-    /// Each create's path names the list it adds to; a ballot changes the votes.
-    #[test]
-    fn creates_name_their_list() {
-        assert_eq!(list_for_create("/faults"), Some(FAULTS.key()));
-        assert_eq!(list_for_create("/votes/7/ballots"), Some(VOTES.key()));
-        assert_eq!(list_for_create("/announcements"), Some(ANNOUNCEMENTS.key()));
-        assert_eq!(list_for_create("/messages"), None);
     }
 }

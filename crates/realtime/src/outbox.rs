@@ -18,7 +18,8 @@
 //!
 //! Pure: time and randomness come in as arguments; commands come out.
 
-use ppt_protocol::RawJson;
+use ppt_protocol::resources::{self, Creates};
+use ppt_protocol::{QueryKey, RawJson};
 use serde::{Deserialize, Serialize};
 
 use super::backoff::BackoffConfig;
@@ -103,6 +104,27 @@ pub enum Command {
     Persist(Stored),
     /// Call [`Outbox::tick`] at this time.
     WakeAt(u64),
+}
+
+/// What a create that went through changes in the app's caches, by its resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// Refetch this list (its new item joins it).
+    Refetch(QueryKey),
+    /// Write the answer, a message, into the inbox in place.
+    WriteMessage,
+    /// Nothing to do.
+    Nothing,
+}
+
+/// What the create `item` at `path` changes once it went through (from the resource the path
+/// is under: a ballot at `/votes/7/ballots` refetches the votes).
+pub fn delivered(path: &str) -> Delivered {
+    match resources::for_path(path) {
+        Some(r) if r.creates == Creates::AddToList => Delivered::Refetch(r.key()),
+        Some(r) if r.creates == Creates::WriteInPlace && path == r.path => Delivered::WriteMessage,
+        _ => Delivered::Nothing,
+    }
 }
 
 /// The outbox of one signed-in user.

@@ -121,6 +121,13 @@ impl Leadership {
     }
 }
 
+/// What is left of an access token's lifetime (`lifetime_ms` when it was received at
+/// `received_at`) at `now`: a tab that takes the socket over got the token a while ago, and
+/// the connection renews it by what is left, not by its full lifetime.
+pub fn lifetime_left(lifetime_ms: Option<u64>, received_at: u64, now: u64) -> Option<u64> {
+    lifetime_ms.map(|l| l.saturating_sub(now.saturating_sub(received_at)))
+}
+
 /// What the glue does, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TabCommand {

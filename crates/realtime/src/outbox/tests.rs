@@ -321,3 +321,26 @@ fn the_stored_format_is_unchanged() {
     assert_eq!(stored.items, [item(None), item(Some("r"))]);
     assert_eq!(serde_json::to_string(&stored).unwrap(), STORED);
 }
+
+/// A create that went through changes the list its resource names: the faults for a fault,
+/// the votes for a ballot; a message is written into the inbox; anything else, nothing.
+#[test]
+fn a_delivered_create_changes_its_resources_list() {
+    use ppt_protocol::QueryKey;
+    assert_eq!(
+        delivered("/faults"),
+        Delivered::Refetch(QueryKey::new(["faults"]))
+    );
+    assert_eq!(
+        delivered("/votes/7/ballots"),
+        Delivered::Refetch(QueryKey::new(["votes"]))
+    );
+    assert_eq!(
+        delivered("/announcements"),
+        Delivered::Refetch(QueryKey::new(["announcements"]))
+    );
+    assert_eq!(delivered("/messages"), Delivered::WriteMessage);
+    assert_eq!(delivered("/messages/4/read"), Delivered::Nothing);
+    assert_eq!(delivered("/documents"), Delivered::Nothing);
+    assert_eq!(delivered("/auth/login"), Delivered::Nothing);
+}

@@ -566,3 +566,18 @@ fn the_outbox_runs_in_the_leader() {
     let mut idle = Tabs::new(3, true);
     assert!(idle.outbox_ask(OutboxAsk::Discard { id: 1 }).is_empty());
 }
+
+/// A token received 10 minutes ago with 15 to live has 5 left; one past its time, none; a
+/// session without a known lifetime stays without one.
+#[test]
+fn a_taken_over_token_has_what_is_left_of_its_life() {
+    use crate::tabs::lifetime_left;
+    assert_eq!(lifetime_left(Some(900_000), 1_000, 601_000), Some(300_000));
+    assert_eq!(lifetime_left(Some(900_000), 1_000, 2_000_000), Some(0));
+    assert_eq!(
+        lifetime_left(Some(900_000), 5_000, 1_000),
+        Some(900_000),
+        "a clock that stepped back"
+    );
+    assert_eq!(lifetime_left(None, 0, 10), None);
+}
