@@ -6,8 +6,12 @@
 //!   real deployment.
 //! - [`db`]: SQLite or PostgreSQL through one pool: open, migrate (`migrations/`), seed the
 //!   demo world ([`db::seed`]); what differs between the two is in [`db::dialect`].
-//! - [`store`]: reads, writes (a write's events join the log as it commits; writes that
-//!   arrive together share a transaction, [`store::writer`]), and joining a socket at an
+//! - [`domain`]: the portal's operations (post, report, move a fault along, open a vote,
+//!   cast a ballot, send a message), each one write with its own events, on parsed values
+//!   (`Title`, `Text`, ...) and an `Actor` whose role it checks; the handlers, the simulator
+//!   and the benchmarks' publisher call them.
+//! - [`storage`]: reads, writes (a write's events join the log as it commits; writes that
+//!   arrive together share a transaction, [`storage::writer`]), and joining a socket at an
 //!   exact point of the log.
 //! - [`eventlog`]: the log: ids in commit order across servers, reading it back, pruning;
 //!   [`eventlog::follower`] hands every server's commits to this server's sockets in order.
@@ -28,6 +32,7 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod eventlog;
 pub mod headers;

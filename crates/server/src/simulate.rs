@@ -1,25 +1,22 @@
 //! `--simulate`: the demo building comes alive for one person watching. Now and then (on
 //! average every `--simulate-every-ms`) a neighbour messages Alice or Bob, reports a fault,
 //! votes; the manager posts an announcement, moves a fault along, opens a vote. Every action
-//! goes through the same handlers as a real request, so it is validated, logged and fanned
-//! out exactly like one.
+//! is the domain's own operation ([`crate::domain`]), the one a request's handler calls, so
+//! it is validated, checked against the actor's role, logged and fanned out exactly like
+//! one (it is the server acting, so no create limit or idempotency key applies).
 
 use std::time::Duration;
 
-use axum::extract::State;
-use ppt_protocol::rest::{
-    CastBallot, CreateAnnouncement, FaultStatus, OpenVote, ReportFault, Role, SendMessageRequest,
-    UpdateFault,
-};
+use ppt_protocol::rest::{FaultStatus, Role};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sqlx::Row;
 
-use crate::auth::{AuthUser, RequestId};
+use crate::domain::votes::{self, Which};
+use crate::domain::{self, Actor, MessageBody, Text, Title, VoteOptions};
 use crate::error::{AppError, AppResult};
-use crate::routes::idempotency::IdempotencyKey;
-use crate::routes::{lists, messages, votes, AppJson, AppPath, Page};
+use crate::routes::{parse_id, Page};
 use crate::state::AppState;
 
 const LINES: &[&str] = &[
@@ -80,68 +77,73 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// Everyone in building 1, as callers.
-async fn people(state: &AppState) -> AppResult<Vec<AuthUser>> {
-    let rows =
-        sqlx::query("SELECT id, building_id, role FROM users WHERE building_id = 1 ORDER BY id")
-            .fetch_all(state.storage.pool())
-            .await?;
+/// Everyone in building 1, as actors.
+async fn people(state: &AppState) -> AppResult<Vec<Actor>> {
+    let rows = sqlx::query(
+        "SELECT id, building_id, role FROM users WHERE building_id = 1 AND removed_at IS NULL ORDER BY id",
+    )
+    .fetch_all(state.storage.pool())
+    .await?;
     Ok(rows
         .iter()
         .map(|r| {
-            Ok(AuthUser {
+            Ok(Actor {
                 id: r.try_get(0)?,
                 building_id: r.try_get(1)?,
                 role: crate::users::role(&r.try_get::<String, _>(2)?),
-                // The simulation acts in the server itself, outside any login session.
-                session: String::new(),
-                exp: u64::MAX,
             })
         })
         .collect::<Result<_, sqlx::Error>>()?)
 }
 
+/// One operation as `actor`, in a write of its own.
+macro_rules! write {
+    ($state:expr, |$tx:ident| $op:expr) => {
+        $state.storage.write(None, move |$tx| Box::pin($op)).await
+    };
+}
+
 /// One random action by a random person.
 pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
     let people = people(state).await?;
-    let residents: Vec<&AuthUser> = people.iter().filter(|p| p.role == Role::Resident).collect();
-    let manager = people.iter().find(|p| p.role == Role::Manager);
+    let residents: Vec<Actor> = people
+        .iter()
+        .copied()
+        .filter(|p| p.role == Role::Resident)
+        .collect();
+    let manager = people.iter().copied().find(|p| p.role == Role::Manager);
     let (Some(manager), true) = (manager, residents.len() >= 2) else {
         return Err(AppError::NotFound("no demo building to simulate".into()));
     };
-    let s = || State(state.clone());
-    let rid = || RequestId(None);
     let roll = rng.gen_range(0..100);
     if roll < 40 {
         // A neighbour writes to Alice (or Bob): the first two residents are the ones watched.
         let to = residents[rng.gen_range(0..2)];
-        let from = **residents
+        let others: Vec<Actor> = residents
             .iter()
+            .copied()
             .filter(|r| r.id != to.id)
-            .collect::<Vec<_>>()
-            .choose(rng)
-            .unwrap_or(&&residents[0]);
-        let req = SendMessageRequest {
-            to_user_id: to.id.to_string(),
-            body: (*LINES.choose(rng).unwrap_or(&"Hello!")).into(),
-        };
-        messages::send(s(), from.clone(), rid(), IdempotencyKey(None), AppJson(req)).await?;
+            .collect();
+        let from = *others.choose(rng).unwrap_or(&residents[0]);
+        let body = MessageBody::parse("body", LINES.choose(rng).unwrap_or(&"Hello!"))?;
+        write!(state, |tx| domain::messages::send(tx, from, to.id, body))?;
     } else if roll < 58 {
         let who = *residents.choose(rng).unwrap_or(&residents[0]);
         let (title, description) = *FAULTS.choose(rng).unwrap_or(&FAULTS[0]);
-        lists::report_fault(
-            s(),
-            who.clone(),
-            rid(),
-            IdempotencyKey(None),
-            AppJson(ReportFault {
-                title: title.into(),
-                description: description.into(),
-            }),
-        )
-        .await?;
+        let (title, description) = (
+            Title::parse("title", title)?,
+            Text::parse("description", description)?,
+        );
+        write!(state, |tx| domain::faults::report(
+            tx,
+            who,
+            title,
+            description
+        ))?;
     } else if roll < 75 {
-        let AppJson(faults) = lists::faults(s(), manager.clone(), Page::default()).await?;
+        let mut c = state.storage.pool().acquire().await?;
+        let faults = domain::faults::list(&mut c, manager.building_id, Page::default()).await?;
+        drop(c);
         let open: Vec<_> = faults
             .iter()
             .filter(|f| f.status != FaultStatus::Resolved)
@@ -152,64 +154,39 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
             } else {
                 FaultStatus::Resolved
             };
-            lists::update_fault(
-                s(),
-                manager.clone(),
-                rid(),
-                AppPath(f.id.clone()),
-                AppJson(UpdateFault { status }),
-            )
-            .await?;
+            let id = parse_id(&f.id, "fault")?;
+            write!(state, |tx| domain::faults::set_status(
+                tx, manager, id, status
+            ))?;
         }
     } else if roll < 88 {
         let (title, body) = *NEWS.choose(rng).unwrap_or(&NEWS[0]);
-        lists::create_announcement(
-            s(),
-            manager.clone(),
-            rid(),
-            IdempotencyKey(None),
-            AppJson(CreateAnnouncement {
-                title: title.into(),
-                body: body.into(),
-            }),
+        let (title, body) = (Title::parse("title", title)?, Text::parse("body", body)?);
+        write!(state, |tx| domain::announcements::post(
+            tx, manager, title, body
+        ))?;
+    } else {
+        let voter = *residents.choose(rng).unwrap_or(&residents[0]);
+        let mut c = state.storage.pool().acquire().await?;
+        let mine = votes::load(
+            &mut c,
+            voter.building_id,
+            voter.id,
+            Which::Page(Page::default()),
         )
         .await?;
-    } else {
-        let AppJson(all) = votes::list(s(), manager.clone(), Page::default()).await?;
-        let voter = *residents.choose(rng).unwrap_or(&residents[0]);
-        let mut cast = false;
-        for v in &all {
-            let AppJson(mine) = votes::list(s(), voter.clone(), Page::default()).await?;
-            let unvoted = mine.iter().find(|m| m.id == v.id && m.my_choice.is_none());
-            if let (Some(vote), Some(option)) = (unvoted, v.options.choose(rng)) {
-                votes::cast(
-                    s(),
-                    voter.clone(),
-                    rid(),
-                    IdempotencyKey(None),
-                    AppPath(vote.id.clone()),
-                    AppJson(CastBallot {
-                        option: option.label.clone(),
-                    }),
-                )
-                .await?;
-                cast = true;
-                break;
+        drop(c);
+        let unvoted = mine.iter().find(|v| v.my_choice.is_none());
+        match unvoted.and_then(|v| Some((parse_id(&v.id, "vote").ok()?, v.options.choose(rng)?))) {
+            Some((id, option)) => {
+                let option = option.label.clone();
+                write!(state, |tx| votes::cast(tx, voter, id, option))?;
             }
-        }
-        if !cast {
-            let req = OpenVote {
-                title: "Plant a tree in the courtyard?".into(),
-                options: vec!["Yes".into(), "No".into()],
-            };
-            votes::open(
-                s(),
-                manager.clone(),
-                rid(),
-                IdempotencyKey(None),
-                AppJson(req),
-            )
-            .await?;
+            None => {
+                let title = Title::parse("title", "Plant a tree in the courtyard?")?;
+                let options = VoteOptions::parse("options", &["Yes".into(), "No".into()])?;
+                write!(state, |tx| votes::open(tx, manager, title, options))?;
+            }
         }
     }
     Ok(())

@@ -26,6 +26,15 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// The caller as the domain's operations know them.
+    pub fn actor(&self) -> crate::domain::Actor {
+        crate::domain::Actor {
+            id: self.id,
+            building_id: self.building_id,
+            role: self.role,
+        }
+    }
+
     /// Whether the caller manages the building.
     pub fn is_manager(&self) -> bool {
         self.role == Role::Manager

@@ -19,9 +19,9 @@ use ppt_protocol::envelope::{EntityAction, EntityChange};
 use ppt_protocol::{EntityKind, ServerEvent};
 use serde::{Deserialize, Serialize};
 
-use super::messages::send_in;
 use super::AppJson;
 use crate::auth::AuthUser;
+use crate::domain::MessageBody;
 use crate::error::{AppError, AppResult};
 use crate::hub::Audience;
 use crate::state::AppState;
@@ -147,7 +147,13 @@ pub async fn publish(
                                     first_version + i + 1,
                                     micros_now()
                                 );
-                                send_in(tx, &auth, to, &body).await?;
+                                crate::domain::messages::send(
+                                    tx,
+                                    auth.actor(),
+                                    to,
+                                    MessageBody::parse("body", &body)?,
+                                )
+                                .await?;
                             }
                             None => tx.emit(
                                 ServerEvent::Entity(

@@ -10,9 +10,9 @@ use ppt_protocol::envelope::EntityAction;
 use ppt_protocol::EntityKind;
 use sqlx::Row;
 
-use super::lists::emit_entity;
 use super::{parse_id, AppPath};
 use crate::auth::{AuthUser, RequestId};
+use crate::domain::events::emit_entity;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::storage::Tx;

@@ -5,7 +5,7 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use ppt_protocol::envelope::{EntityAction, EntityChange, MessageNew, MessageRead};
+use ppt_protocol::envelope::{EntityAction, EntityChange, MessageRead};
 use ppt_protocol::resources;
 use ppt_protocol::rest::{Message, ReadReceipt, SendMessageRequest, UnreadCount};
 use ppt_protocol::{EntityKind, ServerEvent, Timestamp};
@@ -13,18 +13,16 @@ use sqlx::any::AnyRow;
 use sqlx::{Executor, Row};
 
 use super::create_limits::CreateKind;
-use super::{parse_id, text_field, AppJson, AppPath, Page};
+use super::{parse_id, AppJson, AppPath, Page};
 use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
+use crate::domain::{self, MessageBody};
 use crate::error::{AppError, AppResult};
 use crate::hub::Audience;
 use crate::routes::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
-use crate::storage::Tx;
 use axum::response::Response;
 
-/// Longest message body, in characters.
-const MAX_BODY: usize = 4000;
 /// How many messages `GET /messages` returns without `limit`, and at most.
 const LIST_LIMIT: i64 = 500;
 
@@ -33,10 +31,11 @@ pub fn conversation_id(a: i64, b: i64) -> String {
     format!("{}-{}", a.min(b), a.max(b))
 }
 
-const SELECT: &str = "SELECT m.id, m.from_user, u.name, m.to_user, m.body, m.sent_at, m.read_at
+pub(crate) const SELECT: &str =
+    "SELECT m.id, m.from_user, u.name, m.to_user, m.body, m.sent_at, m.read_at
      FROM messages m JOIN users u ON u.id = m.from_user";
 
-fn message_row(r: &AnyRow) -> Result<Message, sqlx::Error> {
+pub(crate) fn message_row(r: &AnyRow) -> Result<Message, sqlx::Error> {
     let from: i64 = r.try_get(1)?;
     let to: i64 = r.try_get(3)?;
     Ok(Message {
@@ -94,7 +93,7 @@ pub async fn send(
     key: IdempotencyKey,
     AppJson(req): AppJson<SendMessageRequest>,
 ) -> AppResult<Response> {
-    let body = text_field("body", &req.body, MAX_BODY)?;
+    let body = MessageBody::parse("body", &req.body)?;
     let to: i64 = req
         .to_user_id
         .trim()
@@ -106,6 +105,7 @@ pub async fn send(
             "you cannot send a message to yourself",
         ));
     }
+    let actor = auth.actor();
     let call = idempotency::Call::new(
         auth.id,
         CreateKind::of(&resources::MESSAGES),
@@ -115,55 +115,9 @@ pub async fn send(
         &req,
     )?;
     idempotency::create(&state, call, StatusCode::CREATED, move |tx| {
-        Box::pin(async move { send_in(tx, &auth, to, &body).await })
+        Box::pin(domain::messages::send(tx, actor, to, body))
     })
     .await
-}
-
-/// Sends a message inside a write: the row, then `message:new` and `entity:created` to both
-/// participants. The recipient must live in the sender's building.
-pub async fn send_in(tx: &mut Tx, from: &AuthUser, to: i64, body: &str) -> AppResult<Message> {
-    let recipient_building: Option<i64> =
-        sqlx::query("SELECT building_id FROM users WHERE id = $1 AND removed_at IS NULL")
-            .bind(to)
-            .fetch_optional(tx.sql())
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?;
-    if recipient_building != Some(from.building_id) {
-        return Err(AppError::NotFound("no such neighbour".into()));
-    }
-    let id: i64 = sqlx::query(
-        "INSERT INTO messages (from_user, to_user, body, sent_at) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(from.id)
-    .bind(to)
-    .bind(body.to_owned())
-    .bind(now_ts())
-    .fetch_one(tx.sql())
-    .await?
-    .try_get(0)?;
-    let sql = format!("{SELECT} WHERE m.id = $1");
-    let msg = message_row(&sqlx::query(&sql).bind(id).fetch_one(tx.sql()).await?)?;
-    let both = Audience::Users(vec![to, from.id]);
-    tx.emit(
-        ServerEvent::MessageNew(MessageNew {
-            message: msg.clone(),
-        }),
-        both.clone(),
-    );
-    tx.emit(
-        ServerEvent::Entity(
-            EntityAction::Created,
-            EntityChange {
-                entity: EntityKind::Message,
-                id: msg.id.clone(),
-                version: None,
-            },
-        ),
-        both,
-    );
-    Ok(msg)
 }
 
 /// Marks a message to me, and every earlier one in its conversation, as read.

@@ -1,131 +1,19 @@
-//! `/votes`: managers open votes, residents vote once each.
+//! `/votes`: managers open votes, residents vote once each ([`crate::domain::votes`]).
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use ppt_protocol::envelope::EntityAction;
+use axum::response::Response;
 use ppt_protocol::resources::VOTES;
-use ppt_protocol::rest::{CastBallot, NotificationCategory, OpenVote, Role, Vote, VoteOption};
-use ppt_protocol::{EntityKind, Timestamp};
-use sqlx::AnyConnection;
-use sqlx::Row;
+use ppt_protocol::rest::{CastBallot, OpenVote, Role, Vote};
 
 use super::create_limits::CreateKind;
-use super::lists::{emit_entity, emit_notification, notification};
-use super::{parse_id, text_field, AppJson, AppPath, Page};
+use super::{parse_id, AppJson, AppPath, Page};
 use crate::auth::{AuthUser, RequestId};
-use crate::db::now_ts;
+use crate::domain::votes::{self, Which};
+use crate::domain::{Title, VoteOptions};
 use crate::error::{AppError, AppResult};
 use crate::routes::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
-use crate::users;
-use axum::response::Response;
-
-const MAX_OPTIONS: usize = 10;
-
-/// Which votes to load.
-enum Which {
-    One(i64),
-    Page(Page),
-}
-
-/// The votes of `building` as `user` sees them, newest first: a page of them, or one. Three
-/// queries however many votes there are.
-async fn load(
-    c: &mut AnyConnection,
-    building: i64,
-    user: i64,
-    which: Which,
-) -> AppResult<Vec<Vote>> {
-    let (only, page) = match which {
-        Which::One(id) => (id, Page::default()),
-        // `only` of 0 matches no vote id; `$2 = 0` then keeps every vote of the page.
-        Which::Page(page) => (0, page),
-    };
-    let votes = sqlx::query(
-        "SELECT id, title, options, created_at, version FROM votes
-         WHERE building_id = $1 AND ($2 = 0 OR id = $2) AND id < $3 ORDER BY id DESC LIMIT $4",
-    )
-    .bind(building)
-    .bind(only)
-    .bind(page.before)
-    .bind(page.limit)
-    .fetch_all(&mut *c)
-    .await?;
-    let ids: Vec<i64> = votes
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()?;
-    let (Some(&newest), Some(&oldest)) = (ids.first(), ids.last()) else {
-        return Ok(Vec::new());
-    };
-    // The page's votes are exactly the building's votes between its oldest and newest ids.
-    let counts = sqlx::query(
-        "SELECT b.vote_id, b.option, COUNT(*) FROM ballots b JOIN votes v ON v.id = b.vote_id
-         WHERE v.building_id = $1 AND v.id BETWEEN $2 AND $3 GROUP BY b.vote_id, b.option",
-    )
-    .bind(building)
-    .bind(oldest)
-    .bind(newest)
-    .fetch_all(&mut *c)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok((
-            r.try_get::<i64, _>(0)?,
-            r.try_get::<String, _>(1)?,
-            r.try_get::<i64, _>(2)?,
-        ))
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let mine = sqlx::query(
-        "SELECT b.vote_id, b.option FROM ballots b JOIN votes v ON v.id = b.vote_id
-         WHERE v.building_id = $1 AND v.id BETWEEN $2 AND $3 AND b.user_id = $4",
-    )
-    .bind(building)
-    .bind(oldest)
-    .bind(newest)
-    .bind(user)
-    .fetch_all(&mut *c)
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    votes
-        .iter()
-        .map(|r| {
-            let id: i64 = r.try_get(0)?;
-            let labels: Vec<String> =
-                serde_json::from_str(&r.try_get::<String, _>(2)?).unwrap_or_default();
-            Ok(Vote {
-                id: id.to_string(),
-                title: r.try_get(1)?,
-                options: labels
-                    .into_iter()
-                    .map(|label| {
-                        let count = counts
-                            .iter()
-                            .find(|(v, l, _)| *v == id && *l == label)
-                            .map_or(0, |(_, _, n)| *n as u64);
-                        VoteOption { label, count }
-                    })
-                    .collect(),
-                my_choice: mine.iter().find(|(v, _)| *v == id).map(|(_, o)| o.clone()),
-                created_at: Timestamp(r.try_get(3)?),
-                version: r.try_get::<i64, _>(4)? as u64,
-            })
-        })
-        .collect()
-}
-
-/// One vote as `user` sees it, if it is in `building`.
-async fn load_one(
-    c: &mut AnyConnection,
-    id: i64,
-    building: i64,
-    user: i64,
-) -> AppResult<Option<Vote>> {
-    Ok(load(c, building, user, Which::One(id)).await?.pop())
-}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -134,7 +22,7 @@ pub async fn list(
 ) -> AppResult<AppJson<Vec<Vote>>> {
     let mut conn = state.storage.pool().acquire().await?;
     Ok(AppJson(
-        load(&mut conn, auth.building_id, auth.id, Which::Page(page)).await?,
+        votes::load(&mut conn, auth.building_id, auth.id, Which::Page(page)).await?,
     ))
 }
 
@@ -145,22 +33,10 @@ pub async fn open(
     key: IdempotencyKey,
     AppJson(req): AppJson<OpenVote>,
 ) -> AppResult<Response> {
-    auth.require_manager("open a vote")?;
-    let title = text_field("title", &req.title, 200)?;
-    let mut options: Vec<String> = Vec::new();
-    for o in &req.options {
-        let o = text_field("options", o, 100)?;
-        if options.contains(&o) {
-            return Err(AppError::field("options", "options must differ"));
-        }
-        options.push(o);
-    }
-    if options.len() < 2 || options.len() > MAX_OPTIONS {
-        return Err(AppError::field(
-            "options",
-            format!("a vote needs 2 to {MAX_OPTIONS} options"),
-        ));
-    }
+    let actor = auth.actor();
+    actor.require_manager("open a vote")?;
+    let title = Title::parse("title", &req.title)?;
+    let options = VoteOptions::parse("options", &req.options)?;
     let call = idempotency::Call::new(
         auth.id,
         CreateKind::of(&VOTES),
@@ -169,29 +45,9 @@ pub async fn open(
         "POST /votes",
         &req,
     )?;
-    idempotency::create(&state, call, StatusCode::CREATED, move |tx| Box::pin(async move {
-            let id: i64 = sqlx::query(
-                "INSERT INTO votes (building_id, title, options, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(auth.building_id)
-            .bind(title)
-            .bind(serde_json::to_string(&options).unwrap_or_default())
-            .bind(now_ts())
-            .fetch_one(tx.sql())
-            .await?
-            .try_get(0)?;
-            let vote = load_one(tx.sql(), id, auth.building_id, auth.id).await?
-                .ok_or_else(|| AppError::Internal("vote vanished".into()))?;
-            emit_entity(tx, EntityAction::Created, EntityKind::Vote, id, Some(1), auth.building_id);
-            let residents = users::in_building(tx.sql(), auth.building_id, Some(Role::Resident)).await?;
-            emit_notification(
-                tx,
-                NotificationCategory::Vote,
-                notification(format!("vote-{id}"), format!("New vote: {}", vote.title), "Cast your vote on the votes page.".into(), id, VOTES.link(&id.to_string())),
-                residents,
-            );
-            Ok(vote)
-        }))
+    idempotency::create(&state, call, StatusCode::CREATED, move |tx| {
+        Box::pin(votes::open(tx, actor, title, options))
+    })
     .await
 }
 
@@ -215,50 +71,9 @@ pub async fn cast(
         &format!("POST /votes/{id}/ballots"),
         &req,
     )?;
+    let actor = auth.actor();
     idempotency::create(&state, call, StatusCode::OK, move |tx| {
-        Box::pin(async move {
-            let vote = load_one(tx.sql(), id, auth.building_id, auth.id)
-                .await?
-                .ok_or_else(|| AppError::NotFound("no such vote".into()))?;
-            if vote.my_choice.is_some() {
-                return Err(AppError::Conflict(
-                    "already_voted",
-                    "you have already voted".into(),
-                ));
-            }
-            if !vote.options.iter().any(|o| o.label == req.option) {
-                return Err(AppError::field("option", "not one of this vote's options"));
-            }
-            sqlx::query("INSERT INTO ballots (vote_id, user_id, option) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(auth.id)
-                .bind(req.option)
-                .execute(tx.sql())
-                .await
-                .map_err(|e| match e.as_database_error() {
-                    // The same user voting at once on two servers: the second ballot loses.
-                    Some(d) if d.is_unique_violation() => {
-                        AppError::Conflict("already_voted", "you have already voted".into())
-                    }
-                    _ => AppError::from(e),
-                })?;
-            sqlx::query("UPDATE votes SET version = version + 1 WHERE id = $1")
-                .bind(id)
-                .execute(tx.sql())
-                .await?;
-            let vote = load_one(tx.sql(), id, auth.building_id, auth.id)
-                .await?
-                .ok_or_else(|| AppError::Internal("vote vanished".into()))?;
-            emit_entity(
-                tx,
-                EntityAction::Updated,
-                EntityKind::Vote,
-                id,
-                Some(vote.version),
-                auth.building_id,
-            );
-            Ok(vote)
-        })
+        Box::pin(votes::cast(tx, actor, id, req.option))
     })
     .await
 }
