@@ -17,12 +17,20 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role.
+    pub const ALL: [Role; 2] = [Role::Resident, Role::Manager];
+
     /// The name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Resident => "resident",
             Role::Manager => "manager",
         }
+    }
+
+    /// The role named `name` (`resident`, `manager`).
+    pub fn parse(name: &str) -> Option<Role> {
+        Self::ALL.into_iter().find(|r| r.as_str() == name.trim())
     }
 }
 

@@ -3,12 +3,14 @@
 //! --building NAME` (the password read from standard input), against the same `--db`.
 
 use ppt_protocol::envelope::{EntityAction, EntityChange};
+use ppt_protocol::rest::Role;
 use ppt_protocol::{EntityKind, ServerEvent};
 use sqlx::{AnyConnection, Row};
 
 use crate::auth::password;
 use crate::auth::sessions::{self, EndReason};
 use crate::db::{self, Db};
+use crate::domain::Email;
 use crate::eventlog::{self, Pending};
 use crate::hub::Audience;
 use crate::users;
@@ -35,6 +37,11 @@ pub struct NewUser {
     pub role: String,
 }
 
+/// A role as the operator typed it.
+fn parse_role(raw: &str) -> Result<Role, AdminError> {
+    Role::parse(raw).ok_or_else(|| AdminError::Refused("the role is resident or manager".into()))
+}
+
 /// Inserts a building; its id.
 pub async fn insert_building(conn: &mut AnyConnection, name: &str) -> Result<i64, sqlx::Error> {
     sqlx::query("INSERT INTO buildings (name) VALUES ($1) RETURNING id")
@@ -56,10 +63,10 @@ pub async fn insert_user(
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(building)
-    .bind(users::fold_email(&user.email))
+    .bind(Email::fold(&user.email))
     .bind(user.name.trim().to_owned())
     .bind(user.apartment.trim().to_owned())
-    .bind(user.role.clone())
+    .bind(users::role(&user.role).as_str())
     .bind(password_hash.to_owned())
     .fetch_one(&mut *conn)
     .await?
@@ -91,22 +98,12 @@ pub async fn add_user(
     user: &NewUser,
     password: &str,
 ) -> Result<i64, AdminError> {
-    let email = users::fold_email(&user.email);
-    let at = email.find('@');
-    if !at.is_some_and(|i| i > 0 && i + 1 < email.len()) || email.contains(char::is_whitespace) {
-        return Err(AdminError::Refused(format!(
-            "{:?} is not an email address",
-            user.email
-        )));
-    }
+    let email = Email::parse(&user.email).map_err(AdminError::Refused)?;
+    let email = email.as_str();
     if user.name.trim().is_empty() {
         return Err(AdminError::Refused("a user needs a name".into()));
     }
-    if user.role != "resident" && user.role != "manager" {
-        return Err(AdminError::Refused(
-            "the role is resident or manager".into(),
-        ));
-    }
+    parse_role(&user.role)?;
     if password.chars().count() < MIN_PASSWORD {
         return Err(AdminError::Refused(format!(
             "the password must have at least {MIN_PASSWORD} characters"
@@ -195,15 +192,11 @@ pub async fn change_user(
             "say what changes: --role, --building, --name and/or --apartment".into(),
         ));
     }
-    if role.is_some_and(|r| r != "resident" && r != "manager") {
-        return Err(AdminError::Refused(
-            "the role is resident or manager".into(),
-        ));
-    }
+    let role = role.map(parse_role).transpose()?;
     if name.is_some_and(|n| n.trim().is_empty()) {
         return Err(AdminError::Refused("a user needs a name".into()));
     }
-    let email = users::fold_email(email);
+    let email = Email::fold(email);
     let mut tx = db.pool.begin().await?;
     let Some((user_id, was_in)) = current_user(&mut tx, &email).await? else {
         return Err(AdminError::Refused(format!(
@@ -214,10 +207,10 @@ pub async fn change_user(
     if let Some(role) = role {
         sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
             .bind(user_id)
-            .bind(role.to_owned())
+            .bind(role.as_str())
             .execute(&mut *tx)
             .await?;
-        said.push(format!("is now a {role}"));
+        said.push(format!("is now a {}", role.as_str()));
     }
     if let Some(name) = name {
         sqlx::query("UPDATE users SET name = $2 WHERE id = $1")
@@ -281,7 +274,7 @@ pub async fn change_user(
 /// faults, ballots name it) but signs in no more, is no one's neighbour and gets no
 /// messages; its sessions end and its building hears of it, in one transaction.
 pub async fn remove_user(db: &Db, email: &str) -> Result<String, AdminError> {
-    let email = users::fold_email(email);
+    let email = Email::fold(email);
     let mut tx = db.pool.begin().await?;
     let Some((user_id, building)) = current_user(&mut tx, &email).await? else {
         return Err(AdminError::Refused(format!(
@@ -344,7 +337,7 @@ async fn current_user(
 
 /// `user logout`: ends every session of an account (its sockets close within a second).
 pub async fn logout_user(db: &Db, email: &str) -> Result<String, AdminError> {
-    let email = users::fold_email(email);
+    let email = Email::fold(email);
     let mut conn = db.pool.acquire().await?;
     let Some(user_id) = user_id(&mut conn, &email).await? else {
         return Err(AdminError::Refused(format!(

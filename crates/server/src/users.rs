@@ -8,17 +8,7 @@ use crate::error::AppResult;
 
 /// Parses a role column.
 pub fn role(s: &str) -> Role {
-    if s == "manager" {
-        Role::Manager
-    } else {
-        Role::Resident
-    }
-}
-
-/// An email as stored: trimmed and in lower case, so that lookups and uniqueness ignore case
-/// on both backends.
-pub fn fold_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    Role::parse(s).unwrap_or(Role::Resident)
 }
 
 /// A user and their building.

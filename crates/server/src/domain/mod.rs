@@ -1,7 +1,8 @@
 //! The portal's operations, each one write that emits its own events in the same commit:
 //! posting an announcement, reporting a fault and moving it along, opening a vote and casting
 //! a ballot, sending a message. What they take is parsed first ([`values`]: a [`Title`] is
-//! never empty or too long), and who acts is an [`Actor`], whose role the operation checks.
+//! never empty or too long, an [`Email`] is folded and well-formed; a user's `Role` is parsed
+//! by `Role::parse`), and who acts is an [`Actor`], whose role the operation checks.
 //!
 //! The REST handlers (`routes/`), the simulator (`simulate.rs`) and the benchmarks' publisher
 //! call these; none of them holds the SQL, the notification texts or the audiences of an
@@ -18,7 +19,7 @@ use ppt_protocol::rest::Role;
 
 use crate::error::AppError;
 
-pub use values::{MessageBody, Text, Title, VoteOptions};
+pub use values::{Email, MessageBody, Text, Title, VoteOptions};
 
 /// Who does something: a signed-in user (a request's `AuthUser`), or a person the server
 /// acts for (the simulator's neighbours).

@@ -62,6 +62,34 @@ text_value!(
     4_000
 );
 
+/// An email address as accounts are kept: trimmed and in lower case (lookups and uniqueness
+/// ignore case on both backends), one `@` with something on both sides, no spaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// `raw` as an account's address, or why it is not one (said to whoever typed it).
+    pub fn parse(raw: &str) -> Result<Email, String> {
+        let email = Self::fold(raw);
+        let at = email.find('@');
+        if !at.is_some_and(|i| i > 0 && i + 1 < email.len()) || email.contains(char::is_whitespace)
+        {
+            return Err(format!("{raw:?} is not an email address"));
+        }
+        Ok(Email(email))
+    }
+
+    /// `raw` folded as accounts are kept, for looking one up (a sign-in with a malformed
+    /// address simply finds nobody).
+    pub fn fold(raw: &str) -> String {
+        raw.trim().to_lowercase()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A vote's options: 2 to [`VoteOptions::MAX`], each a label of at most 100 characters, no
 /// two the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,5 +137,12 @@ mod tests {
         assert_eq!(VoteOptions::parse("options", &two).unwrap().labels(), two);
         assert!(VoteOptions::parse("options", &two[..1]).is_err());
         assert!(VoteOptions::parse("options", &["A".into(), " A ".into()]).is_err());
+        assert_eq!(
+            Email::parse(" Alice@Demo.PPT ").unwrap().as_str(),
+            "alice@demo.ppt"
+        );
+        for bad in ["alice", "@demo.ppt", "alice@", "al ice@demo.ppt"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
     }
 }

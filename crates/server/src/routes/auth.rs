@@ -17,6 +17,7 @@ use super::AppJson;
 use crate::auth::limits::ClientAddr;
 use crate::auth::sessions::{self, EndReason, Refreshed, COOKIE as REFRESH, COOKIE_PATH};
 use crate::auth::{authenticate, AuthUser};
+use crate::domain::Email;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users;
@@ -28,7 +29,7 @@ pub async fn login(
     AppJson(req): AppJson<LoginRequest>,
 ) -> AppResult<Response> {
     same_origin(&state, &headers)?;
-    let account = users::fold_email(&req.email);
+    let account = Email::fold(&req.email);
     if let Some(wait) = state.login.refused(&account, address) {
         return Err(AppError::TooManyRequests(wait));
     }
