@@ -8,6 +8,8 @@ use sqlx::Row;
 use super::{now_ts, Db};
 use crate::admin;
 use crate::auth::password;
+use crate::domain::users::{self, NewAccount};
+use ppt_protocol::rest::Role;
 
 /// Password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo1234";
@@ -159,13 +161,9 @@ async fn seed_building(conn: &mut AnyConnection, b: &DemoBuilding, hash: &str) -
     let building = admin::insert_building(conn, b.name).await?;
     let mut ids = Vec::new();
     for (email, name, apartment, role) in b.users {
-        let user = admin::NewUser {
-            email: (*email).into(),
-            name: (*name).into(),
-            apartment: (*apartment).into(),
-            role: (*role).into(),
-        };
-        ids.push(admin::insert_user(conn, building, &user, hash).await?);
+        let role = Role::parse(role).ok_or("a demo user's role is resident or manager")?;
+        let account = NewAccount::parse(email, name, apartment, role)?;
+        ids.push(users::insert(conn, building, &account, hash).await?);
     }
     let manager = b
         .users

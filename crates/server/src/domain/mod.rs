@@ -12,6 +12,7 @@ pub mod announcements;
 pub mod events;
 pub mod faults;
 pub mod messages;
+pub mod users;
 pub mod values;
 pub mod votes;
 

@@ -50,6 +50,25 @@ pub struct Tx {
 }
 
 impl Tx {
+    /// A write with no server around it (the admin CLI): a plain transaction whose events
+    /// join the log when [`Tx::commit_offline`] commits it; every running server's log
+    /// follower then delivers them.
+    pub async fn begin_offline(db: &Db) -> AppResult<Tx> {
+        Ok(Tx {
+            tx: db.pool.begin().await?,
+            request_id: None,
+            pending: Vec::new(),
+        })
+    }
+
+    /// Appends the events emitted, as the transaction's last step, and commits.
+    pub async fn commit_offline(mut self, db: &Db, server: &str) -> AppResult<()> {
+        let pending = std::mem::take(&mut self.pending);
+        eventlog::append(&mut self.tx, db, server, pending, false).await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
+
     /// The transaction's connection, for queries.
     pub fn sql(&mut self) -> &mut AnyConnection {
         &mut self.tx
