@@ -65,15 +65,6 @@ impl From<AppError> for AdminError {
 /// The name the admin CLI appends events under (the log names each event's writer).
 const WRITER: &str = "admin";
 
-/// Inserts a building; its id.
-pub async fn insert_building(conn: &mut AnyConnection, name: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query("INSERT INTO buildings (name) VALUES ($1) RETURNING id")
-        .bind(name.to_owned())
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)
-}
-
 /// Inserts an account with a password hash already made, with no event (the demo world's
 /// seed); its id.
 pub async fn insert_user(
@@ -93,7 +84,7 @@ pub async fn add_building(db: &Db, name: &str) -> Result<i64, AdminError> {
         return Err(AdminError::Refused("a building needs a name".into()));
     }
     let mut conn = db.pool.acquire().await?;
-    insert_building(&mut conn, name).await.map_err(|e| {
+    users::insert_building(&mut conn, name).await.map_err(|e| {
         if e.as_database_error()
             .is_some_and(|d| d.is_unique_violation())
         {

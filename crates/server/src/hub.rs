@@ -22,7 +22,7 @@ use ppt_protocol::envelope::with_prev_id;
 use ppt_protocol::Envelope;
 use tokio::sync::{mpsc, watch};
 
-use crate::eventlog::Committed;
+use crate::eventlog::{Audience, Committed};
 
 /// How many of the newest delivered events the hub keeps for catch-up.
 pub const RECENT: usize = 10_000;
@@ -30,15 +30,6 @@ pub const RECENT: usize = 10_000;
 /// A frame as queued for sockets: one text shared by every socket it goes to (8 bytes a slot;
 /// handing it to the socket is a reference-count increment, not a copy).
 pub type Frame = Arc<Utf8Bytes>;
-
-/// Who may see an event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Audience {
-    /// Every member of a building.
-    Building(i64),
-    /// These users only.
-    Users(Vec<i64>),
-}
 
 /// The user already holds the most sockets allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

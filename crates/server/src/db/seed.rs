@@ -6,7 +6,6 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 
 use super::{now_ts, Db};
-use crate::admin;
 use crate::auth::password;
 use crate::domain::users::{self, NewAccount};
 use ppt_protocol::rest::Role;
@@ -158,7 +157,7 @@ pub async fn demo_world_once(db: &Db) -> SeedResult<bool> {
 
 async fn seed_building(conn: &mut AnyConnection, b: &DemoBuilding, hash: &str) -> SeedResult<()> {
     let now = now_ts();
-    let building = admin::insert_building(conn, b.name).await?;
+    let building = users::insert_building(conn, b.name).await?;
     let mut ids = Vec::new();
     for (email, name, apartment, role) in b.users {
         let role = Role::parse(role).ok_or("a demo user's role is resident or manager")?;

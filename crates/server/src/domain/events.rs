@@ -5,7 +5,7 @@ use ppt_protocol::envelope::{EntityAction, EntityChange, Notification};
 use ppt_protocol::rest::NotificationCategory;
 use ppt_protocol::{EntityKind, ServerEvent};
 
-use crate::hub::Audience;
+use crate::eventlog::Audience;
 use crate::storage::Tx;
 
 /// Emits `entity:<action>` for the building.

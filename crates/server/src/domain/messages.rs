@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::{Actor, MessageBody};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
-use crate::hub::Audience;
+use crate::eventlog::Audience;
 use crate::routes::messages::{message_row, SELECT};
 use crate::storage::Tx;
 

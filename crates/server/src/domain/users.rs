@@ -15,7 +15,7 @@ use super::Email;
 use crate::auth::sessions::{self, EndReason};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
-use crate::hub::Audience;
+use crate::eventlog::Audience;
 use crate::storage::Tx;
 
 /// An account to create, parsed.
@@ -41,6 +41,15 @@ impl NewAccount {
             role,
         })
     }
+}
+
+/// Inserts a building; its id.
+pub async fn insert_building(conn: &mut AnyConnection, name: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query("INSERT INTO buildings (name) VALUES ($1) RETURNING id")
+        .bind(name.to_owned())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)
 }
 
 /// Inserts an account with a password hash already made (no event: the demo world's seed

@@ -216,7 +216,7 @@ async fn listen_loop(storage: Storage, url: String, shutdown: CancellationToken)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::Audience;
+    use crate::eventlog::Audience;
 
     fn event(id: u64) -> Committed {
         Committed {

@@ -31,7 +31,6 @@ use sqlx::Row;
 
 use crate::db::{now_ts, Db};
 use crate::error::{AppError, AppResult};
-use crate::hub::Audience;
 
 /// An event waiting in a transaction for its id.
 #[derive(Debug, Clone)]
@@ -40,6 +39,16 @@ pub struct Pending {
     pub audience: Audience,
     /// The `X-Request-Id` of the write that emitted it.
     pub request_id: Option<String>,
+}
+
+/// Who may see an event: a property of the event as logged (the hub delivers by it, and
+/// `/events/missed` filters by it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// Every member of a building.
+    Building(i64),
+    /// These users only.
+    Users(Vec<i64>),
 }
 
 /// A committed event, ready for the hub.

@@ -23,7 +23,7 @@ use super::AppJson;
 use crate::auth::AuthUser;
 use crate::domain::MessageBody;
 use crate::error::{AppError, AppResult};
-use crate::hub::Audience;
+use crate::eventlog::Audience;
 use crate::state::AppState;
 
 /// Most events one request may publish.

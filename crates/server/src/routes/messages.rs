@@ -18,7 +18,7 @@ use crate::auth::{AuthUser, RequestId};
 use crate::db::now_ts;
 use crate::domain::{self, MessageBody};
 use crate::error::{AppError, AppResult};
-use crate::hub::Audience;
+use crate::eventlog::Audience;
 use crate::routes::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 use axum::response::Response;

@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::AppJson;
 use crate::auth::{AuthUser, RequestId};
 use crate::error::AppResult;
-use crate::hub::Audience;
+use crate::eventlog::Audience;
 use crate::state::AppState;
 
 pub async fn get(

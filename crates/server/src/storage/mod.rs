@@ -22,8 +22,9 @@ use tokio::sync::oneshot;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::eventlog::follower::Follow;
+use crate::eventlog::Audience;
 use crate::eventlog::{self, Pending};
-use crate::hub::{Audience, Hub, Subscription, RECENT};
+use crate::hub::{Hub, Subscription, RECENT};
 use writer::{Writer, WriterSettings};
 
 /// How long a joining socket waits for this server to deliver the log up to its head.

@@ -4,7 +4,7 @@
 use ppt_protocol::envelope::{EntityAction, EntityChange};
 use ppt_protocol::{EntityKind, ServerEvent};
 use ppt_server::error::AppError;
-use ppt_server::hub::Audience;
+use ppt_server::eventlog::Audience;
 use ppt_server::storage::Storage;
 use sqlx::Row;
 use tokio::sync::{mpsc, watch};

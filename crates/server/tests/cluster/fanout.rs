@@ -252,8 +252,8 @@ async fn an_append_held_open_holds_back_every_later_one() {
     use ppt_protocol::envelope::{EntityAction, EntityChange};
     use ppt_protocol::EntityKind;
     use ppt_server::db::{self, PoolSettings};
+    use ppt_server::eventlog::Audience;
     use ppt_server::eventlog::{self, Pending};
-    use ppt_server::hub::Audience;
     use sqlx::Row;
 
     let (db_guard, nodes) = cluster(2, |_| {}).await;
