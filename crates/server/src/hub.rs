@@ -1,5 +1,5 @@
 //! The hub: which sockets are open on this server for which users, and fan-out of the log's
-//! events to them, in id order, by this server's log follower (`eventlog::follower`).
+//! events to them, in id order, by this server's log follower (`storage::follower`).
 //!
 //! Fan-out never waits: each socket has a bounded queue, and a socket whose queue is full
 //! is dropped from the hub (its session then closes it with 1013 and the client catches up

@@ -11,10 +11,11 @@
 //!   (`Title`, `Text`, ...) and an `Actor` whose role it checks; the handlers, the simulator
 //!   and the benchmarks' publisher call them.
 //! - [`storage`]: reads, writes (a write's events join the log as it commits; writes that
-//!   arrive together share a transaction, [`storage::writer`]), and joining a socket at an
-//!   exact point of the log.
-//! - [`eventlog`]: the log: ids in commit order across servers, reading it back, pruning;
-//!   [`eventlog::follower`] hands every server's commits to this server's sockets in order.
+//!   arrive together share a transaction, [`storage::writer`]), joining a socket at an
+//!   exact point of the log, and [`storage::follower`], which hands every server's commits
+//!   to this server's sockets in order.
+//! - [`eventlog`]: the log: ids in commit order across servers, who each event is for
+//!   (`Audience`), reading it back, pruning.
 //! - [`hub`]: this server's open sockets by user and building; non-blocking fan-out with
 //!   bounded queues; the newest events it delivered, for catch-up from memory.
 //! - [`auth`]: JWTs, password hashes, login limits, sessions (the rotating refresh cookie,
@@ -270,7 +271,7 @@ pub async fn run(
     let config = &built.state.config;
     let listen = (built.state.storage.db().backend == db::Backend::Postgres && config.log_listen)
         .then(|| config.db.clone());
-    tokio::spawn(eventlog::follower::run(
+    tokio::spawn(storage::follower::run(
         built.state.storage.clone(),
         listen,
         config.log_poll(),

@@ -22,7 +22,6 @@
 //! The lock is held only from the id assignment to the commit (two or three statements and
 //! the commit's flush), so appends from many servers queue for a short moment each.
 
-pub mod follower;
 pub mod retention;
 
 use ppt_protocol::{Envelope, RawJson, ServerEvent, Timestamp};

@@ -9,6 +9,7 @@
 //!   and one commit, each in a savepoint of its own ([`writer`]).
 //! - A socket joins the hub at an exact point of the log ([`Storage::join`]).
 
+pub mod follower;
 pub mod writer;
 
 use std::sync::Arc;
@@ -21,10 +22,10 @@ use tokio::sync::oneshot;
 
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::eventlog::follower::Follow;
 use crate::eventlog::Audience;
 use crate::eventlog::{self, Pending};
 use crate::hub::{Hub, Subscription, RECENT};
+use crate::storage::follower::Follow;
 use writer::{Writer, WriterSettings};
 
 /// How long a joining socket waits for this server to deliver the log up to its head.

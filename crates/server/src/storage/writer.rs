@@ -21,9 +21,9 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 use super::{Appended, Tx};
 use crate::db::{now_ts, Db};
 use crate::error::{AppError, AppResult};
-use crate::eventlog::follower::Follow;
 use crate::eventlog::retention::{self, Retention};
 use crate::eventlog::{self, Pending};
+use crate::storage::follower::Follow;
 
 /// Most writes in one batch.
 const MAX_BATCH: usize = 64;

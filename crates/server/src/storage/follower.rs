@@ -19,9 +19,9 @@ use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::{read_after, Committed};
 use crate::db::dialect::{EVENTS_CHANNEL, SESSIONS_CHANNEL};
 use crate::error::AppResult;
+use crate::eventlog::{read_after, Committed};
 use crate::storage::Storage;
 
 /// Events read from the log at a time.
