@@ -56,9 +56,10 @@ async fn heard_through(browser: &Browser, last: u64) -> Vec<u64> {
 }
 
 /// Alice's link is cut; messages and an announcement arrive while she is away. When it
-/// comes back, the events fetched from the log reach `use_event` once each, in log order.
+/// comes back, the events fetched from the log reach `use_event` once each, in log order,
+/// and so do the live ones that follow.
 #[tokio::test]
-async fn caught_up_events_reach_use_event_once_in_order() {
+async fn caught_up_and_live_events_reach_use_event_once_in_order() {
     let (server, proxy, alice) = alice_behind_a_proxy(r#"{"backoffMaxMs":1000}"#).await;
     let api = server.api().await;
     let (alice_t, bob, martin) = (
@@ -90,6 +91,16 @@ async fn caught_up_events_reach_use_event_once_in_order() {
     let heard = heard_through(&alice, *want.last().unwrap()).await;
     let since: Vec<u64> = heard.into_iter().filter(|id| *id > before).collect();
     assert_eq!(since, want, "each caught-up event once, in order");
+
+    // Back on the socket: the next events come live, and are heard the same way, once each.
+    let after = *want.last().unwrap();
+    api.send_message(&bob, "1", "Live again").await;
+    let live = ids_after(&api, &alice_t, after).await;
+    assert!(!live.is_empty());
+    let heard = heard_through(&alice, *live.last().unwrap()).await;
+    let since: Vec<u64> = heard.into_iter().filter(|id| *id > before).collect();
+    let all: Vec<u64> = want.iter().chain(&live).copied().collect();
+    assert_eq!(since, all, "caught-up then live events, each once, in order");
     alice.screenshot("use-event-caught-up").await;
     alice.close().await;
 }
