@@ -100,7 +100,10 @@ async fn caught_up_and_live_events_reach_use_event_once_in_order() {
     let heard = heard_through(&alice, *live.last().unwrap()).await;
     let since: Vec<u64> = heard.into_iter().filter(|id| *id > before).collect();
     let all: Vec<u64> = want.iter().chain(&live).copied().collect();
-    assert_eq!(since, all, "caught-up then live events, each once, in order");
+    assert_eq!(
+        since, all,
+        "caught-up then live events, each once, in order"
+    );
     alice.screenshot("use-event-caught-up").await;
     alice.close().await;
 }

@@ -9,6 +9,7 @@
 //! operation. Reads of a list are here too, as the operations answer with the same rows.
 
 pub mod announcements;
+pub mod deletes;
 pub mod events;
 pub mod faults;
 pub mod messages;

@@ -1,21 +1,14 @@
-//! Deleting (docs/protocol.md, "REST"): announcements, votes and documents by the building's
-//! managers; a fault by its reporter while it is still open, or by a manager. Each answers
-//! 204 and emits `entity:deleted` to the building in the same commit, so every open page
-//! can drop the row at once; a record the caller cannot see (another building's, or one
-//! already deleted) is a 404.
+//! Deleting (docs/protocol.md, "REST"): each answers 204 once [`crate::domain::deletes`]
+//! deleted the record and emitted `entity:deleted` in the same commit.
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use ppt_protocol::envelope::EntityAction;
-use ppt_protocol::EntityKind;
-use sqlx::Row;
 
 use super::{parse_id, AppPath};
 use crate::auth::{AuthUser, RequestId};
-use crate::domain::events::emit_entity;
-use crate::error::{AppError, AppResult};
+use crate::domain::deletes::{self, Table};
+use crate::error::AppResult;
 use crate::state::AppState;
-use crate::storage::Tx;
 
 pub async fn announcement(
     State(state): State<AppState>,
@@ -23,7 +16,7 @@ pub async fn announcement(
     RequestId(rid): RequestId,
     AppPath(raw): AppPath<String>,
 ) -> AppResult<StatusCode> {
-    by_manager(state, auth, rid, &raw, Table::Announcements).await
+    delete(state, auth, rid, &raw, Table::Announcements).await
 }
 
 pub async fn fault(
@@ -32,42 +25,7 @@ pub async fn fault(
     RequestId(rid): RequestId,
     AppPath(raw): AppPath<String>,
 ) -> AppResult<StatusCode> {
-    let id = parse_id(&raw, "fault")?;
-    state
-        .storage
-        .write(rid, move |tx| {
-            Box::pin(async move {
-                let row = sqlx::query(
-                    "SELECT reporter_id, status, version FROM faults WHERE id = $1 AND building_id = $2",
-                )
-                .bind(id)
-                .bind(auth.building_id)
-                .fetch_optional(tx.sql())
-                .await?
-                .ok_or_else(|| AppError::NotFound("no such fault".into()))?;
-                let reporter: i64 = row.try_get(0)?;
-                let status: String = row.try_get(1)?;
-                let version: i64 = row.try_get(2)?;
-                if !auth.is_manager() {
-                    if reporter != auth.id {
-                        return Err(AppError::Forbidden(
-                            "only its reporter or a manager may delete a fault".into(),
-                        ));
-                    }
-                    if status != "open" {
-                        return Err(AppError::Forbidden(
-                            "a fault that is being handled can only be deleted by a manager"
-                                .into(),
-                        ));
-                    }
-                }
-                remove(tx, Table::Faults, id).await?;
-                deleted(tx, Table::Faults.kind(), id, Some(version), auth.building_id);
-                Ok(())
-            })
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    delete(state, auth, rid, &raw, Table::Faults).await
 }
 
 pub async fn vote(
@@ -76,7 +34,7 @@ pub async fn vote(
     RequestId(rid): RequestId,
     AppPath(raw): AppPath<String>,
 ) -> AppResult<StatusCode> {
-    by_manager(state, auth, rid, &raw, Table::Votes).await
+    delete(state, auth, rid, &raw, Table::Votes).await
 }
 
 pub async fn document(
@@ -85,115 +43,23 @@ pub async fn document(
     RequestId(rid): RequestId,
     AppPath(raw): AppPath<String>,
 ) -> AppResult<StatusCode> {
-    by_manager(state, auth, rid, &raw, Table::Documents).await
+    delete(state, auth, rid, &raw, Table::Documents).await
 }
 
-/// A delete only the building's managers may make: the row (404 if the caller's building
-/// has no such row), its dependents, and `entity:deleted`, in one write.
-async fn by_manager(
+async fn delete(
     state: AppState,
     auth: AuthUser,
     rid: Option<String>,
     raw: &str,
-    table: Table,
+    what: Table,
 ) -> AppResult<StatusCode> {
-    let id = parse_id(raw, table.what())?;
-    auth.require_manager(&format!("delete {}s", table.what()))?;
+    let id = parse_id(raw, what.what())?;
+    let actor = auth.actor();
     state
         .storage
         .write(rid, move |tx| {
-            Box::pin(async move {
-                let version = version_of(tx, table, id, auth.building_id).await?;
-                remove(tx, table, id).await?;
-                deleted(tx, table.kind(), id, version, auth.building_id);
-                Ok(())
-            })
+            Box::pin(deletes::delete(tx, actor, what, id))
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The tables a row is deleted from (names are never built from input).
-#[derive(Debug, Clone, Copy)]
-enum Table {
-    Announcements,
-    Faults,
-    Votes,
-    Documents,
-}
-
-impl Table {
-    fn name(self) -> &'static str {
-        match self {
-            Table::Announcements => "announcements",
-            Table::Faults => "faults",
-            Table::Votes => "votes",
-            Table::Documents => "documents",
-        }
-    }
-
-    /// What a 404 calls it.
-    fn what(self) -> &'static str {
-        match self {
-            Table::Announcements => "announcement",
-            Table::Faults => "fault",
-            Table::Votes => "vote",
-            Table::Documents => "document",
-        }
-    }
-
-    fn kind(self) -> EntityKind {
-        match self {
-            Table::Announcements => EntityKind::Announcement,
-            Table::Faults => EntityKind::Fault,
-            Table::Votes => EntityKind::Vote,
-            Table::Documents => EntityKind::Document,
-        }
-    }
-
-    fn has_version(self) -> bool {
-        !matches!(self, Table::Documents)
-    }
-}
-
-/// The row's version if it is in the caller's building (`None` for rows without versions);
-/// 404 if it is not there.
-async fn version_of(tx: &mut Tx, table: Table, id: i64, building: i64) -> AppResult<Option<i64>> {
-    let column = if table.has_version() { "version" } else { "0" };
-    let sql = format!(
-        "SELECT {column} FROM {} WHERE id = $1 AND building_id = $2",
-        table.name()
-    );
-    let row = sqlx::query(&sql)
-        .bind(id)
-        .bind(building)
-        .fetch_optional(tx.sql())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no such {}", table.what())))?;
-    Ok(table
-        .has_version()
-        .then(|| row.try_get::<i64, _>(0))
-        .transpose()?)
-}
-
-/// Deletes the row, and first what depends on it (a vote's ballots).
-async fn remove(tx: &mut Tx, table: Table, id: i64) -> AppResult<()> {
-    if let Table::Votes = table {
-        sqlx::query("DELETE FROM ballots WHERE vote_id = $1")
-            .bind(id)
-            .execute(tx.sql())
-            .await?;
-    }
-    sqlx::query(&format!("DELETE FROM {} WHERE id = $1", table.name()))
-        .bind(id)
-        .execute(tx.sql())
-        .await?;
-    Ok(())
-}
-
-/// `entity:deleted` to the building, one version past the row's last (so a client ordering
-/// changes by version sees the deletion as the newest).
-fn deleted(tx: &mut Tx, kind: EntityKind, id: i64, version: Option<i64>, building: i64) {
-    let version = version.map(|v| (v.max(0) as u64).saturating_add(1));
-    emit_entity(tx, EntityAction::Deleted, kind, id, version, building);
 }
