@@ -1,11 +1,13 @@
 //! The portal's operations, each one write that emits its own events in the same commit:
 //! posting an announcement, reporting a fault and moving it along, opening a vote and casting
-//! a ballot, sending a message. What they take is parsed first ([`values`]: a [`Title`] is
+//! a ballot, sending and reading a message, deleting, saving one's preferences, and who lives
+//! where ([`users`]: added, changed, moved out). What they take is parsed first ([`values`]: a [`Title`] is
 //! never empty or too long, an [`Email`] is folded and well-formed; a user's `Role` is parsed
 //! by `Role::parse`), and who acts is an [`Actor`], whose role the operation checks.
 //!
-//! The REST handlers (`routes/`), the simulator (`simulate.rs`) and the benchmarks' publisher
-//! call these; none of them holds the SQL, the notification texts or the audiences of an
+//! The REST handlers (`routes/`), the admin CLI (`admin.rs`, in an offline write), the demo
+//! seed (its accounts), the simulator (`simulate.rs`) and the benchmarks' publisher call
+//! these; none of them holds the SQL, the notification texts or the audiences of an
 //! operation. Reads of a list are here too, as the operations answer with the same rows.
 
 pub mod announcements;
@@ -13,6 +15,7 @@ pub mod deletes;
 pub mod events;
 pub mod faults;
 pub mod messages;
+pub mod preferences;
 pub mod users;
 pub mod values;
 pub mod votes;
