@@ -35,15 +35,7 @@ pub async fn list(
     building: i64,
     page: Page,
 ) -> AppResult<Vec<Announcement>> {
-    let sql =
-        format!("{SELECT} WHERE a.building_id = $1 AND a.id < $2 ORDER BY a.id DESC LIMIT $3");
-    let rows = sqlx::query(&sql)
-        .bind(building)
-        .bind(page.before)
-        .bind(page.limit)
-        .fetch_all(c)
-        .await?;
-    Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+    super::building_page(c, SELECT, "a", building, page, row).await
 }
 
 /// A manager posts an announcement: `entity:created` to the building, a notification to its

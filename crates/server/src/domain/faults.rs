@@ -41,15 +41,7 @@ async fn one(c: &mut AnyConnection, id: i64) -> AppResult<Fault> {
 
 /// A page of `building`'s faults, newest first.
 pub async fn list(c: &mut AnyConnection, building: i64, page: Page) -> AppResult<Vec<Fault>> {
-    let sql =
-        format!("{SELECT} WHERE f.building_id = $1 AND f.id < $2 ORDER BY f.id DESC LIMIT $3");
-    let rows = sqlx::query(&sql)
-        .bind(building)
-        .bind(page.before)
-        .bind(page.limit)
-        .fetch_all(c)
-        .await?;
-    Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+    super::building_page(c, SELECT, "f", building, page, row).await
 }
 
 /// The fault's reporter and the building's managers: who hears about a fault.

@@ -21,10 +21,35 @@ pub mod values;
 pub mod votes;
 
 use ppt_protocol::rest::Role;
+use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
+use crate::routes::Page;
 
 pub use values::{Email, MessageBody, Text, Title, VoteOptions};
+
+/// A page of one building's rows, newest first: `select` (its table named `alias`) narrowed
+/// to the building and the page (`before`, `limit`), each row read by `row`.
+async fn building_page<T>(
+    c: &mut AnyConnection,
+    select: &str,
+    alias: &str,
+    building: i64,
+    page: Page,
+    row: fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> AppResult<Vec<T>> {
+    let sql = format!(
+        "{select} WHERE {alias}.building_id = $1 AND {alias}.id < $2 ORDER BY {alias}.id DESC LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(building)
+        .bind(page.before)
+        .bind(page.limit)
+        .fetch_all(c)
+        .await?;
+    Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+}
 
 /// Who does something: a signed-in user (a request's `AuthUser`), or a person the server
 /// acts for (the simulator's neighbours).
