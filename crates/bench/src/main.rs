@@ -43,7 +43,7 @@ use report::Report;
 /// stack) and measured 320.7 KiB (gate 331); issues 26 and 27 grew it on purpose (sign-out
 /// forgetting, the shared computer, paging, read marks, polling from the head, the run-time
 /// socket address) to 332.0 KiB: gate 342; issue 28 (the resource registry, `use_event`,
-/// the core's crate, parameterised keys) to 345.9 KiB: gate 356. The gate catches growth
+/// the core's crate, parameterised keys) to 344.9 KiB: gate 356. The gate catches growth
 /// nobody meant; a change that grows the app on purpose moves it, with its figure in
 /// docs/performance-notes.md.
 pub const SIZE_GATE_GZIP: u64 = 356 * 1024;
