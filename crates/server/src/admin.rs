@@ -65,18 +65,6 @@ impl From<AppError> for AdminError {
 /// The name the admin CLI appends events under (the log names each event's writer).
 const WRITER: &str = "admin";
 
-/// Inserts an account with a password hash already made, with no event (the demo world's
-/// seed); its id.
-pub async fn insert_user(
-    conn: &mut AnyConnection,
-    building: i64,
-    user: &NewUser,
-    password_hash: &str,
-) -> Result<i64, AdminError> {
-    let account = user.parse()?;
-    Ok(users::insert(conn, building, &account, password_hash).await?)
-}
-
 /// `building add NAME`: a new building; its id.
 pub async fn add_building(db: &Db, name: &str) -> Result<i64, AdminError> {
     let name = name.trim();

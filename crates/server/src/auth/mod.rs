@@ -34,20 +34,6 @@ impl AuthUser {
             role: self.role,
         }
     }
-
-    /// Whether the caller manages the building.
-    pub fn is_manager(&self) -> bool {
-        self.role == Role::Manager
-    }
-
-    /// Fails with 403 unless the caller is a manager.
-    pub fn require_manager(&self, action: &str) -> Result<(), AppError> {
-        if self.is_manager() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!("only a manager may {action}")))
-        }
-    }
 }
 
 /// The bearer token of a request's headers, unverified.

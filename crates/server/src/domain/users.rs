@@ -6,16 +6,16 @@
 //! The admin CLI (`admin.rs`) runs these with no server around ([`Tx::begin_offline`]); the
 //! servers' log followers deliver the events to whoever is connected.
 
-use ppt_protocol::envelope::{EntityAction, EntityChange};
+use ppt_protocol::envelope::EntityAction;
 use ppt_protocol::rest::Role;
-use ppt_protocol::{EntityKind, ServerEvent};
+use ppt_protocol::EntityKind;
 use sqlx::{AnyConnection, Row};
 
+use super::events::emit_entity;
 use super::Email;
 use crate::auth::sessions::{self, EndReason};
 use crate::db::now_ts;
 use crate::error::{AppError, AppResult};
-use crate::eventlog::Audience;
 use crate::storage::Tx;
 
 /// An account to create, parsed.
@@ -242,17 +242,7 @@ pub async fn remove(tx: &mut Tx, email: &str) -> AppResult<Vec<String>> {
 /// user, one per building).
 fn neighbors_changed(tx: &mut Tx, user_id: i64, news: &[(EntityAction, i64)]) {
     for (action, building) in news {
-        tx.emit(
-            ServerEvent::Entity(
-                *action,
-                EntityChange {
-                    entity: EntityKind::Neighbor,
-                    id: user_id.to_string(),
-                    version: None,
-                },
-            ),
-            Audience::Building(*building),
-        );
+        emit_entity(tx, *action, EntityKind::Neighbor, user_id, None, *building);
     }
 }
 

@@ -98,7 +98,7 @@ pub async fn publish(
     if !state.config.bench_api {
         return Err(AppError::NotFound("no such API path".into()));
     }
-    auth.require_manager("publish benchmark events")?;
+    auth.actor().require_manager("publish benchmark events")?;
     if req.count == 0 || req.count > MAX_COUNT {
         return Err(AppError::field(
             "count",

@@ -4,14 +4,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use ppt_protocol::resources::VOTES;
-use ppt_protocol::rest::{CastBallot, OpenVote, Role, Vote};
+use ppt_protocol::rest::{CastBallot, OpenVote, Vote};
 
 use super::create_limits::CreateKind;
 use super::{parse_id, AppJson, AppPath, Page};
 use crate::auth::{AuthUser, RequestId};
 use crate::domain::votes::{self, Which};
 use crate::domain::{Title, VoteOptions};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::routes::idempotency::{self, IdempotencyKey};
 use crate::state::AppState;
 
@@ -60,9 +60,8 @@ pub async fn cast(
     AppJson(req): AppJson<CastBallot>,
 ) -> AppResult<Response> {
     let id = parse_id(&raw, "vote")?;
-    if auth.role != Role::Resident {
-        return Err(AppError::Forbidden("only residents vote".into()));
-    }
+    let actor = auth.actor();
+    actor.require_resident("vote")?;
     let call = idempotency::Call::new(
         auth.id,
         CreateKind::BALLOTS,
@@ -71,7 +70,6 @@ pub async fn cast(
         &format!("POST /votes/{id}/ballots"),
         &req,
     )?;
-    let actor = auth.actor();
     idempotency::create(&state, call, StatusCode::OK, move |tx| {
         Box::pin(votes::cast(tx, actor, id, req.option))
     })
