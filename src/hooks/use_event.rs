@@ -51,6 +51,11 @@ impl AppliedEvents {
         }
     }
 
+    /// Whether anyone listens (else the live core need not copy the events it applies).
+    pub fn has_listeners(&self) -> bool {
+        !self.listeners.borrow().is_empty()
+    }
+
     /// Listens until the returned guard is dropped.
     pub fn listen(&self, listener: impl Fn(&Envelope) + 'static) -> Listening {
         let id = self.next.get();
@@ -163,6 +168,7 @@ mod tests {
         bus.publish(&[entity(3)]);
         assert_eq!(*heard.borrow(), [1, 2, 3]);
         assert!(typed.borrow().is_empty(), "no message among them");
+        assert!(bus.has_listeners());
         assert_eq!(
             EntityEvent::from_envelope(&entity(4)).map(|e| e.change.id),
             Some("4".into())

@@ -219,6 +219,7 @@ impl Ctx {
             tab_hidden: browser::tab_hidden(),
             browser_permitted: &|| *permitted.get_or_init(browser::notifications::permitted),
             own_request: &own,
+            listening: self.events.has_listeners(),
         };
         let (out, user, figures) = {
             let mut state = self.state.borrow_mut();

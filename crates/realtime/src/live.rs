@@ -66,6 +66,9 @@ pub struct World<'a> {
     pub browser_permitted: &'a dyn Fn() -> bool,
     /// Whether a `requestId` is one of this tab's own requests (then no "Data updated").
     pub own_request: &'a dyn Fn(&str) -> bool,
+    /// Whether anything listens to the events applied ([`Out::applied`]): only then are they
+    /// copied there (a burst costs no copies when nobody is listening).
+    pub listening: bool,
 }
 
 /// One thing for the app to do, in order.
@@ -131,7 +134,7 @@ pub struct Out {
     pub relay: Vec<Relay>,
     /// Every event this tab applied, in order, each once, however it came: live, caught up
     /// after a reconnection, polled, or relayed by the tab holding the socket (what the
-    /// app's `use_event` hook hands to components).
+    /// app's `use_event` hook hands to components); empty unless [`World::listening`].
     pub applied: Vec<Envelope>,
     /// The newest event id that arrived on the socket (the query scheduler's freshness).
     pub saw_event: Option<u64>,
@@ -484,7 +487,9 @@ impl Live {
             .request_id
             .as_deref()
             .is_some_and(|r| (w.own_request)(r));
-        out.applied.push(envelope.clone());
+        if w.listening {
+            out.applied.push(envelope.clone());
+        }
         let mut alerts = Vec::new();
         for effect in route(envelope, &ctx) {
             match effect {

@@ -118,6 +118,7 @@ struct Env {
     hidden: bool,
     permitted: bool,
     own: Vec<String>,
+    listening: bool,
 }
 
 impl Env {
@@ -128,6 +129,7 @@ impl Env {
             hidden: false,
             permitted: true,
             own: Vec::new(),
+            listening: true,
         }
     }
 
@@ -143,6 +145,7 @@ impl Env {
             tab_hidden: self.hidden,
             browser_permitted: &permitted,
             own_request: &own,
+            listening: self.listening,
         })
     }
 }
@@ -892,4 +895,27 @@ fn take_overs_lose_and_double_nothing() {
             assert_eq!(toasts, want_toasts, "seed {seed}, tab {i}: notifications");
         }
     }
+}
+
+/// Applied events are handed out only while something listens; the data effects are the
+/// same either way.
+#[test]
+fn applied_events_are_copied_only_for_listeners() {
+    let mut env = Env::new();
+    let mut live = live_at_10(&mut env);
+    env.listening = false;
+    let quiet = env.with(|w| live.frames([&entity(11)], w));
+    assert!(quiet.applied.is_empty());
+    assert_eq!(invalidated(&quiet), [11]);
+    env.listening = true;
+    let heard = env.with(|w| live.frames([&entity(12)], w));
+    assert_eq!(
+        heard
+            .applied
+            .iter()
+            .filter_map(|e| e.id)
+            .collect::<Vec<_>>(),
+        [12]
+    );
+    assert_eq!(invalidated(&heard), [12]);
 }
