@@ -150,21 +150,19 @@ impl<T: QueryValue> ListQuery<T> {
         } else {
             None
         };
-        ListQuery {
-            key: Key::Resource(resource.info.name),
-            path: Cow::Borrowed(resource.info.path),
-            pages,
-            stale_time_ms: None,
-            _value: PhantomData,
-        }
+        Self::of(resource, pages)
     }
 
     /// A resource's list in pages of its own sizes.
     const fn paged<I>(resource: &'static Resource<I>, pages: Pages) -> ListQuery<T> {
+        Self::of(resource, Some(pages))
+    }
+
+    const fn of<I>(resource: &'static Resource<I>, pages: Option<Pages>) -> ListQuery<T> {
         ListQuery {
             key: Key::Resource(resource.info.name),
             path: Cow::Borrowed(resource.info.path),
-            pages: Some(pages),
+            pages,
             stale_time_ms: None,
             _value: PhantomData,
         }
