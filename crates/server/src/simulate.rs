@@ -96,13 +96,6 @@ async fn people(state: &AppState) -> AppResult<Vec<Actor>> {
         .collect::<Result<_, sqlx::Error>>()?)
 }
 
-/// One operation as `actor`, in a write of its own.
-macro_rules! write {
-    ($state:expr, |$tx:ident| $op:expr) => {
-        $state.storage.write(None, move |$tx| Box::pin($op)).await
-    };
-}
-
 /// One random action by a random person.
 pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
     let people = people(state).await?;
@@ -126,7 +119,12 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
             .collect();
         let from = *others.choose(rng).unwrap_or(&residents[0]);
         let body = MessageBody::parse("body", LINES.choose(rng).unwrap_or(&"Hello!"))?;
-        write!(state, |tx| domain::messages::send(tx, from, to.id, body))?;
+        state
+            .storage
+            .write(None, move |tx| {
+                Box::pin(domain::messages::send(tx, from, to.id, body))
+            })
+            .await?;
     } else if roll < 58 {
         let who = *residents.choose(rng).unwrap_or(&residents[0]);
         let (title, description) = *FAULTS.choose(rng).unwrap_or(&FAULTS[0]);
@@ -134,12 +132,12 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
             Title::parse("title", title)?,
             Text::parse("description", description)?,
         );
-        write!(state, |tx| domain::faults::report(
-            tx,
-            who,
-            title,
-            description
-        ))?;
+        state
+            .storage
+            .write(None, move |tx| {
+                Box::pin(domain::faults::report(tx, who, title, description))
+            })
+            .await?;
     } else if roll < 75 {
         let mut c = state.storage.pool().acquire().await?;
         let faults = domain::faults::list(&mut c, manager.building_id, Page::default()).await?;
@@ -155,16 +153,22 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
                 FaultStatus::Resolved
             };
             let id = parse_id(&f.id, "fault")?;
-            write!(state, |tx| domain::faults::set_status(
-                tx, manager, id, status
-            ))?;
+            state
+                .storage
+                .write(None, move |tx| {
+                    Box::pin(domain::faults::set_status(tx, manager, id, status))
+                })
+                .await?;
         }
     } else if roll < 88 {
         let (title, body) = *NEWS.choose(rng).unwrap_or(&NEWS[0]);
         let (title, body) = (Title::parse("title", title)?, Text::parse("body", body)?);
-        write!(state, |tx| domain::announcements::post(
-            tx, manager, title, body
-        ))?;
+        state
+            .storage
+            .write(None, move |tx| {
+                Box::pin(domain::announcements::post(tx, manager, title, body))
+            })
+            .await?;
     } else {
         let voter = *residents.choose(rng).unwrap_or(&residents[0]);
         let mut c = state.storage.pool().acquire().await?;
@@ -180,12 +184,20 @@ pub async fn act(state: &AppState, rng: &mut StdRng) -> AppResult<()> {
         match unvoted.and_then(|v| Some((parse_id(&v.id, "vote").ok()?, v.options.choose(rng)?))) {
             Some((id, option)) => {
                 let option = option.label.clone();
-                write!(state, |tx| votes::cast(tx, voter, id, option))?;
+                state
+                    .storage
+                    .write(None, move |tx| Box::pin(votes::cast(tx, voter, id, option)))
+                    .await?;
             }
             None => {
                 let title = Title::parse("title", "Plant a tree in the courtyard?")?;
                 let options = VoteOptions::parse("options", &["Yes".into(), "No".into()])?;
-                write!(state, |tx| votes::open(tx, manager, title, options))?;
+                state
+                    .storage
+                    .write(None, move |tx| {
+                        Box::pin(votes::open(tx, manager, title, options))
+                    })
+                    .await?;
             }
         }
     }
