@@ -324,32 +324,23 @@ impl Event for ServerEvent {
     }
 }
 
-impl Event for MessageNew {
-    fn from_envelope(envelope: &Envelope) -> Option<Self> {
-        match &envelope.event {
-            ServerEvent::MessageNew(m) => Some(m.clone()),
-            _ => None,
+/// A type that is the payload of one event variant is that event.
+macro_rules! payload_event {
+    ($t:ty, $variant:ident) => {
+        impl Event for $t {
+            fn from_envelope(envelope: &Envelope) -> Option<Self> {
+                match &envelope.event {
+                    ServerEvent::$variant(payload) => Some(payload.clone()),
+                    _ => None,
+                }
+            }
         }
-    }
+    };
 }
 
-impl Event for MessageRead {
-    fn from_envelope(envelope: &Envelope) -> Option<Self> {
-        match &envelope.event {
-            ServerEvent::MessageRead(m) => Some(m.clone()),
-            _ => None,
-        }
-    }
-}
-
-impl Event for NotificationPreferences {
-    fn from_envelope(envelope: &Envelope) -> Option<Self> {
-        match &envelope.event {
-            ServerEvent::PreferencesUpdated(p) => Some(p.clone()),
-            _ => None,
-        }
-    }
-}
+payload_event!(MessageNew, MessageNew);
+payload_event!(MessageRead, MessageRead);
+payload_event!(NotificationPreferences, PreferencesUpdated);
 
 /// A `notification:*` event, with its category.
 #[derive(Debug, Clone, PartialEq, Eq)]
