@@ -3,6 +3,8 @@
 //! commands for its executor to carry out: the app's browser glue (`ppt_web::ws`) in the
 //! browser, the benchmarks' clients natively. Tested natively with `cargo test`.
 //!
+//! - [`client`]: the parts below composed behind one input and one command type: what the
+//!   app's one executor feeds and carries out.
 //! - [`machine`]: the connection's state machine ([`backoff`], [`heartbeat`], [`status`]).
 //! - [`catchup`]: the cursor, de-duplication and fetching what was missed.
 //! - [`live`]: applying events: routing ([`routing`]), alerts and toasts ([`notify`],
@@ -14,6 +16,7 @@
 
 pub mod backoff;
 pub mod catchup;
+pub mod client;
 pub mod heartbeat;
 pub mod invalidation;
 pub mod live;

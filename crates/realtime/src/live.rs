@@ -5,7 +5,7 @@
 //! ([`Live::tick`]), each with the time and what the app knows ([`World`]). Out: one [`Out`]
 //! per input: store actions in order, the toasts (one store update), the sound, system
 //! notifications, and when to be woken.
-//! `hooks/use_live_events.rs` carries it out and decides nothing.
+//! The client (`super::client`) carries its answers into the other parts and commands.
 //!
 //! It owns:
 //! - catch-up ([`Catchup`]): each event applied once, in order, across reconnections, gaps

@@ -4,7 +4,7 @@
 //! browser hands it to a waiting tab the moment the holder closes, reloads or crashes). This
 //! module decides everything else, purely: what a tab does when it leads, follows, or cannot
 //! coordinate at all, and what passes between tabs ([`TabMessage`], carried by a
-//! BroadcastChannel). `ws/tabs.rs` is the glue.
+//! BroadcastChannel). The client (`super::client`) wires it to the other parts; the app's executor holds the lock and the channel.
 //!
 //! - The leader runs the socket and catch-up ([`super::live`] relays what it applied), and
 //!   tells the others its connection state.
