@@ -2,13 +2,17 @@
 //! "Sunny Court 12" and "Maple House 3", their residents and managers, and some content in
 //! each so that every page has something to show.
 
-use sqlx::AnyConnection;
 use sqlx::Row;
 
 use super::{now_ts, Db};
 use crate::auth::password;
 use crate::domain::users::{self, NewAccount};
-use ppt_protocol::rest::Role;
+use crate::domain::{
+    announcements, faults, messages, votes, Actor, MessageBody, Text, Title, VoteOptions,
+};
+use crate::error::AppError;
+use crate::storage::Tx;
+use ppt_protocol::rest::{FaultStatus, Role};
 
 /// Password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo1234";
@@ -122,8 +126,16 @@ pub const DEMO_WORLD: [DemoBuilding; 2] = [
 
 type SeedResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
+/// A domain operation's refusal, as the seed reports it (the demo world is ours: a refusal
+/// is a mistake in it).
+fn refused(e: AppError) -> Box<dyn std::error::Error + Send + Sync> {
+    format!("the demo world is refused: {e:?}").into()
+}
+
 /// Seeds the demo world into an empty database (no buildings yet); true when it seeded now.
-/// The seed writes no events: the log starts empty.
+/// It is written by the domain operations, as residents and managers would write it (their
+/// rules and checks hold for it too); their events are dropped, since nobody could hear them:
+/// the log starts empty.
 ///
 /// Several servers may start at once on one PostgreSQL: the `seeded` mark is claimed in the
 /// seeding transaction, so the others wait for it and then find it taken.
@@ -131,17 +143,17 @@ pub async fn demo_world_once(db: &Db) -> SeedResult<bool> {
     let hash = tokio::task::spawn_blocking(|| password::hash(DEMO_PASSWORD))
         .await?
         .map_err(|e| e.to_string())?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = Tx::begin_offline(db).await.map_err(refused)?;
     let claimed = sqlx::query(
         "INSERT INTO meta (key, value) VALUES ('seeded', $1) ON CONFLICT (key) DO NOTHING",
     )
     .bind(now_ts())
-    .execute(&mut *tx)
+    .execute(tx.sql())
     .await?
     .rows_affected()
         == 1;
     let buildings: i64 = sqlx::query("SELECT COUNT(*) FROM buildings")
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.sql())
         .await?
         .try_get(0)?;
     if !claimed || buildings > 0 {
@@ -151,72 +163,63 @@ pub async fn demo_world_once(db: &Db) -> SeedResult<bool> {
     for building in &DEMO_WORLD {
         seed_building(&mut tx, building, &hash).await?;
     }
-    tx.commit().await?;
+    tx.commit_without_events().await?;
     Ok(true)
 }
 
-async fn seed_building(conn: &mut AnyConnection, b: &DemoBuilding, hash: &str) -> SeedResult<()> {
-    let now = now_ts();
-    let building = users::insert_building(conn, b.name).await?;
-    let mut ids = Vec::new();
+async fn seed_building(tx: &mut Tx, b: &DemoBuilding, hash: &str) -> SeedResult<()> {
+    let building = users::insert_building(tx.sql(), b.name).await?;
+    let mut people = Vec::new();
     for (email, name, apartment, role) in b.users {
         let role = Role::parse(role).ok_or("a demo user's role is resident or manager")?;
         let account = NewAccount::parse(email, name, apartment, role)?;
-        ids.push(users::insert(conn, building, &account, hash).await?);
+        let id = users::insert(tx.sql(), building, &account, hash).await?;
+        people.push(Actor {
+            id,
+            building_id: building,
+            role,
+        });
     }
-    let manager = b
-        .users
+    let manager = *people
         .iter()
-        .position(|u| u.3 == "manager")
-        .map(|i| ids[i])
+        .find(|a| a.role == Role::Manager)
         .ok_or("a demo building has a manager")?;
     for (title, body) in b.announcements {
-        sqlx::query(
-            "INSERT INTO announcements (building_id, author_id, title, body, created_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(building)
-        .bind(manager)
-        .bind(*title)
-        .bind(*body)
-        .bind(&now)
-        .execute(&mut *conn)
-        .await?;
+        let title = Title::parse("title", title).map_err(refused)?;
+        let body = Text::parse("body", body).map_err(refused)?;
+        announcements::post(tx, manager, title, body)
+            .await
+            .map_err(refused)?;
     }
     for (reporter, title, desc, status) in b.faults {
-        sqlx::query(
-            "INSERT INTO faults (building_id, reporter_id, title, description, status, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        )
-        .bind(building)
-        .bind(ids[*reporter])
-        .bind(*title)
-        .bind(*desc)
-        .bind(*status)
-        .bind(&now)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for (title, options, ballots) in b.votes {
-        let vote: i64 = sqlx::query(
-            "INSERT INTO votes (building_id, title, options, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(building)
-        .bind(*title)
-        .bind(*options)
-        .bind(&now)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-        for (voter, option) in *ballots {
-            sqlx::query("INSERT INTO ballots (vote_id, user_id, option) VALUES ($1, $2, $3)")
-                .bind(vote)
-                .bind(ids[*voter])
-                .bind(*option)
-                .execute(&mut *conn)
-                .await?;
+        let title = Title::parse("title", title).map_err(refused)?;
+        let desc = Text::parse("description", desc).map_err(refused)?;
+        let fault = faults::report(tx, people[*reporter], title, desc)
+            .await
+            .map_err(refused)?;
+        let status = FaultStatus::parse(status).ok_or("a demo fault's status is known")?;
+        if status != FaultStatus::Open {
+            let id: i64 = fault.id.parse()?;
+            faults::set_status(tx, manager, id, status)
+                .await
+                .map_err(refused)?;
         }
     }
+    for (title, options, ballots) in b.votes {
+        let title = Title::parse("title", title).map_err(refused)?;
+        let options: Vec<String> = serde_json::from_str(options)?;
+        let options = VoteOptions::parse("options", &options).map_err(refused)?;
+        let vote = votes::open(tx, manager, title, options)
+            .await
+            .map_err(refused)?;
+        let id: i64 = vote.id.parse()?;
+        for (voter, option) in *ballots {
+            votes::cast(tx, people[*voter], id, (*option).to_owned())
+                .await
+                .map_err(refused)?;
+        }
+    }
+    // Documents have no operation of their own yet (managers do not upload them in the app).
     for (title, url) in b.documents {
         sqlx::query(
             "INSERT INTO documents (building_id, title, url, uploaded_at) VALUES ($1, $2, $3, $4)",
@@ -224,21 +227,19 @@ async fn seed_building(conn: &mut AnyConnection, b: &DemoBuilding, hash: &str) -
         .bind(building)
         .bind(*title)
         .bind(*url)
-        .bind(&now)
-        .execute(&mut *conn)
+        .bind(now_ts())
+        .execute(tx.sql())
         .await?;
     }
     for (from, to, body, read) in b.messages {
-        sqlx::query(
-            "INSERT INTO messages (from_user, to_user, body, sent_at, read_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(ids[*from])
-        .bind(ids[*to])
-        .bind(*body)
-        .bind(&now)
-        .bind(read.then(|| now.clone()))
-        .execute(&mut *conn)
-        .await?;
+        let body = MessageBody::parse("body", body).map_err(refused)?;
+        let message = messages::send(tx, people[*from], people[*to].id, body)
+            .await
+            .map_err(refused)?;
+        if *read {
+            let id: i64 = message.id.parse()?;
+            messages::read(tx, people[*to], id).await.map_err(refused)?;
+        }
     }
     Ok(())
 }

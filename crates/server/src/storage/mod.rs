@@ -71,6 +71,19 @@ impl Tx {
         Ok(())
     }
 
+    /// Commits, dropping the events emitted: for the demo world's seed, written before anyone
+    /// could hear it (the log starts empty).
+    pub async fn commit_without_events(self) -> AppResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Gives up: nothing is written, no event emitted.
+    pub async fn rollback(self) -> AppResult<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
     /// The transaction's connection, for queries.
     pub fn sql(&mut self) -> &mut AnyConnection {
         &mut self.tx
