@@ -14,17 +14,10 @@ use crate::components::pages::{
 };
 use crate::components::toast::ToastHost;
 use crate::components::websocket_provider::WebSocketProvider;
-use crate::hooks::{use_live_events, QueryClient};
+use crate::hooks::QueryClient;
 use crate::store::lists::{self, ListQuery};
 use crate::store::queries::QueryValue;
 use crate::store::session::Session;
-
-/// Listens to server frames for the whole app (renders nothing).
-#[function_component]
-fn LiveEvents() -> Html {
-    use_live_events();
-    html! {}
-}
 
 /// What can start fetching a list: the query client, or a test that notes which.
 pub trait Prefetch {
@@ -74,7 +67,6 @@ pub fn App(props: &AppProps) -> Html {
         <BrowserRouter>
             <ContextProvider<QueryClient> context={client.clone()}>
                 <WebSocketProvider>
-                    <LiveEvents />
                     <Switch<Route> render={page} />
                     <ToastHost />
                 </WebSocketProvider>

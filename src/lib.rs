@@ -6,7 +6,7 @@
 //! - [`components`]: the header and the pages ([`components::pages`]), each taking props
 //!   and giving callbacks.
 //! - [`hooks`]: `use_websocket`, `use_ws_subscription`, `use_query` (and the query client),
-//!   `use_live_events` (carries out the live core's decisions).
+//!   `use_event`, `use_outbox`.
 //! - [`browser`]: the notification sound, system notifications, tab visibility, the stored
 //!   event cursor, Web Locks.
 //! - [`store`]: the yewdux stores and their reducers: session, preferences, toasts, queries
@@ -16,7 +16,8 @@
 //!   state machine, backoff, heartbeat, status, subscriptions, the live core (catch-up, event
 //!   routing, alerts, preference filter), tabs, outbox and invalidation. No browser in it;
 //!   tested natively.
-//! - [`ws`]: browser glue: the socket, timers, online/visibility listeners.
+//! - [`ws`]: the one executor of the real-time client (`ppt_realtime::client`): the socket,
+//!   the one timer, the queries' fetches, online/visibility listeners.
 //! - [`api`]: the REST client, with typed, comparable errors.
 //! - [`config`]: settings: build-time (`PPT_WS_URL`) and the real-time timings, overridable
 //!   per browser (how tests shrink intervals).

@@ -18,7 +18,8 @@ fn main() {
         use yew_router::Routable;
         use yewdux::Dispatch;
 
-        let client = QueryClient::new(Dispatch::global(), Dispatch::global());
+        // The real-time executor, and the query client over it.
+        let client = QueryClient::new(ppt_web::ws::Executor::new(&yewdux::Context::global()));
         let session = Dispatch::<Session>::global();
         // The page the address names, as the router will read it.
         let path = web_sys::window().and_then(|w| w.location().pathname().ok());

@@ -24,7 +24,7 @@ fn rows(
     live: &LiveDiagnostics,
     outbox: usize,
 ) -> Vec<(&'static str, String)> {
-    let (me, leader) = ws.tabs.as_ref().map(|t| t.ids()).unwrap_or((0, None));
+    let (me, leader) = ws.tab_ids();
     let holder = match (ws.leadership, leader) {
         (Leadership::Following, Some(l)) => format!("another tab ({})", short(l)),
         (part, _) => part.label().to_owned(),

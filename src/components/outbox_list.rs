@@ -47,12 +47,8 @@ pub fn OutboxList(props: &OutboxListProps) -> Html {
         return html! {};
     }
     let ask = |ask: OutboxAsk| {
-        let tabs = ws.tabs.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(t) = &tabs {
-                t.outbox_ask(ask.clone());
-            }
-        })
+        let ws = ws.clone();
+        Callback::from(move |_: MouseEvent| ws.outbox_ask(ask.clone()))
     };
     html! {
         <ul class="outbox" aria-label="Waiting to be sent">

@@ -2,7 +2,7 @@
 //!
 //! The live core decides which events a tab applies: each once, in log order, whichever way
 //! it came (on the socket, fetched after a reconnection, polled while the socket is blocked,
-//! or relayed by the tab that holds the browser's socket). The live-events executor hands
+//! or relayed by the tab that holds the browser's socket). The app's executor hands
 //! each applied batch to [`AppliedEvents`], after the stores have taken its data; `use_event`
 //! subscribes a component to the events of one type for as long as it is mounted.
 

@@ -68,23 +68,22 @@ impl OutboxHandle {
         let key = new_key();
         let request_id = client.new_request_id();
         let up = self.ws.status.state == ConnectionState::Connected;
-        if (up && self.waiting == 0) || self.ws.tabs.is_none() {
+        let alone = self.ws.executor.is_none();
+        if (up && self.waiting == 0) || alone {
             match client.create(path, &body, &request_id, &key, affects).await {
                 Ok(answer) => return Ok(Sent::Now(answer)),
-                Err(e) if e.is_refusal() || self.ws.tabs.is_none() => return Err(e),
+                Err(e) if e.is_refusal() || alone => return Err(e),
                 // It may have reached the server: the outbox repeats it with the same key.
                 Err(_) => {}
             }
         }
-        if let Some(tabs) = &self.ws.tabs {
-            tabs.outbox_ask(OutboxAsk::Add {
-                path: path.to_owned(),
-                body,
-                label,
-                key,
-                request_id: Some(request_id),
-            });
-        }
+        self.ws.outbox_ask(OutboxAsk::Add {
+            path: path.to_owned(),
+            body,
+            label,
+            key,
+            request_id: Some(request_id),
+        });
         Ok(Sent::Queued)
     }
 }

@@ -7,8 +7,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::AppliedEvents;
-use crate::ws::{Batch, TabLink, WsService};
-use ppt_realtime::tabs::Leadership;
+use crate::ws::{Batch, Executor};
+use ppt_realtime::tabs::{Leadership, OutboxAsk, TabId};
 use ppt_realtime::{ConnectionState, StatusView};
 
 /// What the `WebSocketProvider` shares.
@@ -18,10 +18,8 @@ pub struct WsContext {
     pub status: StatusView,
     /// This tab's part in sharing the socket.
     pub leadership: Leadership,
-    /// `None` outside a provider (e.g. in component tests).
-    pub service: Option<WsService>,
-    /// This tab's link to the browser's other tabs; `None` outside a provider.
-    pub tabs: Option<TabLink>,
+    /// The app's real-time executor; `None` outside a provider (e.g. in component tests).
+    pub executor: Option<Executor>,
     /// The events this tab applies, for `use_event`.
     pub events: AppliedEvents,
 }
@@ -31,8 +29,7 @@ impl Default for WsContext {
         WsContext {
             status: StatusView::of(ConnectionState::Disconnected),
             leadership: Leadership::Idle,
-            service: None,
-            tabs: None,
+            executor: None,
             events: AppliedEvents::default(),
         }
     }
@@ -41,14 +38,26 @@ impl Default for WsContext {
 impl WsContext {
     /// Tries at once instead of waiting out the backoff.
     pub fn reconnect_now(&self) {
-        if let Some(s) = &self.service {
-            s.reconnect_now();
+        if let Some(e) = &self.executor {
+            e.reconnect_now();
         }
     }
 
     /// Sends a frame if a socket is open; returns whether it went.
     pub fn send(&self, frame: &ppt_protocol::ClientFrame) -> bool {
-        self.service.as_ref().is_some_and(|s| s.send(frame))
+        self.executor.as_ref().is_some_and(|e| e.send(frame))
+    }
+
+    /// Asks the browser's outbox (run by the tab holding the socket) to do something.
+    pub fn outbox_ask(&self, ask: OutboxAsk) {
+        if let Some(e) = &self.executor {
+            e.outbox_ask(ask);
+        }
+    }
+
+    /// This tab's id and the socket holder's (zero outside a provider).
+    pub fn tab_ids(&self) -> (TabId, Option<TabId>) {
+        self.executor.as_ref().map_or((0, None), Executor::tab_ids)
     }
 }
 
@@ -66,17 +75,20 @@ pub fn use_ws_subscription(pattern: &'static str, callback: Callback<Batch>) {
     let ctx = use_websocket();
     let latest = use_mut_ref(|| callback.clone());
     *latest.borrow_mut() = callback;
-    use_effect_with((ctx.service.clone(), pattern), move |(service, pattern)| {
-        let latest: Rc<RefCell<Callback<Batch>>> = latest.clone();
-        let guard = service.as_ref().map(|s| {
-            s.subscribe(
-                pattern,
-                Callback::from(move |e: Batch| {
-                    let cb = latest.borrow().clone();
-                    cb.emit(e)
-                }),
-            )
-        });
-        move || drop(guard)
-    });
+    use_effect_with(
+        (ctx.executor.clone(), pattern),
+        move |(executor, pattern)| {
+            let latest: Rc<RefCell<Callback<Batch>>> = latest.clone();
+            let guard = executor.as_ref().map(|s| {
+                s.subscribe(
+                    pattern,
+                    Callback::from(move |e: Batch| {
+                        let cb = latest.borrow().clone();
+                        cb.emit(e)
+                    }),
+                )
+            });
+            move || drop(guard)
+        },
+    );
 }

@@ -2,6 +2,7 @@
 //! (requests, storage, sounds) live in hooks and listeners, never in views. Components read
 //! what they show with `use_selector`, so a change elsewhere in a store leaves them alone.
 
+pub mod connection;
 pub mod diagnostics;
 pub mod lists;
 pub mod messages;

@@ -1,12 +1,11 @@
-//! Browser glue around [`ppt_realtime`]: the WebSocket, the wake-up timer, the `online`,
-//! `offline` and `visibilitychange` listeners, and frame delivery to subscribers. It feeds
-//! the machine inputs with the real clock and `Math.random()` and carries out its commands;
-//! it decides nothing itself.
+//! The app's one executor of the real-time client ([`ppt_realtime::client`]) and the browser
+//! resources it acts with: the WebSocket ([`socket`]) and the queries' fetches ([`fetch`]).
+//! It feeds the client inputs with the real clock and `Math.random()`, carries out its
+//! commands and keeps its one timer; it decides nothing itself.
 
-mod outbox;
-mod service;
-mod tabs;
+mod executor;
+mod fetch;
+mod socket;
 
-pub use outbox::OutboxRunner;
-pub use service::{Batch, SubscriptionGuard, WsService};
-pub use tabs::{TabLink, WeakTabLink};
+pub use executor::{Batch, Executor, SubscriptionGuard};
+pub(crate) use fetch::Source;
