@@ -118,11 +118,6 @@ impl ResourceInfo {
         QueryKey::new([self.name])
     }
 
-    /// The key of one item or one filtered view, `["faults", "42"]` (under [`Self::key`]).
-    pub fn key_of(&self, part: &str) -> QueryKey {
-        QueryKey::new([self.name, part])
-    }
-
     /// The REST path of one item, as the server's router spells it: `"/faults/{id}"`.
     pub fn item_path(&self) -> String {
         format!("{}/{{id}}", self.path)
@@ -410,7 +405,6 @@ mod tests {
         for r in RESOURCES {
             assert_eq!(r.path, format!("/{}", r.name), "{}", r.name);
             assert_eq!(r.key(), QueryKey::new([r.name]));
-            assert!(r.key().is_prefix_of(&r.key_of("42")));
             assert!(std::ptr::eq(for_path(r.path).unwrap(), r));
             assert!(std::ptr::eq(
                 for_path(&format!("{}/9/x?y=1", r.path)).unwrap(),
