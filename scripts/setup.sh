@@ -85,6 +85,13 @@ if [ "$want_cluster" = 1 ] && ! command -v haproxy >/dev/null && [ ! -x /usr/sbi
   apt-get update -qq
   apt-get install -y -qq haproxy >/dev/null
 fi
+# The API suite checks the metrics' exposition with promtool (Debian's prometheus package).
+if [ "$want_cluster" = 1 ] && ! command -v promtool >/dev/null; then
+  say "installing prometheus (for promtool)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
 # The benchmarks compare ppt-server with a Node.js Socket.IO server doing the same job.
 if [ "$want_bench" = 1 ] && [ ! -f "$PPT_TOOLS/node_modules/socket.io/package.json" ]; then
   say "installing socket.io@$SOCKETIO_VERSION (npm) into $PPT_TOOLS"

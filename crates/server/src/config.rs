@@ -18,6 +18,11 @@ pub struct Config {
     #[arg(long, env = "PPT_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
+    /// Where to serve Prometheus metrics (`http://ADDR/metrics`); off unless given, and never
+    /// on the public address.
+    #[arg(long, env = "PPT_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// The database: a SQLite file (created when missing), or a `postgres://` URL that any
     /// number of servers may share.
     #[arg(

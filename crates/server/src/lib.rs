@@ -38,6 +38,7 @@ pub mod error;
 pub mod eventlog;
 pub mod headers;
 pub mod hub;
+pub mod metrics;
 pub mod public_ws;
 pub mod routes;
 pub mod simulate;
@@ -183,6 +184,7 @@ pub async fn build(config: Config) -> Result<Built, StartError> {
         )),
         config: Arc::new(config),
         storage,
+        metrics: metrics::Metrics::new(),
         shutdown: CancellationToken::new(),
     };
     Ok(Built {
@@ -238,6 +240,10 @@ pub fn router(state: AppState) -> Router {
         ),
     };
     router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_requests,
+        ))
         .layer(axum::middleware::from_fn_with_state(policy, headers::set))
         .layer(CompressionLayer::new())
         .with_state(state)
@@ -285,6 +291,11 @@ pub async fn run(
     ));
     if config.simulate {
         tokio::spawn(simulate::run(built.state.clone()));
+    }
+    if let Some(addr) = config.metrics_addr {
+        let metrics = TcpListener::bind(addr).await?;
+        tracing::info!(%addr, "metrics at http://{addr}/metrics");
+        tokio::spawn(metrics::serve(metrics, built.state.clone()));
     }
     axum::serve(
         listener,

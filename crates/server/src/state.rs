@@ -24,6 +24,8 @@ pub struct AppState {
     pub login: Arc<LoginLimits>,
     /// Limits on creates per user and kind.
     pub creates: Arc<crate::routes::create_limits::CreateLimits>,
+    /// What operators watch (`--metrics-addr`).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Cancelled when the server shuts down; sockets close with 1001.
     pub shutdown: CancellationToken,
 }

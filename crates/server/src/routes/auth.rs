@@ -31,6 +31,7 @@ pub async fn login(
     same_origin(&state, &headers)?;
     let account = Email::fold(&req.email);
     if let Some(wait) = state.login.refused(&account, address) {
+        state.metrics.login_refusals.inc();
         return Err(AppError::TooManyRequests(wait));
     }
     let found =
@@ -49,6 +50,7 @@ pub async fn login(
         .await?;
     let Some((id, _)) = found.filter(|_| ok) else {
         state.login.failed(&account, address);
+        state.metrics.login_refusals.inc();
         return Err(AppError::Unauthorized("wrong email or password".into()));
     };
     let started = state

@@ -10,6 +10,8 @@ use axum::extract::ws::{CloseFrame, Message};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use ppt_protocol::envelope::{Authenticated, ConnectionError};
 use ppt_protocol::{ClientFrame, CloseCode, Envelope, ServerEvent, Timestamp};
+
+use crate::metrics;
 use tokio::time::{sleep_until, Instant};
 
 use crate::auth::AuthUser;
@@ -87,10 +89,20 @@ pub async fn run_session<S>(
         + Unpin
         + Send,
 {
+    let _open = metrics::OpenSocket::new(&state.metrics);
     let ending = match authenticate(&mut socket, &state, &cfg, query_token).await {
-        Ok(user) => serve(&mut socket, &state, &cfg, user).await,
+        Ok(user) => {
+            let _authenticated = metrics::AuthenticatedSocket::new(&state.metrics);
+            serve(&mut socket, &state, &cfg, user).await
+        }
         Err(ending) => ending,
     };
+    match &ending {
+        Some(e) => state
+            .metrics
+            .socket_closed(e.error.as_ref().map(|(code, _)| *code), e.code.code()),
+        None => state.metrics.socket_closed(Some("client"), 1000),
+    }
     // Every write below is bounded: a peer that stopped reading cannot hold this task.
     let wrote =
         |r: Result<Result<(), axum::Error>, tokio::time::error::Elapsed>| matches!(r, Ok(Ok(())));

@@ -13,6 +13,7 @@ mod http;
 mod idempotency;
 mod limits;
 mod lists;
+mod metrics;
 mod missed;
 mod neighbors;
 mod permissions;
