@@ -664,17 +664,21 @@ impl Client {
             Delivered::Refetch(key) => self.invalidate(&Invalidation::own(key), w, out),
             Delivered::WriteMessage => {
                 if let Ok(message) = answer.read::<Message>() {
-                    self.write_messages(vec![message], out);
+                    self.write_messages(vec![message], w, out);
                 }
             }
             Delivered::Nothing => {}
         }
     }
 
-    fn write_messages(&mut self, messages: Vec<Message>, out: &mut Vec<Command>) {
+    fn write_messages(&mut self, messages: Vec<Message>, w: &World, out: &mut Vec<Command>) {
         out.push(Command::Write(Action::Messages(messages)));
-        // The unread total may have risen in place; a total on its way predates it.
+        // The unread total rises in place at once; a total on its way predates it. And the
+        // server's total is fetched again after the window: a total that already counted a
+        // message whose frame was still on its way (a hidden tab hands frames over late)
+        // would otherwise count it twice.
         self.queries.written(&unread_key());
+        self.invalidate(&Invalidation::own(unread_key()), w, out);
     }
 
     /// Carries out what the live core decided.
@@ -687,7 +691,7 @@ impl Client {
         }
         for action in o.actions {
             match action {
-                Action::Messages(messages) => self.write_messages(messages, out),
+                Action::Messages(messages) => self.write_messages(messages, w, out),
                 Action::RefreshUnread => self.invalidate(&Invalidation::own(unread_key()), w, out),
                 Action::Invalidate(inv) => self.invalidate(&inv, w, out),
                 Action::ResetAll => {

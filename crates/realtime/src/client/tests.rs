@@ -508,3 +508,47 @@ fn applied_events_invalidate_queries() {
         .iter()
         .any(|c| matches!(c, Command::Applied(e) if e.len() == 2)));
 }
+
+/// A live message raises the unread total in place, and the server's total is fetched once
+/// after the window however many came: a total that already counted one still on its way
+/// does not count it twice for long.
+#[test]
+fn live_messages_refetch_the_unread_total_once() {
+    let mut tab = Tab::new(false);
+    tab.sign_in("alice", "t1", false);
+    tab.connect();
+    let key = unread_key();
+    tab.feed(Input::Query(QueryInput::Mounted {
+        key: key.clone(),
+        stale_after: None,
+    }));
+    tab.feed(Input::Query(QueryInput::Fetched {
+        key: key.clone(),
+        versions: Vec::new(),
+    }));
+    let message = |id: u64| Envelope {
+        event: ServerEvent::MessageNew(ppt_protocol::envelope::MessageNew {
+            message: serde_json::from_value(serde_json::json!({
+                "id": format!("m{id}"), "conversationId": "c1", "fromUserId": "bob",
+                "fromName": "Bob", "toUserId": "alice", "body": "hi",
+                "sentAt": "2026-12-03T10:00:00Z"
+            }))
+            .unwrap(),
+        }),
+        timestamp: Timestamp::default(),
+        request_id: None,
+        id: Some(id),
+        prev_id: Some(id - 1),
+    };
+    let out = tab.feed(Input::Frames(vec![message(1), message(2)]));
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::Write(Action::Messages(m)) if m.len() == 2)));
+    assert!(!out.iter().any(|c| matches!(c, Command::Fetch { .. })));
+    let out = tab.wake();
+    let fetches = out
+        .iter()
+        .filter(|c| matches!(c, Command::Fetch { key: k, foreign: false } if *k == key))
+        .count();
+    assert_eq!(fetches, 1, "{out:?}");
+}
