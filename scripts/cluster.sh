@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs ppt-web as a cluster: three ppt-server nodes on one PostgreSQL, behind HAProxy on
-# http://127.0.0.1:8080 (WebSockets passed through, nodes health-checked at /healthz).
+# http://127.0.0.1:8080 (WebSockets passed through, nodes checked at /readyz).
 # PostgreSQL: the one at PPT_DB when that is a postgres:// URL, else a local one (scripts/pg.sh
 # installs and starts it when none answers). Extra arguments go to every node.
 # Ctrl-C stops the nodes and the balancer (PostgreSQL keeps running).

@@ -215,6 +215,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/sw.js", get(static_files::service_worker));
     // Compressed copies written once (see `static_files`) are served as they are; the
     // compression layer below only compresses what has none (API answers, other files).
@@ -257,6 +258,33 @@ async fn healthz(State(state): State<AppState>) -> Response {
         Ok(Ok(())) => (StatusCode::OK, "ok").into_response(),
         Ok(Err(e)) => error::AppError::from(e).into_response(),
         Err(_) => error::AppError::Unavailable("no answer in time".into()).into_response(),
+    }
+}
+
+/// 200 while this server should get traffic: its database answers, it has followed the log
+/// up to the head, and it is not shutting down; else 503 with the reason. A balancer checks
+/// this one (`/healthz` only says the process can reach its database).
+async fn readyz(State(state): State<AppState>) -> Response {
+    let patience = std::time::Duration::from_secs(2);
+    let not_ready = |why: &str| error::AppError::Unavailable(why.into()).into_response();
+    if state.shutdown.is_cancelled() {
+        return not_ready("shutting down");
+    }
+    let head = async {
+        let mut conn = state.storage.pool().acquire().await?;
+        eventlog::bounds(&mut conn).await.map(|(head, _, _)| head)
+    };
+    let head = match tokio::time::timeout(patience, head).await {
+        Ok(Ok(head)) => head,
+        Ok(Err(e)) => return e.into_response(),
+        Err(_) => return not_ready("the database gave no answer in time"),
+    };
+    // Caught up: what was in the log a moment ago has been followed (a busy log moves on
+    // meanwhile; that is not lagging).
+    match tokio::time::timeout(patience, state.storage.caught_up_to(head)).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready").into_response(),
+        Ok(Err(e)) => e.into_response(),
+        Err(_) => not_ready("still following the event log"),
     }
 }
 

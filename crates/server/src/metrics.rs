@@ -68,6 +68,8 @@ pub struct Metrics {
     pub login_refusals: Counter,
     /// Answers 429 (too many requests), by route.
     pub rate_limited: Family<RouteLabel, Counter>,
+    /// Events in the log this server has not followed yet, read when scraped.
+    pub follower_lag_events: Gauge,
     /// The database pool's connections, read when scraped.
     pub db_pool: Family<PoolLabels, Gauge>,
 }
@@ -96,6 +98,7 @@ impl Metrics {
             login_refusals: Counter::default(),
             rate_limited: Family::default(),
             db_pool: Family::default(),
+            follower_lag_events: Gauge::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -134,6 +137,11 @@ impl Metrics {
             "rate_limited",
             "Answers 429 (too many requests), by route",
             m.rate_limited.clone(),
+        );
+        r.register(
+            "follower_lag_events",
+            "Events in the log this server has not followed yet",
+            m.follower_lag_events.clone(),
         );
         r.register(
             "db_pool_connections",
@@ -275,6 +283,13 @@ async fn scrape(State(state): State<AppState>) -> Response {
     m.db_pool
         .get_or_create(&PoolLabels { state: "in_use" })
         .set((size - idle).max(0));
+    if let Ok(mut conn) = pool.acquire().await {
+        if let Ok((head, _, _)) = crate::eventlog::bounds(&mut conn).await {
+            let behind = head.saturating_sub(state.storage.hub().delivered());
+            m.follower_lag_events
+                .set(i64::try_from(behind).unwrap_or(i64::MAX));
+        }
+    }
     (
         [(
             header::CONTENT_TYPE,

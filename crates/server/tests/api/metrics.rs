@@ -142,3 +142,35 @@ async fn promtool_accepts_the_exposition() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `/readyz`: 200 while the database answers and the log is followed, 503 once the server
+/// is shutting down (a balancer stops sending to it); `/healthz` keeps answering 200 then.
+#[tokio::test]
+async fn readyz_says_whether_to_send_traffic() {
+    let app = spawn_app().await;
+    let url = metrics_of(&app).await;
+    let token = app.token("bob").await;
+    let r = app
+        .post(
+            "/messages",
+            &token,
+            serde_json::json!({"toUserId": "1", "body": "hi"}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let ready = reqwest::get(format!("http://{}/readyz", app.addr))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    let text = until(&url, "ppt_follower_lag_events", 0.0).await;
+    assert!(text.contains("ppt_follower_lag_events 0"));
+    app.state.shutdown.cancel();
+    let ready = reqwest::get(format!("http://{}/readyz", app.addr))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    let healthy = reqwest::get(format!("http://{}/healthz", app.addr))
+        .await
+        .unwrap();
+    assert_eq!(healthy.status(), 200);
+}
