@@ -23,6 +23,8 @@ pub struct Overrides {
     pub degrade_after_ms: Option<u64>,
     /// How often to poll `/events/missed` while live updates are paused.
     pub poll_interval_ms: Option<u64>,
+    /// A restarting server's clients try again within this, at random.
+    pub handover_spread_ms: Option<u64>,
 }
 
 impl Overrides {
@@ -41,6 +43,7 @@ impl Overrides {
             connect_timeout_ms: pick(self.connect_timeout_ms, base.connect_timeout_ms),
             stable_after_ms: pick(self.stable_after_ms, base.stable_after_ms),
             degrade_after_ms: pick(self.degrade_after_ms, base.degrade_after_ms),
+            handover_spread_ms: pick(self.handover_spread_ms, base.handover_spread_ms),
         }
     }
 }

@@ -7,6 +7,9 @@ pub enum CloseCode {
     Normal,
     /// 1001: the server is going away (shutdown, restart).
     GoingAway,
+    /// 1012: service restart: the server is draining for a new version (its sockets close
+    /// spread over the drain time); the client tries another server at once.
+    ServiceRestart,
     /// 1008: policy: bad Origin, oversized or malformed frame, flooding.
     Policy,
     /// 1013: try again later: this socket fell too far behind and was dropped; the client
@@ -32,6 +35,7 @@ impl CloseCode {
             CloseCode::Normal => 1000,
             CloseCode::GoingAway => 1001,
             CloseCode::Policy => 1008,
+            CloseCode::ServiceRestart => 1012,
             CloseCode::TryAgainLater => 1013,
             CloseCode::Unauthorized => 4401,
             CloseCode::Forbidden => 4403,
@@ -47,6 +51,7 @@ impl CloseCode {
             1000 => CloseCode::Normal,
             1001 => CloseCode::GoingAway,
             1008 => CloseCode::Policy,
+            1012 => CloseCode::ServiceRestart,
             1013 => CloseCode::TryAgainLater,
             4401 => CloseCode::Unauthorized,
             4403 => CloseCode::Forbidden,

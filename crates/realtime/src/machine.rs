@@ -38,6 +38,9 @@ pub struct ConnectionConfig {
     pub stable_after_ms: u64,
     /// Without a connection this long, live updates count as paused (the app polls).
     pub degrade_after_ms: u64,
+    /// A server restarting (1001, 1012): the first attempt comes within this, at random,
+    /// so a drained server's clients do not all arrive at once.
+    pub handover_spread_ms: u64,
 }
 
 impl Default for ConnectionConfig {
@@ -48,6 +51,7 @@ impl Default for ConnectionConfig {
             connect_timeout_ms: 10_000,
             stable_after_ms: 10_000,
             degrade_after_ms: 20_000,
+            handover_spread_ms: 1_000,
         }
     }
 }
@@ -461,9 +465,28 @@ impl Machine {
                 self.attempt = self.attempt.max(16);
                 self.schedule_retry(now, jitter, out);
             }
+            // The server went away on purpose (a restart, a drain): another one is there now,
+            // so one attempt at once, spread by the jitter, before any backoff. Only from a
+            // working connection: if that attempt fails too, the backoff applies as usual.
+            CloseCode::GoingAway | CloseCode::ServiceRestart
+                if matches!(self.phase, Phase::Connected { .. }) =>
+            {
+                self.last_error = Some("The server is restarting.".into());
+                if let Phase::Connected { heartbeat, .. } = &self.phase {
+                    self.rtt_ms = heartbeat.rtt_ms().or(self.rtt_ms);
+                }
+                self.down_since.get_or_insert(now);
+                if self.online {
+                    let at = now + (jitter * self.cfg.handover_spread_ms as f64) as u64;
+                    self.phase = Phase::Waiting { retry_at: Some(at) };
+                    out.push(Command::WakeAt(at));
+                } else {
+                    self.phase = Phase::Waiting { retry_at: None };
+                }
+            }
             _ => {
                 self.last_error = Some(match code {
-                    1001 => "The server is restarting.".into(),
+                    1001 | 1012 => "The server is restarting.".into(),
                     1013 => "The connection fell behind.".into(),
                     _ => "The connection was lost.".into(),
                 });

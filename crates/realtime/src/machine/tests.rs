@@ -344,10 +344,11 @@ fn forbidden_and_logout_stop() {
     assert_eq!(state(&m), Connecting);
 }
 
-/// Other codes (auth timeout, policy, going away, lagged) retry.
+/// Other codes (auth timeout, policy, lagged) retry with the backoff (going away and
+/// restarting: `a_restarting_server_is_left_at_once`).
 #[test]
 fn other_codes_retry() {
-    for code in [1000, 1001, 1006, 1008, 1011, 1013, 4000, 4408] {
+    for code in [1000, 1006, 1008, 1011, 1013, 4000, 4408] {
         let mut m = connected();
         let c = m.step(Input::Closed { socket: 1, code }, 0, J);
         assert_eq!(c, vec![Command::WakeAt(1_000)], "code {code}");
@@ -767,4 +768,53 @@ fn round_trip_and_reconnects_for_diagnostics() {
     m.step(Input::Logout, retry + 1, J);
     assert_eq!(m.status().reconnects, 0);
     assert_eq!(m.status().rtt_ms, None);
+}
+
+/// A server going away on purpose (1012 draining, 1001 shutting down): one attempt at once,
+/// spread by the jitter within the hand-over spread, not the backoff; if that fails too, the
+/// backoff applies from its start.
+#[test]
+fn a_restarting_server_is_left_at_once() {
+    for code in [1012, 1001] {
+        for jitter in [0.0, 0.5, 0.99] {
+            let mut m = connected();
+            let out = m.step(Input::Closed { socket: 1, code }, 100_000, jitter);
+            let at = wake(&out).expect("a wake-up");
+            let spread = cfg().handover_spread_ms;
+            assert!(
+                at >= 100_000 && at < 100_000 + spread,
+                "{code} {jitter}: {at}"
+            );
+            assert_eq!(at, 100_000 + (jitter * spread as f64) as u64);
+            assert_eq!(m.status().state, ConnectionState::Reconnecting);
+            assert_eq!(
+                m.status().last_error.as_deref(),
+                Some("The server is restarting.")
+            );
+            let out = m.step(Input::Tick, at, J);
+            assert!(out.iter().any(|c| matches!(c, Command::Open { socket: 2 })));
+            // The next server is not there either: the backoff, from 1 s.
+            let out = m.step(
+                Input::Closed {
+                    socket: 2,
+                    code: 1006,
+                },
+                at,
+                0.5,
+            );
+            let next = wake(&out).expect("a retry");
+            assert!(next - at >= 500 && next - at <= 1_500, "{}", next - at);
+        }
+    }
+    // Any other ending waits out the backoff as before.
+    let mut m = connected();
+    let out = m.step(
+        Input::Closed {
+            socket: 1,
+            code: 1006,
+        },
+        100_000,
+        0.5,
+    );
+    assert!(wake(&out).unwrap() - 100_000 >= 500);
 }
