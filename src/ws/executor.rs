@@ -82,24 +82,38 @@ struct State {
     _listeners: Vec<EventListener>,
 }
 
-/// The app's real-time executor. Cheap to clone; one per page.
-#[derive(Clone)]
-pub struct Executor {
-    state: Rc<RefCell<State>>,
-    stores: Rc<Stores>,
+/// What the executor holds. (The request ids, the listeners and the router's callback are
+/// beside the state: reading them while the client steps must not borrow it.)
+pub struct Shared {
+    state: RefCell<State>,
+    stores: Stores,
     /// This tab's requests (`X-Request-Id`): their events are its own.
-    own_requests: Rc<RefCell<VecDeque<String>>>,
-    next_request: Rc<Cell<u64>>,
+    own_requests: RefCell<VecDeque<String>>,
+    next_request: Cell<u64>,
     /// Where the events this tab applied go, for `use_event`.
     events: AppliedEvents,
     /// Opens an address in the app (a system notification clicked); set by the router's
     /// owner.
-    open: Rc<RefCell<Callback<String>>>,
+    open: RefCell<Callback<String>>,
+}
+
+/// The app's real-time executor. Cheap to clone; one per page.
+#[derive(Clone)]
+pub struct Executor {
+    shared: Rc<Shared>,
+}
+
+impl std::ops::Deref for Executor {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
 }
 
 impl PartialEq for Executor {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.state, &other.state)
+        Rc::ptr_eq(&self.shared, &other.shared)
     }
 }
 
@@ -116,34 +130,36 @@ impl Executor {
             can_coordinate: false,
         };
         let executor = Executor {
-            state: Rc::new(RefCell::new(State {
-                client: Client::new(config),
-                queue: VecDeque::new(),
-                running: false,
-                timer: None,
-                sockets: Sockets::new(super::socket::page_ws_url()),
-                subscribers: Registry::default(),
-                queued: Vec::new(),
-                delivery: None,
-                channel: None,
-                lock: None,
-                sources: HashMap::new(),
-                wanted: HashMap::new(),
-                _listeners: Vec::new(),
-            })),
-            stores: Rc::new(Stores {
-                session: Dispatch::new(cx),
-                queries: Dispatch::new(cx),
-                prefs: Dispatch::new(cx),
-                toasts: Dispatch::new(cx),
-                diagnostics: Dispatch::new(cx),
-                outbox: Dispatch::new(cx),
-                connection: Dispatch::new(cx),
+            shared: Rc::new(Shared {
+                state: RefCell::new(State {
+                    client: Client::new(config),
+                    queue: VecDeque::new(),
+                    running: false,
+                    timer: None,
+                    sockets: Sockets::new(super::socket::page_ws_url()),
+                    subscribers: Registry::default(),
+                    queued: Vec::new(),
+                    delivery: None,
+                    channel: None,
+                    lock: None,
+                    sources: HashMap::new(),
+                    wanted: HashMap::new(),
+                    _listeners: Vec::new(),
+                }),
+                stores: Stores {
+                    session: Dispatch::new(cx),
+                    queries: Dispatch::new(cx),
+                    prefs: Dispatch::new(cx),
+                    toasts: Dispatch::new(cx),
+                    diagnostics: Dispatch::new(cx),
+                    outbox: Dispatch::new(cx),
+                    connection: Dispatch::new(cx),
+                },
+                own_requests: RefCell::default(),
+                next_request: Cell::default(),
+                events: AppliedEvents::default(),
+                open: RefCell::new(Callback::noop()),
             }),
-            own_requests: Rc::default(),
-            next_request: Rc::default(),
-            events: AppliedEvents::default(),
-            open: Rc::new(RefCell::new(Callback::noop())),
         };
         // Tabs share the socket when the browser has both Web Locks and BroadcastChannel.
         let weak = executor.downgrade();
@@ -169,14 +185,7 @@ impl Executor {
     }
 
     fn downgrade(&self) -> WeakExecutor {
-        WeakExecutor {
-            state: Rc::downgrade(&self.state),
-            stores: Rc::downgrade(&self.stores),
-            own_requests: self.own_requests.clone(),
-            next_request: self.next_request.clone(),
-            events: self.events.clone(),
-            open: self.open.clone(),
-        }
+        WeakExecutor(Rc::downgrade(&self.shared))
     }
 
     fn listen_to_the_browser(&self) {
@@ -275,7 +284,7 @@ impl Executor {
             .subscribers
             .add(Pattern::parse(pattern), callback);
         SubscriptionGuard {
-            state: Rc::downgrade(&self.state),
+            shared: Rc::downgrade(&self.shared),
             id,
         }
     }
@@ -402,71 +411,7 @@ impl Executor {
     fn execute(&self, command: Command) {
         let s = &self.stores;
         match command {
-            Command::Open { socket } => {
-                let (on_open, on_message, on_close) =
-                    (self.downgrade(), self.downgrade(), self.downgrade());
-                let opened = self.state.borrow_mut().sockets.open(
-                    socket,
-                    move || on_open.feed(Input::Connection(machine::Input::Opened { socket })),
-                    move |text: String| {
-                        if let Some(e) = on_message.upgrade() {
-                            e.frame(socket, &text);
-                        }
-                    },
-                    move |code| {
-                        if let Some(e) = on_close.upgrade() {
-                            let gone = e.state.borrow_mut().sockets.remove(socket);
-                            drop(gone);
-                            e.input(Input::Connection(machine::Input::Closed { socket, code }));
-                        }
-                    },
-                );
-                if !opened {
-                    // A URL the browser refuses: report it like a failed connection.
-                    let weak = self.downgrade();
-                    Timeout::new(0, move || {
-                        weak.feed(Input::Connection(machine::Input::Closed {
-                            socket,
-                            code: 1006,
-                        }))
-                    })
-                    .forget();
-                }
-            }
-            Command::Send { socket, frame } => self.state.borrow().sockets.send(socket, &frame),
-            Command::Authenticate { socket } => {
-                let token = s.session.get().token.clone().unwrap_or_default();
-                let frame = ClientFrame::auth(token, None);
-                self.state.borrow().sockets.send(socket, &frame);
-            }
-            Command::Close { socket, code } => {
-                let removed = self.state.borrow_mut().sockets.remove(socket);
-                if let Some(ws) = removed {
-                    ws.close(code);
-                }
-            }
-            Command::RefreshToken => {
-                let weak = self.downgrade();
-                wasm_bindgen_futures::spawn_local(async move {
-                    let result = api::refresh().await;
-                    let Some(e) = weak.upgrade() else { return };
-                    let input = match result {
-                        Ok(r) => {
-                            let lifetime_ms = crate::store::session::lifetime_ms(&r);
-                            e.stores.session.apply(SessionAction::TokenRefreshed {
-                                token: r.token,
-                                lifetime_ms,
-                            });
-                            machine::Input::TokenRefreshed { lifetime_ms }
-                        }
-                        Err(err) => machine::Input::TokenRefreshFailed {
-                            unauthorized: err.is_unauthorized(),
-                        },
-                    };
-                    e.input(Input::Connection(input));
-                });
-            }
-            Command::GoToLogin => s.session.apply(SessionAction::Expired),
+            Command::Connection(c) => self.connection(c),
             Command::RequestLock => {
                 let weak = self.downgrade();
                 let held = locks::hold(LOCK, move || weak.feed(Input::LockGranted));
@@ -678,6 +623,82 @@ impl Executor {
         }
     }
 
+    /// Carries out what the connection machine says.
+    fn connection(&self, command: machine::Command) {
+        let s = &self.stores;
+        match command {
+            machine::Command::Open { socket } => {
+                let (on_open, on_message, on_close) =
+                    (self.downgrade(), self.downgrade(), self.downgrade());
+                let opened = self.state.borrow_mut().sockets.open(
+                    socket,
+                    move || on_open.feed(Input::Connection(machine::Input::Opened { socket })),
+                    move |text: String| {
+                        if let Some(e) = on_message.upgrade() {
+                            e.frame(socket, &text);
+                        }
+                    },
+                    move |code| {
+                        if let Some(e) = on_close.upgrade() {
+                            let gone = e.state.borrow_mut().sockets.remove(socket);
+                            drop(gone);
+                            e.input(Input::Connection(machine::Input::Closed { socket, code }));
+                        }
+                    },
+                );
+                if !opened {
+                    // A URL the browser refuses: report it like a failed connection.
+                    let weak = self.downgrade();
+                    Timeout::new(0, move || {
+                        weak.feed(Input::Connection(machine::Input::Closed {
+                            socket,
+                            code: 1006,
+                        }))
+                    })
+                    .forget();
+                }
+            }
+            machine::Command::Send { socket, frame } => {
+                self.state.borrow().sockets.send(socket, &frame)
+            }
+            machine::Command::Authenticate { socket } => {
+                let token = s.session.get().token.clone().unwrap_or_default();
+                let frame = ClientFrame::auth(token, None);
+                self.state.borrow().sockets.send(socket, &frame);
+            }
+            machine::Command::Close { socket, code } => {
+                let removed = self.state.borrow_mut().sockets.remove(socket);
+                if let Some(ws) = removed {
+                    ws.close(code);
+                }
+            }
+            machine::Command::RefreshToken => {
+                let weak = self.downgrade();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = api::refresh().await;
+                    let Some(e) = weak.upgrade() else { return };
+                    let input = match result {
+                        Ok(r) => {
+                            let lifetime_ms = crate::store::session::lifetime_ms(&r);
+                            e.stores.session.apply(SessionAction::TokenRefreshed {
+                                token: r.token,
+                                lifetime_ms,
+                            });
+                            machine::Input::TokenRefreshed { lifetime_ms }
+                        }
+                        Err(err) => machine::Input::TokenRefreshFailed {
+                            unauthorized: err.is_unauthorized(),
+                        },
+                    };
+                    e.input(Input::Connection(input));
+                });
+            }
+            machine::Command::GoToLogin => s.session.apply(SessionAction::Expired),
+            // The client keeps the one timer.
+            machine::Command::WakeAt(_) => {}
+        }
+    }
+
     /// Writes what the live core decided into the stores.
     fn write(&self, action: Action) {
         let me = self.state.borrow().client.user().map(str::to_owned);
@@ -777,14 +798,14 @@ pub type Batch = Rc<[Rc<Envelope>]>;
 
 /// Unsubscribes when dropped.
 pub struct SubscriptionGuard {
-    state: Weak<RefCell<State>>,
+    shared: Weak<Shared>,
     id: u64,
 }
 
 impl Drop for SubscriptionGuard {
     fn drop(&mut self) {
-        if let Some(state) = self.state.upgrade() {
-            if let Ok(mut state) = state.try_borrow_mut() {
+        if let Some(shared) = self.shared.upgrade() {
+            if let Ok(mut state) = shared.state.try_borrow_mut() {
                 state.subscribers.remove(self.id);
             }
         }
@@ -793,25 +814,11 @@ impl Drop for SubscriptionGuard {
 
 /// An [`Executor`] that does not keep it alive (for the browser's callbacks).
 #[derive(Clone)]
-pub(crate) struct WeakExecutor {
-    state: Weak<RefCell<State>>,
-    stores: Weak<Stores>,
-    own_requests: Rc<RefCell<VecDeque<String>>>,
-    next_request: Rc<Cell<u64>>,
-    events: AppliedEvents,
-    open: Rc<RefCell<Callback<String>>>,
-}
+pub(crate) struct WeakExecutor(Weak<Shared>);
 
 impl WeakExecutor {
     pub(crate) fn upgrade(&self) -> Option<Executor> {
-        Some(Executor {
-            state: self.state.upgrade()?,
-            stores: self.stores.upgrade()?,
-            own_requests: self.own_requests.clone(),
-            next_request: self.next_request.clone(),
-            events: self.events.clone(),
-            open: self.open.clone(),
-        })
+        self.0.upgrade().map(|shared| Executor { shared })
     }
 
     /// Feeds `input` if the executor is still there.

@@ -12,7 +12,7 @@
 //! ([`Command::WakeAt`]).
 
 use ppt_protocol::rest::{LoginResponse, Message, MissedEvents};
-use ppt_protocol::{ClientFrame, Envelope, QueryKey, RawJson};
+use ppt_protocol::{Envelope, QueryKey, RawJson};
 
 use crate::catchup::Cursor;
 use crate::invalidation::{Invalidation, QueryCommand, QueryConfig, Scheduler};
@@ -132,27 +132,10 @@ pub enum Input {
 /// What the executor must do, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    // The socket.
-    /// Open a new WebSocket, known from now on by this number.
-    Open {
-        socket: SocketId,
-    },
-    Send {
-        socket: SocketId,
-        frame: ClientFrame,
-    },
-    /// Send `auth` with the session's current token.
-    Authenticate {
-        socket: SocketId,
-    },
-    Close {
-        socket: SocketId,
-        code: u16,
-    },
-    /// `POST /auth/refresh`, then report [`machine::Input::TokenRefreshed`] or `…Failed`.
-    RefreshToken,
-    /// The session cannot be renewed: sign out as expired.
-    GoToLogin,
+    /// Open, write to or close a socket, refresh the token, or go to the login page: what
+    /// the connection machine says ([`machine::Command`]), except its wake-ups, which the
+    /// client keeps in its one timer ([`Command::WakeAt`]).
+    Connection(machine::Command),
 
     // The other tabs.
     RequestLock,
@@ -480,19 +463,8 @@ impl Client {
         let commands = self.machine.step(input, w.now, jitter);
         for command in commands {
             match command {
-                machine::Command::Open { socket } => out.push(Command::Open { socket }),
-                machine::Command::Send { socket, frame } => {
-                    out.push(Command::Send { socket, frame })
-                }
-                machine::Command::Authenticate { socket } => {
-                    out.push(Command::Authenticate { socket })
-                }
-                machine::Command::Close { socket, code } => {
-                    out.push(Command::Close { socket, code })
-                }
-                machine::Command::RefreshToken => out.push(Command::RefreshToken),
-                machine::Command::GoToLogin => out.push(Command::GoToLogin),
                 machine::Command::WakeAt(at) => self.wakes.machine = Some(at),
+                other => out.push(Command::Connection(other)),
             }
         }
         let status = self.machine.status();

@@ -7,6 +7,7 @@ use ppt_protocol::{ServerEvent, Timestamp};
 use super::*;
 use crate::backoff::BackoffConfig;
 use crate::heartbeat::HeartbeatConfig;
+use ppt_protocol::ClientFrame;
 
 const J: f64 = 0.5;
 
@@ -84,6 +85,18 @@ impl Tab {
         out.extend(self.feed(Input::Connection(machine::Input::Authenticated { socket })));
         out.extend(self.feed(Input::Frames(vec![authenticated(0)])));
         out
+    }
+
+    /// A component shows `key`, and its first fetch came back.
+    fn show(&mut self, key: &QueryKey) {
+        self.feed(Input::Query(QueryInput::Mounted {
+            key: key.clone(),
+            stale_after: None,
+        }));
+        self.feed(Input::Query(QueryInput::Fetched {
+            key: key.clone(),
+            versions: Vec::new(),
+        }));
     }
 
     /// Moves the clock to the wake-up last asked for and ticks.
@@ -167,7 +180,9 @@ fn a_tab_alone_connects_at_sign_in() {
     assert!(out.contains(&Command::RestoreOutbox {
         user: "alice".into()
     }));
-    assert!(out.iter().any(|c| matches!(c, Command::Open { socket: 1 })));
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::Connection(machine::Command::Open { socket: 1 }))));
     assert_eq!(tab.client.leadership(), Leadership::Alone);
     // Without Web Locks there is nobody to tell.
     assert!(!out.iter().any(|c| matches!(c, Command::Post(_))));
@@ -181,14 +196,7 @@ fn the_outbox_goes_when_the_connection_is_up() {
     let mut tab = Tab::new(false);
     tab.sign_in("alice", "t1", false);
     let key = ppt_protocol::resources::FAULTS.key();
-    tab.feed(Input::Query(QueryInput::Mounted {
-        key: key.clone(),
-        stale_after: None,
-    }));
-    tab.feed(Input::Query(QueryInput::Fetched {
-        key: key.clone(),
-        versions: Vec::new(),
-    }));
+    tab.show(&key);
     tab.feed(Input::OutboxRestored {
         user: "alice".into(),
         stored: Stored::default(),
@@ -262,7 +270,9 @@ fn a_follower_connects_when_granted_the_lock() {
     let out = tab.sign_in("alice", "t1", false);
     assert!(out.contains(&Command::RequestLock));
     assert!(out.contains(&Command::Post(TabMessage::Hello { from: 7 })));
-    assert!(!out.iter().any(|c| matches!(c, Command::Open { .. })));
+    assert!(!out
+        .iter()
+        .any(|c| matches!(c, Command::Connection(machine::Command::Open { .. }))));
     // The session goes to the other tabs (a login here).
     assert!(out
         .iter()
@@ -281,7 +291,9 @@ fn a_follower_connects_when_granted_the_lock() {
     assert_eq!(tab.client.tab_ids(), (7, Some(9)));
     let out = tab.feed(Input::LockGranted);
     assert_eq!(tab.client.leadership(), Leadership::Leading);
-    assert!(out.iter().any(|c| matches!(c, Command::Open { .. })));
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::Connection(machine::Command::Open { .. }))));
     assert!(out.contains(&Command::RestoreOutbox {
         user: "alice".into()
     }));
@@ -322,9 +334,10 @@ fn signing_out_leaves_nothing() {
     tab.sign_in("alice", "t1", false);
     tab.connect();
     let out = tab.feed(Input::SignedOut { expired: false });
-    assert!(out
-        .iter()
-        .any(|c| matches!(c, Command::Close { code: 1000, .. })));
+    assert!(out.iter().any(|c| matches!(
+        c,
+        Command::Connection(machine::Command::Close { code: 1000, .. })
+    )));
     assert!(out.contains(&Command::Clear));
     assert!(out.contains(&Command::ForgetTraces { keep: None }));
     assert!(out.contains(&Command::ShowOutbox(Vec::new())));
@@ -423,10 +436,10 @@ fn one_timer_for_every_part() {
     assert!(
         out.iter().any(|c| matches!(
             c,
-            Command::Send {
+            Command::Connection(machine::Command::Send {
                 frame: ClientFrame::Ping { .. },
                 ..
-            }
+            })
         )),
         "{out:?}"
     );
@@ -473,14 +486,7 @@ fn applied_events_invalidate_queries() {
     tab.sign_in("alice", "t1", false);
     tab.connect();
     let key = ppt_protocol::resources::FAULTS.key();
-    tab.feed(Input::Query(QueryInput::Mounted {
-        key: key.clone(),
-        stale_after: None,
-    }));
-    tab.feed(Input::Query(QueryInput::Fetched {
-        key: key.clone(),
-        versions: Vec::new(),
-    }));
+    tab.show(&key);
     let change = |id: u64| Envelope {
         event: ServerEvent::Entity(
             ppt_protocol::envelope::EntityAction::Created,
@@ -518,14 +524,7 @@ fn live_messages_refetch_the_unread_total_once() {
     tab.sign_in("alice", "t1", false);
     tab.connect();
     let key = unread_key();
-    tab.feed(Input::Query(QueryInput::Mounted {
-        key: key.clone(),
-        stale_after: None,
-    }));
-    tab.feed(Input::Query(QueryInput::Fetched {
-        key: key.clone(),
-        versions: Vec::new(),
-    }));
+    tab.show(&key);
     let message = |id: u64| Envelope {
         event: ServerEvent::MessageNew(ppt_protocol::envelope::MessageNew {
             message: serde_json::from_value(serde_json::json!({
