@@ -87,6 +87,14 @@ impl Tab {
         out
     }
 
+    /// The outbox this tab runs was restored, with nothing stored.
+    fn restored(&mut self) {
+        self.feed(Input::OutboxRestored {
+            user: "alice".into(),
+            stored: Stored::default(),
+        });
+    }
+
     /// A component shows `key`, and its first fetch came back.
     fn show(&mut self, key: &QueryKey) {
         self.feed(Input::Query(QueryInput::Mounted {
@@ -197,10 +205,7 @@ fn the_outbox_goes_when_the_connection_is_up() {
     tab.sign_in("alice", "t1", false);
     let key = ppt_protocol::resources::FAULTS.key();
     tab.show(&key);
-    tab.feed(Input::OutboxRestored {
-        user: "alice".into(),
-        stored: Stored::default(),
-    });
+    tab.restored();
     let out = tab.feed(Input::Outbox(item("/faults")));
     assert!(out
         .iter()
@@ -237,10 +242,7 @@ fn the_outbox_goes_when_the_connection_is_up() {
 fn a_delivered_message_is_written_in_place() {
     let mut tab = Tab::new(false);
     tab.sign_in("alice", "t1", false);
-    tab.feed(Input::OutboxRestored {
-        user: "alice".into(),
-        stored: Stored::default(),
-    });
+    tab.restored();
     tab.connect();
     let out = tab.feed(Input::Outbox(item("/messages")));
     let Some(Command::SendCreate(sent)) = out.iter().find(|c| matches!(c, Command::SendCreate(_)))
@@ -387,10 +389,7 @@ fn a_shared_computer_keeps_nothing() {
     assert!(!out
         .iter()
         .any(|c| matches!(c, Command::ShowStoredOutbox { .. })));
-    tab.feed(Input::OutboxRestored {
-        user: "alice".into(),
-        stored: Stored::default(),
-    });
+    tab.restored();
     let out = tab.feed(Input::Outbox(item("/faults")));
     assert!(out
         .iter()
@@ -412,10 +411,7 @@ fn a_shared_computer_keeps_nothing() {
 fn one_timer_for_every_part() {
     let mut tab = Tab::new(false);
     tab.sign_in("alice", "t1", false);
-    tab.feed(Input::OutboxRestored {
-        user: "alice".into(),
-        stored: Stored::default(),
-    });
+    tab.restored();
     let out = tab.connect();
     // Connected: the heartbeat's ping and the cursor's save are both waiting; the earliest
     // is asked for.
