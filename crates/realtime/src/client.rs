@@ -57,7 +57,8 @@ pub struct SignIn {
     pub lifetime_ms: Option<u64>,
     /// A shared computer: nothing is read from storage or left in it.
     pub shared: bool,
-    /// Where this user stood in the log, as stored (used when the user is new here).
+    /// Where this user stood in the log, as stored (used when the user is new here; none on
+    /// a shared computer, whose session neither reads nor leaves a cursor).
     pub cursor: Cursor,
     /// The session as the other tabs would use it.
     pub share: Option<LoginResponse>,
@@ -254,7 +255,8 @@ pub struct Client {
     machine: Machine,
     tabs: Tabs,
     live: Option<Live>,
-    outbox: Option<(String, Outbox)>,
+    /// The signed-in user's outbox, while this tab holds the socket.
+    outbox: Option<Outbox>,
     queries: Scheduler,
     session: Option<Session>,
     /// A token another tab shared: using it is no news to tell them.
@@ -309,11 +311,6 @@ impl Client {
     /// Where the signed-in user stands in the log, and the live core's counts.
     pub fn live_figures(&self) -> Option<(&Cursor, &LiveStats)> {
         self.live.as_ref().map(|l| (l.cursor(), l.stats()))
-    }
-
-    /// The query scheduler, to read (staleness, retries).
-    pub fn queries(&self) -> &Scheduler {
-        &self.queries
     }
 
     /// The signed-in user.
@@ -372,7 +369,7 @@ impl Client {
             }
             Input::OutboxRestored { user, stored } => self.restored(user, stored, w, &mut out),
             Input::OutboxAnswered { id, outcome } => {
-                if let Some((_, o)) = self.outbox.as_mut() {
+                if let Some(o) = self.outbox.as_mut() {
                     let commands = o.answered(id, outcome, w.now, jitter);
                     self.outbox_commands(commands, w, &mut out);
                 }
@@ -411,13 +408,7 @@ impl Client {
                     user: s.user.clone(),
                 });
             }
-            // A shared computer's session neither reads nor leaves a cursor.
-            let cursor = if s.shared {
-                Cursor::default()
-            } else {
-                s.cursor
-            };
-            let mut live = Live::new(&s.user, cursor, self.config.live);
+            let mut live = Live::new(&s.user, s.cursor, self.config.live);
             live.set_relaying(self.tabs.leadership() == Leadership::Leading);
             self.live = Some(live);
             out.push(Command::LoadPreferences);
@@ -439,11 +430,10 @@ impl Client {
             return;
         }
         self.live = None;
-        self.outbox = None;
+        self.stop_outbox();
         self.from_others = None;
         self.paused = false;
         self.wakes.live = None;
-        self.wakes.outbox = None;
         self.wakes.queries = None;
         self.queries.forget_all();
         out.push(Command::ShowOutbox(Vec::new()));
@@ -471,7 +461,7 @@ impl Client {
         if status != self.own_status {
             self.own_status = status.clone();
             let connected = status.state == ConnectionState::Connected;
-            if let Some((_, o)) = self.outbox.as_mut() {
+            if let Some(o) = self.outbox.as_mut() {
                 let commands = o.set_online(connected, w.now);
                 self.outbox_commands(commands, w, out);
             }
@@ -497,8 +487,7 @@ impl Client {
                     self.start_socket(take_over, w, jitter, out)
                 }
                 TabCommand::StopSocket => {
-                    self.outbox = None;
-                    self.wakes.outbox = None;
+                    self.stop_outbox();
                     self.connection(machine::Input::Logout, w, jitter, out);
                     out.push(Command::ShowStatus(self.machine.status()));
                 }
@@ -524,6 +513,12 @@ impl Client {
         }
     }
 
+    /// This tab no longer runs the outbox (it let the socket go, or the session ended).
+    fn stop_outbox(&mut self) {
+        self.outbox = None;
+        self.wakes.outbox = None;
+    }
+
     /// This tab holds the socket now (alone, or leading): connect, relay, run the outbox.
     fn start_socket(&mut self, take_over: bool, w: &World, jitter: f64, out: &mut Vec<Command>) {
         let leading = self.tabs.leadership() == Leadership::Leading;
@@ -537,7 +532,7 @@ impl Client {
             return;
         };
         let lifetime = lifetime_left(session.lifetime_ms, session.token_at, w.now);
-        if self.outbox.as_ref().map(|(u, _)| u) != Some(&session.user) {
+        if self.outbox.is_none() {
             out.push(Command::RestoreOutbox {
                 user: session.user.clone(),
             });
@@ -573,12 +568,12 @@ impl Client {
             // What was discarded is not kept either.
             commands.insert(0, outbox::Command::Persist(outbox.stored()));
         }
-        self.outbox = Some((user, outbox));
+        self.outbox = Some(outbox);
         self.outbox_commands(commands, w, out);
     }
 
     fn outbox_ask(&mut self, ask: OutboxAsk, w: &World, out: &mut Vec<Command>) {
-        let Some((_, o)) = self.outbox.as_mut() else {
+        let Some(o) = self.outbox.as_mut() else {
             return;
         };
         let commands = match ask {
@@ -608,21 +603,15 @@ impl Client {
                     self.delivered(&item, answer, w, out)
                 }
                 outbox::Command::Persist(stored) => {
-                    let Some((user, _)) = &self.outbox else {
+                    let Some(session) = &self.session else {
                         continue;
                     };
-                    let keeps = self.session.as_ref().is_some_and(|s| !s.shared);
                     out.push(Command::StoreOutbox {
-                        user: user.clone(),
-                        stored: keeps.then(|| stored.clone()),
+                        user: session.user.clone(),
+                        stored: (!session.shared).then(|| stored.clone()),
                     });
                     out.push(Command::ShowOutbox(stored.items.clone()));
-                    let commands = self.tabs.outbox_changed(stored.items);
-                    for c in commands {
-                        if let TabCommand::Post(m) = c {
-                            out.push(Command::Post(m));
-                        }
-                    }
+                    posts(self.tabs.outbox_changed(stored.items), out);
                 }
                 outbox::Command::WakeAt(at) => self.wakes.outbox = Some(at),
             }
@@ -693,12 +682,7 @@ impl Client {
             }
         }
         if !o.relay.is_empty() {
-            let commands = self.tabs.relay(o.relay);
-            for c in commands {
-                if let TabCommand::Post(m) = c {
-                    out.push(Command::Post(m));
-                }
-            }
+            posts(self.tabs.relay(o.relay), out);
         }
         if !o.applied.is_empty() {
             out.push(Command::Applied(o.applied));
@@ -780,7 +764,7 @@ impl Client {
         }
         if due(self.wakes.outbox) {
             self.wakes.outbox = None;
-            if let Some((_, o)) = self.outbox.as_mut() {
+            if let Some(o) = self.outbox.as_mut() {
                 let commands = o.tick(w.now);
                 self.outbox_commands(commands, w, out);
             }
@@ -811,6 +795,14 @@ impl Client {
             out.push(Command::WakeAt(next));
         }
     }
+}
+
+/// What the tabs' part says to post, when it can only say that (relays, the outbox's items).
+fn posts(commands: Vec<TabCommand>, out: &mut Vec<Command>) {
+    out.extend(commands.into_iter().filter_map(|c| match c {
+        TabCommand::Post(m) => Some(Command::Post(m)),
+        _ => None,
+    }));
 }
 
 #[cfg(test)]
