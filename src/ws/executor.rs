@@ -122,15 +122,24 @@ impl Executor {
     /// settings in force in this browser.
     pub fn new(cx: &yewdux::Context) -> Self {
         let tab = (js_sys::Math::random() * 9_007_199_254_740_991.0) as TabId;
-        let config = ClientConfig {
-            connection: config::realtime_config(),
-            live: config::live_config(),
-            queries: QueryConfig::default(),
-            tab,
-            can_coordinate: false,
-        };
-        let executor = Executor {
-            shared: Rc::new(Shared {
+        let shared = Rc::new_cyclic(|weak: &Weak<Shared>| {
+            // Tabs share the socket when the browser has both Web Locks and BroadcastChannel.
+            let weak = WeakExecutor(weak.clone());
+            let channel = locks::available().and_then(|_| {
+                Channel::open(CHANNEL, move |text| {
+                    if let Ok(message) = serde_json::from_str::<TabMessage>(&text) {
+                        weak.feed(Input::FromTab(message));
+                    }
+                })
+            });
+            let config = ClientConfig {
+                connection: config::realtime_config(),
+                live: config::live_config(),
+                queries: QueryConfig::default(),
+                tab,
+                can_coordinate: channel.is_some(),
+            };
+            Shared {
                 state: RefCell::new(State {
                     client: Client::new(config),
                     queue: VecDeque::new(),
@@ -140,7 +149,7 @@ impl Executor {
                     subscribers: Registry::default(),
                     queued: Vec::new(),
                     delivery: None,
-                    channel: None,
+                    channel,
                     lock: None,
                     sources: HashMap::new(),
                     wanted: HashMap::new(),
@@ -159,27 +168,9 @@ impl Executor {
                 next_request: Cell::default(),
                 events: AppliedEvents::default(),
                 open: RefCell::new(Callback::noop()),
-            }),
-        };
-        // Tabs share the socket when the browser has both Web Locks and BroadcastChannel.
-        let weak = executor.downgrade();
-        let channel = locks::available().and_then(|_| {
-            Channel::open(CHANNEL, move |text| {
-                if let (Ok(message), Some(e)) =
-                    (serde_json::from_str::<TabMessage>(&text), weak.upgrade())
-                {
-                    e.input(Input::FromTab(message));
-                }
-            })
+            }
         });
-        if channel.is_some() {
-            let mut state = executor.state.borrow_mut();
-            state.client = Client::new(ClientConfig {
-                can_coordinate: true,
-                ..config
-            });
-            state.channel = channel;
-        }
+        let executor = Executor { shared };
         executor.listen_to_the_browser();
         executor
     }
@@ -456,8 +447,8 @@ impl Executor {
             Command::Clear => {
                 s.prefs.apply(PreferencesAction::Clear);
                 s.toasts.apply(ToastAction::Clear);
-                // Where the last user stood in the log is theirs too.
-                s.diagnostics.set(LiveDiagnostics::default());
+                // (Where the last user stood in the log goes from the diagnostics with the
+                // live core: `show_figures`.)
                 self.own_requests.borrow_mut().clear();
                 self.state.borrow_mut().wanted.clear();
                 s.queries.apply(QueriesAction::Clear);
