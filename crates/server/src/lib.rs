@@ -270,11 +270,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     if state.shutdown.is_cancelled() {
         return not_ready("shutting down");
     }
-    let head = async {
-        let mut conn = state.storage.pool().acquire().await?;
-        eventlog::bounds(&mut conn).await.map(|(head, _, _)| head)
-    };
-    let head = match tokio::time::timeout(patience, head).await {
+    let head = match tokio::time::timeout(patience, state.storage.log_head()).await {
         Ok(Ok(head)) => head,
         Ok(Err(e)) => return e.into_response(),
         Err(_) => return not_ready("the database gave no answer in time"),

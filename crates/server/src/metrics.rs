@@ -199,35 +199,19 @@ fn prometheus_text(open_metrics: &str) -> String {
     out
 }
 
-/// Counts one socket open for as long as it lives.
-pub struct OpenSocket(Arc<Metrics>);
+/// Counts one (a socket open, a socket authenticated) on a gauge for as long as it lives.
+pub struct Counted(Gauge);
 
-impl OpenSocket {
-    pub fn new(metrics: &Arc<Metrics>) -> Self {
-        metrics.sockets_open.inc();
-        OpenSocket(metrics.clone())
+impl Counted {
+    pub fn on(gauge: &Gauge) -> Self {
+        gauge.inc();
+        Counted(gauge.clone())
     }
 }
 
-impl Drop for OpenSocket {
+impl Drop for Counted {
     fn drop(&mut self) {
-        self.0.sockets_open.dec();
-    }
-}
-
-/// Counts one authenticated socket for as long as it lives.
-pub struct AuthenticatedSocket(Arc<Metrics>);
-
-impl AuthenticatedSocket {
-    pub fn new(metrics: &Arc<Metrics>) -> Self {
-        metrics.sockets_authenticated.inc();
-        AuthenticatedSocket(metrics.clone())
-    }
-}
-
-impl Drop for AuthenticatedSocket {
-    fn drop(&mut self) {
-        self.0.sockets_authenticated.dec();
+        self.0.dec();
     }
 }
 
@@ -283,12 +267,10 @@ async fn scrape(State(state): State<AppState>) -> Response {
     m.db_pool
         .get_or_create(&PoolLabels { state: "in_use" })
         .set((size - idle).max(0));
-    if let Ok(mut conn) = pool.acquire().await {
-        if let Ok((head, _, _)) = crate::eventlog::bounds(&mut conn).await {
-            let behind = head.saturating_sub(state.storage.hub().delivered());
-            m.follower_lag_events
-                .set(i64::try_from(behind).unwrap_or(i64::MAX));
-        }
+    if let Ok(head) = state.storage.log_head().await {
+        let behind = head.saturating_sub(state.storage.hub().delivered());
+        m.follower_lag_events
+            .set(i64::try_from(behind).unwrap_or(i64::MAX));
     }
     (
         [(

@@ -181,6 +181,13 @@ impl Storage {
         snapshot(&self.db).await
     }
 
+    /// The newest event id in the log now (every server's appends included).
+    pub async fn log_head(&self) -> AppResult<u64> {
+        let mut conn = self.pool().acquire().await?;
+        let (head, _, _) = eventlog::bounds(&mut conn).await?;
+        Ok(head)
+    }
+
     /// Waits until this server has handed its sockets the log up to `head` (at once when it
     /// has): then nothing this server says about the log is older than `head`.
     pub async fn caught_up_to(&self, head: u64) -> AppResult<()> {

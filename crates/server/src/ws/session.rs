@@ -89,10 +89,10 @@ pub async fn run_session<S>(
         + Unpin
         + Send,
 {
-    let _open = metrics::OpenSocket::new(&state.metrics);
+    let _open = metrics::Counted::on(&state.metrics.sockets_open);
     let ending = match authenticate(&mut socket, &state, &cfg, query_token).await {
         Ok(user) => {
-            let _authenticated = metrics::AuthenticatedSocket::new(&state.metrics);
+            let _authenticated = metrics::Counted::on(&state.metrics.sockets_authenticated);
             serve(&mut socket, &state, &cfg, user).await
         }
         Err(ending) => ending,
