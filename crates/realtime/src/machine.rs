@@ -472,17 +472,8 @@ impl Machine {
                 if matches!(self.phase, Phase::Connected { .. }) =>
             {
                 self.last_error = Some("The server is restarting.".into());
-                if let Phase::Connected { heartbeat, .. } = &self.phase {
-                    self.rtt_ms = heartbeat.rtt_ms().or(self.rtt_ms);
-                }
-                self.down_since.get_or_insert(now);
-                if self.online {
-                    let at = now + (jitter * self.cfg.handover_spread_ms as f64) as u64;
-                    self.phase = Phase::Waiting { retry_at: Some(at) };
-                    out.push(Command::WakeAt(at));
-                } else {
-                    self.phase = Phase::Waiting { retry_at: None };
-                }
+                let delay = (jitter * self.cfg.handover_spread_ms as f64) as u64;
+                self.wait(delay, now, out);
             }
             _ => {
                 self.last_error = Some(match code {
@@ -503,17 +494,22 @@ impl Machine {
     }
 
     fn schedule_retry(&mut self, now: u64, jitter: f64, out: &mut Vec<Command>) {
-        if let Phase::Connected { heartbeat, .. } = &self.phase {
-            self.rtt_ms = heartbeat.rtt_ms().or(self.rtt_ms);
-        }
         if let Phase::Connected { since, .. } = self.phase {
             if now.saturating_sub(since) >= self.cfg.stable_after_ms {
                 self.attempt = 0;
             }
         }
-        self.down_since.get_or_insert(now);
         let delay = self.cfg.backoff.delay(self.attempt, jitter);
         self.attempt = self.attempt.saturating_add(1);
+        self.wait(delay, now, out);
+    }
+
+    /// The socket is gone: try again `delay` from now (or when the network is back).
+    fn wait(&mut self, delay: u64, now: u64, out: &mut Vec<Command>) {
+        if let Phase::Connected { heartbeat, .. } = &self.phase {
+            self.rtt_ms = heartbeat.rtt_ms().or(self.rtt_ms);
+        }
+        self.down_since.get_or_insert(now);
         if self.online {
             let at = now + delay;
             self.phase = Phase::Waiting { retry_at: Some(at) };
